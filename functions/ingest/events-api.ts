@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { Checkout, Contact, type DomainEvent, Order } from '../shared/domain.ts';
+
+/** The platform-neutral event API (`POST /v1/events`). Unknown fields are dropped, not stored. */
+const Common = {
+  id: z.string().min(1).max(128).describe('the sender’s event id; a repeated id is a duplicate'),
+  occurredAt: z.iso.datetime({ offset: true }),
+  customer: Contact,
+};
+
+const CheckoutEvent = z.object({ ...Common, type: z.enum(['cart.updated', 'checkout.abandoned']), checkout: Checkout });
+const OrderPlaced = z.object({ ...Common, type: z.literal('order.placed'), order: Order });
+const OrderDelivered = z.object({ ...Common, type: z.literal('order.delivered'), order: z.object({ id: z.string().min(1).max(128) }) });
+const Payment = z.object({
+  ...Common,
+  type: z.enum(['payment.failed', 'payment.succeeded']),
+  payment: z.object({ invoiceId: z.string().min(1).max(128), amount: z.string(), currency: z.string().length(3) }),
+});
+const CustomerUpdated = z.object({ ...Common, type: z.literal('customer.updated') });
+
+export const ApiEvent = z.discriminatedUnion('type', [CheckoutEvent, OrderPlaced, OrderDelivered, Payment, CustomerUpdated]);
+export type ApiEvent = z.infer<typeof ApiEvent>;
+
+export const API_EVENT_TYPES = ['cart.updated', 'checkout.abandoned', 'order.placed', 'order.delivered', 'payment.failed', 'payment.succeeded', 'customer.updated'] as const;
+
+export function mapApiEvent(e: ApiEvent): DomainEvent {
+  const base = { key: `api:${e.id}`, occurredAt: new Date(e.occurredAt).toISOString(), source: 'api' as const, customer: e.customer };
+  switch (e.type) {
+    case 'cart.updated':
+    case 'checkout.abandoned':
+      return { ...base, type: 'checkout.updated', checkout: e.checkout };
+    case 'order.placed':
+      return { ...base, type: 'order.placed', order: e.order };
+    case 'order.delivered':
+      return { ...base, type: 'order.delivered', order: e.order };
+    case 'payment.failed':
+    case 'payment.succeeded':
+      return { ...base, type: e.type, payment: e.payment };
+    case 'customer.updated':
+      return { ...base, type: 'customer.updated' };
+  }
+}

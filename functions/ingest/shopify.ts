@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import { Amount, Currency, type DomainEvent, Email, Text } from '../shared/domain.ts';
+
+/**
+ * Shopify payloads, reduced to the fields a journey may use (an allow-list: anything else in
+ * the body is dropped here, so it can never reach storage or templates).
+ */
+const ShopifyLineItem = z.object({
+  title: Text(200),
+  quantity: z.number().int().min(1),
+  price: Amount,
+  product_id: z.union([z.string(), z.number()]).nullish(),
+  product_type: z.string().nullish(),
+});
+
+const ShopifyCustomer = z
+  .object({ first_name: z.string().nullish(), email: z.string().nullish(), phone: z.string().nullish() })
+  .nullish();
+
+const nullableEmail = z.union([Email, z.literal(''), z.null()]).optional();
+
+export const ShopifyCheckout = z.object({
+  token: z.string().min(1).max(128),
+  email: nullableEmail,
+  phone: z.string().nullish(),
+  buyer_accepts_marketing: z.boolean().nullish(),
+  buyer_accepts_sms_marketing: z.boolean().nullish(),
+  customer_locale: z.string().nullish(),
+  line_items: z.array(ShopifyLineItem).max(500),
+  total_price: Amount,
+  currency: Currency,
+  presentment_currency: Currency.nullish(),
+  abandoned_checkout_url: z.url().nullish(),
+  completed_at: z.string().nullish(),
+  updated_at: z.string().nullish(),
+  created_at: z.string().nullish(),
+  customer: ShopifyCustomer,
+  billing_address: z.object({ first_name: z.string().nullish() }).nullish(),
+});
+export type ShopifyCheckout = z.infer<typeof ShopifyCheckout>;
+
+export const ShopifyOrder = z.object({
+  id: z.string().min(1).max(64),
+  checkout_token: z.string().nullish(),
+  email: nullableEmail,
+  contact_email: nullableEmail,
+  phone: z.string().nullish(),
+  buyer_accepts_marketing: z.boolean().nullish(),
+  customer_locale: z.string().nullish(),
+  line_items: z.array(ShopifyLineItem).max(500),
+  total_price: Amount,
+  currency: Currency,
+  created_at: z.string().nullish(),
+  customer: ShopifyCustomer,
+});
+export type ShopifyOrder = z.infer<typeof ShopifyOrder>;
+
+/** Topics this engine listens to; every other topic is acknowledged and ignored. */
+export const SHOPIFY_TOPICS = ['checkouts/create', 'checkouts/update', 'orders/create'] as const;
+export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
+
+export function isShopifyTopic(topic: string): topic is ShopifyTopic {
+  return (SHOPIFY_TOPICS as readonly string[]).includes(topic);
+}
+
+function iso(value: string | null | undefined, fallback: string): string {
+  const t = value ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(t) ? fallback : new Date(t).toISOString();
+}
+
+function items(lines: z.infer<typeof ShopifyLineItem>[]) {
+  return lines.map((l) => ({
+    title: l.title,
+    quantity: l.quantity,
+    price: l.price,
+    productId: l.product_id == null ? undefined : String(l.product_id),
+    category: l.product_type || undefined,
+  }));
+}
+
+function firstName(v: { customer?: { first_name?: string | null } | null; billing_address?: { first_name?: string | null } | null }) {
+  const name = v.customer?.first_name ?? v.billing_address?.first_name ?? undefined;
+  return name ? name.normalize('NFC').slice(0, 100) : undefined;
+}
+
+function phone(raw: string | null | undefined): string | undefined {
+  const cleaned = raw?.replace(/[\s()-]/g, '');
+  return cleaned && /^\+[1-9]\d{6,14}$/.test(cleaned) ? cleaned : undefined;
+}
+
+export function mapShopify(topic: ShopifyTopic, body: unknown, eventKey: string, receivedAt: string): { events: DomainEvent[] } | { error: z.ZodError } {
+  switch (topic) {
+    case 'checkouts/create':
+    case 'checkouts/update': {
+      const parsed = ShopifyCheckout.safeParse(body);
+      if (!parsed.success) return { error: parsed.error };
+      const c = parsed.data;
+      return {
+        events: [
+          {
+            type: 'checkout.updated',
+            key: eventKey,
+            source: 'shopify',
+            occurredAt: iso(c.updated_at ?? c.created_at, receivedAt),
+            customer: {
+              email: c.email || undefined,
+              phone: phone(c.phone),
+              firstName: firstName(c),
+              locale: c.customer_locale ?? undefined,
+              consent: {
+                emailMarketing: c.buyer_accepts_marketing ?? undefined,
+                smsMarketing: c.buyer_accepts_sms_marketing ?? undefined,
+              },
+            },
+            checkout: {
+              token: c.token,
+              items: items(c.line_items),
+              total: c.total_price,
+              currency: c.presentment_currency ?? c.currency,
+              recoveryUrl: c.abandoned_checkout_url ?? undefined,
+              completed: Boolean(c.completed_at),
+            },
+          },
+        ],
+      };
+    }
+    case 'orders/create': {
+      const parsed = ShopifyOrder.safeParse(body);
+      if (!parsed.success) return { error: parsed.error };
+      const o = parsed.data;
+      return {
+        events: [
+          {
+            type: 'order.placed',
+            key: eventKey,
+            source: 'shopify',
+            occurredAt: iso(o.created_at, receivedAt),
+            customer: {
+              email: o.email || o.contact_email || undefined,
+              phone: phone(o.phone),
+              firstName: firstName(o),
+              locale: o.customer_locale ?? undefined,
+              consent: { emailMarketing: o.buyer_accepts_marketing ?? undefined },
+            },
+            order: {
+              id: o.id,
+              checkoutToken: o.checkout_token ?? undefined,
+              total: o.total_price,
+              currency: o.currency,
+              items: items(o.line_items),
+            },
+          },
+        ],
+      };
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/** Reads configuration once, typed, and fails loudly naming every missing or bad variable. */
+export class ConfigurationError extends Error {
+  override name = 'ConfigurationError';
+}
+
+const list = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .refine((v) => v.length > 0, 'must hold at least one value');
+
+export const IngestEnv = z.object({
+  TABLE_NAME: z.string().min(1),
+  TENANT_ID: z.string().min(1).default('default'),
+  API_KEYS: list,
+  SHOPIFY_WEBHOOK_SECRETS: list,
+  UNSUBSCRIBE_SECRET: z.string().min(16),
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(262_144),
+  STATE_MACHINE_ARNS: z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return z.record(z.string(), z.string()).parse(JSON.parse(v));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of journey id → state machine ARN' });
+        return z.NEVER;
+      }
+    }),
+});
+export type IngestEnv = z.infer<typeof IngestEnv>;
+
+export const StepEnv = z.object({
+  TABLE_NAME: z.string().min(1),
+  FROM_EMAIL: z.string().min(3),
+  SHOP_NAME: z.string().min(1),
+  PUBLIC_URL: z.url(),
+  UNSUBSCRIBE_SECRET: z.string().min(16),
+  SES_CONFIGURATION_SET: z.string().optional(),
+  CONTENT_DIR: z.string().optional(),
+});
+export type StepEnv = z.infer<typeof StepEnv>;
+
+export function readEnv<S extends z.ZodType>(schema: S, env: Record<string, string | undefined> = process.env): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  throw new ConfigurationError(
+    `invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+  );
+}

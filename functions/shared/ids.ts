@@ -1,0 +1,32 @@
+import { createHash } from 'node:crypto';
+
+function digest(...parts: string[]): string {
+  return createHash('sha256').update(parts.join('\u0000')).digest('hex');
+}
+
+/** Normalises an address so the same person is one customer across platforms. */
+export function normaliseEmail(email: string): string {
+  return email.normalize('NFC').trim().toLowerCase();
+}
+
+/**
+ * Customers are keyed by a pseudonymous id derived from their contact address, so a guest
+ * checkout and a later order by the same address meet, and no key holds personal data.
+ */
+export function customerIdFor(tenant: string, contact: { email?: string | null; phone?: string | null }): string | null {
+  if (contact.email) return `c_${digest(tenant, 'email', normaliseEmail(contact.email)).slice(0, 32)}`;
+  if (contact.phone) return `c_${digest(tenant, 'phone', contact.phone.replace(/[^\d+]/g, '')).slice(0, 32)}`;
+  return null;
+}
+
+/**
+ * Step Functions execution names are unique per state machine for 90 days, which makes them
+ * the journey's idempotency key: the same trigger always yields the same name.
+ */
+export function executionName(journey: string, tenant: string, key: string): string {
+  return `${journey}-${digest(tenant, journey, key).slice(0, 40)}`.slice(0, 80);
+}
+
+export function shortHash(...parts: string[]): string {
+  return digest(...parts).slice(0, 32);
+}

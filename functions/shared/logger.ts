@@ -1,0 +1,37 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+
+/**
+ * Stable log codes: dashboards and tests match on `code`, never on wording.
+ * Log lines carry ids and codes only; never addresses, names, phones or carts.
+ */
+export const LogCode = {
+  IngestAccepted: 'INGEST_ACCEPTED',
+  IngestRejected: 'INGEST_REJECTED',
+  IngestDuplicate: 'INGEST_DUPLICATE',
+  IngestIgnored: 'INGEST_IGNORED',
+  JourneyStarted: 'JOURNEY_STARTED',
+  JourneyStopped: 'JOURNEY_STOPPED',
+  MessageSent: 'MESSAGE_SENT',
+  MessageSuppressed: 'MESSAGE_SUPPRESSED',
+  StepFailed: 'STEP_FAILED',
+  EngineSuspended: 'ENGINE_SUSPENDED',
+  EngineResumed: 'ENGINE_RESUMED',
+  EngineFailed: 'ENGINE_FAILED',
+} as const;
+export type LogCode = (typeof LogCode)[keyof typeof LogCode];
+
+export interface Log {
+  info(code: LogCode, fields?: Record<string, unknown>): void;
+  warn(code: LogCode, fields?: Record<string, unknown>): void;
+  error(code: LogCode, fields?: Record<string, unknown>): void;
+}
+
+export function powertoolsLog(serviceName: string, logger = new Logger({ serviceName })): Log {
+  return {
+    info: (code, fields) => logger.info(code, { code, ...fields }),
+    warn: (code, fields) => logger.warn(code, { code, ...fields }),
+    error: (code, fields) => logger.error(code, { code, ...fields }),
+  };
+}
+
+export const silentLog: Log = { info() {}, warn() {}, error() {} };

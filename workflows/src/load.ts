@@ -1,0 +1,92 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { JourneyConfig, journeyViolations } from './journey.ts';
+import { TemplateFile } from './template-file.ts';
+
+export const WORKFLOWS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses a YAML file and validates it; every error names file, line and field. */
+export function loadYaml<S extends z.ZodType>(file: string, schema: S, text = readFileSync(file, 'utf8')): z.infer<S> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const name = relative(process.cwd(), file) || file;
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => `${name}:${e.linePos?.[0]?.line ?? 1}: ${e.message.split('\n')[0]}`),
+    );
+  }
+  const parsed = schema.safeParse(doc.toJS());
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => {
+      const line = lineOf(doc, issue.path as (string | number)[], lineCounter);
+      return `${name}:${line}: ${issue.path.join('.') || '(root)'}: ${issue.message}`;
+    }),
+  );
+}
+
+function lineOf(doc: ReturnType<typeof parseDocument>, path: (string | number)[], lc: LineCounter): number {
+  let node: unknown = doc.contents;
+  let offset = 0;
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (p.key as { value?: unknown })?.value === key);
+      if (!pair) break;
+      const keyRange = (pair.key as { range?: number[] }).range;
+      offset = keyRange?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof key === 'number') {
+      node = node.items[key];
+      offset = (node as { range?: number[] })?.range?.[0] ?? offset;
+    } else break;
+  }
+  return lc.linePos(offset).line;
+}
+
+export function listYaml(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+export function loadTemplates(dir = join(WORKFLOWS_DIR, 'templates')): Map<string, TemplateFile> {
+  const out = new Map<string, TemplateFile>();
+  for (const file of listYaml(dir)) {
+    const id = file.replace(/^.*\//, '').replace(/\.ya?ml$/, '');
+    out.set(id, loadYaml(file, TemplateFile));
+  }
+  return out;
+}
+
+export function loadJourneys(
+  dir = join(WORKFLOWS_DIR, 'journeys'),
+  templates: ReadonlySet<string> = new Set(loadTemplates(join(dir, '..', 'templates')).keys()),
+): JourneyConfig[] {
+  const problems: string[] = [];
+  const journeys: JourneyConfig[] = [];
+  for (const file of listYaml(dir)) {
+    try {
+      const journey = loadYaml(file, JourneyConfig);
+      const expected = file.replace(/^.*\//, '').replace(/\.ya?ml$/, '');
+      if (journey.id !== expected) problems.push(`${file}: id "${journey.id}" must match the file name "${expected}"`);
+      for (const v of journeyViolations(journey, templates)) problems.push(`${file}: ${v.path}: ${v.message}`);
+      journeys.push(journey);
+    } catch (e) {
+      if (e instanceof ConfigError) problems.push(...e.problems);
+      else throw e;
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return journeys;
+}

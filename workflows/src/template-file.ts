@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+export const Locale = z.enum(['pl', 'en']);
+export type Locale = z.infer<typeof Locale>;
+
+export const LocalizedTemplate = z.strictObject({
+  subject: z.string().min(1),
+  text: z.string().min(1),
+  html: z.string().min(1).optional(),
+});
+export type LocalizedTemplate = z.infer<typeof LocalizedTemplate>;
+
+/** One file per template, every supported locale side by side. */
+export const TemplateFile = z.strictObject({ pl: LocalizedTemplate, en: LocalizedTemplate });
+export type TemplateFile = z.infer<typeof TemplateFile>;
+
+/** Maps a platform locale ("pl-PL", "en_GB", null) onto a template locale; Polish first. */
+export function pickLocale(raw: string | null | undefined, fallback: Locale = 'pl'): Locale {
+  const lang = (raw ?? '').toLowerCase().slice(0, 2);
+  return lang === 'en' ? 'en' : lang === 'pl' ? 'pl' : fallback;
+}
