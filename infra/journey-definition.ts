@@ -1,0 +1,68 @@
+import { Duration } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { type JourneyConfig, stepDelays } from '../workflows/src/journey.ts';
+
+/** The execution input a trigger starts a journey with (see functions/shared/journey-runner.ts). */
+const ENROLMENT = {
+  'version.$': '$.version',
+  'tenant.$': '$.tenant',
+  'customerId.$': '$.customerId',
+  'journey.$': '$.journey',
+  'key.$': '$.key',
+};
+
+function humanDelay(seconds: number): string {
+  if (seconds % 86_400 === 0) return `${seconds / 86_400} d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
+
+/**
+ * Compiles a journey file into a chain that reads like the process: for each step,
+ * "Wait …" → the step (check exits, consent, send) → "… still wanted?" → next.
+ * Waits cost nothing; each state is one billable transition, so a step is three states
+ * and the last step two: an abandoned cart with two reminders costs five.
+ */
+export function journeyChain(scope: Construct, journey: JourneyConfig, stepFunction: IFunction): sfn.IChainable {
+  const delays = stepDelays(journey);
+  const ended = new sfn.Succeed(scope, 'Journey no longer wanted', { comment: 'An exit event, an unsubscribe or the goal ended the journey.' });
+  let next: sfn.IChainable | undefined;
+  for (let i = journey.steps.length - 1; i >= 0; i--) {
+    const step = journey.steps[i]!;
+    const last = i === journey.steps.length - 1;
+    const wait = new sfn.Wait(scope, `Wait ${humanDelay(delays[i]!)} before ${step.id}`, {
+      time: sfn.WaitTime.duration(Duration.seconds(delays[i]!)),
+    });
+    const task = new tasks.LambdaInvoke(scope, step.id, {
+      lambdaFunction: stepFunction,
+      payloadResponseOnly: true,
+      payload: sfn.TaskInput.fromObject({
+        version: 1,
+        journey: journey.id,
+        step: step.id,
+        channel: step.channel,
+        template: step.template,
+        topic: journey.topic,
+        last,
+        executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+        enrolment: ENROLMENT,
+      }),
+      resultPath: '$.result',
+    });
+    task.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(20), backoffRate: 2, maxAttempts: 4 });
+    if (last || !next) {
+      wait.next(task);
+    } else {
+      const stillWanted = new sfn.Choice(scope, `Still wanted after ${step.id}?`)
+        .when(sfn.Condition.booleanEquals('$.result.continue', true), next)
+        .otherwise(ended);
+      wait.next(task).next(stillWanted);
+    }
+    next = wait;
+  }
+  return next!;
+}
