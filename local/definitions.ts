@@ -1,0 +1,105 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { buildApp } from '../infra/app.ts';
+
+export interface AslState {
+  Type: string;
+  Next?: string;
+  End?: boolean;
+  Resource?: string;
+  Seconds?: number;
+  SecondsPath?: string;
+  Timestamp?: string;
+  TimestampPath?: string;
+  InputPath?: string;
+  OutputPath?: string;
+  [k: string]: unknown;
+}
+export interface AslDefinition {
+  StartAt: string;
+  States: Record<string, AslState>;
+  Comment?: string;
+  [k: string]: unknown;
+}
+
+export interface JourneyDefinition {
+  journey: string;
+  definition: AslDefinition;
+  /** Task state name → HANDLER_NAME of the Lambda function it invokes. */
+  taskHandlers: Record<string, string>;
+}
+
+export interface SynthesizedApp {
+  journeys: Map<string, JourneyDefinition>;
+  /** The state table's key schema, as CDK declares it. */
+  table: { KeySchema: { AttributeName: string; KeyType: string }[]; AttributeDefinitions: { AttributeName: string; AttributeType: string }[]; ttlAttribute?: string };
+}
+
+export const LOCAL_REGION = 'eu-central-1';
+const FAKE_ACCOUNT = '000000000000';
+
+type Template = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+
+/** Turns CloudFormation intrinsics in a DefinitionString into a plain definition. */
+function resolveDefinition(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (!join) throw new Error(`unsupported definition intrinsic ${JSON.stringify(value).slice(0, 120)}`);
+  return join[1]
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const att = (part as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+      if (att && att[1] === 'Arn') return `arn:aws:lambda:${LOCAL_REGION}:${FAKE_ACCOUNT}:function:${att[0]}`;
+      throw new Error(`unsupported intrinsic in definition: ${JSON.stringify(part).slice(0, 120)}`);
+    })
+    .join(join[0]);
+}
+
+/**
+ * Synthesizes the CDK app in-process (no bundling, no AWS account) and returns each journey's
+ * state machine exactly as CloudFormation would receive it, Lambda ARNs made local.
+ */
+export function synthesizeApp(): SynthesizedApp {
+  const outdir = mkdtempSync(join(tmpdir(), 'koszyk-synth-'));
+  try {
+    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    const built = buildApp(app, { region: LOCAL_REGION });
+    const assembly = app.synth();
+    const engine = assembly.getStackByName(built.engine.stackName).template as Template;
+    const data = assembly.getStackByName(built.data.stackName).template as Template;
+
+    const handlerByLogicalId = new Map<string, string>();
+    for (const [id, r] of Object.entries(engine.Resources)) {
+      if (r.Type !== 'AWS::Lambda::Function') continue;
+      const vars = (r.Properties['Environment'] as { Variables?: Record<string, string> } | undefined)?.Variables;
+      if (vars?.['HANDLER_NAME']) handlerByLogicalId.set(id, vars['HANDLER_NAME']);
+    }
+    const journeys = new Map<string, JourneyDefinition>();
+    for (const r of Object.values(engine.Resources)) {
+      if (r.Type !== 'AWS::StepFunctions::StateMachine') continue;
+      const definition = JSON.parse(resolveDefinition(r.Properties['DefinitionString'])) as AslDefinition;
+      const journey = definition.Comment?.replace(/^journey:/, '');
+      if (!journey) continue;
+      const taskHandlers: Record<string, string> = {};
+      for (const [name, state] of Object.entries(definition.States)) {
+        if (state.Type !== 'Task' || !state.Resource) continue;
+        const logicalId = state.Resource.split(':').pop()!;
+        const handler = handlerByLogicalId.get(logicalId);
+        if (!handler) throw new Error(`task ${name} of ${journey} calls ${state.Resource}, which has no local handler`);
+        taskHandlers[name] = handler;
+      }
+      journeys.set(journey, { journey, definition, taskHandlers });
+    }
+    const tableResource = Object.values(data.Resources).find((r) => r.Type === 'AWS::DynamoDB::GlobalTable' || r.Type === 'AWS::DynamoDB::Table');
+    if (!tableResource) throw new Error('no DynamoDB table in the data stack');
+    const p = tableResource.Properties as SynthesizedApp['table'] & { TimeToLiveSpecification?: { AttributeName?: string } };
+    return {
+      journeys,
+      table: { KeySchema: p.KeySchema, AttributeDefinitions: p.AttributeDefinitions, ttlAttribute: p.TimeToLiveSpecification?.AttributeName },
+    };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}

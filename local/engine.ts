@@ -1,0 +1,411 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { StateMachine } from 'aws-local-stepfunctions';
+
+type JSONValue = Parameters<NonNullable<NonNullable<NonNullable<Parameters<StateMachine['run']>[1]>['overrides']>['taskResourceLocalHandlers']>[string]>[0];
+import type { Clock } from '../functions/shared/clock.ts';
+import type { JourneyInput, JourneyRunner } from '../functions/shared/journey-runner.ts';
+import { type Log, LogCode } from '../functions/shared/logger.ts';
+import type { AslDefinition, AslState, JourneyDefinition } from './definitions.ts';
+import { VirtualClock } from './clock.ts';
+
+export type TaskHandler = (input: unknown) => Promise<unknown>;
+
+/** Marker a suspended segment ends with (a Wait state rewritten as a Pass state). */
+interface Suspend {
+  __suspend: true;
+  next: string | null;
+  seconds?: number;
+  timestamp?: string;
+  output: unknown;
+}
+
+type ExecutionStatus = 'RUNNING' | 'WAITING' | 'SUCCEEDED' | 'FAILED' | 'STOPPED';
+
+interface ExecutionRecord {
+  pk: string;
+  sk: 'EXEC';
+  journey: string;
+  name: string;
+  status: ExecutionStatus;
+  /** State to run next. */
+  state: string;
+  input: string;
+  originalInput: string;
+  startedAt: string;
+  /** Present only while the execution is queued: makes the wake index sparse. */
+  queue?: 'Q';
+  wakeAt?: string;
+  stopReason?: string;
+  error?: string;
+  transitions: number;
+}
+
+export interface EngineCounters {
+  started: number;
+  segments: number;
+  /** Billable transitions on AWS Standard: states entered, Waits included. */
+  transitions: number;
+  taskInvocations: number;
+}
+
+export interface LocalEngineOptions {
+  journeys: Map<string, JourneyDefinition>;
+  handlers: Record<string, TaskHandler>;
+  db: DynamoDBDocumentClient;
+  tableName: string;
+  clock: Clock;
+  log: Log;
+}
+
+export const WAKE_INDEX = 'byWake';
+
+function isSuspend(v: unknown): v is Suspend {
+  return typeof v === 'object' && v !== null && (v as { __suspend?: unknown }).__suspend === true;
+}
+
+/**
+ * Rewrites each Wait into a Pass that ends the segment and reports where to resume and when;
+ * the interpreter itself evaluates Seconds/SecondsPath/Timestamp/TimestampPath for us.
+ */
+export function suspendingDefinition(def: AslDefinition): AslDefinition {
+  const States: Record<string, AslState> = {};
+  for (const [name, state] of Object.entries(def.States)) {
+    if (state.Type !== 'Wait') {
+      States[name] = state;
+      continue;
+    }
+    if (state.OutputPath !== undefined) throw new Error(`Wait state "${name}": OutputPath is not supported by the local engine`);
+    const parameters: Record<string, unknown> = { __suspend: true, next: state.Next ?? null, 'output.$': '$' };
+    if (state.Seconds !== undefined) parameters['seconds'] = state.Seconds;
+    if (state.SecondsPath !== undefined) parameters['seconds.$'] = state.SecondsPath;
+    if (state.Timestamp !== undefined) parameters['timestamp'] = state.Timestamp;
+    if (state.TimestampPath !== undefined) parameters['timestamp.$'] = state.TimestampPath;
+    States[name] = { Type: 'Pass', ...(state.InputPath ? { InputPath: state.InputPath } : {}), Parameters: parameters, End: true };
+  }
+  // The execution-wide timeout spans restarts, so the engine enforces it (see runSegment);
+  // handing days to the interpreter's setTimeout would overflow it.
+  const { TimeoutSeconds: _timeout, ...rest } = def;
+  return { ...rest, States };
+}
+
+/**
+ * Runs the CDK-synthesized state machines with aws-local-stepfunctions. An execution runs up
+ * to a Wait, is persisted in DynamoDB with its wake time, and later resumes by running the same
+ * definition from the Wait's Next state. Restarts lose nothing: queued and interrupted
+ * executions are picked up from the table.
+ */
+export class LocalEngine implements JourneyRunner {
+  readonly counters: EngineCounters = { started: 0, segments: 0, transitions: 0, taskInvocations: 0 };
+  private readonly machines = new Map<string, StateMachine>();
+  private readonly suspending = new Map<string, AslDefinition>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly o: LocalEngineOptions) {
+    for (const [journey, jd] of o.journeys) {
+      const rewritten = suspendingDefinition(jd.definition);
+      // Validate the definition as synthesized, once; the rewritten segments skip validation.
+      new StateMachine(jd.definition as never);
+      this.suspending.set(journey, rewritten);
+      for (const handler of Object.values(jd.taskHandlers)) {
+        if (!o.handlers[handler]) throw new Error(`no local handler "${handler}" for journey ${journey}`);
+      }
+    }
+  }
+
+  get clock(): Clock {
+    return this.o.clock;
+  }
+
+  private machine(journey: string, startAt: string): StateMachine {
+    const cacheKey = `${journey}\u0000${startAt}`;
+    let m = this.machines.get(cacheKey);
+    if (!m) {
+      const def = this.suspending.get(journey);
+      if (!def) throw new Error(`unknown journey ${journey}`);
+      m = new StateMachine({ ...def, StartAt: startAt } as never, { validationOptions: { noValidate: true } });
+      this.machines.set(cacheKey, m);
+    }
+    return m;
+  }
+
+  private pk(journey: string, name: string): string {
+    return `EXEC#${journey}#${name}`;
+  }
+
+  async start(journey: string, executionName: string, input: JourneyInput): Promise<'started' | 'exists'> {
+    const jd = this.o.journeys.get(journey);
+    if (!jd) throw new Error(`unknown journey ${journey}`);
+    const now = this.o.clock.now().toISOString();
+    const record: ExecutionRecord = {
+      pk: this.pk(journey, executionName),
+      sk: 'EXEC',
+      journey,
+      name: executionName,
+      status: 'RUNNING',
+      state: jd.definition.StartAt,
+      input: JSON.stringify(input),
+      originalInput: JSON.stringify(input),
+      startedAt: now,
+      transitions: 0,
+    };
+    try {
+      await this.o.db.send(new PutCommand({ TableName: this.o.tableName, Item: record, ConditionExpression: 'attribute_not_exists(pk)' }));
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return 'exists';
+      throw e;
+    }
+    this.counters.started++;
+    this.track(this.runSegment(record));
+    return 'started';
+  }
+
+  async stop(journey: string, executionName: string, reason: string): Promise<void> {
+    try {
+      await this.o.db.send(
+        new UpdateCommand({
+          TableName: this.o.tableName,
+          Key: { pk: this.pk(journey, executionName), sk: 'EXEC' },
+          UpdateExpression: 'SET #status = :stopped, stopReason = :reason REMOVE #queue, wakeAt',
+          ConditionExpression: '#status IN (:running, :waiting)',
+          ExpressionAttributeNames: { '#status': 'status', '#queue': 'queue' },
+          ExpressionAttributeValues: { ':stopped': 'STOPPED', ':reason': reason, ':running': 'RUNNING', ':waiting': 'WAITING' },
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    }
+  }
+
+  async describe(journey: string, executionName: string): Promise<ExecutionRecord | undefined> {
+    const out = await this.o.db.send(
+      new GetCommand({ TableName: this.o.tableName, Key: { pk: this.pk(journey, executionName), sk: 'EXEC' }, ConsistentRead: true }),
+    );
+    return out.Item as ExecutionRecord | undefined;
+  }
+
+  private track(p: Promise<void>): void {
+    this.inFlight.add(p);
+    p.finally(() => this.inFlight.delete(p)).catch(() => undefined);
+  }
+
+  /** Resolves when no segment is running (new ones started meanwhile are awaited too). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async runSegment(record: ExecutionRecord): Promise<void> {
+    const { journey, name } = record;
+    const jd = this.o.journeys.get(journey)!;
+    const taskResourceLocalHandlers: Record<string, (input: JSONValue) => Promise<JSONValue>> = {};
+    const retryIntervalOverrides: Record<string, number> = {};
+    for (const [state, handler] of Object.entries(jd.taskHandlers)) {
+      taskResourceLocalHandlers[state] = async (input) => {
+        this.counters.taskInvocations++;
+        return (await this.o.handlers[handler]!(input)) as JSONValue;
+      };
+      retryIntervalOverrides[state] = 0;
+    }
+    this.counters.segments++;
+    const timeoutSeconds = jd.definition['TimeoutSeconds'];
+    if (typeof timeoutSeconds === 'number' && this.o.clock.now().getTime() > Date.parse(record.startedAt) + timeoutSeconds * 1000) {
+      this.o.log.error(LogCode.EngineFailed, { journey, executionName: name, error: 'States.Timeout' });
+      await this.finish(record, 'FAILED', { error: 'States.Timeout' });
+      return;
+    }
+    let output: unknown;
+    let transitions = 0;
+    try {
+      const execution = this.machine(journey, record.state).run(JSON.parse(record.input), {
+        overrides: { taskResourceLocalHandlers, retryIntervalOverrides },
+        context: {
+          Execution: {
+            Id: `arn:aws:states:local:000000000000:execution:${journey}:${name}`,
+            Name: name,
+            Input: JSON.parse(record.originalInput),
+            StartTime: record.startedAt,
+          },
+        },
+      });
+      const counting = (async () => {
+        for await (const event of execution.eventLogs) {
+          if ((event as { type?: string }).type === 'StateEntered') transitions++;
+        }
+      })();
+      output = await execution.result;
+      await counting.catch(() => undefined);
+    } catch (e) {
+      this.counters.transitions += transitions;
+      this.o.log.error(LogCode.EngineFailed, { journey, executionName: name, state: record.state, error: (e as Error).name });
+      await this.finish(record, 'FAILED', { error: (e as Error).message.slice(0, 500) });
+      return;
+    }
+    this.counters.transitions += transitions;
+    if (isSuspend(output)) {
+      const now = this.o.clock.now().getTime();
+      const wakeAt = output.timestamp !== undefined ? new Date(output.timestamp) : new Date(now + (output.seconds ?? 0) * 1000);
+      if (output.next === null) {
+        await this.finish(record, 'SUCCEEDED', {});
+        return;
+      }
+      await this.suspend(record, output.next, JSON.stringify(output.output), wakeAt, transitions);
+      return;
+    }
+    await this.finish(record, 'SUCCEEDED', {});
+  }
+
+  private async suspend(record: ExecutionRecord, next: string, input: string, wakeAt: Date, transitions: number): Promise<void> {
+    try {
+      await this.o.db.send(
+        new UpdateCommand({
+          TableName: this.o.tableName,
+          Key: { pk: record.pk, sk: 'EXEC' },
+          UpdateExpression: 'SET #status = :waiting, #state = :state, #input = :input, #queue = :q, wakeAt = :wakeAt ADD transitions :n',
+          // A stop that arrived while this segment ran wins.
+          ConditionExpression: '#status = :running',
+          ExpressionAttributeNames: { '#status': 'status', '#state': 'state', '#input': 'input', '#queue': 'queue' },
+          ExpressionAttributeValues: { ':waiting': 'WAITING', ':state': next, ':input': input, ':q': 'Q', ':wakeAt': wakeAt.toISOString(), ':running': 'RUNNING', ':n': transitions },
+        }),
+      );
+      this.o.log.info(LogCode.EngineSuspended, { journey: record.journey, executionName: record.name, next, wakeAt: wakeAt.toISOString() });
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    }
+  }
+
+  private async finish(record: ExecutionRecord, status: 'SUCCEEDED' | 'FAILED', extra: { error?: string }): Promise<void> {
+    try {
+      await this.o.db.send(
+        new UpdateCommand({
+          TableName: this.o.tableName,
+          Key: { pk: record.pk, sk: 'EXEC' },
+          UpdateExpression: `SET #status = :status, endedAt = :at${extra.error ? ', #error = :error' : ''} REMOVE #queue, wakeAt`,
+          ConditionExpression: '#status = :running',
+          ExpressionAttributeNames: { '#status': 'status', '#queue': 'queue', ...(extra.error ? { '#error': 'error' } : {}) },
+          ExpressionAttributeValues: { ':status': status, ':at': this.o.clock.now().toISOString(), ':running': 'RUNNING', ...(extra.error ? { ':error': extra.error } : {}) },
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    }
+  }
+
+  private async due(until: Date, limit?: number): Promise<ExecutionRecord[]> {
+    const items: ExecutionRecord[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.o.db.send(
+        new QueryCommand({
+          TableName: this.o.tableName,
+          IndexName: WAKE_INDEX,
+          KeyConditionExpression: '#queue = :q AND wakeAt <= :until',
+          ExpressionAttributeNames: { '#queue': 'queue' },
+          ExpressionAttributeValues: { ':q': 'Q', ':until': until.toISOString() },
+          ExclusiveStartKey,
+          Limit: limit,
+        }),
+      );
+      items.push(...((out.Items ?? []) as ExecutionRecord[]));
+      ExclusiveStartKey = limit ? undefined : out.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items;
+  }
+
+  /** Earliest queued wake time, if any. */
+  async nextWake(): Promise<Date | undefined> {
+    const [first] = await this.due(new Date('9999-12-31T00:00:00Z'), 1);
+    return first?.wakeAt ? new Date(first.wakeAt) : undefined;
+  }
+
+  /** Claims and runs every execution whose wait is over. */
+  async runDue(): Promise<number> {
+    const due = await this.due(this.o.clock.now());
+    let claimed = 0;
+    for (const item of due) {
+      try {
+        await this.o.db.send(
+          new UpdateCommand({
+            TableName: this.o.tableName,
+            Key: { pk: item.pk, sk: 'EXEC' },
+            UpdateExpression: 'SET #status = :running REMOVE #queue, wakeAt',
+            ConditionExpression: '#status = :waiting',
+            ExpressionAttributeNames: { '#status': 'status', '#queue': 'queue' },
+            ExpressionAttributeValues: { ':running': 'RUNNING', ':waiting': 'WAITING' },
+          }),
+        );
+      } catch (e) {
+        if (e instanceof ConditionalCheckFailedException) continue;
+        throw e;
+      }
+      claimed++;
+      this.o.log.info(LogCode.EngineResumed, { journey: item.journey, executionName: item.name, state: item.state });
+      this.track(this.runSegment({ ...item, status: 'RUNNING' }));
+    }
+    await this.idle();
+    return claimed;
+  }
+
+  /**
+   * After a crash, executions that were mid-segment are queued again at "now": their steps are
+   * idempotent, so re-running the segment sends nothing twice.
+   */
+  async recover(): Promise<number> {
+    const out = await this.o.db.send(
+      new QueryCommand({
+        TableName: this.o.tableName,
+        IndexName: 'byStatus',
+        KeyConditionExpression: '#status = :running',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':running': 'RUNNING' },
+      }),
+    );
+    const now = this.o.clock.now().toISOString();
+    for (const item of (out.Items ?? []) as ExecutionRecord[]) {
+      await this.o.db.send(
+        new UpdateCommand({
+          TableName: this.o.tableName,
+          Key: { pk: item.pk, sk: 'EXEC' },
+          UpdateExpression: 'SET #status = :waiting, #queue = :q, wakeAt = :now',
+          ConditionExpression: '#status = :running',
+          ExpressionAttributeNames: { '#status': 'status', '#queue': 'queue' },
+          ExpressionAttributeValues: { ':waiting': 'WAITING', ':q': 'Q', ':now': now, ':running': 'RUNNING' },
+        }),
+      );
+    }
+    return out.Items?.length ?? 0;
+  }
+
+  /** Virtual time: runs every wake-up up to `to`, each at its own instant, then sets the clock to `to`. */
+  async advanceTo(to: Date): Promise<void> {
+    const clock = this.o.clock;
+    if (!(clock instanceof VirtualClock)) throw new Error('advanceTo needs a virtual clock');
+    await this.idle();
+    for (;;) {
+      const next = await this.nextWake();
+      if (!next || next.getTime() > to.getTime()) break;
+      clock.set(next);
+      await this.runDue();
+    }
+    clock.set(to);
+  }
+
+  /** Real time: polls for due executions. */
+  startTimer(intervalMs = 1000): void {
+    const tick = () => {
+      this.runDue()
+        .catch((e) => this.o.log.error(LogCode.EngineFailed, { error: (e as Error).message }))
+        .finally(() => {
+          if (this.timer) this.timer = setTimeout(tick, intervalMs);
+        });
+    };
+    this.timer = setTimeout(tick, intervalMs);
+  }
+
+  async close(): Promise<void> {
+    const t = this.timer;
+    this.timer = undefined;
+    if (t) clearTimeout(t);
+    await this.idle();
+  }
+}

@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { type Log, silentLog } from '../functions/shared/logger.ts';
+import { parseDurationSeconds } from '../workflows/src/duration.ts';
+import { VirtualClock } from './clock.ts';
+import { startLocalStack } from './stack.ts';
+
+/**
+ * Replays timestamped requests through the real ingest and engine on a virtual clock and
+ * prints what happened as JSON lines: ingest results, every message sent, every send
+ * decided against.
+ */
+const InputLine = z
+  .strictObject({
+    at: z.iso.datetime({ offset: true }),
+    route: z.string().startsWith('/'),
+    method: z.enum(['GET', 'POST']).default('POST'),
+    headers: z.record(z.string(), z.string()).optional(),
+    headersFile: z.string().optional(),
+    body: z.unknown().optional(),
+    bodyFile: z.string().optional(),
+  })
+  .refine((l) => !(l.headers && l.headersFile), { message: 'give headers or headersFile, not both', path: ['headersFile'] })
+  .refine((l) => !(l.body !== undefined && l.bodyFile), { message: 'give body or bodyFile, not both', path: ['bodyFile'] });
+
+export interface SimulatedRequest {
+  at: Date;
+  route: string;
+  method: string;
+  headers: Record<string, string>;
+  rawBody: Buffer;
+  line: number;
+}
+
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+/** Reads a JSONL file; every problem names the file, the line and the field. */
+export function readScenario(file: string): SimulatedRequest[] {
+  const base = dirname(resolve(file));
+  const out: SimulatedRequest[] = [];
+  const lines = readFileSync(file, 'utf8').split('\n');
+  lines.forEach((text, i) => {
+    const line = i + 1;
+    if (text.trim() === '' || text.trimStart().startsWith('//')) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      throw new InputError(`${file}:${line}: not valid JSON (${(e as Error).message})`);
+    }
+    const parsed = InputLine.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new InputError(`${file}:${line}: field "${issue.path.join('.') || '(line)'}": ${issue.message}`);
+    }
+    const l = parsed.data;
+    const readRelative = (p: string, field: string) => {
+      try {
+        return readFileSync(resolve(base, p));
+      } catch {
+        throw new InputError(`${file}:${line}: field "${field}": cannot read ${p}`);
+      }
+    };
+    let headers = l.headers ?? {};
+    if (l.headersFile) {
+      try {
+        headers = z.record(z.string(), z.string()).parse(JSON.parse(readRelative(l.headersFile, 'headersFile').toString('utf8')));
+      } catch (e) {
+        if (e instanceof InputError) throw e;
+        throw new InputError(`${file}:${line}: field "headersFile": ${l.headersFile} is not a JSON object of header strings`);
+      }
+    }
+    const rawBody = l.bodyFile
+      ? readRelative(l.bodyFile, 'bodyFile')
+      : l.body === undefined
+        ? Buffer.alloc(0)
+        : Buffer.from(typeof l.body === 'string' ? l.body : JSON.stringify(l.body));
+    out.push({ at: new Date(l.at), route: l.route, method: l.method, headers, rawBody, line });
+  });
+  // Stable: lines with the same timestamp keep file order.
+  return out.map((r, i) => ({ r, i })).sort((a, b) => a.r.at.getTime() - b.r.at.getTime() || a.i - b.i).map(({ r }) => r);
+}
+
+export interface SimulationOptions {
+  forSeconds: number;
+  write: (line: Record<string, unknown>) => void;
+  log?: Log;
+  dynamoEndpoint?: string;
+}
+
+export async function simulate(requests: SimulatedRequest[], o: SimulationOptions): Promise<void> {
+  const start = requests[0]?.at ?? new Date();
+  const clock = new VirtualClock(start);
+  const stack = await startLocalStack({
+    clock,
+    log: o.log ?? silentLog,
+    dynamoEndpoint: o.dynamoEndpoint,
+    sesEmulator: true,
+    observe: (d) => {
+      if (d.outcome === 'sent') {
+        o.write({ type: 'message', at: d.at, journey: d.journey, customerId: d.customerId, channel: d.channel, to: d.to, template: d.template, locale: d.locale, subject: d.subject });
+      } else {
+        o.write({ type: 'suppressed', at: d.at, journey: d.journey, customerId: d.customerId, channel: d.channel, reason: d.reason, template: d.template, step: d.step });
+      }
+    },
+  });
+  try {
+    for (const r of requests) {
+      await stack.engine.advanceTo(r.at);
+      const res = await stack.request({ method: r.method, path: r.route.split('?')[0]!, headers: r.headers, rawBody: r.rawBody, query: Object.fromEntries(new URL(r.route, 'http://x').searchParams) });
+      o.write({ type: 'ingest', at: clock.now().toISOString(), route: r.route, status: res.status, ...(res.status >= 400 ? { error: (res.body as { error?: string })?.error } : {}) });
+      await stack.engine.idle();
+    }
+    const last = requests.at(-1)?.at ?? start;
+    await stack.engine.advanceTo(new Date(last.getTime() + o.forSeconds * 1000));
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = [...argv];
+  let forSeconds = 30 * 86_400;
+  const i = args.indexOf('--for');
+  if (i >= 0) {
+    const value = args[i + 1];
+    try {
+      forSeconds = parseDurationSeconds(value ?? '');
+    } catch {
+      process.stderr.write(`--for: "${value ?? ''}" is not an ISO-8601 duration such as P30D\n`);
+      return 2;
+    }
+    args.splice(i, 2);
+  }
+  const file = args[0];
+  if (!file) {
+    process.stderr.write('usage: npm run --silent simulate -- FILE.jsonl [--for P30D]\n');
+    return 2;
+  }
+  let requests: SimulatedRequest[];
+  try {
+    requests = readScenario(file);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    return 2;
+  }
+  await simulate(requests, { forSeconds, write: (l) => process.stdout.write(`${JSON.stringify(l)}\n`) });
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`simulation failed: ${(e as Error).stack ?? e}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,167 @@
+import type { Server } from 'node:http';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import sesModule from 'aws-ses-v2-local';
+import { type HttpRequest, type HttpResponse, json } from '../functions/ingest/http.ts';
+import { handleRequest, type IngestDeps } from '../functions/ingest/ingest.ts';
+import type { Clock } from '../functions/shared/clock.ts';
+import { documentClient } from '../functions/shared/dynamodb.ts';
+import type { Log } from '../functions/shared/logger.ts';
+import { SesMailer } from '../functions/shared/mailer.ts';
+import { Store } from '../functions/shared/store.ts';
+import { makeStepHandler } from '../functions/journey-step/handler.ts';
+import type { ObservedDecision, StepDeps } from '../functions/journey-step/step.ts';
+import { loadTemplates } from '../workflows/src/load.ts';
+import { parseDurationSeconds } from '../workflows/src/duration.ts';
+import { isVirtual } from './clock.ts';
+import { LOCAL_REGION, synthesizeApp } from './definitions.ts';
+import { type DynamoDbLocal, freePort, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb-local.ts';
+import { LocalEngine } from './engine.ts';
+import { startHttpServer } from './server.ts';
+import { ensureTables } from './tables.ts';
+
+export interface LocalSecrets {
+  apiKey: string;
+  shopifySecret: string;
+  unsubscribeSecret: string;
+}
+
+/** Local defaults, documented in the README; override with the environment variables of the same name. */
+export function secretsFromEnv(env = process.env): LocalSecrets {
+  return {
+    apiKey: env['API_KEY'] ?? 'local-api-key',
+    shopifySecret: env['SHOPIFY_WEBHOOK_SECRET'] ?? 'test_webhook_secret_DO_NOT_USE',
+    unsubscribeSecret: env['UNSUBSCRIBE_SECRET'] ?? 'local-unsubscribe-secret-0123456789',
+  };
+}
+
+export interface LocalStackOptions {
+  clock: Clock;
+  log: Log;
+  secrets?: LocalSecrets;
+  /** Keep DynamoDB data here across restarts; in memory when absent. */
+  dataDir?: string;
+  /** Use an already running DynamoDB-API server instead of starting one. */
+  dynamoEndpoint?: string;
+  apiPort?: number;
+  sesPort?: number;
+  /** false: no SES emulator; mail goes to `mailer` or nowhere. */
+  sesEmulator?: boolean;
+  mailer?: StepDeps['mailer'];
+  observe?: (d: ObservedDecision) => void;
+  /** Poll for due waits in real time (npm start); tests and the simulator drive time themselves. */
+  realTimeTimer?: boolean;
+  shopName?: string;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  inboxUrl?: string;
+  sesEndpoint?: string;
+  dynamoEndpoint: string;
+  engine: LocalEngine;
+  store: Store;
+  clock: Clock;
+  tenant: string;
+  request(req: Omit<HttpRequest, 'headers'> & { headers?: Record<string, string | undefined> }): Promise<HttpResponse>;
+  /** Stops servers; `crash` skips waiting for running segments (as a killed process would). */
+  stop(opts?: { crash?: boolean }): Promise<void>;
+}
+
+export const STATE_TABLE = 'koszyk-state';
+export const ENGINE_TABLE = 'koszyk-local-executions';
+const MAX_BODY = 262_144;
+
+/** The whole product on one machine: DynamoDB Local, the SES v2 emulator, the engine and the API. */
+export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
+  const secrets = o.secrets ?? secretsFromEnv();
+  const synthesized = synthesizeApp();
+  let ddb: DynamoDbLocal | undefined;
+  const dynamoEndpoint = o.dynamoEndpoint ?? (ddb = await startDynamoDbLocal({ dataDir: o.dataDir })).endpoint;
+  const clientConfig = { endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  const raw = new DynamoDBClient(clientConfig);
+  await ensureTables(raw, synthesized, { state: STATE_TABLE, engine: ENGINE_TABLE });
+  const db = documentClient(clientConfig);
+  const store = new Store(db, STATE_TABLE);
+
+  let sesHttp: Server | undefined;
+  let sesEndpoint: string | undefined;
+  if (o.sesEmulator !== false) {
+    const port = o.sesPort ?? (await freePort());
+    // The package is CommonJS with a default export; under ESM it arrives wrapped once more.
+    const start = ((sesModule as unknown as { default?: typeof sesModule }).default ?? sesModule) as unknown as (c: { host: string; port: number }) => Promise<Server>;
+    sesHttp = await start({ host: '127.0.0.1', port });
+    sesEndpoint = `http://127.0.0.1:${port}`;
+  }
+  const mailer =
+    o.mailer ??
+    new SesMailer(
+      new SESv2Client({ endpoint: sesEndpoint ?? 'http://127.0.0.1:9', region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
+      'sklep@example.com',
+    );
+
+  const apiPort = o.apiPort ?? (await freePort());
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const stepDeps: StepDeps = {
+    config: { shopName: o.shopName ?? 'Sklep Testowy', publicUrl: apiUrl, unsubscribeSecret: secrets.unsubscribeSecret },
+    store,
+    mailer,
+    templates: loadTemplates(),
+    clock: o.clock,
+    log: o.log,
+    observe: o.observe,
+  };
+  const engine = new LocalEngine({
+    journeys: synthesized.journeys,
+    handlers: { 'journey-step': makeStepHandler(() => stepDeps) },
+    db,
+    tableName: ENGINE_TABLE,
+    clock: o.clock,
+    log: o.log,
+  });
+  await engine.recover();
+  const tenant = 'default';
+  const ingestDeps: IngestDeps = {
+    config: { tenant, apiKeys: [secrets.apiKey], shopifySecrets: [secrets.shopifySecret], unsubscribeSecret: secrets.unsubscribeSecret, maxBodyBytes: MAX_BODY },
+    store,
+    journeys: engine,
+    clock: o.clock,
+    log: o.log,
+  };
+
+  const handle = async (req: HttpRequest): Promise<HttpResponse> => {
+    if (req.path === '/_local/clock' && isVirtual(o.clock)) {
+      if (req.method === 'POST') {
+        const by = new URLSearchParams(req.query as Record<string, string>).get('advance') ?? 'PT0S';
+        await engine.advanceTo(new Date(o.clock.now().getTime() + parseDurationSeconds(by) * 1000));
+      }
+      return json(200, { now: o.clock.now().toISOString() });
+    }
+    return handleRequest(req, ingestDeps);
+  };
+  const http = await startHttpServer(handle, { port: apiPort, maxBodyBytes: MAX_BODY, onError: (e) => o.log.error('INGEST_REJECTED', { reason: 'internal', error: (e as Error).name }) });
+  if (o.realTimeTimer) engine.startTimer();
+
+  return {
+    apiUrl,
+    inboxUrl: sesEndpoint,
+    sesEndpoint,
+    dynamoEndpoint,
+    engine,
+    store,
+    clock: o.clock,
+    tenant,
+    request: (req) => handle({ ...req, headers: Object.fromEntries(Object.entries(req.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])) }),
+    async stop(opts) {
+      if (!opts?.crash) await engine.close();
+      await new Promise<void>((r) => http.close(() => r()));
+      http.closeAllConnections();
+      if (sesHttp) {
+        sesHttp.closeAllConnections?.();
+        await new Promise<void>((r) => sesHttp!.close(() => r()));
+      }
+      raw.destroy();
+      if (ddb) await ddb.stop();
+    },
+  };
+}

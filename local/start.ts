@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import { systemClock } from '../functions/shared/clock.ts';
+import type { Log } from '../functions/shared/logger.ts';
+import { VirtualClock } from './clock.ts';
+import { secretsFromEnv, startLocalStack } from './stack.ts';
+
+/** `npm start`: the product on this machine, data kept in .data/ across restarts. */
+function consoleLog(): Log {
+  const line = (level: string) => (code: string, fields?: Record<string, unknown>) =>
+    process.stdout.write(`${JSON.stringify({ level, time: new Date().toISOString(), code, ...fields })}\n`);
+  return { info: line('INFO'), warn: line('WARN'), error: line('ERROR') };
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const virtual = env['CLOCK'] === 'virtual';
+  const clock = virtual ? new VirtualClock(new Date(env['CLOCK_START'] ?? Date.now())) : systemClock;
+  const secrets = secretsFromEnv();
+  const stack = await startLocalStack({
+    clock,
+    log: consoleLog(),
+    secrets,
+    dataDir: env['DATA_DIR'] ?? join(process.cwd(), '.data', 'dynamodb'),
+    apiPort: Number(env['API_PORT'] ?? 8787),
+    sesPort: Number(env['SES_PORT'] ?? 8005),
+    realTimeTimer: !virtual,
+  });
+  process.stdout.write(
+    [
+      '',
+      'Koszyk engine is running on this machine.',
+      `  API:    ${stack.apiUrl}   (POST /v1/events with "Authorization: Bearer ${secrets.apiKey}", POST /webhooks/shopify, GET /health)`,
+      `  Inbox:  ${stack.inboxUrl}/   (every e-mail the journeys send)`,
+      `  Data:   DynamoDB Local at ${stack.dynamoEndpoint}, kept in ${env['DATA_DIR'] ?? '.data/dynamodb'}`,
+      virtual ? `  Clock:  virtual, at ${clock.now().toISOString()}; fast-forward with POST ${stack.apiUrl}/_local/clock?advance=PT24H` : '  Clock:  real time (CLOCK=virtual to fast-forward)',
+      '  Stop with Ctrl+C; waiting journeys resume where they were on the next start.',
+      '',
+    ].join('\n'),
+  );
+  const shutdown = () => {
+    stack.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((e) => {
+  process.stderr.write(`could not start: ${(e as Error).message}\n`);
+  process.exit(1);
+});

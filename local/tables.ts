@@ -1,0 +1,65 @@
+import {
+  CreateTableCommand,
+  type DynamoDBClient,
+  DescribeTableCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { SynthesizedApp } from './definitions.ts';
+import { WAKE_INDEX } from './engine.ts';
+
+/** Creates the state table with the key schema CDK declares, and the local engine's table. */
+export async function ensureTables(client: DynamoDBClient, app: SynthesizedApp, names: { state: string; engine: string }): Promise<void> {
+  await create(client, {
+    TableName: names.state,
+    KeySchema: app.table.KeySchema as never,
+    AttributeDefinitions: app.table.AttributeDefinitions as never,
+    BillingMode: 'PAY_PER_REQUEST',
+  });
+  if (app.table.ttlAttribute) {
+    await client
+      .send(new UpdateTimeToLiveCommand({ TableName: names.state, TimeToLiveSpecification: { AttributeName: app.table.ttlAttribute, Enabled: true } }))
+      .catch((e: Error) => {
+        if (!/already enabled|TimeToLive is already/i.test(e.message)) throw e;
+      });
+  }
+  await create(client, {
+    TableName: names.engine,
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+      { AttributeName: 'queue', AttributeType: 'S' },
+      { AttributeName: 'wakeAt', AttributeType: 'S' },
+      { AttributeName: 'status', AttributeType: 'S' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: WAKE_INDEX,
+        KeySchema: [
+          { AttributeName: 'queue', KeyType: 'HASH' },
+          { AttributeName: 'wakeAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: 'byStatus',
+        KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
+}
+
+async function create(client: DynamoDBClient, input: ConstructorParameters<typeof CreateTableCommand>[0]): Promise<void> {
+  try {
+    await client.send(new CreateTableCommand(input));
+  } catch (e) {
+    if (!(e instanceof ResourceInUseException) && (e as Error).name !== 'ResourceInUseException') throw e;
+  }
+  await client.send(new DescribeTableCommand({ TableName: input.TableName }));
+}
