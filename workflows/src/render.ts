@@ -69,7 +69,7 @@ export function renderTemplate(
 ): RenderedMessage {
   const t: LocalizedTemplate = file[locale];
   try {
-    const subject = compile(t.subject, locale, false)(data).replace(/\s+/g, ' ').trim();
+    const subject = compile(t.subject, locale, false)(data).replace(/[ \t\r\n]+/g, ' ').trim();
     const text = compile(t.text, locale, false)(data);
     const html = t.html === undefined ? undefined : compile(t.html, locale, true)(data);
     return html === undefined ? { subject, text } : { subject, text, html };

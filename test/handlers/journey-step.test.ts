@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { makeStepHandler } from '../../functions/journey-step/handler.ts';
+import type { StepDeps, StepInput } from '../../functions/journey-step/step.ts';
+import { silentLog } from '../../functions/shared/logger.ts';
+import { type EmailMessage, PermanentSendError } from '../../functions/shared/mailer.ts';
+import type { CartRecord, ConsentState, CustomerProfile, Decision, Enrolment, Store } from '../../functions/shared/store.ts';
+import { verifyUnsubscribeToken } from '../../functions/shared/unsubscribe-token.ts';
+import { loadTemplates } from '../../workflows/src/load.ts';
+
+/** A plain in-memory stand-in for the parts of the store a step uses. */
+class FakeStore {
+  customer: CustomerProfile | undefined = { customerId: 'c_1', email: 'zofia@example.pl', firstName: 'Zofia', locale: 'pl', updatedAt: '' };
+  consent: ConsentState | undefined = { granted: true, at: '2026-01-01T00:00:00Z', source: 'api' };
+  cart: CartRecord | undefined = { token: 't1', items: [{ title: 'Kubek', quantity: 1, price: '10.00' }], total: '10.00', currency: 'PLN', completed: false, status: 'open', updatedAt: '' };
+  enrolment: Enrolment | undefined = { journey: 'abandoned-cart', key: 't1', executionName: 'e1', status: 'active', startedAt: '' };
+  claims = new Set<string>();
+  decisions: Decision[] = [];
+  async getEnrolment() { return this.enrolment; }
+  async getCart() { return this.cart; }
+  async getCustomer() { return this.customer; }
+  async getConsent() { return this.consent; }
+  async endEnrolment(_t: string, _c: string, _j: string, _k: string, status: Enrolment['status']) {
+    if (this.enrolment?.status !== 'active') return false;
+    this.enrolment = { ...this.enrolment, status };
+    return true;
+  }
+  async claimSend(e: string, s: string) {
+    const k = `${e}/${s}`;
+    if (this.claims.has(k)) return false;
+    this.claims.add(k);
+    return true;
+  }
+  async releaseSend(e: string, s: string) { this.claims.delete(`${e}/${s}`); }
+  async completeSend() {}
+  async recordDecision(_t: string, _c: string, d: Decision) { this.decisions.push(d); }
+}
+
+function setup(mailer?: (m: EmailMessage) => Promise<{ messageId: string }>) {
+  const store = new FakeStore();
+  const sent: EmailMessage[] = [];
+  const deps: StepDeps = {
+    config: { shopName: 'Sklep', publicUrl: 'https://api.example.pl', unsubscribeSecret: 'unsubscribe-secret-123456' },
+    store: store as unknown as Store,
+    mailer: { send: mailer ?? (async (m) => { sent.push(m); return { messageId: `m${sent.length}` }; }) },
+    templates: loadTemplates(),
+    clock: { now: () => new Date('2026-03-30T10:00:00Z') },
+    log: silentLog,
+  };
+  return { store, sent, handler: makeStepHandler(() => deps) };
+}
+
+const input: StepInput = {
+  version: 1,
+  journey: 'abandoned-cart',
+  step: 'first-reminder',
+  channel: 'email',
+  template: 'cart-reminder-1',
+  topic: 'marketing',
+  last: false,
+  executionName: 'e1',
+  enrolment: { version: 1, tenant: 'default', customerId: 'c_1', journey: 'abandoned-cart', key: 't1' },
+};
+
+describe('journey step handler', () => {
+  it('sends the Polish reminder with one-click unsubscribe headers and a valid token', async () => {
+    const { sent, store, handler } = setup();
+    await expect(handler(input)).resolves.toEqual({ continue: true, outcome: 'sent' });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.subject).toBe('Zofia, twoje zakupy czekają w koszyku');
+    const header = (name: string) => sent[0]!.headers.find((h) => h.name === name)?.value;
+    expect(header('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+    const url = /^<(https:\/\/api\.example\.pl\/unsubscribe\?token=[^>]+)>$/.exec(header('List-Unsubscribe') ?? '')?.[1];
+    expect(url).toBeDefined();
+    const token = new URL(url!).searchParams.get('token')!;
+    expect(verifyUnsubscribeToken('unsubscribe-secret-123456', token, new Date('2026-03-30T10:00:00Z'))).toMatchObject({ ok: true, payload: { c: 'c_1', ch: 'email' } });
+    expect(store.decisions).toEqual([expect.objectContaining({ outcome: 'sent', step: 'first-reminder', locale: 'pl' })]);
+  });
+
+  it('never sends marketing without consent, and says why', async () => {
+    const { sent, store, handler } = setup();
+    store.consent = { granted: false, at: '2026-01-01T00:00:00Z', source: 'shopify:checkout.updated' };
+    await expect(handler(input)).resolves.toEqual({ continue: true, outcome: 'suppressed', reason: 'no_consent' });
+    expect(sent).toHaveLength(0);
+    expect(store.decisions[0]).toMatchObject({ outcome: 'suppressed', reason: 'no_consent' });
+  });
+
+  it('reports an unsubscribe as the reason when the withdrawal came from the link', async () => {
+    const { store, handler } = setup();
+    store.consent = { granted: false, at: '2026-01-01T00:00:00Z', source: 'unsubscribe-link' };
+    await expect(handler(input)).resolves.toMatchObject({ reason: 'unsubscribed' });
+  });
+
+  it('ends the journey when the cart was bought', async () => {
+    const { sent, store, handler } = setup();
+    store.cart = { ...store.cart!, status: 'ordered' };
+    await expect(handler(input)).resolves.toEqual({ continue: false, outcome: 'goal_reached', reason: 'goal_reached' });
+    expect(sent).toHaveLength(0);
+    expect(store.enrolment?.status).toBe('goal-reached');
+  });
+
+  it('does not send the same step of the same execution twice', async () => {
+    const { sent, handler } = setup();
+    await handler(input);
+    await expect(handler(input)).resolves.toMatchObject({ outcome: 'already_sent' });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('gives the claim back after a transient failure so the retry sends', async () => {
+    let calls = 0;
+    const { store, handler } = setup(async () => {
+      calls++;
+      if (calls === 1) throw Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
+      return { messageId: 'm' };
+    });
+    await expect(handler(input)).rejects.toThrow('Rate exceeded');
+    await expect(handler(input)).resolves.toMatchObject({ outcome: 'sent' });
+    expect(store.decisions.filter((d) => d.outcome === 'sent')).toHaveLength(1);
+  });
+
+  it('records a permanent rejection and carries on with the journey', async () => {
+    const { store, handler } = setup(async () => {
+      throw new PermanentSendError('MessageRejected');
+    });
+    await expect(handler(input)).resolves.toEqual({ continue: true, outcome: 'suppressed', reason: 'rejected_by_provider' });
+    expect(store.decisions[0]).toMatchObject({ reason: 'rejected_by_provider' });
+  });
+
+  it('completes the enrolment on the last step', async () => {
+    const { store, handler } = setup();
+    await expect(handler({ ...input, step: 'second-reminder', template: 'cart-reminder-2', last: true })).resolves.toEqual({ continue: false, outcome: 'sent' });
+    expect(store.enrolment?.status).toBe('completed');
+  });
+
+  it('refuses a payload of an unknown version', async () => {
+    const { handler } = setup();
+    await expect(handler({ ...input, version: 99 })).rejects.toThrow();
+  });
+});

@@ -1,0 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The shared, real webhook samples (signed with test_webhook_secret_DO_NOT_USE). */
+export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'fixtures', 'webhooks');
+export const FIXTURE_SECRET = 'test_webhook_secret_DO_NOT_USE';
+
+export function fixture(platform: string, name: string): { body: Buffer; headers: Record<string, string> } {
+  return {
+    body: readFileSync(join(FIXTURES, platform, `${name}.json`)),
+    headers: JSON.parse(readFileSync(join(FIXTURES, platform, `${name}.headers.json`), 'utf8')) as Record<string, string>,
+  };
+}

@@ -1,0 +1,59 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseDurationSeconds } from '../../workflows/src/duration.ts';
+import { JourneyConfig, journeyViolations, stepDelays } from '../../workflows/src/journey.ts';
+import { ConfigError, loadJourneys, loadYaml } from '../../workflows/src/load.ts';
+
+describe('durations', () => {
+  it.each([
+    ['PT1H', 3600],
+    ['P1D', 86_400],
+    ['P1DT12H', 129_600],
+    ['PT90M', 5400],
+    ['P2W', 1_209_600],
+  ])('%s is %d s', (text, seconds) => expect(parseDurationSeconds(text)).toBe(seconds));
+
+  it.each(['1h', 'P', 'PT', 'P1Y', ''])('refuses %j', (text) => expect(() => parseDurationSeconds(text)).toThrow(RangeError));
+});
+
+describe('journey files', () => {
+  it('loads the shipped journeys: abandoned cart after 1 h and 24 h by default', () => {
+    const [cart] = loadJourneys();
+    expect(cart?.id).toBe('abandoned-cart');
+    expect(cart?.steps.map((s) => s.after)).toEqual(['PT1H', 'PT24H']);
+    expect(stepDelays(cart!)).toEqual([3600, 82_800]);
+  });
+
+  it('finds steps out of order, duplicates and unknown templates', () => {
+    const journey = JourneyConfig.parse({
+      id: 'x',
+      name: 'X',
+      trigger: 'checkout',
+      topic: 'marketing',
+      steps: [
+        { id: 'a', after: 'PT2H', channel: 'email', template: 't1' },
+        { id: 'a', after: 'PT1H', channel: 'email', template: 'missing' },
+      ],
+    });
+    expect(journeyViolations(journey, new Set(['t1']))).toEqual([
+      { path: 'steps.1.id', message: 'duplicate step id "a"' },
+      { path: 'steps.1.after', message: 'each step must come later than the one before it' },
+      { path: 'steps.1.template', message: 'no template "missing" in workflows/templates' },
+    ]);
+  });
+
+  it('names file, line and field of a schema error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'journey-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, ['id: bad', 'name: Bad', 'trigger: checkout', 'topic: marketing', 'steps:', '  - id: one', '    after: soon', '    channel: email', '    template: t'].join('\n'));
+    try {
+      loadYaml(file, JourneyConfig);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).problems[0]).toMatch(/bad\.yaml:7: steps\.0\.after: must be an ISO-8601 duration/);
+    }
+  });
+});
