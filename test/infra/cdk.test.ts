@@ -1,0 +1,148 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import aslValidator from 'asl-validator';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/app.ts';
+import { synthesizeApp } from '../../local/definitions.ts';
+
+let engine: Template;
+let data: Template;
+
+beforeAll(() => {
+  // Validation plugins (cdk-nag AwsSolutions) run in synth and throw on any unacknowledged finding.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const built = buildApp(app, { region: 'eu-central-1' });
+  app.synth();
+  engine = Template.fromStack(built.engine);
+  data = Template.fromStack(built.data);
+});
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+describe('cdk-nag', () => {
+  it('runs the AwsSolutions pack in synth: an unacknowledged finding fails it', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const built = buildApp(app, { region: 'eu-central-1' });
+    new Queue(built.engine, 'PlainQueue');
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS/);
+  });
+});
+
+describe('data stack', () => {
+  it('keeps state in one on-demand table with PITR, TTL and a rotating customer-managed key', () => {
+    data.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, SSESpecification: { KMSMasterKeyId: Match.anyValue() } })],
+    });
+    data.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+});
+
+describe('engine stack policies', () => {
+  it('gives every function its own encrypted log group, a DLQ, tracing and a current Node runtime', () => {
+    const functions = Object.entries(engine.findResources('AWS::Lambda::Function') as Resources);
+    expect(functions.length).toBeGreaterThanOrEqual(2);
+    const logGroups = engine.findResources('AWS::Logs::LogGroup') as Resources;
+    for (const [, fn] of functions) {
+      const p = fn.Properties as { Runtime: string; DeadLetterConfig?: unknown; LoggingConfig?: { LogGroup?: { Ref: string } }; TracingConfig?: { Mode: string } };
+      expect(p.Runtime).toMatch(/^nodejs(22|24)\.x$/);
+      expect(p.DeadLetterConfig).toBeDefined();
+      expect(p.TracingConfig?.Mode).toBe('Active');
+      const group = logGroups[p.LoggingConfig?.LogGroup?.Ref ?? ''];
+      expect(group?.Properties['KmsKeyId']).toBeDefined();
+    }
+  });
+
+  it('has no AWS managed policies and no wildcard actions', () => {
+    for (const [, role] of Object.entries(engine.findResources('AWS::IAM::Role') as Resources)) {
+      expect(role.Properties['ManagedPolicyArns']).toBeUndefined();
+    }
+    for (const [, policy] of Object.entries(engine.findResources('AWS::IAM::Policy') as Resources)) {
+      const statements = (policy.Properties['PolicyDocument'] as { Statement: { Action: string | string[] }[] }).Statement;
+      for (const s of statements) for (const a of [s.Action].flat()) expect(a).not.toMatch(/^\*$|:\*$/);
+    }
+  });
+
+  it('lets only the ingest function start and stop journeys, and only the step function send mail', () => {
+    const policies = Object.entries(engine.findResources('AWS::IAM::Policy') as Resources).map(([id, p]) => ({
+      id,
+      actions: (p.Properties['PolicyDocument'] as { Statement: { Action: string | string[] }[] }).Statement.flatMap((s) => [s.Action].flat()),
+    }));
+    const holders = (action: string) => policies.filter((p) => p.actions.includes(action)).map((p) => p.id);
+    expect(holders('states:StartExecution')).toEqual([expect.stringMatching(/^Ingest/)]);
+    expect(holders('states:StopExecution')).toEqual([expect.stringMatching(/^Ingest/)]);
+    expect(holders('ses:SendEmail')).toEqual([expect.stringMatching(/^JourneyStep/)]);
+  });
+
+  it('alarms on failed executions and on dead letters', () => {
+    const alarms = Object.values(engine.findResources('AWS::CloudWatch::Alarm') as Resources).map((a) => a.Properties['MetricName']);
+    expect(alarms).toContain('ExecutionsFailed');
+    expect(alarms).toContain('ApproximateNumberOfMessagesVisible');
+  });
+
+  it('routes the trigger API to the ingest function, with access logs and throttling', () => {
+    const routes = Object.values(engine.findResources('AWS::ApiGatewayV2::Route') as Resources).map((r) => r.Properties['RouteKey']);
+    expect(routes.sort()).toEqual(['GET /health', 'GET /unsubscribe', 'POST /unsubscribe', 'POST /v1/events', 'POST /webhooks/shopify']);
+    engine.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+      DefaultRouteSettings: { ThrottlingBurstLimit: 500, ThrottlingRateLimit: 200 },
+    });
+  });
+
+  it('has an SES v2 configuration set that suppresses bounces and complaints', () => {
+    engine.hasResourceProperties('AWS::SES::ConfigurationSet', { SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] } });
+  });
+});
+
+describe('journey state machines', () => {
+  const { journeys } = synthesizeApp();
+
+  it('are Standard, logged without execution data, traced, one per journey', () => {
+    const machines = Object.values(engine.findResources('AWS::StepFunctions::StateMachine') as Resources);
+    expect(machines).toHaveLength(journeys.size);
+    for (const m of machines) {
+      expect(m.Properties['StateMachineType']).toBe('STANDARD');
+      expect(m.Properties['LoggingConfiguration']).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
+      expect(m.Properties['TracingConfiguration']).toEqual({ Enabled: true });
+    }
+  });
+
+  it('are valid Amazon States Language', () => {
+    for (const jd of journeys.values()) {
+      const result = aslValidator(jd.definition as never);
+      expect(result.errorsText('\n')).toBe('');
+      expect(result.isValid).toBe(true);
+    }
+  });
+
+  it('abandoned cart reads like the process and costs at most 6 transitions', () => {
+    const cart = journeys.get('abandoned-cart')!.definition;
+    expect(cart.StartAt).toBe('Wait 1 h before first-reminder');
+    const shape = Object.fromEntries(
+      Object.entries(cart.States).map(([name, s]) => [name, { Type: s.Type, Next: s.Next, Seconds: s.Seconds, Default: s['Default'] }]),
+    );
+    expect(shape).toEqual({
+      'Wait 1 h before first-reminder': { Type: 'Wait', Next: 'first-reminder', Seconds: 3600, Default: undefined },
+      'first-reminder': { Type: 'Task', Next: 'Still wanted after first-reminder?', Seconds: undefined, Default: undefined },
+      'Still wanted after first-reminder?': { Type: 'Choice', Next: undefined, Seconds: undefined, Default: 'Journey no longer wanted' },
+      'Journey no longer wanted': { Type: 'Succeed', Next: undefined, Seconds: undefined, Default: undefined },
+      'Wait 23 h before second-reminder': { Type: 'Wait', Next: 'second-reminder', Seconds: 82_800, Default: undefined },
+      'second-reminder': { Type: 'Task', Next: undefined, Seconds: undefined, Default: undefined },
+    });
+    // The longest path (both reminders) enters 5 states.
+    expect(Object.keys(cart.States).length - 1).toBeLessThanOrEqual(6);
+  });
+
+  it('passes a versioned payload with the execution name to the step function', () => {
+    const task = journeys.get('abandoned-cart')!.definition.States['first-reminder']!;
+    expect(task['Parameters']).toMatchObject({ version: 1, journey: 'abandoned-cart', step: 'first-reminder', 'executionName.$': '$$.Execution.Name', topic: 'marketing' });
+    expect(journeys.get('abandoned-cart')!.taskHandlers).toEqual({ 'first-reminder': 'journey-step', 'second-reminder': 'journey-step' });
+  });
+});
