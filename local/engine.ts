@@ -238,7 +238,7 @@ export class LocalEngine implements JourneyRunner {
     } catch (e) {
       this.counters.transitions += transitions;
       this.o.log.error(LogCode.EngineFailed, { journey, executionName: name, state: record.state, error: (e as Error).name });
-      await this.finish(record, 'FAILED', { error: (e as Error).message.slice(0, 500) });
+      await this.finish(record, 'FAILED', { error: (e as Error).message.slice(0, 500) }, transitions);
       return;
     }
     this.counters.transitions += transitions;
@@ -246,13 +246,13 @@ export class LocalEngine implements JourneyRunner {
       const now = this.o.clock.now().getTime();
       const wakeAt = output.timestamp !== undefined ? new Date(output.timestamp) : new Date(now + (output.seconds ?? 0) * 1000);
       if (output.next === null) {
-        await this.finish(record, 'SUCCEEDED', {});
+        await this.finish(record, 'SUCCEEDED', {}, transitions);
         return;
       }
       await this.suspend(record, output.next, JSON.stringify(output.output), wakeAt, transitions);
       return;
     }
-    await this.finish(record, 'SUCCEEDED', {});
+    await this.finish(record, 'SUCCEEDED', {}, transitions);
   }
 
   private async suspend(record: ExecutionRecord, next: string, input: string, wakeAt: Date, transitions: number): Promise<void> {
@@ -274,16 +274,16 @@ export class LocalEngine implements JourneyRunner {
     }
   }
 
-  private async finish(record: ExecutionRecord, status: 'SUCCEEDED' | 'FAILED', extra: { error?: string }): Promise<void> {
+  private async finish(record: ExecutionRecord, status: 'SUCCEEDED' | 'FAILED', extra: { error?: string }, transitions = 0): Promise<void> {
     try {
       await this.o.db.send(
         new UpdateCommand({
           TableName: this.o.tableName,
           Key: { pk: record.pk, sk: 'EXEC' },
-          UpdateExpression: `SET #status = :status, endedAt = :at${extra.error ? ', #error = :error' : ''} REMOVE #queue, wakeAt`,
+          UpdateExpression: `SET #status = :status, endedAt = :at${extra.error ? ', #error = :error' : ''} REMOVE #queue, wakeAt ADD transitions :n`,
           ConditionExpression: '#status = :running',
           ExpressionAttributeNames: { '#status': 'status', '#queue': 'queue', ...(extra.error ? { '#error': 'error' } : {}) },
-          ExpressionAttributeValues: { ':status': status, ':at': this.o.clock.now().toISOString(), ':running': 'RUNNING', ...(extra.error ? { ':error': extra.error } : {}) },
+          ExpressionAttributeValues: { ':status': status, ':at': this.o.clock.now().toISOString(), ':running': 'RUNNING', ':n': transitions, ...(extra.error ? { ':error': extra.error } : {}) },
         }),
       );
     } catch (e) {

@@ -52,6 +52,8 @@ export interface LocalStackOptions {
   /** Poll for due waits in real time (npm start); tests and the simulator drive time themselves. */
   realTimeTimer?: boolean;
   shopName?: string;
+  /** Prefix for table names, so several stacks can share one DynamoDB server. @default '' */
+  tablePrefix?: string;
 }
 
 export interface LocalStack {
@@ -80,9 +82,10 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   const dynamoEndpoint = o.dynamoEndpoint ?? (ddb = await startDynamoDbLocal({ dataDir: o.dataDir })).endpoint;
   const clientConfig = { endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
   const raw = new DynamoDBClient(clientConfig);
-  await ensureTables(raw, synthesized, { state: STATE_TABLE, engine: ENGINE_TABLE });
+  const tables = { state: `${o.tablePrefix ?? ''}${STATE_TABLE}`, engine: `${o.tablePrefix ?? ''}${ENGINE_TABLE}` };
+  await ensureTables(raw, synthesized, tables);
   const db = documentClient(clientConfig);
-  const store = new Store(db, STATE_TABLE);
+  const store = new Store(db, tables.state);
 
   let sesHttp: Server | undefined;
   let sesEndpoint: string | undefined;
@@ -115,7 +118,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     journeys: synthesized.journeys,
     handlers: { 'journey-step': makeStepHandler(() => stepDeps) },
     db,
-    tableName: ENGINE_TABLE,
+    tableName: tables.engine,
     clock: o.clock,
     log: o.log,
   });
