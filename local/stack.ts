@@ -78,8 +78,8 @@ const MAX_BODY = 262_144;
 export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
   const secrets = o.secrets ?? secretsFromEnv();
   const synthesized = synthesizeApp();
-  let ddb: DynamoDbLocal | undefined;
-  const dynamoEndpoint = o.dynamoEndpoint ?? (ddb = await startDynamoDbLocal({ dataDir: o.dataDir })).endpoint;
+  const ddb: DynamoDbLocal | undefined = o.dynamoEndpoint ? undefined : await startDynamoDbLocal({ dataDir: o.dataDir });
+  const dynamoEndpoint = o.dynamoEndpoint ?? ddb!.endpoint;
   const clientConfig = { endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
   const raw = new DynamoDBClient(clientConfig);
   const tables = { state: `${o.tablePrefix ?? ''}${STATE_TABLE}`, engine: `${o.tablePrefix ?? ''}${ENGINE_TABLE}` };

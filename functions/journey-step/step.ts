@@ -77,7 +77,7 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
   };
 
   const enrolment = await deps.store.getEnrolment(tenant, customerId, input.journey, key);
-  if (!enrolment || enrolment.status !== 'active') {
+  if (enrolment?.status !== 'active') {
     await suppress('goal_reached');
     return { continue: false, outcome: 'goal_reached', reason: 'goal_reached' };
   }

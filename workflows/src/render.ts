@@ -39,12 +39,12 @@ function environment(locale: Locale): typeof Handlebars {
 
 const cache = new Map<string, HandlebarsTemplateDelegate>();
 
-function compile(source: string, locale: Locale, escape: boolean): HandlebarsTemplateDelegate {
-  const key = `${locale}\u0000${escape}\u0000${source}`;
+function compile(source: string, locale: Locale, escapeHtml: boolean): HandlebarsTemplateDelegate {
+  const key = `${locale}\u0000${escapeHtml}\u0000${source}`;
   let fn = cache.get(key);
   if (!fn) {
     // strict: a variable the data lacks throws instead of rendering as an empty string.
-    fn = environment(locale).compile(source, { strict: true, noEscape: !escape });
+    fn = environment(locale).compile(source, { strict: true, noEscape: !escapeHtml });
     cache.set(key, fn);
   }
   return fn;
