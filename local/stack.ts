@@ -83,7 +83,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   const clientConfig = { endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
   const raw = new DynamoDBClient(clientConfig);
   const tables = { state: `${o.tablePrefix ?? ''}${STATE_TABLE}`, engine: `${o.tablePrefix ?? ''}${ENGINE_TABLE}` };
-  await ensureTables(raw, synthesized, tables);
+  await ensureTables(raw, synthesized, tables, { ttl: !isVirtual(o.clock) });
   const db = documentClient(clientConfig);
   const store = new Store(db, tables.state);
 

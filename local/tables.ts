@@ -9,14 +9,18 @@ import type { SynthesizedApp } from './definitions.ts';
 import { WAKE_INDEX } from './engine.ts';
 
 /** Creates the state table with the key schema CDK declares, and the local engine's table. */
-export async function ensureTables(client: DynamoDBClient, app: SynthesizedApp, names: { state: string; engine: string }): Promise<void> {
+/**
+ * `ttl: false` under a virtual clock: DynamoDB Local expires items by the wall clock, which
+ * would delete a simulation's dedupe claims while simulated time has barely moved.
+ */
+export async function ensureTables(client: DynamoDBClient, app: SynthesizedApp, names: { state: string; engine: string }, opts: { ttl: boolean }): Promise<void> {
   await create(client, {
     TableName: names.state,
     KeySchema: app.table.KeySchema as never,
     AttributeDefinitions: app.table.AttributeDefinitions as never,
     BillingMode: 'PAY_PER_REQUEST',
   });
-  if (app.table.ttlAttribute) {
+  if (app.table.ttlAttribute && opts.ttl) {
     await client
       .send(new UpdateTimeToLiveCommand({ TableName: names.state, TimeToLiveSpecification: { AttributeName: app.table.ttlAttribute, Enabled: true } }))
       .catch((e: Error) => {

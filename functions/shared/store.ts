@@ -85,7 +85,9 @@ export class Store {
         new PutCommand({
           TableName: this.tableName,
           Item: { pk: key.dedupe(tenant, eventKey), sk: 'EVENT', at: now.toISOString(), expiresAt: epoch(now) + DEDUPE_SECONDS },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          // TTL deletes lag (up to days on AWS), so an expired claim counts as gone.
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+          ExpressionAttributeValues: { ':now': epoch(now) },
         }),
       );
       return true;

@@ -67,6 +67,13 @@ describe('trigger API over HTTP', () => {
     expect(exec).toMatchObject({ status: 'WAITING', state: 'first-reminder' });
   });
 
+  it('keeps dedupe claims for 8 days and treats an expired claim as gone, whatever TTL has deleted yet', async () => {
+    const s = await stack();
+    expect(await s.store.claimEvent('default', 'k-ttl', T0)).toBe(true);
+    expect(await s.store.claimEvent('default', 'k-ttl', new Date(T0.getTime() + hours(7 * 24)))).toBe(false);
+    expect(await s.store.claimEvent('default', 'k-ttl', new Date(T0.getTime() + hours(8 * 24 + 1)))).toBe(true);
+  });
+
   it('refuses the event API without the key and names the bad field', async () => {
     const s = await stack();
     const noKey = await fetch(`${s.apiUrl}/v1/events`, { method: 'POST', body: '{}' });
