@@ -78,6 +78,22 @@ export class Store {
     readonly tableName: string,
   ) {}
 
+  private async get<T>(pk: string, sk: string): Promise<T | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true }));
+    return out.Item as T | undefined;
+  }
+
+  /** Writes an item unless one with its key exists; false when it did. */
+  private async putIfAbsent(item: Record<string, unknown> & { pk: string; sk: string }): Promise<boolean> {
+    try {
+      await this.db.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
   /** First delivery of an event key claims it; later ones are duplicates. Kept 8 days. */
   async claimEvent(tenant: string, eventKey: string, now: Date): Promise<boolean> {
     try {
@@ -137,10 +153,7 @@ export class Store {
   }
 
   async getCustomer(tenant: string, customerId: string): Promise<CustomerProfile | undefined> {
-    const out = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: key.customer(tenant, customerId), sk: 'PROFILE' }, ConsistentRead: true }),
-    );
-    return out.Item as CustomerProfile | undefined;
+    return this.get<CustomerProfile>(key.customer(tenant, customerId), 'PROFILE');
   }
 
   /**
@@ -158,17 +171,7 @@ export class Store {
     eventKey: string,
   ): Promise<void> {
     const pk = key.customer(tenant, customerId);
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk, sk: `CONSENTLOG#${channel}#${topic}#${at}#${eventKey}`, channel, topic, granted, at, source, eventKey },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-    }
+    await this.putIfAbsent({ pk, sk: `CONSENTLOG#${channel}#${topic}#${at}#${eventKey}`, channel, topic, granted, at, source, eventKey });
     try {
       await this.db.send(
         new PutCommand({
@@ -185,14 +188,7 @@ export class Store {
   }
 
   async getConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic): Promise<ConsentState | undefined> {
-    const out = await this.db.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: key.customer(tenant, customerId), sk: `CONSENT#${channel}#${topic}` },
-        ConsistentRead: true,
-      }),
-    );
-    return out.Item as ConsentState | undefined;
+    return this.get<ConsentState>(key.customer(tenant, customerId), `CONSENT#${channel}#${topic}`);
   }
 
   /** Stores the latest view of a cart; an ordered cart or a newer version on file wins. */
@@ -216,10 +212,7 @@ export class Store {
   }
 
   async getCart(tenant: string, token: string): Promise<CartRecord | undefined> {
-    const out = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: key.cart(tenant, token), sk: 'CART' }, ConsistentRead: true }),
-    );
-    return out.Item as CartRecord | undefined;
+    return this.get<CartRecord>(key.cart(tenant, token), 'CART');
   }
 
   /** Marks a cart as bought; creates a tombstone when the order beat its checkout event here. */
@@ -236,51 +229,15 @@ export class Store {
   }
 
   async putOrder(tenant: string, customerId: string, order: Order, at: string): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: key.customer(tenant, customerId), sk: `ORDER#${order.id}`, ...order, placedAt: at },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+    return this.putIfAbsent({ pk: key.customer(tenant, customerId), sk: `ORDER#${order.id}`, ...order, placedAt: at });
   }
 
   async createEnrolment(tenant: string, customerId: string, enrolment: Omit<Enrolment, 'status'>): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            pk: key.customer(tenant, customerId),
-            sk: `ENROL#${enrolment.journey}#${enrolment.key}`,
-            ...enrolment,
-            status: 'active',
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+    return this.putIfAbsent({ pk: key.customer(tenant, customerId), sk: `ENROL#${enrolment.journey}#${enrolment.key}`, ...enrolment, status: 'active' });
   }
 
   async getEnrolment(tenant: string, customerId: string, journey: string, enrolKey: string): Promise<Enrolment | undefined> {
-    const out = await this.db.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: key.customer(tenant, customerId), sk: `ENROL#${journey}#${enrolKey}` },
-        ConsistentRead: true,
-      }),
-    );
-    return out.Item as Enrolment | undefined;
+    return this.get<Enrolment>(key.customer(tenant, customerId), `ENROL#${journey}#${enrolKey}`);
   }
 
   async activeEnrolments(tenant: string, customerId: string, journey: string): Promise<Enrolment[]> {
@@ -330,19 +287,7 @@ export class Store {
    * replayed step) finds the first and does not send again.
    */
   async claimSend(executionName: string, stepId: string, at: string): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: key.send(executionName, stepId), sk: 'SEND', status: 'claimed', at },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+    return this.putIfAbsent({ pk: key.send(executionName, stepId), sk: 'SEND', status: 'claimed', at });
   }
 
   async completeSend(executionName: string, stepId: string, messageId: string | undefined): Promise<void> {
@@ -376,21 +321,7 @@ export class Store {
 
   /** The decision log: every send and every decision not to send, with its reason. */
   async recordDecision(tenant: string, customerId: string, decision: Decision): Promise<void> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            pk: key.customer(tenant, customerId),
-            sk: `DECISION#${decision.at}#${decision.executionName}#${decision.step}`,
-            ...decision,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-    }
+    await this.putIfAbsent({ pk: key.customer(tenant, customerId), sk: `DECISION#${decision.at}#${decision.executionName}#${decision.step}`, ...decision });
   }
 
   async listDecisions(tenant: string, customerId: string): Promise<Decision[]> {
