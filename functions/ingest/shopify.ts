@@ -5,9 +5,11 @@ import { Amount, Currency, type DomainEvent, Email, Text } from '../shared/domai
  * Shopify payloads, reduced to the fields a journey may use (an allow-list: anything else in
  * the body is dropped here, so it can never reach storage or templates).
  */
+// Lenient where Shopify is: a webhook refused with 400 is retried and, after repeated
+// failures, the subscription is removed, so only what a journey cannot do without is required.
 const ShopifyLineItem = z.object({
-  title: Text(200),
-  quantity: z.number().int().min(1),
+  title: z.string().nullish().transform((t) => (t ?? '').normalize('NFC').slice(0, 200)),
+  quantity: z.number().int().min(0),
   price: Amount,
   product_id: z.union([z.string(), z.number()]).nullish(),
   product_type: z.string().nullish(),

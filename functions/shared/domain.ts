@@ -27,7 +27,7 @@ export const Text = (max: number) => z.string().transform((v) => v.normalize('NF
 
 export const LineItem = z.object({
   title: Text(200),
-  quantity: z.number().int().min(1).max(10_000),
+  quantity: z.number().int().min(0).max(10_000),
   price: Amount,
   productId: z.string().max(64).optional(),
   category: Text(100).optional(),
