@@ -29,6 +29,8 @@ export function buildApp(
     secrets: {
       apiKeys: ctx('apiKeys', 'change-me-api-key'),
       shopifyWebhookSecrets: ctx('shopifyWebhookSecrets', 'change-me-shopify-secret'),
+      wooWebhookSecrets: ctx('wooWebhookSecrets', 'change-me-woocommerce-secret'),
+      stripeWebhookSecrets: ctx('stripeWebhookSecrets', 'change-me-stripe-secret'),
       unsubscribeSecret: ctx('unsubscribeSecret', 'change-me-unsubscribe-secret-32b'),
     },
   });

@@ -24,6 +24,17 @@ export class DataStack extends Stack {
       encryption: dynamodb.TableEncryptionV2.customerManagedKey(this.key),
       timeToLiveAttribute: 'expiresAt',
       deletionProtection: true,
+      // Sparse: only customers with an order carry gsi1pk (their last order's day); win-back
+      // selection reads one day's partition instead of scanning the table.
+      globalSecondaryIndexes: [
+        {
+          indexName: 'byLastOrderDay',
+          partitionKey: { name: 'gsi1pk', type: dynamodb.AttributeType.STRING },
+          sortKey: { name: 'gsi1sk', type: dynamodb.AttributeType.STRING },
+          projectionType: dynamodb.ProjectionType.INCLUDE,
+          nonKeyAttributes: ['customerId', 'orderCount', 'spentPln', 'lastOrderAt'],
+        },
+      ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
   }

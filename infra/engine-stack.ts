@@ -1,4 +1,4 @@
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, TimeZone } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -8,9 +8,17 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import type { JourneyConfig } from '../workflows/src/journey.ts';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { EngineFunction } from './constructs/engine-function.ts';
+
+/** Journey and template files, copied next to each bundle (read at cold start). */
+const CONTENT: [string, string][] = [
+  ['workflows/journeys', 'content/journeys'],
+  ['workflows/templates', 'content/templates'],
+];
 import { journeyChain } from './journey-definition.ts';
 
 export interface EngineStackProps extends StackProps {
@@ -28,7 +36,11 @@ export interface EngineStackProps extends StackProps {
   /** Prefix of state machine names, so two installations can share an account. @default 'koszyk' */
   readonly namePrefix?: string;
   /** Shared secrets, passed at deploy time (context or environment). */
-  readonly secrets: { apiKeys: string; shopifyWebhookSecrets: string; unsubscribeSecret: string };
+  readonly secrets: { apiKeys: string; shopifyWebhookSecrets: string; wooWebhookSecrets: string; stripeWebhookSecrets: string; unsubscribeSecret: string };
+  /** Replace Polish letters in SMS to stay in GSM-7 (160 characters a part instead of 70). @default false */
+  readonly smsTransliterate?: boolean;
+  /** Paid SMS per day before sends are refused (SMS pumping guard). @default 1000 */
+  readonly smsDailyCap?: number;
 }
 
 /** The engine: trigger API, journey state machines and the functions they call. */
@@ -37,6 +49,7 @@ export class EngineStack extends Stack {
   public readonly stateMachines: Record<string, sfn.StateMachine> = {};
   public readonly ingest: EngineFunction;
   public readonly step: EngineFunction;
+  public readonly segmentSelect: EngineFunction;
 
   private readonly namePrefix: string;
 
@@ -62,7 +75,7 @@ export class EngineStack extends Stack {
       entry: 'functions/journey-step/handler.ts',
       handlerName: 'journey-step',
       encryptionKey: props.key,
-      copyDirs: [['workflows/templates', 'templates']],
+      copyDirs: CONTENT,
       environment: {
         TABLE_NAME: props.table.tableName,
         FROM_EMAIL: fromEmail,
@@ -70,9 +83,22 @@ export class EngineStack extends Stack {
         PUBLIC_URL: publicUrl,
         UNSUBSCRIBE_SECRET: props.secrets.unsubscribeSecret,
         SES_CONFIGURATION_SET: configurationSet.configurationSetName,
+        EVENT_BUS_NAME: 'default',
+        SMS_TRANSLITERATE: String(props.smsTransliterate ?? false),
+        SMS_DAILY_CAP: String(props.smsDailyCap ?? 1000),
       },
     });
-    props.table.grantReadWriteData(this.step.function);
+    this.step.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [this.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })] }),
+    );
+    this.step.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sms-voice:SendTextMessage'],
+        // Origination identities (numbers, pools, sender ids) are chosen at deploy time in the account.
+        resources: [this.formatArn({ service: 'sms-voice', resource: '*' })],
+      }),
+    );
+    this.grantState(this.step, props);
     this.step.function.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['ses:SendEmail'],
@@ -93,7 +119,7 @@ export class EngineStack extends Stack {
         stateMachineName: this.stateMachineName(journey.id),
         stateMachineType: sfn.StateMachineType.STANDARD,
         comment: `journey:${journey.id}`,
-        definitionBody: sfn.DefinitionBody.fromChainable(journeyChain(this, journey, this.step.function)),
+        definitionBody: sfn.DefinitionBody.fromChainable(journeyChain(new Construct(this, `${journey.id}-States`), journey, this.step.function)),
         // Execution data holds only ids, but is still kept out of the logs.
         logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
         tracingEnabled: true,
@@ -110,22 +136,24 @@ export class EngineStack extends Stack {
       this.stateMachines[journey.id] = machine;
     }
 
+    const stateMachineArns = Stack.of(this).toJsonString(Object.fromEntries(Object.entries(this.stateMachines).map(([id, m]) => [id, m.stateMachineArn])));
     this.ingest = new EngineFunction(this, 'Ingest', {
       entry: 'functions/ingest/handler.ts',
       handlerName: 'ingest',
       encryptionKey: props.key,
       timeout: Duration.seconds(10),
+      copyDirs: CONTENT,
       environment: {
         TABLE_NAME: props.table.tableName,
         API_KEYS: props.secrets.apiKeys,
         SHOPIFY_WEBHOOK_SECRETS: props.secrets.shopifyWebhookSecrets,
+        WOOCOMMERCE_WEBHOOK_SECRETS: props.secrets.wooWebhookSecrets,
+        STRIPE_WEBHOOK_SECRETS: props.secrets.stripeWebhookSecrets,
         UNSUBSCRIBE_SECRET: props.secrets.unsubscribeSecret,
-        STATE_MACHINE_ARNS: Stack.of(this).toJsonString(
-          Object.fromEntries(Object.entries(this.stateMachines).map(([id, m]) => [id, m.stateMachineArn])),
-        ),
+        STATE_MACHINE_ARNS: stateMachineArns,
       },
     });
-    props.table.grantReadWriteData(this.ingest.function);
+    this.grantState(this.ingest, props);
     for (const journey of props.journeys) {
       this.stateMachines[journey.id]!.grantStartExecution(this.ingest.function);
       this.ingest.function.addToRolePolicy(
@@ -136,11 +164,41 @@ export class EngineStack extends Stack {
       );
     }
 
+    // Segment journeys: EventBridge Scheduler → selection function → one execution per customer.
+    this.segmentSelect = new EngineFunction(this, 'SegmentSelect', {
+      entry: 'functions/segment-select/handler.ts',
+      handlerName: 'segment-select',
+      encryptionKey: props.key,
+      timeout: Duration.minutes(15),
+      memorySize: 512,
+      copyDirs: CONTENT,
+      environment: { TABLE_NAME: props.table.tableName, STATE_MACHINE_ARNS: stateMachineArns },
+    });
+    this.grantState(this.segmentSelect, props);
+    for (const journey of props.journeys.filter((j) => j.trigger === 'schedule' && j.schedule)) {
+      this.stateMachines[journey.id]!.grantStartExecution(this.segmentSelect.function);
+      const [hour, minute] = journey.schedule!.dailyAt.split(':');
+      new scheduler.Schedule(this, `${journey.id}-Schedule`, {
+        description: `daily selection for journey ${journey.id}`,
+        schedule: scheduler.ScheduleExpression.cron({ hour, minute, timeZone: TimeZone.of(journey.schedule!.timeZone) }),
+        target: new targets.LambdaInvoke(this.segmentSelect.function, {
+          input: scheduler.ScheduleTargetInput.fromObject({ version: 1, journey: journey.id, scheduledTime: scheduler.ContextAttribute.scheduledTime }),
+          retryAttempts: 3,
+        }),
+      });
+    }
+
     const integration = new HttpLambdaIntegration('IngestIntegration', this.ingest.function);
     const routes: [string, apigw.HttpMethod][] = [
       ['/health', apigw.HttpMethod.GET],
       ['/v1/events', apigw.HttpMethod.POST],
       ['/webhooks/shopify', apigw.HttpMethod.POST],
+      ['/webhooks/woocommerce', apigw.HttpMethod.POST],
+      ['/webhooks/stripe', apigw.HttpMethod.POST],
+      ['/v1/tasks', apigw.HttpMethod.GET],
+      ['/survey', apigw.HttpMethod.GET],
+      ['/survey', apigw.HttpMethod.POST],
+      ['/u/{short}', apigw.HttpMethod.GET],
       ['/unsubscribe', apigw.HttpMethod.GET],
       ['/unsubscribe', apigw.HttpMethod.POST],
     ];
@@ -160,6 +218,17 @@ export class EngineStack extends Stack {
     stage.defaultRouteSettings = { throttlingBurstLimit: 500, throttlingRateLimit: 200 };
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
+  }
+
+  /** Item-level access to the state table and its one index, nothing table-wide (no Scan). */
+  private grantState(fn: EngineFunction, props: EngineStackProps): void {
+    fn.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
+        resources: [props.table.tableArn, `${props.table.tableArn}/index/byLastOrderDay`],
+      }),
+    );
+    props.key.grantEncryptDecrypt(fn.function);
   }
 
   stateMachineName(journeyId: string): string {

@@ -34,19 +34,23 @@ export function journeyChain(scope: Construct, journey: JourneyConfig, stepFunct
   for (let i = journey.steps.length - 1; i >= 0; i--) {
     const step = journey.steps[i]!;
     const last = i === journey.steps.length - 1;
-    const wait = new sfn.Wait(scope, `Wait ${humanDelay(delays[i]!)} before ${step.id}`, {
-      time: sfn.WaitTime.duration(Duration.seconds(delays[i]!)),
-    });
+    // A step due at once needs no Wait: every state is a billable transition.
+    const wait =
+      delays[i]! > 0
+        ? new sfn.Wait(scope, `Wait ${humanDelay(delays[i]!)} before ${step.id}`, { time: sfn.WaitTime.duration(Duration.seconds(delays[i]!)) })
+        : undefined;
     const task = new tasks.LambdaInvoke(scope, step.id, {
       lambdaFunction: stepFunction,
       payloadResponseOnly: true,
       payload: sfn.TaskInput.fromObject({
         version: 1,
         journey: journey.id,
+        trigger: journey.trigger,
         step: step.id,
         channel: step.channel,
         template: step.template,
-        topic: journey.topic,
+        ...(step.templateByCategory ? { templateByCategory: step.templateByCategory } : {}),
+        topic: step.topic ?? journey.topic,
         last,
         executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
         enrolment: ENROLMENT,
@@ -54,15 +58,13 @@ export function journeyChain(scope: Construct, journey: JourneyConfig, stepFunct
       resultPath: '$.result',
     });
     task.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(20), backoffRate: 2, maxAttempts: 4 });
-    if (last || !next) {
-      wait.next(task);
-    } else {
+    if (!last && next) {
       const stillWanted = new sfn.Choice(scope, `Still wanted after ${step.id}?`)
         .when(sfn.Condition.booleanEquals('$.result.continue', true), next)
         .otherwise(ended);
-      wait.next(task).next(stillWanted);
+      task.next(stillWanted);
     }
-    next = wait;
+    next = wait ? wait.next(task) : task;
   }
   return next!;
 }

@@ -14,11 +14,18 @@ export function applySuppressions(_data: DataStack, engine: EngineStack): void {
     'APIG4',
     'Callers are shop platforms and customers: webhooks are authenticated by HMAC over the raw body, the event API by bearer key and unsubscribe links by signed tokens, all inside the ingest function (an API Gateway authorizer cannot see the raw body).',
   );
-  for (const fn of [engine.ingest, engine.step]) {
+  ack(engine.step.role, 'IAM5[Resource::arn:<AWS::Partition>:sms-voice:' + engine.region + ':<AWS::AccountId>:*]', 'SendTextMessage authorises against the origination identity, chosen per account after deploy (phone number, pool or sender id).');
+  for (const fn of [engine.ingest, engine.step, engine.segmentSelect]) {
     ack(fn.role, 'IAM5[Resource::*]', 'X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions.');
     ack(fn.role, 'IAM5[Action::kms:ReEncrypt*]', 'CDK grant on the one data key that encrypts the table; scoped to that key ARN.');
     ack(fn.role, 'IAM5[Action::kms:GenerateDataKey*]', 'CDK grant on the one data key that encrypts the table; scoped to that key ARN.');
   }
+  const selectFn = engine.segmentSelect.function.node.defaultChild as CfnResource;
+  ack(
+    engine,
+    `IAM5[Resource::<${Stack.of(engine).resolve(Stack.of(engine).getLogicalId(selectFn))}.Arn>:*]`,
+    'EventBridge Scheduler invokes the one segment-selection function, any version of it.',
+  );
   const stepFn = engine.step.function.node.defaultChild as CfnResource;
   const stepLogicalId = Stack.of(engine).resolve(Stack.of(engine).getLogicalId(stepFn)) as string;
   for (const [journey, machine] of Object.entries(engine.stateMachines)) {

@@ -34,7 +34,12 @@ export interface JourneyDefinition {
 export interface SynthesizedApp {
   journeys: Map<string, JourneyDefinition>;
   /** The state table's key schema, as CDK declares it. */
-  table: { KeySchema: { AttributeName: string; KeyType: string }[]; AttributeDefinitions: { AttributeName: string; AttributeType: string }[]; ttlAttribute?: string };
+  table: {
+    KeySchema: { AttributeName: string; KeyType: string }[];
+    AttributeDefinitions: { AttributeName: string; AttributeType: string }[];
+    GlobalSecondaryIndexes?: { IndexName: string; KeySchema: unknown[]; Projection: unknown }[];
+    ttlAttribute?: string;
+  };
 }
 
 export const LOCAL_REGION = 'eu-central-1';
@@ -97,7 +102,12 @@ export function synthesizeApp(): SynthesizedApp {
     const p = tableResource.Properties as SynthesizedApp['table'] & { TimeToLiveSpecification?: { AttributeName?: string } };
     return {
       journeys,
-      table: { KeySchema: p.KeySchema, AttributeDefinitions: p.AttributeDefinitions, ttlAttribute: p.TimeToLiveSpecification?.AttributeName },
+      table: {
+        KeySchema: p.KeySchema,
+        AttributeDefinitions: p.AttributeDefinitions,
+        GlobalSecondaryIndexes: p.GlobalSecondaryIndexes?.map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection })),
+        ttlAttribute: p.TimeToLiveSpecification?.AttributeName,
+      },
     };
   } finally {
     rmSync(outdir, { recursive: true, force: true });

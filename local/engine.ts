@@ -49,7 +49,15 @@ export interface EngineCounters {
   taskInvocations: number;
 }
 
+/** A recurring run (a segment selection), the local stand-in for EventBridge Scheduler. */
+export interface LocalSchedule {
+  name: string;
+  next(from: Date): Date;
+  run(at: Date): Promise<void>;
+}
+
 export interface LocalEngineOptions {
+  schedules?: LocalSchedule[];
   journeys: Map<string, JourneyDefinition>;
   handlers: Record<string, TaskHandler>;
   db: DynamoDBDocumentClient;
@@ -101,6 +109,7 @@ export class LocalEngine implements JourneyRunner {
   private readonly suspending = new Map<string, AslDefinition>();
   private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
+  private readonly nextRuns = new Map<LocalSchedule, Date>();
 
   constructor(private readonly o: LocalEngineOptions) {
     for (const [journey, jd] of o.journeys) {
@@ -112,6 +121,34 @@ export class LocalEngine implements JourneyRunner {
         if (!o.handlers[handler]) throw new Error(`no local handler "${handler}" for journey ${journey}`);
       }
     }
+  }
+
+  private nextSchedule(): { schedule: LocalSchedule; at: Date } | undefined {
+    let best: { schedule: LocalSchedule; at: Date } | undefined;
+    for (const schedule of this.o.schedules ?? []) {
+      let at = this.nextRuns.get(schedule);
+      if (!at) {
+        at = schedule.next(this.o.clock.now());
+        this.nextRuns.set(schedule, at);
+      }
+      if (!best || at < best.at) best = { schedule, at };
+    }
+    return best;
+  }
+
+  /** Runs every schedule whose time has come, each once, then plans its next run. */
+  async runSchedules(): Promise<void> {
+    const now = this.o.clock.now();
+    for (const schedule of this.o.schedules ?? []) {
+      const at = this.nextRuns.get(schedule) ?? schedule.next(now);
+      if (at.getTime() > now.getTime()) {
+        this.nextRuns.set(schedule, at);
+        continue;
+      }
+      this.nextRuns.set(schedule, schedule.next(new Date(at.getTime() + 60_000)));
+      await schedule.run(at);
+    }
+    await this.idle();
   }
 
   get clock(): Clock {
@@ -382,9 +419,12 @@ export class LocalEngine implements JourneyRunner {
     if (!(clock instanceof VirtualClock)) throw new Error('advanceTo needs a virtual clock');
     await this.idle();
     for (;;) {
-      const next = await this.nextWake();
+      const wake = await this.nextWake();
+      const schedule = this.nextSchedule()?.at;
+      const next = wake && schedule ? (wake < schedule ? wake : schedule) : (wake ?? schedule);
       if (!next || next.getTime() > to.getTime()) break;
       clock.set(next);
+      await this.runSchedules();
       await this.runDue();
     }
     clock.set(to);
@@ -392,8 +432,10 @@ export class LocalEngine implements JourneyRunner {
 
   /** Real time: polls for due executions. */
   startTimer(intervalMs = 1000): void {
+    this.nextSchedule();
     const tick = () => {
-      this.runDue()
+      this.runSchedules()
+        .then(() => this.runDue())
         .catch((e) => this.o.log.error(LogCode.EngineFailed, { error: (e as Error).message }))
         .finally(() => {
           if (this.timer) this.timer = setTimeout(tick, intervalMs);

@@ -11,7 +11,13 @@ import { SesMailer } from '../functions/shared/mailer.ts';
 import { Store } from '../functions/shared/store.ts';
 import { makeStepHandler } from '../functions/journey-step/handler.ts';
 import type { ObservedDecision, StepDeps } from '../functions/journey-step/step.ts';
-import { loadTemplates } from '../workflows/src/load.ts';
+import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { loadJourneys, loadTemplates } from '../workflows/src/load.ts';
+import { nextDailyRun, selectSegment } from '../functions/segment-select/select.ts';
+import type { EventPublisher } from '../functions/shared/events-out.ts';
+import { EndUserMessagingSms } from '../functions/shared/sms-sender.ts';
+import type { StaffTask } from '../functions/shared/store.ts';
+import { type OutboxSms, startSmsOutbox } from './sms-outbox.ts';
 import { parseDurationSeconds } from '../workflows/src/duration.ts';
 import { isVirtual } from './clock.ts';
 import { LOCAL_REGION, synthesizeApp } from './definitions.ts';
@@ -23,6 +29,8 @@ import { ensureTables } from './tables.ts';
 export interface LocalSecrets {
   apiKey: string;
   shopifySecret: string;
+  wooSecret: string;
+  stripeSecret: string;
   unsubscribeSecret: string;
 }
 
@@ -31,6 +39,8 @@ export function secretsFromEnv(env = process.env): LocalSecrets {
   return {
     apiKey: env['API_KEY'] ?? 'local-api-key',
     shopifySecret: env['SHOPIFY_WEBHOOK_SECRET'] ?? 'test_webhook_secret_DO_NOT_USE',
+    wooSecret: env['WOOCOMMERCE_WEBHOOK_SECRET'] ?? 'test_webhook_secret_DO_NOT_USE',
+    stripeSecret: env['STRIPE_WEBHOOK_SECRET'] ?? 'test_webhook_secret_DO_NOT_USE',
     unsubscribeSecret: env['UNSUBSCRIBE_SECRET'] ?? 'local-unsubscribe-secret-0123456789',
   };
 }
@@ -45,6 +55,9 @@ export interface LocalStackOptions {
   dynamoEndpoint?: string;
   apiPort?: number;
   sesPort?: number;
+  smsPort?: number;
+  /** Transliterate SMS to GSM-7. @default false */
+  smsTransliterate?: boolean;
   /** false: no SES emulator; mail goes to `mailer` or nowhere. */
   sesEmulator?: boolean;
   mailer?: StepDeps['mailer'];
@@ -59,6 +72,10 @@ export interface LocalStackOptions {
 export interface LocalStack {
   apiUrl: string;
   inboxUrl?: string;
+  smsOutboxUrl: string;
+  smsOutbox: OutboxSms[];
+  /** Staff tasks published as events (EventBridge on AWS). */
+  publishedTasks: StaffTask[];
   sesEndpoint?: string;
   dynamoEndpoint: string;
   engine: LocalEngine;
@@ -103,18 +120,44 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       'sklep@example.com',
     );
 
+  const smsPort = o.smsPort ?? (await freePort());
+  const outbox = await startSmsOutbox(smsPort);
+  const smsOutboxUrl = `http://127.0.0.1:${smsPort}`;
+  const sms = new EndUserMessagingSms(new PinpointSMSVoiceV2Client({ endpoint: smsOutboxUrl, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }));
+  const publishedTasks: StaffTask[] = [];
+  const events: EventPublisher = {
+    taskCreated: async (task) => {
+      publishedTasks.push(task);
+    },
+  };
+  const journeys = loadJourneys();
+
   const apiPort = o.apiPort ?? (await freePort());
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const stepDeps: StepDeps = {
-    config: { shopName: o.shopName ?? 'Sklep Testowy', publicUrl: apiUrl, unsubscribeSecret: secrets.unsubscribeSecret },
+    config: { shopName: o.shopName ?? 'Sklep Testowy', publicUrl: apiUrl, unsubscribeSecret: secrets.unsubscribeSecret, smsTransliterate: o.smsTransliterate },
     store,
     mailer,
+    sms,
+    events,
     templates: loadTemplates(),
     clock: o.clock,
     log: o.log,
     observe: o.observe,
   };
-  const engine = new LocalEngine({
+  const tenant = 'default';
+  // The engine needs the enrolment deps for scheduled runs, and the enrolment deps need the engine.
+  const enrolDeps = (runner: LocalEngine) => ({ config: { tenant }, store, journeys, runner, clock: o.clock, log: o.log });
+  const engine: LocalEngine = new LocalEngine({
+    schedules: journeys
+      .filter((j) => j.trigger === 'schedule' && j.schedule)
+      .map((j) => ({
+        name: j.id,
+        next: (from: Date) => nextDailyRun(from, j.schedule!.dailyAt, j.schedule!.timeZone),
+        run: async (at: Date) => {
+          await selectSegment(j, at, enrolDeps(engine));
+        },
+      })),
     journeys: synthesized.journeys,
     handlers: { 'journey-step': makeStepHandler(() => stepDeps) },
     db,
@@ -123,11 +166,19 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     log: o.log,
   });
   await engine.recover();
-  const tenant = 'default';
   const ingestDeps: IngestDeps = {
-    config: { tenant, apiKeys: [secrets.apiKey], shopifySecrets: [secrets.shopifySecret], unsubscribeSecret: secrets.unsubscribeSecret, maxBodyBytes: MAX_BODY },
+    config: {
+      tenant,
+      apiKeys: [secrets.apiKey],
+      shopifySecrets: [secrets.shopifySecret],
+      wooSecrets: [secrets.wooSecret],
+      stripeSecrets: [secrets.stripeSecret],
+      unsubscribeSecret: secrets.unsubscribeSecret,
+      maxBodyBytes: MAX_BODY,
+    },
     store,
-    journeys: engine,
+    journeys,
+    runner: engine,
     clock: o.clock,
     log: o.log,
   };
@@ -148,6 +199,9 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   return {
     apiUrl,
     inboxUrl: sesEndpoint,
+    smsOutboxUrl,
+    smsOutbox: outbox.messages,
+    publishedTasks,
     sesEndpoint,
     dynamoEndpoint,
     engine,
@@ -163,6 +217,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         sesHttp.closeAllConnections?.();
         await new Promise<void>((r) => sesHttp!.close(() => r()));
       }
+      outbox.server.closeAllConnections();
+      await new Promise<void>((r) => outbox.server.close(() => r()));
       raw.destroy();
       if (ddb) await ddb.stop();
     },

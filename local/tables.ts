@@ -18,6 +18,7 @@ export async function ensureTables(client: DynamoDBClient, app: SynthesizedApp, 
     TableName: names.state,
     KeySchema: app.table.KeySchema as never,
     AttributeDefinitions: app.table.AttributeDefinitions as never,
+    GlobalSecondaryIndexes: app.table.GlobalSecondaryIndexes as never,
     BillingMode: 'PAY_PER_REQUEST',
   });
   if (app.table.ttlAttribute && opts.ttl) {

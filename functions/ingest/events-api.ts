@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Checkout, Contact, type DomainEvent, Order } from '../shared/domain.ts';
+import { Checkout, Contact, type DomainEvent, Order, Payment } from '../shared/domain.ts';
 
 /** The platform-neutral event API (`POST /v1/events`). Unknown fields are dropped, not stored. */
 const Common = {
@@ -10,18 +10,24 @@ const Common = {
 
 const CheckoutEvent = z.object({ ...Common, type: z.enum(['cart.updated', 'checkout.abandoned']), checkout: Checkout });
 const OrderPlaced = z.object({ ...Common, type: z.literal('order.placed'), order: Order });
-const OrderDelivered = z.object({ ...Common, type: z.literal('order.delivered'), order: z.object({ id: z.string().min(1).max(128) }) });
-const Payment = z.object({
-  ...Common,
-  type: z.enum(['payment.failed', 'payment.succeeded']),
-  payment: z.object({ invoiceId: z.string().min(1).max(128), amount: z.string(), currency: z.string().length(3) }),
-});
+const OrderChanged = z.object({ ...Common, type: z.enum(['order.delivered', 'order.cancelled', 'order.refunded']), order: z.object({ id: z.string().min(1).max(128) }) });
+const PaymentEvent = z.object({ ...Common, type: z.enum(['payment.failed', 'payment.succeeded']), payment: Payment });
 const CustomerUpdated = z.object({ ...Common, type: z.literal('customer.updated') });
 
-export const ApiEvent = z.discriminatedUnion('type', [CheckoutEvent, OrderPlaced, OrderDelivered, Payment, CustomerUpdated]);
+export const ApiEvent = z.discriminatedUnion('type', [CheckoutEvent, OrderPlaced, OrderChanged, PaymentEvent, CustomerUpdated]);
 export type ApiEvent = z.infer<typeof ApiEvent>;
 
-export const API_EVENT_TYPES = ['cart.updated', 'checkout.abandoned', 'order.placed', 'order.delivered', 'payment.failed', 'payment.succeeded', 'customer.updated'] as const;
+export const API_EVENT_TYPES = [
+  'cart.updated',
+  'checkout.abandoned',
+  'order.placed',
+  'order.delivered',
+  'order.cancelled',
+  'order.refunded',
+  'payment.failed',
+  'payment.succeeded',
+  'customer.updated',
+] as const;
 
 export function mapApiEvent(e: ApiEvent): DomainEvent {
   const base = { key: `api:${e.id}`, occurredAt: new Date(e.occurredAt).toISOString(), source: 'api' as const, customer: e.customer };
@@ -32,7 +38,9 @@ export function mapApiEvent(e: ApiEvent): DomainEvent {
     case 'order.placed':
       return { ...base, type: 'order.placed', order: e.order };
     case 'order.delivered':
-      return { ...base, type: 'order.delivered', order: e.order };
+    case 'order.cancelled':
+    case 'order.refunded':
+      return { ...base, type: e.type, order: e.order };
     case 'payment.failed':
     case 'payment.succeeded':
       return { ...base, type: e.type, payment: e.payment };

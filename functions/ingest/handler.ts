@@ -1,5 +1,8 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadJourneys } from '../../workflows/src/load.ts';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { systemClock } from '../shared/clock.ts';
 import { IngestEnv, readEnv } from '../shared/config.ts';
@@ -42,15 +45,18 @@ function awsDeps(): IngestDeps {
       tenant: env.TENANT_ID,
       apiKeys: env.API_KEYS,
       shopifySecrets: env.SHOPIFY_WEBHOOK_SECRETS,
+      wooSecrets: env.WOOCOMMERCE_WEBHOOK_SECRETS ?? [],
+      stripeSecrets: env.STRIPE_WEBHOOK_SECRETS ?? [],
       unsubscribeSecret: env.UNSUBSCRIBE_SECRET,
       maxBodyBytes: env.MAX_BODY_BYTES,
     },
     store: new Store(documentClient(), env.TABLE_NAME),
-    journeys: new StepFunctionsRunner(new SFNClient({}), env.STATE_MACHINE_ARNS),
+    journeys: loadJourneys(join(env.CONTENT_DIR ?? join(dirname(fileURLToPath(import.meta.url)), 'content'), 'journeys')),
+    runner: new StepFunctionsRunner(new SFNClient({}), env.STATE_MACHINE_ARNS),
     clock: systemClock,
     log: powertoolsLog('ingest'),
   };
-  return cached;
+  return cached as IngestDeps;
 }
 
 /**

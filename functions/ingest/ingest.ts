@@ -1,21 +1,27 @@
 import type { z } from 'zod';
 import type { Clock } from '../shared/clock.ts';
 import { assertUnreachable, type DomainEvent } from '../shared/domain.ts';
-import { customerIdFor, executionName } from '../shared/ids.ts';
+import { customerIdFor, executionName, shortHash } from '../shared/ids.ts';
 import { parseJsonKeepingIds } from '../shared/json.ts';
 import type { JourneyRunner } from '../shared/journey-runner.ts';
 import { type Log, LogCode } from '../shared/logger.ts';
 import type { Store } from '../shared/store.ts';
 import { verifyUnsubscribeToken } from '../shared/unsubscribe-token.ts';
+import type { JourneyConfig } from '../../workflows/src/journey.ts';
+import { endJourneys, enrol } from '../shared/enrolment.ts';
 import { ApiEvent, mapApiEvent } from './events-api.ts';
 import { type HttpRequest, type HttpResponse, json, problem } from './http.ts';
 import { isShopifyTopic, mapShopify } from './shopify.ts';
-import { verifyBase64Hmac } from './signatures.ts';
+import { safeEqual, verifyBase64Hmac } from './signatures.ts';
+import { mapStripe, verifyStripe } from './stripe.ts';
+import { mapWooOrder } from './woocommerce.ts';
 
 export interface IngestConfig {
   tenant: string;
   apiKeys: readonly string[];
   shopifySecrets: readonly string[];
+  wooSecrets: readonly string[];
+  stripeSecrets: readonly string[];
   unsubscribeSecret: string;
   /** Largest body accepted, in bytes. */
   maxBodyBytes: number;
@@ -24,12 +30,12 @@ export interface IngestConfig {
 export interface IngestDeps {
   config: IngestConfig;
   store: Store;
-  journeys: JourneyRunner;
+  /** The journey files, for their triggers and exits. */
+  journeys: readonly JourneyConfig[];
+  runner: JourneyRunner;
   clock: Clock;
   log: Log;
 }
-
-export const CART_JOURNEY = 'abandoned-cart';
 
 /** One entry point for every route, the same on Lambda and on the local server. */
 export async function handleRequest(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
@@ -38,7 +44,13 @@ export async function handleRequest(req: HttpRequest, deps: IngestDeps): Promise
   if (req.rawBody.length > deps.config.maxBodyBytes) return problem(413, `body larger than ${deps.config.maxBodyBytes} bytes`);
   if (route === 'POST /v1/events') return eventApi(req, deps);
   if (route === 'POST /webhooks/shopify') return shopifyWebhook(req, deps);
-  if (route === 'GET /unsubscribe') return unsubscribePage(req, deps);
+  if (route === 'POST /webhooks/woocommerce') return wooWebhook(req, deps);
+  if (route === 'POST /webhooks/stripe') return stripeWebhook(req, deps);
+  if (route === 'GET /v1/tasks') return listTasks(req, deps);
+  if (route === 'GET /survey') return surveyPage(req, deps);
+  if (route === 'POST /survey') return surveyAnswer(req, deps);
+  // SMS opt-out short link: the same confirmation page as e-mail.
+  if (route === 'GET /unsubscribe' || (req.method.toUpperCase() === 'GET' && req.path.startsWith('/u/'))) return unsubscribePage(req, deps);
   if (route === 'POST /unsubscribe') return unsubscribe(req, deps);
   return problem(404, `no route ${route}`);
 }
@@ -55,10 +67,19 @@ function parseBody(req: HttpRequest): { ok: true; value: unknown } | { ok: false
   }
 }
 
-async function eventApi(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
+function authorised(req: HttpRequest, deps: IngestDeps): boolean {
   const auth = req.headers['authorization'] ?? '';
   const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
-  if (!token || !deps.config.apiKeys.some((k) => k === token)) {
+  return token !== '' && deps.config.apiKeys.some((k) => safeEqual(k, token));
+}
+
+async function listTasks(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
+  if (!authorised(req, deps)) return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
+  return json(200, { tasks: await deps.store.listTasks(deps.config.tenant) });
+}
+
+async function eventApi(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
+  if (!authorised(req, deps)) {
     deps.log.warn(LogCode.IngestRejected, { route: 'events', reason: 'auth' });
     return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
   }
@@ -96,6 +117,38 @@ async function shopifyWebhook(req: HttpRequest, deps: IngestDeps): Promise<HttpR
   return accept(mapped.events, deps);
 }
 
+async function wooWebhook(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
+  const signature = req.headers['x-wc-webhook-signature'];
+  // WooCommerce's activation ping is unsigned and form-encoded: webhook_id=N. Answer 200 or it never activates.
+  if (!signature && /^webhook_id=\d+$/.test(req.rawBody.toString('utf8').trim())) return json(200, { status: 'ping' });
+  if (!verifyBase64Hmac(req.rawBody, signature, deps.config.wooSecrets)) {
+    deps.log.warn(LogCode.IngestRejected, { route: 'woocommerce', reason: 'signature' });
+    return problem(401, 'X-WC-Webhook-Signature does not match the body');
+  }
+  const topic = req.headers['x-wc-webhook-topic'] ?? '';
+  if (topic !== 'order.created' && topic !== 'order.updated') return json(200, { status: 'ignored', reason: `topic "${topic}" is not used by any journey` });
+  const body = parseBody(req);
+  if (!body.ok) return body.response;
+  const mapped = mapWooOrder(body.value, deps.clock.now().toISOString());
+  if ('ignored' in mapped) return json(200, { status: 'ignored', reason: mapped.ignored });
+  if ('error' in mapped) return problem(400, `${topic} payload does not match the expected shape`, zodDetails(mapped.error));
+  return accept(mapped.events, deps);
+}
+
+async function stripeWebhook(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
+  const check = verifyStripe(req.rawBody, req.headers['stripe-signature'], deps.config.stripeSecrets, deps.clock.now());
+  if (!check.ok) {
+    deps.log.warn(LogCode.IngestRejected, { route: 'stripe', reason: 'signature' });
+    return problem(401, check.reason);
+  }
+  const body = parseBody(req);
+  if (!body.ok) return body.response;
+  const mapped = mapStripe(body.value);
+  if ('ignored' in mapped) return json(200, { status: 'ignored', reason: mapped.ignored });
+  if ('error' in mapped) return problem(400, 'Stripe event does not match the expected shape', zodDetails(mapped.error));
+  return accept(mapped.events, deps);
+}
+
 async function accept(events: DomainEvent[], deps: IngestDeps): Promise<HttpResponse> {
   const { tenant } = deps.config;
   const results: { key: string; status: string }[] = [];
@@ -123,11 +176,12 @@ async function applyContact(event: DomainEvent, customerId: string, deps: Ingest
   const { tenant } = deps.config;
   await deps.store.upsertCustomer(tenant, customerId, event.customer, event.occurredAt);
   const consent = event.customer.consent;
+  const source = `${event.source}:${event.type}`;
   if (consent?.emailMarketing !== undefined) {
-    await deps.store.recordConsent(tenant, customerId, 'email', 'marketing', consent.emailMarketing, event.occurredAt, `${event.source}:${event.type}`, event.key);
+    await deps.store.recordConsent(tenant, customerId, 'email', 'marketing', consent.emailMarketing, event.occurredAt, source, event.key);
   }
   if (consent?.smsMarketing !== undefined && event.customer.phone) {
-    await deps.store.recordConsent(tenant, customerId, 'sms', 'marketing', consent.smsMarketing, event.occurredAt, `${event.source}:${event.type}`, event.key);
+    await deps.store.recordConsent(tenant, customerId, 'sms', 'marketing', consent.smsMarketing, event.occurredAt, source, event.key);
   }
 }
 
@@ -141,54 +195,67 @@ export async function apply(event: DomainEvent, deps: IngestDeps): Promise<strin
       const { checkout } = event;
       if (checkout.completed) {
         await deps.store.markCartOrdered(tenant, checkout.token, 'completed-checkout', event.occurredAt);
-        if (customerId) await endCartJourney(tenant, customerId, checkout.token, deps);
+        if (customerId) await endJourneys('order.placed', customerId, checkout.token, deps);
         return 'checkout-completed';
       }
       const stored = await deps.store.putCart(tenant, customerId ?? undefined, checkout, event.occurredAt);
       if (stored === 'ordered') return 'already-ordered';
       if (!customerId) return 'no-contact';
-      const name = executionName(CART_JOURNEY, tenant, checkout.token);
-      await deps.store.createEnrolment(tenant, customerId, { journey: CART_JOURNEY, key: checkout.token, executionName: name, startedAt: event.occurredAt });
-      const enrolment = await deps.store.getEnrolment(tenant, customerId, CART_JOURNEY, checkout.token);
-      if (enrolment?.status !== 'active') return 'journey-ended';
-      const started = await deps.journeys.start(CART_JOURNEY, name, { version: 1, tenant, customerId, journey: CART_JOURNEY, key: checkout.token });
-      if (started === 'started') deps.log.info(LogCode.JourneyStarted, { journey: CART_JOURNEY, executionName: name });
-      return started === 'started' ? 'journey-started' : 'cart-updated';
+      return (await enrol('checkout', customerId, checkout.token, event.occurredAt, deps)) > 0 ? 'journey-started' : 'cart-updated';
     }
     case 'order.placed': {
       const { order } = event;
-      if (customerId) await deps.store.putOrder(tenant, customerId, order, event.occurredAt);
-      const tokens = new Set<string>();
       if (order.checkoutToken) {
         await deps.store.markCartOrdered(tenant, order.checkoutToken, order.id, event.occurredAt);
-        tokens.add(order.checkoutToken);
         const cart = await deps.store.getCart(tenant, order.checkoutToken);
-        if (cart?.customerId && cart.customerId !== customerId) await endCartJourney(tenant, cart.customerId, order.checkoutToken, deps);
+        if (cart?.customerId && cart.customerId !== customerId) await endJourneys('order.placed', cart.customerId, order.checkoutToken, deps);
       }
-      // A purchase ends every cart reminder of this customer, whichever cart it came from.
-      if (customerId) {
-        for (const e of await deps.store.activeEnrolments(tenant, customerId, CART_JOURNEY)) tokens.add(e.key);
-        for (const token of tokens) await endCartJourney(tenant, customerId, token, deps);
-      }
+      if (!customerId) return 'no-contact';
+      await deps.store.putOrder(tenant, customerId, order, event.occurredAt);
+      await endJourneys('order.placed', customerId, order.checkoutToken, deps);
+      const existing = await deps.store.getOrder(tenant, customerId, order.id);
+      if (existing?.status !== 'placed') return 'order-closed';
+      await enrol('order.placed', customerId, order.id, event.occurredAt, deps);
       return 'order-recorded';
+    }
+    case 'order.delivered': {
+      if (!customerId) return 'no-contact';
+      const existing = await deps.store.getOrder(tenant, customerId, event.order.id);
+      if (existing?.status === 'cancelled' || existing?.status === 'refunded') return 'order-closed';
+      await enrol('order.delivered', customerId, event.order.id, event.occurredAt, deps);
+      return 'delivery-recorded';
+    }
+    case 'order.cancelled':
+    case 'order.refunded': {
+      const owner = customerId ?? (await deps.store.findOrderOwner(tenant, event.order.id));
+      if (!owner) return 'unknown-order';
+      await deps.store.markOrder(tenant, owner, event.order.id, event.type === 'order.cancelled' ? 'cancelled' : 'refunded', event.occurredAt);
+      await endJourneys(event.type, owner, event.order.id, deps);
+      return 'order-closed';
+    }
+    case 'payment.failed': {
+      const { payment } = event;
+      const state = await deps.store.recordInvoiceFailure(
+        tenant,
+        { invoiceId: payment.invoiceId, customerId: customerId ?? undefined, amount: payment.amount, currency: payment.currency, hostedUrl: payment.payUrl },
+        event.occurredAt,
+      );
+      if (state === 'paid') return 'already-paid';
+      if (!customerId) return 'no-contact';
+      return (await enrol('payment.failed', customerId, payment.invoiceId, event.occurredAt, deps)) > 0 ? 'journey-started' : 'payment-failure-recorded';
+    }
+    case 'payment.succeeded': {
+      await deps.store.markInvoicePaid(tenant, event.payment.invoiceId, event.occurredAt);
+      const invoice = await deps.store.getInvoice(tenant, event.payment.invoiceId);
+      const owner = invoice?.customerId ?? customerId;
+      if (owner) await endJourneys('payment.succeeded', owner, event.payment.invoiceId, deps);
+      return 'payment-recorded';
     }
     case 'customer.updated':
       return customerId ? 'customer-updated' : 'no-contact';
-    case 'order.delivered':
-    case 'payment.failed':
-    case 'payment.succeeded':
-      return 'recorded';
     default:
       return assertUnreachable(event);
   }
-}
-
-async function endCartJourney(tenant: string, customerId: string, token: string, deps: IngestDeps): Promise<void> {
-  const ended = await deps.store.endEnrolment(tenant, customerId, CART_JOURNEY, token, 'goal-reached', 'order.placed', deps.clock.now().toISOString());
-  if (!ended) return;
-  const name = executionName(CART_JOURNEY, tenant, token);
-  await deps.journeys.stop(CART_JOURNEY, name, 'order.placed');
-  deps.log.info(LogCode.JourneyStopped, { journey: CART_JOURNEY, executionName: name, reason: 'order.placed' });
 }
 
 function tokenFrom(req: HttpRequest): string {
@@ -211,9 +278,61 @@ async function unsubscribePage(req: HttpRequest, deps: IngestDeps): Promise<Http
   return html(
     200,
     `<!doctype html><meta charset="utf-8"><title>Wypisz się / Unsubscribe</title>
-<form method="post" action="unsubscribe?token=${safe}"><p>Czy na pewno chcesz wypisać się z wiadomości marketingowych? / Unsubscribe from marketing messages?</p>
+<form method="post" action="/unsubscribe?token=${safe}"><p>Czy na pewno chcesz wypisać się z wiadomości marketingowych? / Unsubscribe from marketing messages?</p>
 <button type="submit">Wypisz mnie / Unsubscribe</button></form>`,
   );
+}
+
+function surveyParams(req: HttpRequest): { token: string; journey: string; key: string; score?: number } {
+  const form = new URLSearchParams(req.rawBody.toString('utf8'));
+  const get = (k: string) => req.query?.[k] ?? form.get(k) ?? '';
+  const raw = get('score');
+  return { token: get('token'), journey: get('j'), key: get('k'), score: /^(10|\d)$/.test(raw) ? Number(raw) : undefined };
+}
+
+/** GET shows the 0-10 question; only the POST of a chosen score records anything. */
+async function surveyPage(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
+  const p = surveyParams(req);
+  if (!verifyUnsubscribeToken(deps.config.unsubscribeSecret, p.token, deps.clock.now()).ok) return html(400, '<!doctype html><meta charset="utf-8"><p>Ten link jest nieważny lub wygasł. / This link is invalid or has expired.</p>');
+  const esc = (v: string) => encodeURIComponent(v);
+  const buttons = Array.from({ length: 11 }, (_, n) => `<button name="score" value="${n}">${n}</button>`).join(' ');
+  return html(
+    200,
+    `<!doctype html><meta charset="utf-8"><title>Ankieta / Survey</title><form method="post" action="/survey?token=${esc(p.token)}&j=${esc(p.journey)}&k=${esc(p.key)}">
+<p>Jak bardzo prawdopodobne jest, że polecisz nas znajomym? / How likely are you to recommend us? (0-10)</p>${buttons}</form>`,
+  );
+}
+
+async function surveyAnswer(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
+  const p = surveyParams(req);
+  const now = deps.clock.now();
+  const check = verifyUnsubscribeToken(deps.config.unsubscribeSecret, p.token, now);
+  if (!check.ok) return problem(400, `survey token ${check.reason.replace('_', ' ')}`);
+  if (p.score === undefined) return problem(400, 'score must be a whole number from 0 to 10');
+  const journey = deps.journeys.find((j) => j.id === p.journey);
+  if (!journey || !p.key) return problem(400, 'unknown survey');
+  const { t: tenant, c: customerId } = check.payload;
+  if (tenant !== deps.config.tenant) return problem(400, 'survey token is for another shop');
+  const enrolment = await deps.store.getEnrolment(tenant, customerId, journey.id, p.key);
+  if (!enrolment) return problem(400, 'unknown survey');
+  const at = now.toISOString();
+  await deps.store.recordScore(tenant, customerId, { journey: journey.id, subject: p.key, score: p.score, at });
+  if (journey.lowScoreAtMost !== undefined && p.score <= journey.lowScoreAtMost) {
+    // A detractor gets a person, not more marketing.
+    await deps.store.createTask(tenant, {
+      id: shortHash(tenant, customerId, journey.id, p.key, 'low-score'),
+      at,
+      kind: 'follow-up',
+      journey: journey.id,
+      step: 'low-score',
+      customerId,
+      subject: `Niska ocena (${p.score}/10) — skontaktuj się z klientem`,
+      text: `Klient ${customerId} ocenił zamówienie ${p.key} na ${p.score}/10. Zadzwoń lub napisz i zapytaj, co poszło nie tak.`,
+      status: 'open',
+    });
+    await endJourneys('low-score', customerId, p.key, deps);
+  }
+  return html(200, '<!doctype html><meta charset="utf-8"><p>Dziękujemy za odpowiedź! / Thank you!</p>');
 }
 
 /** RFC 8058 one-click: a POST withdraws marketing consent at once. */

@@ -53,12 +53,15 @@ export const ShopifyOrder = z.object({
   total_price: Amount,
   currency: Currency,
   created_at: z.string().nullish(),
+  cancelled_at: z.string().nullish(),
   customer: ShopifyCustomer,
 });
 export type ShopifyOrder = z.infer<typeof ShopifyOrder>;
 
 /** Topics this engine listens to; every other topic is acknowledged and ignored. */
-export const SHOPIFY_TOPICS = ['checkouts/create', 'checkouts/update', 'orders/create'] as const;
+export const SHOPIFY_TOPICS = ['checkouts/create', 'checkouts/update', 'orders/create', 'orders/cancelled', 'refunds/create'] as const;
+
+const ShopifyRefund = z.object({ order_id: z.union([z.string(), z.number()]).transform(String), created_at: z.string().nullish() });
 export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
 
 export function isShopifyTopic(topic: string): topic is ShopifyTopic {
@@ -126,10 +129,28 @@ export function mapShopify(topic: ShopifyTopic, body: unknown, eventKey: string,
         ],
       };
     }
-    case 'orders/create': {
+    case 'refunds/create': {
+      const parsed = ShopifyRefund.safeParse(body);
+      if (!parsed.success) return { error: parsed.error };
+      // A refund names only its order; the order's customer is found by the order id.
+      return { events: [{ type: 'order.refunded', key: eventKey, source: 'shopify', occurredAt: iso(parsed.data.created_at, receivedAt), customer: {}, order: { id: parsed.data.order_id } }] };
+    }
+    case 'orders/create':
+    case 'orders/cancelled': {
       const parsed = ShopifyOrder.safeParse(body);
       if (!parsed.success) return { error: parsed.error };
       const o = parsed.data;
+      const customer = {
+        email: o.email || o.contact_email || undefined,
+        phone: phone(o.phone),
+        firstName: firstName(o),
+        locale: o.customer_locale ?? undefined,
+        consent: { emailMarketing: o.buyer_accepts_marketing ?? undefined },
+      };
+      const cancelled: DomainEvent[] = o.cancelled_at
+        ? [{ type: 'order.cancelled', key: `${eventKey}:cancelled`, source: 'shopify', occurredAt: iso(o.cancelled_at, receivedAt), customer, order: { id: o.id } }]
+        : [];
+      if (topic === 'orders/cancelled') return { events: cancelled };
       return {
         events: [
           {
@@ -137,13 +158,7 @@ export function mapShopify(topic: ShopifyTopic, body: unknown, eventKey: string,
             key: eventKey,
             source: 'shopify',
             occurredAt: iso(o.created_at, receivedAt),
-            customer: {
-              email: o.email || o.contact_email || undefined,
-              phone: phone(o.phone),
-              firstName: firstName(o),
-              locale: o.customer_locale ?? undefined,
-              consent: { emailMarketing: o.buyer_accepts_marketing ?? undefined },
-            },
+            customer,
             order: {
               id: o.id,
               checkoutToken: o.checkout_token ?? undefined,
@@ -152,6 +167,8 @@ export function mapShopify(topic: ShopifyTopic, body: unknown, eventKey: string,
               items: items(o.line_items),
             },
           },
+          // Shopify can deliver an order that is already cancelled: it starts nothing that lasts.
+          ...cancelled,
         ],
       };
     }

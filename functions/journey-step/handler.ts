@@ -1,4 +1,8 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { EventBridgePublisher } from '../shared/events-out.ts';
+import { EndUserMessagingSms } from '../shared/sms-sender.ts';
 import middy from '@middy/core';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,18 +22,26 @@ export function makeStepHandler(deps: () => StepDeps) {
 
 let cached: StepDeps | undefined;
 function awsDeps(): StepDeps {
-  if (cached) return cached;
+  if (cached !== undefined) return cached;
   const env = readEnv(StepEnv);
   const here = dirname(fileURLToPath(import.meta.url));
   cached = {
-    config: { shopName: env.SHOP_NAME, publicUrl: env.PUBLIC_URL, unsubscribeSecret: env.UNSUBSCRIBE_SECRET },
+    config: {
+      shopName: env.SHOP_NAME,
+      publicUrl: env.PUBLIC_URL,
+      unsubscribeSecret: env.UNSUBSCRIBE_SECRET,
+      smsTransliterate: env.SMS_TRANSLITERATE,
+      smsDailyCap: env.SMS_DAILY_CAP,
+    },
     store: new Store(documentClient(), env.TABLE_NAME),
     mailer: new SesMailer(new SESv2Client({}), env.FROM_EMAIL, env.SES_CONFIGURATION_SET),
-    templates: loadTemplates(env.CONTENT_DIR ?? join(here, 'templates')),
+    sms: new EndUserMessagingSms(new PinpointSMSVoiceV2Client({}), env.SMS_ORIGINATION_IDENTITY),
+    events: new EventBridgePublisher(new EventBridgeClient({}), env.EVENT_BUS_NAME),
+    templates: loadTemplates(join(env.CONTENT_DIR ?? join(here, 'content'), 'templates')),
     clock: systemClock,
     log: powertoolsLog('journey-step'),
   };
-  return cached;
+  return cached as StepDeps;
 }
 
 export const handler = middy().handler(makeStepHandler(awsDeps));

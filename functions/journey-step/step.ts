@@ -1,11 +1,15 @@
 import { z } from 'zod';
-import { Channel, Topic } from '../../workflows/src/journey.ts';
+import { StepChannel, Topic, Trigger } from '../../workflows/src/journey.ts';
 import { renderTemplate, TemplateRenderError } from '../../workflows/src/render.ts';
-import { pickLocale, type TemplateFile } from '../../workflows/src/template-file.ts';
+import { type Locale, pickLocale, type TemplateFile } from '../../workflows/src/template-file.ts';
 import type { Clock } from '../shared/clock.ts';
+import type { EventPublisher } from '../shared/events-out.ts';
+import { shortHash } from '../shared/ids.ts';
 import { type Log, LogCode } from '../shared/logger.ts';
 import { type Mailer, PermanentSendError } from '../shared/mailer.ts';
-import type { Decision, Store, SuppressionReason } from '../shared/store.ts';
+import { smsLength, transliterate } from '../shared/sms.ts';
+import type { SmsSender } from '../shared/sms-sender.ts';
+import type { CustomerProfile, Decision, Store, SuppressionReason } from '../shared/store.ts';
 import { signUnsubscribeToken } from '../shared/unsubscribe-token.ts';
 
 /**
@@ -15,9 +19,11 @@ import { signUnsubscribeToken } from '../shared/unsubscribe-token.ts';
 export const StepInput = z.object({
   version: z.literal(1),
   journey: z.string(),
+  trigger: Trigger.default('checkout'),
   step: z.string(),
-  channel: Channel,
+  channel: StepChannel,
   template: z.string(),
+  templateByCategory: z.record(z.string(), z.string()).optional(),
   topic: Topic,
   last: z.boolean(),
   executionName: z.string(),
@@ -27,7 +33,7 @@ export type StepInput = z.infer<typeof StepInput>;
 
 export interface StepResult {
   continue: boolean;
-  outcome: 'sent' | 'suppressed' | 'already_sent' | 'goal_reached';
+  outcome: 'sent' | 'suppressed' | 'already_sent' | 'goal_reached' | 'task';
   reason?: SuppressionReason;
 }
 
@@ -36,6 +42,10 @@ export interface StepConfig {
   publicUrl: string;
   unsubscribeSecret: string;
   unsubscribeMailto?: string;
+  /** Send SMS in GSM-7 by replacing Polish letters: 160 characters a part instead of 70. @default false */
+  smsTransliterate?: boolean;
+  /** Paid SMS per tenant per day (guards against SMS pumping). @default 1000 */
+  smsDailyCap?: number;
 }
 
 export interface ObservedDecision extends Decision {
@@ -47,6 +57,8 @@ export interface StepDeps {
   config: StepConfig;
   store: Store;
   mailer: Mailer;
+  sms: SmsSender;
+  events: EventPublisher;
   templates: ReadonlyMap<string, TemplateFile>;
   clock: Clock;
   log: Log;
@@ -54,37 +66,69 @@ export interface StepDeps {
   observe?: (decision: ObservedDecision) => void;
 }
 
+type Subject = Record<string, unknown> & { categories?: string[] };
+
+/** Loads what the journey is about and says whether it is still wanted. */
+async function loadSubject(input: StepInput, deps: StepDeps): Promise<{ wanted: true; data: Subject } | { wanted: false }> {
+  const { tenant, customerId, key } = input.enrolment;
+  switch (input.trigger) {
+    case 'checkout': {
+      const cart = await deps.store.getCart(tenant, key);
+      if (!cart || cart.status === 'ordered') return { wanted: false };
+      return { wanted: true, data: { cart: { items: cart.items, total: cart.total, currency: cart.currency, recoveryUrl: cart.recoveryUrl ?? deps.config.publicUrl } } };
+    }
+    case 'order.placed':
+    case 'order.delivered': {
+      const order = await deps.store.getOrder(tenant, customerId, key);
+      if (order?.status === 'cancelled' || order?.status === 'refunded') return { wanted: false };
+      const items = order?.items ?? [];
+      return {
+        wanted: true,
+        data: { order: { id: key, items, total: order?.total ?? '0', currency: order?.currency ?? 'PLN' }, categories: items.map((i) => i.category).filter((c): c is string => !!c) },
+      };
+    }
+    case 'payment.failed': {
+      const invoice = await deps.store.getInvoice(tenant, key);
+      if (!invoice || invoice.status === 'paid') return { wanted: false };
+      return { wanted: true, data: { invoice: { id: key, amount: invoice.amount, currency: invoice.currency, payUrl: invoice.hostedUrl ?? deps.config.publicUrl } } };
+    }
+    case 'schedule':
+      return { wanted: true, data: {} };
+  }
+}
+
+function pickTemplate(input: StepInput, categories: readonly string[]): string {
+  for (const c of categories) {
+    const t = input.templateByCategory?.[c];
+    if (t) return t;
+  }
+  return input.template;
+}
+
 export async function runStep(input: StepInput, deps: StepDeps): Promise<StepResult> {
   const { tenant, customerId, key } = input.enrolment;
   const now = deps.clock.now();
   const at = now.toISOString();
-  const template = deps.templates.get(input.template);
-  const base = { at, journey: input.journey, step: input.step, executionName: input.executionName, channel: input.channel, template: input.template };
 
-  const decide = async (d: Decision, to?: string) => {
-    await deps.store.recordDecision(tenant, customerId, d);
-    deps.log.info(d.outcome === 'sent' ? LogCode.MessageSent : LogCode.MessageSuppressed, {
-      journey: d.journey,
-      step: d.step,
-      executionName: d.executionName,
-      channel: d.channel,
-      reason: d.reason,
+  const decide = async (d: Omit<Decision, 'at' | 'journey' | 'step' | 'executionName'>, to?: string) => {
+    const full: Decision = { at, journey: input.journey, step: input.step, executionName: input.executionName, ...d };
+    await deps.store.recordDecision(tenant, customerId, full);
+    deps.log.info(full.outcome === 'sent' ? LogCode.MessageSent : LogCode.MessageSuppressed, {
+      journey: full.journey,
+      step: full.step,
+      executionName: full.executionName,
+      channel: full.channel,
+      outcome: full.outcome,
+      reason: full.reason,
     });
-    deps.observe?.({ ...d, customerId, to });
-  };
-  const suppress = async (reason: SuppressionReason, locale = 'pl', to?: string) => {
-    await decide({ ...base, locale, outcome: 'suppressed', reason }, to);
+    deps.observe?.({ ...full, customerId, to });
   };
 
   const enrolment = await deps.store.getEnrolment(tenant, customerId, input.journey, key);
-  if (enrolment?.status !== 'active') {
-    await suppress('goal_reached');
-    return { continue: false, outcome: 'goal_reached', reason: 'goal_reached' };
-  }
-  const cart = await deps.store.getCart(tenant, key);
-  if (!cart || cart.status === 'ordered') {
-    await deps.store.endEnrolment(tenant, customerId, input.journey, key, 'goal-reached', 'order.placed', at);
-    await suppress('goal_reached');
+  const subject = enrolment?.status === 'active' ? await loadSubject(input, deps) : { wanted: false as const };
+  if (!subject.wanted) {
+    await deps.store.endEnrolment(tenant, customerId, input.journey, key, 'goal-reached', 'goal', at);
+    await decide({ channel: input.channel === 'staff' ? 'staff' : input.channel === 'sms' ? 'sms' : 'email', outcome: 'suppressed', reason: 'goal_reached', template: input.template, locale: 'pl' });
     return { continue: false, outcome: 'goal_reached', reason: 'goal_reached' };
   }
   const finish = async (result: StepResult): Promise<StepResult> => {
@@ -94,69 +138,117 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
 
   const customer = await deps.store.getCustomer(tenant, customerId);
   const locale = pickLocale(customer?.locale);
-  const to = input.channel === 'email' ? customer?.email : customer?.phone;
+  const templateId = pickTemplate(input, subject.data.categories ?? []);
+  const template = deps.templates.get(templateId);
+  if (!template) throw new Error(`template ${templateId} is not deployed with this function`);
+  const base = { template: templateId, locale };
+  const data = (extra: Record<string, unknown>) => ({ firstName: customer?.firstName ?? '', shop: { name: deps.config.shopName }, ...subject.data, ...extra });
+
+  if (input.channel === 'staff') {
+    return finish(await staffTask(input, deps, templateId, template, locale, data({ customerId }), decide));
+  }
+  const channel = input.channel === 'preferred' ? (customer?.preferredChannel === 'sms' && customer.phone ? 'sms' : 'email') : input.channel;
+  const to = channel === 'email' ? customer?.email : customer?.phone;
   if (!to) {
-    await suppress('no_address', locale);
+    await decide({ ...base, channel, outcome: 'suppressed', reason: 'no_address' });
     return finish({ continue: true, outcome: 'suppressed', reason: 'no_address' });
   }
-  if (input.topic === 'marketing') {
-    const consent = await deps.store.getConsent(tenant, customerId, input.channel, 'marketing');
+  const topic = input.topic;
+  if (topic === 'marketing') {
+    const consent = await deps.store.getConsent(tenant, customerId, channel, 'marketing');
     if (!consent?.granted) {
       const reason = consent?.source === 'unsubscribe-link' ? 'unsubscribed' : 'no_consent';
-      await suppress(reason, locale, to);
+      await decide({ ...base, channel, outcome: 'suppressed', reason }, to);
       return finish({ continue: true, outcome: 'suppressed', reason });
     }
   }
-  if (input.channel !== 'email') {
-    // SMS delivery arrives with the SMS channel; until then the decision is recorded, not lost.
-    await suppress('no_address', locale, to);
-    return finish({ continue: true, outcome: 'suppressed', reason: 'no_address' });
-  }
-  if (!template) throw new Error(`template ${input.template} is not deployed with this function`);
 
-  const token = signUnsubscribeToken(deps.config.unsubscribeSecret, { t: tenant, c: customerId, ch: 'email' }, now);
+  const token = signUnsubscribeToken(deps.config.unsubscribeSecret, { t: tenant, c: customerId, ch: channel }, now);
   const unsubscribeUrl = `${deps.config.publicUrl.replace(/\/$/, '')}/unsubscribe?token=${token}`;
+  const surveyUrl = `${deps.config.publicUrl.replace(/\/$/, '')}/survey?token=${token}&j=${encodeURIComponent(input.journey)}&k=${encodeURIComponent(key)}`;
   let rendered: ReturnType<typeof renderTemplate>;
   try {
-    rendered = renderTemplate(input.template, template, locale, {
-      firstName: customer?.firstName ?? '',
-      shop: { name: deps.config.shopName },
-      cart: { items: cart.items, total: cart.total, currency: cart.currency, recoveryUrl: cart.recoveryUrl ?? deps.config.publicUrl },
-      unsubscribeUrl,
-    });
+    rendered = renderTemplate(templateId, template, locale, data({ unsubscribeUrl, surveyUrl }));
   } catch (e) {
     if (!(e instanceof TemplateRenderError)) throw e;
     deps.log.error(LogCode.StepFailed, { journey: input.journey, step: input.step, error: e.message });
-    await suppress('template_error', locale, to);
+    await decide({ ...base, channel, outcome: 'suppressed', reason: 'template_error' }, to);
     return finish({ continue: true, outcome: 'suppressed', reason: 'template_error' });
   }
 
-  if (!(await deps.store.claimSend(input.executionName, input.step, at))) {
-    return finish({ continue: true, outcome: 'already_sent' });
-  }
-  let messageId: string | undefined;
+  if (!(await deps.store.claimSend(input.executionName, input.step, at))) return finish({ continue: true, outcome: 'already_sent' });
   try {
-    ({ messageId } = await deps.mailer.send({
-      to,
-      subject: rendered.subject,
-      text: rendered.text,
-      html: rendered.html,
-      headers: [
-        { name: 'List-Unsubscribe', value: `<${unsubscribeUrl}>${deps.config.unsubscribeMailto ? `, <mailto:${deps.config.unsubscribeMailto}>` : ''}` },
-        { name: 'List-Unsubscribe-Post', value: 'List-Unsubscribe=One-Click' },
-      ],
-      tags: { journey: input.journey, step: input.step },
-    }));
+    if (channel === 'email') {
+      const { messageId } = await deps.mailer.send({
+        to,
+        subject: rendered.subject ?? deps.config.shopName,
+        text: rendered.text,
+        html: rendered.html,
+        headers:
+          topic === 'marketing'
+            ? [
+                { name: 'List-Unsubscribe', value: `<${unsubscribeUrl}>${deps.config.unsubscribeMailto ? `, <mailto:${deps.config.unsubscribeMailto}>` : ''}` },
+                { name: 'List-Unsubscribe-Post', value: 'List-Unsubscribe=One-Click' },
+              ]
+            : [],
+        tags: { journey: input.journey, step: input.step },
+      });
+      await deps.store.completeSend(input.executionName, input.step, messageId);
+      await decide({ ...base, channel, outcome: 'sent', subject: rendered.subject, messageId }, to);
+    } else {
+      if (!(await deps.store.countSms(tenant, at.slice(0, 10), deps.config.smsDailyCap ?? 1000))) {
+        await deps.store.releaseSend(input.executionName, input.step);
+        await decide({ ...base, channel, outcome: 'suppressed', reason: 'sms_daily_cap' }, to);
+        return finish({ continue: true, outcome: 'suppressed', reason: 'sms_daily_cap' });
+      }
+      let text = rendered.text.trim();
+      // Every marketing SMS carries its opt-out; a short link keeps it within one part where it can.
+      if (topic === 'marketing') text += `\n${locale === 'pl' ? 'Rezygnacja' : 'Opt out'}: ${deps.config.publicUrl.replace(/\/$/, '')}/u/${shortHash(token).slice(0, 10)}?token=${token}`;
+      if (deps.config.smsTransliterate) text = transliterate(text);
+      const length = smsLength(text);
+      const { messageId } = await deps.sms.send({ to, text, kind: topic, tags: { journey: input.journey, step: input.step } });
+      await deps.store.completeSend(input.executionName, input.step, messageId);
+      await decide({ ...base, channel, outcome: 'sent', subject: rendered.subject, messageId, segments: length.segments, encoding: length.encoding }, to);
+    }
   } catch (e) {
     if (e instanceof PermanentSendError) {
       await deps.store.completeSend(input.executionName, input.step, undefined);
-      await suppress('rejected_by_provider', locale, to);
+      await decide({ ...base, channel, outcome: 'suppressed', reason: 'rejected_by_provider' }, to);
       return finish({ continue: true, outcome: 'suppressed', reason: 'rejected_by_provider' });
     }
     await deps.store.releaseSend(input.executionName, input.step);
     throw e;
   }
-  await deps.store.completeSend(input.executionName, input.step, messageId);
-  await decide({ ...base, locale, outcome: 'sent', subject: rendered.subject, messageId }, to);
   return finish({ continue: true, outcome: 'sent' });
 }
+
+/** A call task for staff: recorded, listed by GET /v1/tasks and published as an event. */
+async function staffTask(
+  input: StepInput,
+  deps: StepDeps,
+  templateId: string,
+  template: TemplateFile,
+  locale: Locale,
+  data: Record<string, unknown>,
+  decide: (d: Omit<Decision, 'at' | 'journey' | 'step' | 'executionName'>) => Promise<void>,
+): Promise<StepResult> {
+  // Staff instructions are written in the shop's language.
+  const rendered = renderTemplate(templateId, template, 'pl', data);
+  const { tenant, customerId } = input.enrolment;
+  const task = {
+    id: shortHash(input.executionName, input.step),
+    at: deps.clock.now().toISOString(),
+    kind: 'call' as const,
+    journey: input.journey,
+    step: input.step,
+    customerId,
+    subject: rendered.subject ?? input.step,
+    text: rendered.text,
+    status: 'open' as const,
+  };
+  if (await deps.store.createTask(tenant, task)) await deps.events.taskCreated(task);
+  await decide({ channel: 'staff', outcome: 'task', template: templateId, locale, subject: task.subject });
+  return { continue: true, outcome: 'task' };
+}
+
+export type { CustomerProfile };

@@ -17,6 +17,9 @@ export const IngestEnv = z.object({
   SHOPIFY_WEBHOOK_SECRETS: list,
   UNSUBSCRIBE_SECRET: z.string().min(16),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(262_144),
+  CONTENT_DIR: z.string().optional(),
+  WOOCOMMERCE_WEBHOOK_SECRETS: list.optional(),
+  STRIPE_WEBHOOK_SECRETS: list.optional(),
   STATE_MACHINE_ARNS: z
     .string()
     .transform((v, ctx) => {
@@ -30,6 +33,22 @@ export const IngestEnv = z.object({
 });
 export type IngestEnv = z.infer<typeof IngestEnv>;
 
+const StateMachineArns = z.string().transform((v, ctx) => {
+  try {
+    return z.record(z.string(), z.string()).parse(JSON.parse(v));
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a JSON object of journey id → state machine ARN' });
+    return z.NEVER;
+  }
+});
+
+export const SegmentEnv = z.object({
+  TABLE_NAME: z.string().min(1),
+  TENANT_ID: z.string().min(1).default('default'),
+  CONTENT_DIR: z.string().optional(),
+  STATE_MACHINE_ARNS: StateMachineArns,
+});
+
 export const StepEnv = z.object({
   TABLE_NAME: z.string().min(1),
   FROM_EMAIL: z.string().min(3),
@@ -38,6 +57,13 @@ export const StepEnv = z.object({
   UNSUBSCRIBE_SECRET: z.string().min(16),
   SES_CONFIGURATION_SET: z.string().optional(),
   CONTENT_DIR: z.string().optional(),
+  EVENT_BUS_NAME: z.string().min(1),
+  SMS_ORIGINATION_IDENTITY: z.string().optional(),
+  SMS_TRANSLITERATE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  SMS_DAILY_CAP: z.coerce.number().int().positive().default(1000),
 });
 export type StepEnv = z.infer<typeof StepEnv>;
 

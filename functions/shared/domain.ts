@@ -39,6 +39,7 @@ export const Contact = z.object({
   phone: Phone.optional(),
   firstName: Text(100).optional(),
   locale: z.string().max(16).optional(),
+  preferredChannel: z.enum(['email', 'sms']).optional(),
   /** Marketing consent as stated by the source, per channel; absent means "not stated". */
   consent: z.object({ emailMarketing: z.boolean().optional(), smsMarketing: z.boolean().optional() }).optional(),
 });
@@ -67,7 +68,7 @@ interface Base {
   /** Stable across redeliveries of the same event; the dedupe key. */
   key: string;
   occurredAt: string;
-  source: 'api' | 'shopify';
+  source: 'api' | 'shopify' | 'woocommerce' | 'stripe';
   customer: Contact;
 }
 
@@ -76,8 +77,17 @@ export type DomainEvent =
   | (Base & { type: 'checkout.updated'; checkout: Checkout })
   | (Base & { type: 'order.placed'; order: Order })
   | (Base & { type: 'customer.updated' })
-  | (Base & { type: 'order.delivered'; order: Pick<Order, 'id'> })
-  | (Base & { type: 'payment.failed' | 'payment.succeeded'; payment: { invoiceId: string; amount: string; currency: string } });
+  | (Base & { type: 'order.delivered' | 'order.cancelled' | 'order.refunded'; order: Pick<Order, 'id'> })
+  | (Base & { type: 'payment.failed' | 'payment.succeeded'; payment: Payment });
+
+export const Payment = z.object({
+  invoiceId: z.string().min(1).max(128),
+  amount: Amount,
+  currency: Currency,
+  /** Where the customer pays (Stripe's hosted invoice page, a shop's payment link). */
+  payUrl: z.url().max(2048).optional(),
+});
+export type Payment = z.infer<typeof Payment>;
 
 export function assertUnreachable(x: never): never {
   throw new Error(`unexpected value ${JSON.stringify(x)}`);

@@ -11,7 +11,13 @@ export const key = {
   cart: (tenant: string, token: string) => `CART#${tenant}#${token}`,
   dedupe: (tenant: string, eventKey: string) => `EVENT#${tenant}#${eventKey}`,
   send: (executionName: string, stepId: string) => `SEND#${executionName}#${stepId}`,
+  invoice: (tenant: string, invoiceId: string) => `INVOICE#${tenant}#${invoiceId}`,
+  tasks: (tenant: string) => `TASKS#${tenant}`,
+  lastOrderDay: (tenant: string, day: string) => `LASTORDER#${tenant}#${day}`,
 };
+
+/** Sparse index of customers by the day of their last order: win-back selection reads one day, never the table. */
+export const LAST_ORDER_INDEX = 'byLastOrderDay';
 
 const DEDUPE_SECONDS = 8 * 86_400;
 
@@ -30,7 +36,45 @@ export interface CustomerProfile {
   phone?: string;
   firstName?: string;
   locale?: string;
+  preferredChannel?: 'email' | 'sms';
+  orderCount?: number;
+  spentPln?: number;
+  lastOrderAt?: string;
+  lastScore?: number;
   updatedAt: string;
+}
+
+export interface OrderRecord {
+  id: string;
+  checkoutToken?: string;
+  total: string;
+  currency: string;
+  items: { title: string; quantity: number; price: string; category?: string }[];
+  placedAt: string;
+  status?: 'placed' | 'cancelled' | 'refunded';
+}
+
+export interface InvoiceRecord {
+  invoiceId: string;
+  customerId?: string;
+  status: 'failed' | 'paid';
+  amount: string;
+  currency: string;
+  hostedUrl?: string;
+  updatedAt: string;
+}
+
+export interface StaffTask {
+  id: string;
+  at: string;
+  kind: 'call' | 'follow-up';
+  journey: string;
+  step: string;
+  customerId: string;
+  subject: string;
+  /** Rendered instructions for staff; may quote amounts, never the customer's address. */
+  text: string;
+  status: 'open' | 'done';
 }
 
 export interface CartRecord extends Checkout {
@@ -52,20 +96,31 @@ export interface Enrolment {
   endReason?: string;
 }
 
-export type SuppressionReason = 'no_consent' | 'no_address' | 'goal_reached' | 'unsubscribed' | 'already_sent' | 'template_error' | 'rejected_by_provider';
+export type SuppressionReason =
+  | 'no_consent'
+  | 'no_address'
+  | 'goal_reached'
+  | 'unsubscribed'
+  | 'already_sent'
+  | 'template_error'
+  | 'rejected_by_provider'
+  | 'sms_daily_cap';
 
 export interface Decision {
   at: string;
   journey: string;
   step: string;
   executionName: string;
-  channel: 'email' | 'sms';
-  outcome: 'sent' | 'suppressed';
+  channel: 'email' | 'sms' | 'staff';
+  outcome: 'sent' | 'suppressed' | 'task';
   reason?: SuppressionReason;
   template: string;
   locale: string;
   subject?: string;
   messageId?: string;
+  /** SMS only: parts billed, and the encoding that decided it. */
+  segments?: number;
+  encoding?: 'GSM-7' | 'UCS-2';
 }
 
 function isConditionFailure(e: unknown): boolean {
@@ -125,6 +180,7 @@ export class Store {
       phone: contact.phone,
       firstName: contact.firstName,
       locale: contact.locale,
+      preferredChannel: contact.preferredChannel,
     };
     const names: Record<string, string> = { '#updatedAt': 'updatedAt', '#createdAt': 'createdAt' };
     const values: Record<string, unknown> = { ':at': at };
@@ -229,7 +285,176 @@ export class Store {
   }
 
   async putOrder(tenant: string, customerId: string, order: Order, at: string): Promise<boolean> {
-    return this.putIfAbsent({ pk: key.customer(tenant, customerId), sk: `ORDER#${order.id}`, ...order, placedAt: at });
+    const stored = await this.putIfAbsent({ pk: key.customer(tenant, customerId), sk: `ORDER#${order.id}`, ...order, placedAt: at, status: 'placed' });
+    if (stored) {
+      await this.putIfAbsent({ pk: `ORDERREF#${tenant}#${order.id}`, sk: 'ORDERREF', customerId });
+      await this.recordOrderStats(tenant, customerId, order, at);
+    }
+    return stored;
+  }
+
+  /** RFM facts on the profile; the last-order day moves the customer in the sparse win-back index. */
+  private async recordOrderStats(tenant: string, customerId: string, order: Order, at: string): Promise<void> {
+    const pk = key.customer(tenant, customerId);
+    const spent = order.currency === 'PLN' ? Number(order.total) : 0;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk, sk: 'PROFILE' },
+        UpdateExpression: 'SET customerId = :c, #updatedAt = if_not_exists(#updatedAt, :at) ADD orderCount :one, spentPln :spent',
+        ExpressionAttributeNames: { '#updatedAt': 'updatedAt' },
+        ExpressionAttributeValues: { ':c': customerId, ':at': at, ':one': 1, ':spent': spent },
+      }),
+    );
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk, sk: 'PROFILE' },
+          UpdateExpression: 'SET lastOrderAt = :at, gsi1pk = :day, gsi1sk = :c',
+          ConditionExpression: 'attribute_not_exists(lastOrderAt) OR lastOrderAt < :at',
+          ExpressionAttributeValues: { ':at': at, ':day': key.lastOrderDay(tenant, at.slice(0, 10)), ':c': customerId },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+    }
+  }
+
+  /** Whose order this is, for events that name only the order (a Shopify refund). */
+  async findOrderOwner(tenant: string, orderId: string): Promise<string | undefined> {
+    return (await this.get<{ customerId: string }>(`ORDERREF#${tenant}#${orderId}`, 'ORDERREF'))?.customerId;
+  }
+
+  async getOrder(tenant: string, customerId: string, orderId: string): Promise<OrderRecord | undefined> {
+    return this.get<OrderRecord>(key.customer(tenant, customerId), `ORDER#${orderId}`);
+  }
+
+  /** placed → cancelled | refunded; creates a tombstone when the order itself is not known yet. */
+  async markOrder(tenant: string, customerId: string, orderId: string, status: 'cancelled' | 'refunded', at: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: key.customer(tenant, customerId), sk: `ORDER#${orderId}` },
+        UpdateExpression: 'SET #status = :s, endedAt = :at, id = if_not_exists(id, :id)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':s': status, ':at': at, ':id': orderId },
+      }),
+    );
+  }
+
+  /** Customers whose last order fell on `day` (YYYY-MM-DD), a page at a time. */
+  async customersByLastOrderDay(tenant: string, day: string, cursor?: Record<string, unknown>): Promise<{ items: CustomerProfile[]; cursor?: Record<string, unknown> }> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: LAST_ORDER_INDEX,
+        KeyConditionExpression: 'gsi1pk = :day',
+        ExpressionAttributeValues: { ':day': key.lastOrderDay(tenant, day) },
+        ExclusiveStartKey: cursor,
+        Limit: 500,
+      }),
+    );
+    return { items: (out.Items ?? []) as CustomerProfile[], cursor: out.LastEvaluatedKey };
+  }
+
+  /** Records a failed payment unless the invoice is already paid (an `invoice.paid` may arrive first). */
+  async recordInvoiceFailure(tenant: string, invoice: Omit<InvoiceRecord, 'status' | 'updatedAt'>, at: string): Promise<'open' | 'paid'> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: key.invoice(tenant, invoice.invoiceId), sk: 'INVOICE', ...invoice, status: 'failed', updatedAt: at },
+          ConditionExpression: 'attribute_not_exists(pk) OR #status <> :paid',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':paid': 'paid' },
+        }),
+      );
+      return 'open';
+    } catch (e) {
+      if (isConditionFailure(e)) return 'paid';
+      throw e;
+    }
+  }
+
+  async markInvoicePaid(tenant: string, invoiceId: string, at: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: key.invoice(tenant, invoiceId), sk: 'INVOICE' },
+        UpdateExpression: 'SET #status = :paid, invoiceId = :id, paidAt = :at',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':paid': 'paid', ':id': invoiceId, ':at': at },
+      }),
+    );
+  }
+
+  async getInvoice(tenant: string, invoiceId: string): Promise<InvoiceRecord | undefined> {
+    return this.get<InvoiceRecord>(key.invoice(tenant, invoiceId), 'INVOICE');
+  }
+
+  /** Holds a customer out of a journey until `until`; false while an earlier hold lasts. */
+  async claimCooldown(tenant: string, customerId: string, journey: string, now: string, until: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: key.customer(tenant, customerId), sk: `COOLDOWN#${journey}`, until, at: now },
+          ConditionExpression: 'attribute_not_exists(pk) OR #until <= :now',
+          ExpressionAttributeNames: { '#until': 'until' },
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  /** A survey answer, kept on the customer (ledger) and as the latest score on the profile. */
+  async recordScore(tenant: string, customerId: string, answer: { journey: string; subject: string; score: number; at: string }): Promise<void> {
+    const pk = key.customer(tenant, customerId);
+    await this.putIfAbsent({ pk, sk: `SCORE#${answer.at}#${answer.journey}#${answer.subject}`, ...answer });
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk, sk: 'PROFILE' },
+        UpdateExpression: 'SET lastScore = :s, lastScoreAt = :at',
+        ExpressionAttributeValues: { ':s': answer.score, ':at': answer.at },
+      }),
+    );
+  }
+
+  async createTask(tenant: string, task: StaffTask): Promise<boolean> {
+    return this.putIfAbsent({ pk: key.tasks(tenant), sk: `${task.at}#${task.id}`, ...task });
+  }
+
+  async listTasks(tenant: string): Promise<StaffTask[]> {
+    const out = await this.db.send(
+      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': key.tasks(tenant) }, ConsistentRead: true }),
+    );
+    return (out.Items ?? []) as StaffTask[];
+  }
+
+  /** Counts a paid SMS against the tenant's daily cap; false once the cap is reached. */
+  async countSms(tenant: string, day: string, cap: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `SMSCAP#${tenant}`, sk: day },
+          UpdateExpression: 'ADD #n :one',
+          ConditionExpression: 'attribute_not_exists(#n) OR #n < :cap',
+          ExpressionAttributeNames: { '#n': 'count' },
+          ExpressionAttributeValues: { ':one': 1, ':cap': cap },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
   }
 
   async createEnrolment(tenant: string, customerId: string, enrolment: Omit<Enrolment, 'status'>): Promise<boolean> {

@@ -81,7 +81,7 @@ export class EngineFunction extends Construct {
           beforeBundling: () => [],
           beforeInstall: () => [],
           afterBundling: (inputDir: string, outputDir: string) =>
-            copies.map(([from, to]) => `cp -r "${inputDir}/${from}" "${outputDir}/${to}"`),
+            copies.map(([from, to]) => `mkdir -p "$(dirname "${outputDir}/${to}")" && cp -r "${inputDir}/${from}" "${outputDir}/${to}"`),
         },
       },
     });

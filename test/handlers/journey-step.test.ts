@@ -42,6 +42,8 @@ function setup(mailer?: (m: EmailMessage) => Promise<{ messageId: string }>) {
     config: { shopName: 'Sklep', publicUrl: 'https://api.example.pl', unsubscribeSecret: 'unsubscribe-secret-123456' },
     store: store as unknown as Store,
     mailer: { send: mailer ?? (async (m) => { sent.push(m); return { messageId: `m${sent.length}` }; }) },
+    sms: { send: async () => ({ messageId: 's1' }) },
+    events: { taskCreated: async () => undefined },
     templates: loadTemplates(),
     clock: { now: () => new Date('2026-03-30T10:00:00Z') },
     log: silentLog,
@@ -52,6 +54,7 @@ function setup(mailer?: (m: EmailMessage) => Promise<{ messageId: string }>) {
 const input: StepInput = {
   version: 1,
   journey: 'abandoned-cart',
+  trigger: 'checkout',
   step: 'first-reminder',
   channel: 'email',
   template: 'cart-reminder-1',

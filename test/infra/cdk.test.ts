@@ -70,15 +70,17 @@ describe('engine stack policies', () => {
     }
   });
 
-  it('lets only the ingest function start and stop journeys, and only the step function send mail', () => {
+  it('lets only ingest and segment selection start journeys, only ingest stop them, only the step function send', () => {
     const policies = Object.entries(engine.findResources('AWS::IAM::Policy') as Resources).map(([id, p]) => ({
       id,
       actions: (p.Properties['PolicyDocument'] as { Statement: { Action: string | string[] }[] }).Statement.flatMap((s) => [s.Action].flat()),
     }));
     const holders = (action: string) => policies.filter((p) => p.actions.includes(action)).map((p) => p.id);
-    expect(holders('states:StartExecution')).toEqual([expect.stringMatching(/^Ingest/)]);
+    expect(holders('states:StartExecution').sort()).toEqual([expect.stringMatching(/^Ingest/), expect.stringMatching(/^SegmentSelect/)]);
     expect(holders('states:StopExecution')).toEqual([expect.stringMatching(/^Ingest/)]);
     expect(holders('ses:SendEmail')).toEqual([expect.stringMatching(/^JourneyStep/)]);
+    expect(holders('sms-voice:SendTextMessage')).toEqual([expect.stringMatching(/^JourneyStep/)]);
+    expect(holders('dynamodb:Scan')).toEqual([]);
   });
 
   it('alarms on failed executions and on dead letters', () => {
@@ -89,7 +91,19 @@ describe('engine stack policies', () => {
 
   it('routes the trigger API to the ingest function, with access logs and throttling', () => {
     const routes = Object.values(engine.findResources('AWS::ApiGatewayV2::Route') as Resources).map((r) => r.Properties['RouteKey']);
-    expect(routes.sort()).toEqual(['GET /health', 'GET /unsubscribe', 'POST /unsubscribe', 'POST /v1/events', 'POST /webhooks/shopify']);
+    expect(routes.sort()).toEqual([
+      'GET /health',
+      'GET /survey',
+      'GET /u/{short}',
+      'GET /unsubscribe',
+      'GET /v1/tasks',
+      'POST /survey',
+      'POST /unsubscribe',
+      'POST /v1/events',
+      'POST /webhooks/shopify',
+      'POST /webhooks/stripe',
+      'POST /webhooks/woocommerce',
+    ]);
     engine.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
       DefaultRouteSettings: { ThrottlingBurstLimit: 500, ThrottlingRateLimit: 200 },

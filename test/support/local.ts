@@ -3,7 +3,13 @@ import type { Log } from '../../functions/shared/logger.ts';
 import { VirtualClock } from '../../local/clock.ts';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.ts';
 
-export const SECRETS = { apiKey: 'test-api-key', shopifySecret: 'test_webhook_secret_DO_NOT_USE', unsubscribeSecret: 'test-unsubscribe-secret-0123456789' };
+export const SECRETS = {
+  apiKey: 'test-api-key',
+  shopifySecret: 'test_webhook_secret_DO_NOT_USE',
+  wooSecret: 'test_webhook_secret_DO_NOT_USE',
+  stripeSecret: 'test_webhook_secret_DO_NOT_USE',
+  unsubscribeSecret: 'test-unsubscribe-secret-0123456789',
+};
 
 /** Collects log lines so tests can assert codes and scan for personal data. */
 export function memoryLog(): Log & { lines: string[] } {
@@ -27,12 +33,14 @@ export interface InboxEmail {
   at: number;
 }
 
-/** What the SES v2 emulator received for one address. */
-export async function inbox(sesEndpoint: string, to: string): Promise<InboxEmail[]> {
+/** What the SES v2 emulator received for one address; `about` narrows it to a journey's subjects. */
+export async function inbox(sesEndpoint: string, to: string, about?: RegExp): Promise<InboxEmail[]> {
   const res = await fetch(`${sesEndpoint}/store`);
   const { emails } = (await res.json()) as { emails: InboxEmail[] };
-  return emails.filter((e) => e.destination.to.includes(to));
+  return emails.filter((e) => e.destination.to.includes(to) && (!about || about.test(e.subject)));
 }
+
+export const CART = /koszyk|basket/i;
 
 export function apiEvent(body: Record<string, unknown>) {
   return { method: 'POST', path: '/v1/events', headers: { authorization: `Bearer ${SECRETS.apiKey}`, 'content-type': 'application/json' }, rawBody: Buffer.from(JSON.stringify(body)) };

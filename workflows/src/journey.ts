@@ -3,19 +3,24 @@ import { isDuration, parseDurationSeconds } from './duration.ts';
 
 /**
  * A journey as a marketer writes it (one YAML file per journey under workflows/journeys).
- * It compiles into a Step Functions state machine (infra/) and is read again by the
- * step handler for content; the pure parts live here, free of AWS imports.
+ * It compiles into a Step Functions state machine (infra/) and is read again by the ingest and
+ * step functions; the pure parts live here, free of AWS imports.
  */
 export const Channel = z.enum(['email', 'sms']);
 export type Channel = z.infer<typeof Channel>;
 
+/** `preferred`: the customer's chosen channel (SMS where they chose SMS), e-mail otherwise. `staff`: a task for the shop's staff. */
+export const StepChannel = z.enum(['email', 'sms', 'preferred', 'staff']);
+export type StepChannel = z.infer<typeof StepChannel>;
+
 export const Topic = z.enum(['marketing', 'service']);
 export type Topic = z.infer<typeof Topic>;
 
-export const Trigger = z.enum(['checkout']);
+/** What starts a journey, and so what its enrolment key is (checkout token, order id, invoice id, run date). */
+export const Trigger = z.enum(['checkout', 'order.placed', 'order.delivered', 'payment.failed', 'schedule']);
 export type Trigger = z.infer<typeof Trigger>;
 
-export const ExitEvent = z.enum(['order.placed']);
+export const ExitEvent = z.enum(['order.placed', 'order.cancelled', 'order.refunded', 'payment.succeeded', 'low-score']);
 export type ExitEvent = z.infer<typeof ExitEvent>;
 
 const Id = z
@@ -24,19 +29,47 @@ const Id = z
 
 export const JourneyStep = z.strictObject({
   id: Id,
-  /** ISO-8601 duration from enrolment, e.g. PT1H or P1D. */
+  /** ISO-8601 duration from enrolment, e.g. PT1H or P1D; PT0S sends at once. */
   after: z.string().refine(isDuration, 'must be an ISO-8601 duration such as PT1H or P1D'),
-  channel: Channel,
+  channel: StepChannel,
   template: Id,
+  /** Product category → template; the first category of the order that has one wins, `template` otherwise. */
+  templateByCategory: z.record(z.string().min(1), Id).optional(),
+  /** Overrides the journey's topic for this step (a review request inside a service journey). */
+  topic: Topic.optional(),
 });
 export type JourneyStep = z.infer<typeof JourneyStep>;
+
+export const Segment = z.strictObject({
+  /** Customers whose last order was exactly this many days ago on the day of the run. */
+  noPurchaseForDays: z.number().int().min(1).max(3650),
+  minOrders: z.number().int().min(1).optional(),
+  /** Lifetime spend in złoty, e.g. 1000 for VIPs. */
+  minSpentPln: z.number().min(0).optional(),
+  maxSpentPln: z.number().min(0).optional(),
+});
+export type Segment = z.infer<typeof Segment>;
+
+export const Schedule = z.strictObject({
+  /** Local time of the daily run, HH:MM. */
+  dailyAt: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM'),
+  timeZone: z.string().default('Europe/Warsaw'),
+});
+export type Schedule = z.infer<typeof Schedule>;
 
 export const JourneyConfig = z.strictObject({
   id: Id,
   name: z.string().min(1),
+  description: z.string().optional(),
   trigger: Trigger,
   exitOn: z.array(ExitEvent).default([]),
   topic: Topic,
+  /** Score at or below which a survey answer opens a staff task and ends the journey (NPS 0-10). */
+  lowScoreAtMost: z.number().int().min(0).max(10).optional(),
+  segment: Segment.optional(),
+  schedule: Schedule.optional(),
+  /** Days before the same customer may enter this journey again. */
+  cooldownDays: z.number().int().min(0).max(3650).default(0),
   steps: z.array(JourneyStep).min(1).max(20),
 });
 export type JourneyConfig = z.infer<typeof JourneyConfig>;
@@ -46,8 +79,14 @@ export interface Violation {
   message: string;
 }
 
-/** Rules that a schema cannot say: order of delays, unique step ids. */
-export function journeyViolations(journey: JourneyConfig, knownTemplates?: ReadonlySet<string>): Violation[] {
+export interface TemplateFacts {
+  /** Template ids with a subject in every locale (usable for e-mail). */
+  withSubject: ReadonlySet<string>;
+  all: ReadonlySet<string>;
+}
+
+/** Rules that a schema cannot say: order of delays, unique ids, templates that exist, schedule needs a segment. */
+export function journeyViolations(journey: JourneyConfig, templates?: TemplateFacts): Violation[] {
   const violations: Violation[] = [];
   const seen = new Set<string>();
   let previous = -1;
@@ -55,15 +94,27 @@ export function journeyViolations(journey: JourneyConfig, knownTemplates?: Reado
     if (seen.has(step.id)) violations.push({ path: `steps.${i}.id`, message: `duplicate step id "${step.id}"` });
     seen.add(step.id);
     const at = parseDurationSeconds(step.after);
-    if (at <= previous) {
-      violations.push({ path: `steps.${i}.after`, message: 'each step must come later than the one before it' });
-    }
+    if (at <= previous) violations.push({ path: `steps.${i}.after`, message: 'each step must come later than the one before it' });
     if (at > 365 * 86_400) violations.push({ path: `steps.${i}.after`, message: 'a step cannot be more than a year away' });
     previous = at;
-    if (knownTemplates && !knownTemplates.has(step.template)) {
-      violations.push({ path: `steps.${i}.template`, message: `no template "${step.template}" in workflows/templates` });
+    if (!templates) return;
+    const ids = [step.template, ...Object.values(step.templateByCategory ?? {})];
+    for (const id of ids) {
+      if (!templates.all.has(id)) violations.push({ path: `steps.${i}.template`, message: `no template "${id}" in workflows/templates` });
+      else if ((step.channel === 'email' || step.channel === 'preferred') && !templates.withSubject.has(id)) {
+        violations.push({ path: `steps.${i}.template`, message: `template "${id}" needs a subject in every locale to be e-mailed` });
+      }
     }
   });
+  if (journey.trigger === 'schedule' && (!journey.segment || !journey.schedule)) {
+    violations.push({ path: 'segment', message: 'a scheduled journey needs `segment` and `schedule`' });
+  }
+  if (journey.trigger !== 'schedule' && (journey.segment || journey.schedule)) {
+    violations.push({ path: 'trigger', message: '`segment` and `schedule` belong to journeys with trigger: schedule' });
+  }
+  if (journey.exitOn.includes('low-score') && journey.lowScoreAtMost === undefined) {
+    violations.push({ path: 'lowScoreAtMost', message: 'exit on low-score needs lowScoreAtMost' });
+  }
   return violations;
 }
 
@@ -76,4 +127,12 @@ export function stepDelays(journey: JourneyConfig): number[] {
     previous = at;
     return delay;
   });
+}
+
+/** The journeys an event ends, and whether by the event's own key or for the whole customer. */
+export function exitScope(journey: JourneyConfig, event: ExitEvent): 'key' | 'customer' | undefined {
+  if (!journey.exitOn.includes(event)) return undefined;
+  // A purchase ends cart reminders of every cart and every win-back; the rest end by their key.
+  if (event === 'order.placed') return 'customer';
+  return 'key';
 }

@@ -3,7 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { JourneyConfig, journeyViolations } from './journey.ts';
+import { JourneyConfig, journeyViolations, type TemplateFacts } from './journey.ts';
 import { TemplateFile } from './template-file.ts';
 
 export const WORKFLOWS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -69,9 +69,16 @@ export function loadTemplates(dir = join(WORKFLOWS_DIR, 'templates')): Map<strin
   return out;
 }
 
+export function templateFacts(templates: ReadonlyMap<string, TemplateFile>): TemplateFacts {
+  return {
+    all: new Set(templates.keys()),
+    withSubject: new Set([...templates].filter(([, t]) => t.pl.subject !== undefined && t.en.subject !== undefined).map(([id]) => id)),
+  };
+}
+
 export function loadJourneys(
   dir = join(WORKFLOWS_DIR, 'journeys'),
-  templates: ReadonlySet<string> = new Set(loadTemplates(join(dir, '..', 'templates')).keys()),
+  templates: TemplateFacts = templateFacts(loadTemplates(join(dir, '..', 'templates'))),
 ): JourneyConfig[] {
   const problems: string[] = [];
   const journeys: JourneyConfig[] = [];

@@ -2,7 +2,7 @@ import Handlebars from 'handlebars';
 import type { Locale, LocalizedTemplate, TemplateFile } from './template-file.ts';
 
 export interface RenderedMessage {
-  subject: string;
+  subject?: string;
   text: string;
   html?: string;
 }
@@ -69,10 +69,10 @@ export function renderTemplate(
 ): RenderedMessage {
   const t: LocalizedTemplate = file[locale];
   try {
-    const subject = compile(t.subject, locale, false)(data).replace(/[ \t\r\n]+/g, ' ').trim();
+    const subject = t.subject === undefined ? undefined : compile(t.subject, locale, false)(data).replace(/[ \t\r\n]+/g, ' ').trim();
     const text = compile(t.text, locale, false)(data);
     const html = t.html === undefined ? undefined : compile(t.html, locale, true)(data);
-    return html === undefined ? { subject, text } : { subject, text, html };
+    return { ...(subject === undefined ? {} : { subject }), text, ...(html === undefined ? {} : { html }) };
   } catch (e) {
     throw new TemplateRenderError(id, locale, e);
   }

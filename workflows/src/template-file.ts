@@ -4,7 +4,8 @@ export const Locale = z.enum(['pl', 'en']);
 export type Locale = z.infer<typeof Locale>;
 
 export const LocalizedTemplate = z.strictObject({
-  subject: z.string().min(1),
+  /** Required for e-mail; SMS and staff tasks use `text` alone. */
+  subject: z.string().min(1).optional(),
   text: z.string().min(1),
   html: z.string().min(1).optional(),
 });

@@ -1,0 +1,103 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { DomainEvent } from '../shared/domain.ts';
+
+export const STRIPE_TOLERANCE_SECONDS = 300;
+
+export type StripeCheck = { ok: true } | { ok: false; reason: string };
+
+/**
+ * `Stripe-Signature: t=…,v1=…[,v1=…]`: hex HMAC-SHA256 of "{t}.{raw body}". Any v1 may match any
+ * secret (rotation). Too old or too far in the future is refused: a replay window of 300 s
+ * either way, measured on the engine's clock.
+ */
+export function verifyStripe(rawBody: Buffer, header: string | undefined, secrets: readonly string[], now: Date, tolerance = STRIPE_TOLERANCE_SECONDS): StripeCheck {
+  if (!header) return { ok: false, reason: 'Stripe-Signature header is missing' };
+  const parts = header.split(',').map((p) => p.trim().split('='));
+  const t = parts.find(([k]) => k === 't')?.[1];
+  const signatures = parts.filter(([k]) => k === 'v1').map(([, v]) => v ?? '');
+  if (!t || !/^\d+$/.test(t) || signatures.length === 0) return { ok: false, reason: 'Stripe-Signature has no t= or v1=' };
+  const signedPayload = Buffer.concat([Buffer.from(`${t}.`), rawBody]);
+  const match = secrets.some((secret) => {
+    const expected = createHmac('sha256', secret).update(signedPayload).digest();
+    return signatures.some((sig) => {
+      const given = Buffer.from(sig, 'hex');
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+  });
+  if (!match) return { ok: false, reason: 'Stripe-Signature does not match the body' };
+  const age = now.getTime() / 1000 - Number(t);
+  if (age > tolerance) return { ok: false, reason: `Stripe-Signature timestamp is ${Math.round(age)} s old (tolerance ${tolerance} s)` };
+  if (age < -tolerance) return { ok: false, reason: 'Stripe-Signature timestamp is in the future' };
+  return { ok: true };
+}
+
+export function signStripe(rawBody: Buffer | string, secret: string, t: number): string {
+  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.`).update(rawBody).digest('hex')}`;
+}
+
+const Invoice = z.object({
+  id: z.string().min(1).max(128),
+  amount_due: z.number().int(),
+  amount_remaining: z.number().int().nullish(),
+  currency: z.string().length(3),
+  customer_email: z.string().nullish(),
+  customer_name: z.string().nullish(),
+  customer_phone: z.string().nullish(),
+  customer_address: z.object({ country: z.string().nullish() }).nullish(),
+  hosted_invoice_url: z.url().nullish(),
+});
+
+export const StripeEvent = z.object({
+  id: z.string().min(1).max(128),
+  type: z.string(),
+  created: z.number().int(),
+  data: z.object({ object: z.unknown() }),
+});
+
+/** Currencies Stripe counts in whole units, not hundredths. */
+const ZERO_DECIMAL = new Set(['BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF']);
+
+export function minorToDecimal(minor: number, currency: string): string {
+  const c = currency.toUpperCase();
+  if (ZERO_DECIMAL.has(c)) return String(minor);
+  const sign = minor < 0 ? '-' : '';
+  const abs = Math.abs(minor);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+const TYPES: Record<string, 'payment.failed' | 'payment.succeeded'> = {
+  'invoice.payment_failed': 'payment.failed',
+  'invoice.paid': 'payment.succeeded',
+  'invoice.payment_succeeded': 'payment.succeeded',
+};
+
+export function mapStripe(body: unknown): { events: DomainEvent[] } | { error: z.ZodError } | { ignored: string } {
+  const event = StripeEvent.safeParse(body);
+  if (!event.success) return { error: event.error };
+  const type = TYPES[event.data.type];
+  if (!type) return { ignored: `event type "${event.data.type}" is not used by any journey` };
+  const inv = Invoice.safeParse(event.data.data.object);
+  if (!inv.success) return { error: inv.error };
+  const i = inv.data;
+  const email = i.customer_email && z.email().safeParse(i.customer_email).success ? i.customer_email : undefined;
+  const phone = i.customer_phone?.replace(/[\s()-]/g, '');
+  const country = i.customer_address?.country;
+  return {
+    events: [
+      {
+        type,
+        key: `stripe:${event.data.id}`,
+        source: 'stripe',
+        occurredAt: new Date(event.data.created * 1000).toISOString(),
+        customer: {
+          email,
+          phone: phone && /^\+[1-9]\d{6,14}$/.test(phone) ? phone : undefined,
+          firstName: i.customer_name?.split(/\s+/)[0]?.normalize('NFC').slice(0, 100) || undefined,
+          locale: country ? (country === 'PL' ? 'pl' : 'en') : undefined,
+        },
+        payment: { invoiceId: i.id, amount: minorToDecimal(i.amount_due, i.currency), currency: i.currency.toUpperCase(), payUrl: i.hosted_invoice_url ?? undefined },
+      },
+    ],
+  };
+}

@@ -1,0 +1,74 @@
+import type { JourneyConfig } from '../../workflows/src/journey.ts';
+import { type EnrolDeps, enrol } from '../shared/enrolment.ts';
+import type { CustomerProfile } from '../shared/store.ts';
+
+export interface SelectionResult {
+  journey: string;
+  day: string;
+  examined: number;
+  matched: number;
+  started: number;
+}
+
+/** RFM rules beyond recency, in złoty. */
+export function matchesSegment(journey: JourneyConfig, c: CustomerProfile): boolean {
+  const s = journey.segment;
+  if (!s) return false;
+  if (s.minOrders !== undefined && (c.orderCount ?? 0) < s.minOrders) return false;
+  if (s.minSpentPln !== undefined && (c.spentPln ?? 0) < s.minSpentPln) return false;
+  if (s.maxSpentPln !== undefined && (c.spentPln ?? 0) > s.maxSpentPln) return false;
+  return true;
+}
+
+/**
+ * One scheduled run of a segment journey: reads the sparse last-order index for the one day
+ * that is exactly `noPurchaseForDays` ago (a customer who bought since has moved to a later
+ * day), applies the RFM rules and enrols each match once per run; the cool-down keeps anyone
+ * from re-entering too soon.
+ */
+export async function selectSegment(journey: JourneyConfig, runAt: Date, deps: EnrolDeps): Promise<SelectionResult> {
+  if (!journey.segment) throw new Error(`journey ${journey.id} has no segment`);
+  const day = new Date(runAt.getTime() - journey.segment.noPurchaseForDays * 86_400_000).toISOString().slice(0, 10);
+  const runKey = `${journey.id}-${runAt.toISOString().slice(0, 10)}`;
+  const result: SelectionResult = { journey: journey.id, day, examined: 0, matched: 0, started: 0 };
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await deps.store.customersByLastOrderDay(deps.config.tenant, day, cursor);
+    cursor = page.cursor;
+    for (const customer of page.items) {
+      result.examined++;
+      if (!matchesSegment(journey, customer)) continue;
+      result.matched++;
+      result.started += await enrol('schedule', customer.customerId, runKey, runAt.toISOString(), { ...deps, journeys: [journey] });
+    }
+  } while (cursor);
+  return result;
+}
+
+/** The next run at or after `from` for a daily local time in a time zone (DST-safe). */
+export function nextDailyRun(from: Date, dailyAt: string, timeZone: string): Date {
+  const [hh, mm] = dailyAt.split(':').map(Number) as [number, number];
+  for (let d = 0; d <= 2; d++) {
+    const probe = new Date(from.getTime() + d * 86_400_000);
+    const ymd = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(probe);
+    const candidate = zonedTime(ymd, hh, mm, timeZone);
+    if (candidate.getTime() >= from.getTime()) return candidate;
+  }
+  throw new Error('no run found');
+}
+
+/** The instant when the wall clock in `timeZone` shows `ymd hh:mm`. */
+export function zonedTime(ymd: string, hh: number, mm: number, timeZone: string): Date {
+  const guess = Date.parse(`${ymd}T${String(hh).padStart(2, '0')}:${String(mm).padStart(2, '0')}:00Z`);
+  const offsetAt = (t: number) => {
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+        .formatToParts(new Date(t))
+        .map((p) => [p.type, p.value]),
+    );
+    const asUtc = Date.UTC(Number(parts['year']), Number(parts['month']) - 1, Number(parts['day']), Number(parts['hour']), Number(parts['minute']), Number(parts['second']));
+    return asUtc - t;
+  };
+  const first = guess - offsetAt(guess);
+  return new Date(guess - offsetAt(first));
+}

@@ -1,0 +1,64 @@
+import { type ExitEvent, exitScope, type JourneyConfig, type Trigger } from '../../workflows/src/journey.ts';
+import type { Clock } from './clock.ts';
+import { executionName } from './ids.ts';
+import type { JourneyRunner } from './journey-runner.ts';
+import { type Log, LogCode } from './logger.ts';
+import type { Store } from './store.ts';
+
+/** What starting and ending journeys needs; the ingest and the segment selection both have it. */
+export interface EnrolDeps {
+  config: { tenant: string };
+  store: Store;
+  journeys: readonly JourneyConfig[];
+  runner: JourneyRunner;
+  clock: Clock;
+  log: Log;
+}
+
+/** Enrols a customer in every journey with this trigger; the execution name makes it idempotent. */
+export async function enrol(trigger: Trigger, customerId: string, enrolKey: string, at: string, deps: EnrolDeps): Promise<number> {
+  const { tenant } = deps.config;
+  let started = 0;
+  for (const journey of deps.journeys.filter((j) => j.trigger === trigger)) {
+    const name = executionName(journey.id, tenant, enrolKey);
+    const existing = await deps.store.getEnrolment(tenant, customerId, journey.id, enrolKey);
+    if (!existing) {
+      if (journey.cooldownDays > 0) {
+        const now = deps.clock.now();
+        const until = new Date(now.getTime() + journey.cooldownDays * 86_400_000).toISOString();
+        if (!(await deps.store.claimCooldown(tenant, customerId, journey.id, now.toISOString(), until))) continue;
+      }
+      await deps.store.createEnrolment(tenant, customerId, { journey: journey.id, key: enrolKey, executionName: name, startedAt: at });
+    } else if (existing.status !== 'active') {
+      continue;
+    }
+    const result = await deps.runner.start(journey.id, name, { version: 1, tenant, customerId, journey: journey.id, key: enrolKey });
+    if (result === 'started') {
+      started++;
+      deps.log.info(LogCode.JourneyStarted, { journey: journey.id, executionName: name });
+    }
+  }
+  return started;
+}
+
+/** Ends the journeys that `event` is an exit for: by the event's key, or every enrolment of the customer. */
+export async function endJourneys(event: ExitEvent, customerId: string, enrolKey: string | undefined, deps: EnrolDeps): Promise<number> {
+  const { tenant } = deps.config;
+  let ended = 0;
+  for (const journey of deps.journeys) {
+    const scope = exitScope(journey, event);
+    if (!scope) continue;
+    const keys = new Set<string>();
+    if (enrolKey) keys.add(enrolKey);
+    if (scope === 'customer') for (const e of await deps.store.activeEnrolments(tenant, customerId, journey.id)) keys.add(e.key);
+    for (const k of keys) {
+      if (!(await deps.store.endEnrolment(tenant, customerId, journey.id, k, 'goal-reached', event, deps.clock.now().toISOString()))) continue;
+      const name = executionName(journey.id, tenant, k);
+      await deps.runner.stop(journey.id, name, event);
+      deps.log.info(LogCode.JourneyStopped, { journey: journey.id, executionName: name, reason: event });
+      ended++;
+    }
+  }
+  return ended;
+}
+

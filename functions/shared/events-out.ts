@@ -1,0 +1,24 @@
+import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { StaffTask } from './store.ts';
+
+/** Business events other systems may react to (a helpdesk picking up call tasks). */
+export interface EventPublisher {
+  taskCreated(task: StaffTask): Promise<void>;
+}
+
+export class EventBridgePublisher implements EventPublisher {
+  constructor(
+    private readonly client: EventBridgeClient,
+    private readonly busName: string,
+  ) {}
+
+  async taskCreated(task: StaffTask): Promise<void> {
+    // Ids and instructions only; staff look the customer up by id.
+    const out = await this.client.send(
+      new PutEventsCommand({
+        Entries: [{ EventBusName: this.busName, Source: 'koszyk.journeys', DetailType: 'StaffTaskCreated', Detail: JSON.stringify(task) }],
+      }),
+    );
+    if (out.FailedEntryCount) throw new Error(`EventBridge refused the task event: ${out.Entries?.[0]?.ErrorCode}`);
+  }
+}
