@@ -101,7 +101,20 @@ export async function simulate(requests: SimulatedRequest[], o: SimulationOption
     sesEmulator: true,
     observe: (d) => {
       if (d.outcome === 'sent') {
-        o.write({ type: 'message', at: d.at, journey: d.journey, customerId: d.customerId, channel: d.channel, to: d.to, template: d.template, locale: d.locale, subject: d.subject });
+        o.write({
+          type: 'message',
+          at: d.at,
+          journey: d.journey,
+          customerId: d.customerId,
+          channel: d.channel,
+          to: d.to,
+          template: d.template,
+          locale: d.locale,
+          subject: d.subject,
+          ...(d.channel === 'sms' ? { segments: d.segments, encoding: d.encoding } : {}),
+        });
+      } else if (d.outcome === 'task') {
+        o.write({ type: 'task', at: d.at, journey: d.journey, customerId: d.customerId, step: d.step, template: d.template, subject: d.subject });
       } else {
         o.write({ type: 'suppressed', at: d.at, journey: d.journey, customerId: d.customerId, channel: d.channel, reason: d.reason, template: d.template, step: d.step });
       }
