@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Clock } from '../shared/clock.ts';
 import { assertUnreachable, type DomainEvent } from '../shared/domain.ts';
-import { customerIdFor, executionName, shortHash } from '../shared/ids.ts';
+import { customerIdFor, shortHash } from '../shared/ids.ts';
 import { parseJsonKeepingIds } from '../shared/json.ts';
 import type { JourneyRunner } from '../shared/journey-runner.ts';
 import { type Log, LogCode } from '../shared/logger.ts';
