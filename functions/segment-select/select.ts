@@ -29,7 +29,7 @@ export function matchesSegment(journey: JourneyConfig, c: CustomerProfile): bool
 export async function selectSegment(journey: JourneyConfig, runAt: Date, deps: EnrolDeps): Promise<SelectionResult> {
   if (!journey.segment) throw new Error(`journey ${journey.id} has no segment`);
   const day = new Date(runAt.getTime() - journey.segment.noPurchaseForDays * 86_400_000).toISOString().slice(0, 10);
-  const runKey = `${journey.id}-${runAt.toISOString().slice(0, 10)}`;
+  const runDay = runAt.toISOString().slice(0, 10);
   const result: SelectionResult = { journey: journey.id, day, examined: 0, matched: 0, started: 0 };
   let cursor: Record<string, unknown> | undefined;
   do {
@@ -39,7 +39,8 @@ export async function selectSegment(journey: JourneyConfig, runAt: Date, deps: E
       result.examined++;
       if (!matchesSegment(journey, customer)) continue;
       result.matched++;
-      result.started += await enrol('schedule', customer.customerId, runKey, runAt.toISOString(), { ...deps, journeys: [journey] });
+      // One enrolment per customer per run: the key names both, so execution names never collide.
+      result.started += await enrol('schedule', customer.customerId, `${runDay}.${customer.customerId}`, runAt.toISOString(), { ...deps, journeys: [journey] });
     }
   } while (cursor);
   return result;
