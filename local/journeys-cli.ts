@@ -1,0 +1,99 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { toMermaid, toSvg } from '../workflows/src/graph.ts';
+import { JourneyConfig } from '../workflows/src/journey.ts';
+import { ConfigError, loadJourneys, WORKFLOWS_DIR } from '../workflows/src/load.ts';
+import { parseDurationSeconds } from '../workflows/src/duration.ts';
+import { synthesizeApp } from './definitions.ts';
+import { InputError, readScenario, simulate } from './simulate.ts';
+
+/** The JSON Schema editors use for completion in workflows/journeys/*.yaml. */
+export function journeySchema(): string {
+  const schema = z.toJSONSchema(JourneyConfig, { io: 'input', target: 'draft-7' });
+  return `${JSON.stringify({ ...schema, title: 'Koszyk journey', $id: 'journey.schema.json' }, null, 2)}\n`;
+}
+
+const USAGE = `usage: npm run journeys -- <command>
+  validate               check every journey and template file (errors name file, line and field)
+  graph <journey> [dir]  print Mermaid and write <dir>/<journey>.svg (default docs/journeys)
+  simulate FILE.jsonl [--for P30D]   replay events through the engine (same as npm run simulate)
+  schema                 rewrite workflows/journey.schema.json`;
+
+export interface Writable {
+  write(text: string): unknown;
+}
+
+export async function main(argv: string[], out: Writable = process.stdout, err: Writable = process.stderr): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'validate': {
+      try {
+        const journeys = loadJourneys();
+        for (const j of journeys) out.write(`ok  ${j.id}: ${j.steps.length} steps, trigger ${j.trigger}\n`);
+        return 0;
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        for (const p of e.problems) err.write(`${p}\n`);
+        return 1;
+      }
+    }
+    case 'graph': {
+      const [journey, dir = join(WORKFLOWS_DIR, '..', 'docs', 'journeys')] = rest;
+      const { journeys } = synthesizeApp();
+      const jd = journey ? journeys.get(journey) : undefined;
+      if (!jd) {
+        err.write(`unknown journey "${journey ?? ''}"; known: ${[...journeys.keys()].join(', ')}\n`);
+        return 2;
+      }
+      out.write(toMermaid(jd.definition));
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, `${jd.journey}.svg`);
+      writeFileSync(file, toSvg(jd.definition, jd.journey));
+      err.write(`wrote ${file}\n`);
+      return 0;
+    }
+    case 'simulate': {
+      const forAt = rest.indexOf('--for');
+      let forSeconds = 30 * 86_400;
+      if (forAt >= 0) {
+        try {
+          forSeconds = parseDurationSeconds(rest[forAt + 1] ?? '');
+        } catch {
+          err.write(`--for: "${rest[forAt + 1] ?? ''}" is not an ISO-8601 duration such as P30D\n`);
+          return 2;
+        }
+        rest.splice(forAt, 2);
+      }
+      if (!rest[0]) {
+        err.write(`${USAGE}\n`);
+        return 2;
+      }
+      try {
+        await simulate(readScenario(rest[0]), { forSeconds, write: (l) => out.write(`${JSON.stringify(l)}\n`) });
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        err.write(`${e.message}\n`);
+        return 2;
+      }
+      return 0;
+    }
+    case 'schema': {
+      writeFileSync(join(WORKFLOWS_DIR, 'journey.schema.json'), journeySchema());
+      return 0;
+    }
+    default:
+      err.write(`${USAGE}\n`);
+      return 2;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`${(e as Error).stack ?? e}\n`);
+      process.exit(1);
+    },
+  );
+}
