@@ -23,14 +23,18 @@ async function main(): Promise<void> {
     dataDir: env['DATA_DIR'] ?? join(process.cwd(), '.data', 'dynamodb'),
     apiPort: Number(env['API_PORT'] ?? 8787),
     sesPort: Number(env['SES_PORT'] ?? 8005),
+    smsPort: Number(env['SMS_PORT'] ?? 8006),
+    smsTransliterate: env['SMS_TRANSLITERATE'] === 'true',
     realTimeTimer: !virtual,
   });
   process.stdout.write(
     [
       '',
       'Koszyk engine is running on this machine.',
-      `  API:    ${stack.apiUrl}   (POST /v1/events with "Authorization: Bearer ${secrets.apiKey}", POST /webhooks/shopify, GET /health)`,
+      `  API:    ${stack.apiUrl}   (POST /v1/events with "Authorization: Bearer ${secrets.apiKey}", POST /webhooks/{shopify,woocommerce,stripe}, GET /health)`,
       `  Inbox:  ${stack.inboxUrl}/   (every e-mail the journeys send)`,
+      `  SMS:    ${stack.smsOutboxUrl}/   (every SMS, with its encoding and parts)`,
+      `  Tasks:  ${stack.apiUrl}/v1/tasks   (staff call and follow-up tasks; same bearer key)`,
       `  Data:   DynamoDB Local at ${stack.dynamoEndpoint}, kept in ${env['DATA_DIR'] ?? '.data/dynamodb'}`,
       virtual ? `  Clock:  virtual, at ${clock.now().toISOString()}; fast-forward with POST ${stack.apiUrl}/_local/clock?advance=PT24H` : '  Clock:  real time (CLOCK=virtual to fast-forward)',
       '  Stop with Ctrl+C; waiting journeys resume where they were on the next start.',
