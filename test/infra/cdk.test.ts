@@ -128,6 +128,15 @@ describe('journey state machines', () => {
     }
   });
 
+  it('cover the five journeys, and the segment journey has its daily schedule in Warsaw time', () => {
+    expect([...journeys.keys()].sort()).toEqual(['abandoned-cart', 'dunning', 'order-follow-up', 'post-purchase', 'win-back']);
+    engine.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(00 09 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Warsaw',
+      Target: Match.objectLike({ Input: Match.stringLikeRegexp('"journey":"win-back"') }),
+    });
+  });
+
   it('are valid Amazon States Language', () => {
     for (const jd of journeys.values()) {
       const result = aslValidator(jd.definition as never);
