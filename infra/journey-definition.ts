@@ -12,9 +12,11 @@ const ENROLMENT = {
   'customerId.$': '$.customerId',
   'journey.$': '$.journey',
   'key.$': '$.key',
+  'firstAt.$': '$.firstAt',
 };
 
 function humanDelay(seconds: number): string {
+  if (seconds === 0) return '0 s';
   if (seconds % 86_400 === 0) return `${seconds / 86_400} d`;
   if (seconds % 3600 === 0) return `${seconds / 3600} h`;
   if (seconds % 60 === 0) return `${seconds / 60} min`;
@@ -34,11 +36,17 @@ export function journeyChain(scope: Construct, journey: JourneyConfig, stepFunct
   for (let i = journey.steps.length - 1; i >= 0; i--) {
     const step = journey.steps[i]!;
     const last = i === journey.steps.length - 1;
-    // A step due at once needs no Wait: every state is a billable transition.
+    const topic = step.topic ?? journey.topic;
+    // Each Wait waits until a planned instant: the previous step (or the trigger, for the first)
+    // computed it from the delay and, for marketing, moved it into the customer's sending hours.
+    // A service step due at once needs no Wait: every state is a billable transition.
     const wait =
-      delays[i]! > 0
-        ? new sfn.Wait(scope, `Wait ${humanDelay(delays[i]!)} before ${step.id}`, { time: sfn.WaitTime.duration(Duration.seconds(delays[i]!)) })
+      delays[i]! > 0 || topic === 'marketing'
+        ? new sfn.Wait(scope, `Wait ${humanDelay(delays[i]!)} before ${step.id}`, {
+            time: sfn.WaitTime.timestampPath(i === 0 ? '$.firstAt' : '$.result.nextAt'),
+          })
         : undefined;
+    const following = journey.steps[i + 1];
     const task = new tasks.LambdaInvoke(scope, step.id, {
       lambdaFunction: stepFunction,
       payloadResponseOnly: true,
@@ -50,8 +58,9 @@ export function journeyChain(scope: Construct, journey: JourneyConfig, stepFunct
         channel: step.channel,
         template: step.template,
         ...(step.templateByCategory ? { templateByCategory: step.templateByCategory } : {}),
-        topic: step.topic ?? journey.topic,
+        topic,
         last,
+        ...(following ? { next: { step: following.id, delaySeconds: delays[i + 1]!, topic: following.topic ?? journey.topic } } : {}),
         executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
         enrolment: ENROLMENT,
       }),

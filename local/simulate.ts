@@ -113,6 +113,8 @@ export async function simulate(requests: SimulatedRequest[], o: SimulationOption
           subject: d.subject,
           ...(d.channel === 'sms' ? { segments: d.segments, encoding: d.encoding } : {}),
         });
+      } else if (d.outcome === 'deferred') {
+        o.write({ type: 'suppressed', at: d.at, journey: d.journey, customerId: d.customerId, channel: d.channel, reason: d.reason, step: d.step, until: d.until });
       } else if (d.outcome === 'task') {
         o.write({ type: 'task', at: d.at, journey: d.journey, customerId: d.customerId, step: d.step, template: d.template, subject: d.subject });
       } else {

@@ -18,6 +18,7 @@ import type { EventPublisher } from '../functions/shared/events-out.ts';
 import { EndUserMessagingSms } from '../functions/shared/sms-sender.ts';
 import type { StaffTask } from '../functions/shared/store.ts';
 import { type OutboxSms, startSmsOutbox } from './sms-outbox.ts';
+import type { SendingHours } from '../workflows/src/quiet-hours.ts';
 import { parseDurationSeconds } from '../workflows/src/duration.ts';
 import { isVirtual } from './clock.ts';
 import { LOCAL_REGION, synthesizeApp } from './definitions.ts';
@@ -58,6 +59,8 @@ export interface LocalStackOptions {
   smsPort?: number;
   /** Transliterate SMS to GSM-7. @default false */
   smsTransliterate?: boolean;
+  sendingHours?: SendingHours;
+  frequencyCap?: { max: number; days: number };
   /** false: no SES emulator; mail goes to `mailer` or nowhere. */
   sesEmulator?: boolean;
   mailer?: StepDeps['mailer'];
@@ -135,7 +138,14 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   const apiPort = o.apiPort ?? (await freePort());
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const stepDeps: StepDeps = {
-    config: { shopName: o.shopName ?? 'Sklep Testowy', publicUrl: apiUrl, unsubscribeSecret: secrets.unsubscribeSecret, smsTransliterate: o.smsTransliterate },
+    config: {
+      shopName: o.shopName ?? 'Sklep Testowy',
+      publicUrl: apiUrl,
+      unsubscribeSecret: secrets.unsubscribeSecret,
+      smsTransliterate: o.smsTransliterate,
+      sendingHours: o.sendingHours,
+      frequencyCap: o.frequencyCap,
+    },
     store,
     mailer,
     sms,
@@ -147,7 +157,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   };
   const tenant = 'default';
   // The engine needs the enrolment deps for scheduled runs, and the enrolment deps need the engine.
-  const enrolDeps = (runner: LocalEngine) => ({ config: { tenant }, store, journeys, runner, clock: o.clock, log: o.log });
+  const enrolDeps = (runner: LocalEngine) => ({ config: { tenant, sendingHours: o.sendingHours }, store, journeys, runner, clock: o.clock, log: o.log, observe: o.observe });
   const engine: LocalEngine = new LocalEngine({
     schedules: journeys
       .filter((j) => j.trigger === 'schedule' && j.schedule)
@@ -175,10 +185,12 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       stripeSecrets: [secrets.stripeSecret],
       unsubscribeSecret: secrets.unsubscribeSecret,
       maxBodyBytes: MAX_BODY,
+      sendingHours: o.sendingHours,
     },
     store,
     journeys,
     runner: engine,
+    observe: o.observe,
     clock: o.clock,
     log: o.log,
   };

@@ -49,6 +49,7 @@ function awsDeps(): IngestDeps {
       stripeSecrets: env.STRIPE_WEBHOOK_SECRETS ?? [],
       unsubscribeSecret: env.UNSUBSCRIBE_SECRET,
       maxBodyBytes: env.MAX_BODY_BYTES,
+      sendingHours: env.SENDING_HOURS,
     },
     store: new Store(documentClient(), env.TABLE_NAME),
     journeys: loadJourneys(join(env.CONTENT_DIR ?? join(dirname(fileURLToPath(import.meta.url)), 'content'), 'journeys')),

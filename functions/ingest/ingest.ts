@@ -8,7 +8,8 @@ import { type Log, LogCode } from '../shared/logger.ts';
 import type { Store } from '../shared/store.ts';
 import { verifyUnsubscribeToken } from '../shared/unsubscribe-token.ts';
 import type { JourneyConfig } from '../../workflows/src/journey.ts';
-import { endJourneys, enrol } from '../shared/enrolment.ts';
+import { type EnrolDeps, endJourneys, enrol } from '../shared/enrolment.ts';
+import type { SendingHours } from '../../workflows/src/quiet-hours.ts';
 import { ApiEvent, mapApiEvent } from './events-api.ts';
 import { type HttpRequest, type HttpResponse, json, problem } from './http.ts';
 import { isShopifyTopic, mapShopify } from './shopify.ts';
@@ -25,6 +26,7 @@ export interface IngestConfig {
   unsubscribeSecret: string;
   /** Largest body accepted, in bytes. */
   maxBodyBytes: number;
+  sendingHours?: SendingHours;
 }
 
 export interface IngestDeps {
@@ -35,6 +37,7 @@ export interface IngestDeps {
   runner: JourneyRunner;
   clock: Clock;
   log: Log;
+  observe?: EnrolDeps['observe'];
 }
 
 /** One entry point for every route, the same on Lambda and on the local server. */

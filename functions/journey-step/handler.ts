@@ -32,6 +32,8 @@ function awsDeps(): StepDeps {
       unsubscribeSecret: env.UNSUBSCRIBE_SECRET,
       smsTransliterate: env.SMS_TRANSLITERATE,
       smsDailyCap: env.SMS_DAILY_CAP,
+      sendingHours: env.SENDING_HOURS,
+      frequencyCap: { max: env.FREQUENCY_CAP_MAX, days: env.FREQUENCY_CAP_DAYS },
     },
     store: new Store(documentClient(), env.TABLE_NAME),
     mailer: new SesMailer(new SESv2Client({}), env.FROM_EMAIL, env.SES_CONFIGURATION_SET),

@@ -5,7 +5,9 @@ import { type Locale, pickLocale, type TemplateFile } from '../../workflows/src/
 import type { Clock } from '../shared/clock.ts';
 import type { EventPublisher } from '../shared/events-out.ts';
 import { shortHash } from '../shared/ids.ts';
+import { plannedAt } from '../shared/enrolment.ts';
 import { type Log, LogCode } from '../shared/logger.ts';
+import type { SendingHours } from '../../workflows/src/quiet-hours.ts';
 import { type Mailer, PermanentSendError } from '../shared/mailer.ts';
 import { smsLength, transliterate } from '../shared/sms.ts';
 import type { SmsSender } from '../shared/sms-sender.ts';
@@ -27,7 +29,9 @@ export const StepInput = z.object({
   topic: Topic,
   last: z.boolean(),
   executionName: z.string(),
-  enrolment: z.object({ version: z.literal(1), tenant: z.string(), customerId: z.string(), journey: z.string(), key: z.string() }),
+  enrolment: z.object({ version: z.literal(1), tenant: z.string(), customerId: z.string(), journey: z.string(), key: z.string(), firstAt: z.string().optional() }),
+  /** The step after this one: the handler plans when it is due (sending hours for marketing). */
+  next: z.object({ step: z.string(), delaySeconds: z.number().int().min(0), topic: Topic }).optional(),
 });
 export type StepInput = z.infer<typeof StepInput>;
 
@@ -35,6 +39,8 @@ export interface StepResult {
   continue: boolean;
   outcome: 'sent' | 'suppressed' | 'already_sent' | 'goal_reached' | 'task';
   reason?: SuppressionReason;
+  /** When the next step is due (ISO-8601); the next Wait state waits until then. */
+  nextAt?: string;
 }
 
 export interface StepConfig {
@@ -46,6 +52,9 @@ export interface StepConfig {
   smsTransliterate?: boolean;
   /** Paid SMS per tenant per day (guards against SMS pumping). @default 1000 */
   smsDailyCap?: number;
+  sendingHours?: SendingHours;
+  /** Marketing messages per customer per window, across all journeys. @default 3 per 7 days */
+  frequencyCap?: { max: number; days: number };
 }
 
 export interface ObservedDecision extends Decision {
@@ -111,7 +120,7 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
   const at = now.toISOString();
 
   const decide = async (d: Omit<Decision, 'at' | 'journey' | 'step' | 'executionName'>, to?: string) => {
-    const full: Decision = { at, journey: input.journey, step: input.step, executionName: input.executionName, ...d };
+    const full: Decision = { at, journey: input.journey, step: input.step, executionName: input.executionName, topic: input.topic, ...d };
     await deps.store.recordDecision(tenant, customerId, full);
     deps.log.info(full.outcome === 'sent' ? LogCode.MessageSent : LogCode.MessageSuppressed, {
       journey: full.journey,
@@ -133,7 +142,25 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
   }
   const finish = async (result: StepResult): Promise<StepResult> => {
     if (input.last) await deps.store.endEnrolment(tenant, customerId, input.journey, key, 'completed', 'last-step', at);
-    return { ...result, continue: !input.last };
+    if (!input.next) return { ...result, continue: !input.last };
+    const planned = await plannedAt({ store: deps.store, config: { tenant, sendingHours: deps.config.sendingHours } }, customerId, now, input.next.delaySeconds, input.next.topic);
+    if (planned.deferred) {
+      await deps.store.recordDecision(tenant, customerId, {
+        at,
+        journey: input.journey,
+        step: input.next.step,
+        executionName: input.executionName,
+        channel: 'email',
+        outcome: 'deferred',
+        reason: 'quiet_hours',
+        until: planned.at.toISOString(),
+        template: '',
+        locale: '',
+        topic: input.next.topic,
+      });
+      deps.observe?.({ at, journey: input.journey, step: input.next.step, executionName: input.executionName, channel: 'email', outcome: 'deferred', reason: 'quiet_hours', until: planned.at.toISOString(), template: '', locale: '', customerId });
+    }
+    return { ...result, continue: !input.last, nextAt: planned.at.toISOString() };
   };
 
   const customer = await deps.store.getCustomer(tenant, customerId);
@@ -160,6 +187,15 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
       const reason = consent?.source === 'unsubscribe-link' ? 'unsubscribed' : 'no_consent';
       await decide({ ...base, channel, outcome: 'suppressed', reason }, to);
       return finish({ continue: true, outcome: 'suppressed', reason });
+    }
+  }
+
+  if (topic === 'marketing') {
+    const cap = deps.config.frequencyCap ?? { max: 3, days: 7 };
+    const since = new Date(now.getTime() - cap.days * 86_400_000).toISOString();
+    if ((await deps.store.countMarketingSent(tenant, customerId, since)) >= cap.max) {
+      await decide({ ...base, channel, outcome: 'suppressed', reason: 'frequency_cap' }, to);
+      return finish({ continue: true, outcome: 'suppressed', reason: 'frequency_cap' });
     }
   }
 

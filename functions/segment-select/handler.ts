@@ -31,7 +31,7 @@ function awsDeps(): EnrolDeps {
   if (cached !== undefined) return cached;
   const env = readEnv(SegmentEnv);
   cached = {
-    config: { tenant: env.TENANT_ID },
+    config: { tenant: env.TENANT_ID, sendingHours: env.SENDING_HOURS },
     store: new Store(documentClient(), env.TABLE_NAME),
     journeys: loadJourneys(join(env.CONTENT_DIR ?? join(dirname(fileURLToPath(import.meta.url)), 'content'), 'journeys')),
     runner: new StepFunctionsRunner(new SFNClient({}), env.STATE_MACHINE_ARNS),

@@ -1,4 +1,5 @@
 import type { JourneyConfig } from '../../workflows/src/journey.ts';
+import { zonedTime } from '../../workflows/src/quiet-hours.ts';
 import { type EnrolDeps, enrol } from '../shared/enrolment.ts';
 import type { CustomerProfile } from '../shared/store.ts';
 
@@ -48,28 +49,11 @@ export async function selectSegment(journey: JourneyConfig, runAt: Date, deps: E
 
 /** The next run at or after `from` for a daily local time in a time zone (DST-safe). */
 export function nextDailyRun(from: Date, dailyAt: string, timeZone: string): Date {
-  const [hh, mm] = dailyAt.split(':').map(Number) as [number, number];
   for (let d = 0; d <= 2; d++) {
     const probe = new Date(from.getTime() + d * 86_400_000);
     const ymd = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(probe);
-    const candidate = zonedTime(ymd, hh, mm, timeZone);
+    const candidate = zonedTime(ymd, dailyAt, timeZone);
     if (candidate.getTime() >= from.getTime()) return candidate;
   }
   throw new Error('no run found');
-}
-
-/** The instant when the wall clock in `timeZone` shows `ymd hh:mm`. */
-export function zonedTime(ymd: string, hh: number, mm: number, timeZone: string): Date {
-  const guess = Date.parse(`${ymd}T${String(hh).padStart(2, '0')}:${String(mm).padStart(2, '0')}:00Z`);
-  const offsetAt = (t: number) => {
-    const parts = Object.fromEntries(
-      new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
-        .formatToParts(new Date(t))
-        .map((p) => [p.type, p.value]),
-    );
-    const asUtc = Date.UTC(Number(parts['year']), Number(parts['month']) - 1, Number(parts['day']), Number(parts['hour']), Number(parts['minute']), Number(parts['second']));
-    return asUtc - t;
-  };
-  const first = guess - offsetAt(guess);
-  return new Date(guess - offsetAt(first));
 }

@@ -1,9 +1,22 @@
 import { z } from 'zod';
+import { parseSendingHours } from '../../workflows/src/quiet-hours.ts';
 
 /** Reads configuration once, typed, and fails loudly naming every missing or bad variable. */
 export class ConfigurationError extends Error {
   override name = 'ConfigurationError';
 }
+
+const sendingHours = z
+  .string()
+  .default('08:00-20:00')
+  .transform((v, ctx) => {
+    try {
+      return parseSendingHours(v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      return z.NEVER;
+    }
+  });
 
 const list = z
   .string()
@@ -18,6 +31,7 @@ export const IngestEnv = z.object({
   UNSUBSCRIBE_SECRET: z.string().min(16),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(262_144),
   CONTENT_DIR: z.string().optional(),
+  SENDING_HOURS: sendingHours,
   WOOCOMMERCE_WEBHOOK_SECRETS: list.optional(),
   STRIPE_WEBHOOK_SECRETS: list.optional(),
   STATE_MACHINE_ARNS: z
@@ -44,6 +58,7 @@ const StateMachineArns = z.string().transform((v, ctx) => {
 
 export const SegmentEnv = z.object({
   TABLE_NAME: z.string().min(1),
+  SENDING_HOURS: sendingHours,
   TENANT_ID: z.string().min(1).default('default'),
   CONTENT_DIR: z.string().optional(),
   STATE_MACHINE_ARNS: StateMachineArns,
@@ -64,6 +79,9 @@ export const StepEnv = z.object({
     .default('false')
     .transform((v) => v === 'true'),
   SMS_DAILY_CAP: z.coerce.number().int().positive().default(1000),
+  SENDING_HOURS: sendingHours,
+  FREQUENCY_CAP_MAX: z.coerce.number().int().positive().default(3),
+  FREQUENCY_CAP_DAYS: z.coerce.number().int().positive().default(7),
 });
 export type StepEnv = z.infer<typeof StepEnv>;
 

@@ -40,6 +40,18 @@ export const Contact = z.object({
   firstName: Text(100).optional(),
   locale: z.string().max(16).optional(),
   preferredChannel: z.enum(['email', 'sms']).optional(),
+  timeZone: z
+    .string()
+    .max(64)
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Europe/Warsaw')
+    .optional(),
   /** Marketing consent as stated by the source, per channel; absent means "not stated". */
   consent: z.object({ emailMarketing: z.boolean().optional(), smsMarketing: z.boolean().optional() }).optional(),
 });

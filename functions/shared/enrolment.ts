@@ -1,18 +1,36 @@
-import { type ExitEvent, exitScope, type JourneyConfig, type Trigger } from '../../workflows/src/journey.ts';
+import { type ExitEvent, exitScope, type JourneyConfig, stepDelays, type Topic, type Trigger } from '../../workflows/src/journey.ts';
+import { DEFAULT_SENDING_HOURS, DEFAULT_TIME_ZONE, nextSendingTime, type SendingHours } from '../../workflows/src/quiet-hours.ts';
 import type { Clock } from './clock.ts';
 import { executionName } from './ids.ts';
 import type { JourneyRunner } from './journey-runner.ts';
 import { type Log, LogCode } from './logger.ts';
-import type { Store } from './store.ts';
+import type { Decision, Store } from './store.ts';
 
 /** What starting and ending journeys needs; the ingest and the segment selection both have it. */
 export interface EnrolDeps {
-  config: { tenant: string };
+  config: { tenant: string; sendingHours?: SendingHours };
   store: Store;
   journeys: readonly JourneyConfig[];
   runner: JourneyRunner;
   clock: Clock;
   log: Log;
+  /** Told of decisions made while enrolling (a first step moved out of quiet hours). */
+  observe?: (decision: Decision & { customerId: string }) => void;
+}
+
+/** When a step falling `delaySeconds` after `from` may go out: marketing waits for sending hours. */
+export async function plannedAt(
+  deps: Pick<EnrolDeps, 'store' | 'config'>,
+  customerId: string,
+  from: Date,
+  delaySeconds: number,
+  topic: Topic,
+): Promise<{ at: Date; deferred: boolean }> {
+  const due = new Date(from.getTime() + delaySeconds * 1000);
+  if (topic !== 'marketing') return { at: due, deferred: false };
+  const profile = await deps.store.getCustomer(deps.config.tenant, customerId);
+  const at = nextSendingTime(due, profile?.timeZone ?? DEFAULT_TIME_ZONE, deps.config.sendingHours ?? DEFAULT_SENDING_HOURS);
+  return { at, deferred: at.getTime() !== due.getTime() };
 }
 
 /** Enrols a customer in every journey with this trigger; the execution name makes it idempotent. */
@@ -32,7 +50,27 @@ export async function enrol(trigger: Trigger, customerId: string, enrolKey: stri
     } else if (existing.status !== 'active') {
       continue;
     }
-    const result = await deps.runner.start(journey.id, name, { version: 1, tenant, customerId, journey: journey.id, key: enrolKey });
+    const first = journey.steps[0]!;
+    const now = deps.clock.now();
+    const planned = await plannedAt(deps, customerId, now, stepDelays(journey)[0]!, first.topic ?? journey.topic);
+    const result = await deps.runner.start(journey.id, name, { version: 1, tenant, customerId, journey: journey.id, key: enrolKey, firstAt: planned.at.toISOString() });
+    if (result === 'started' && planned.deferred) {
+      const decision: Decision = {
+        at: now.toISOString(),
+        journey: journey.id,
+        step: first.id,
+        executionName: name,
+        channel: first.channel === 'sms' ? 'sms' : 'email',
+        outcome: 'deferred',
+        reason: 'quiet_hours',
+        until: planned.at.toISOString(),
+        template: first.template,
+        locale: '',
+        topic: first.topic ?? journey.topic,
+      };
+      await deps.store.recordDecision(tenant, customerId, decision);
+      deps.observe?.({ ...decision, customerId });
+    }
     if (result === 'started') {
       started++;
       deps.log.info(LogCode.JourneyStarted, { journey: journey.id, executionName: name });

@@ -9,6 +9,8 @@ export interface JourneyInput {
   customerId: string;
   journey: string;
   key: string;
+  /** When the first step is due, already moved into sending hours for marketing steps. */
+  firstAt: string;
 }
 
 export interface JourneyRunner {

@@ -37,6 +37,8 @@ export interface CustomerProfile {
   firstName?: string;
   locale?: string;
   preferredChannel?: 'email' | 'sms';
+  /** IANA zone for sending hours; Europe/Warsaw when unknown. */
+  timeZone?: string;
   orderCount?: number;
   spentPln?: number;
   lastOrderAt?: string;
@@ -104,7 +106,10 @@ export type SuppressionReason =
   | 'already_sent'
   | 'template_error'
   | 'rejected_by_provider'
-  | 'sms_daily_cap';
+  | 'sms_daily_cap'
+  | 'quiet_hours'
+  | 'frequency_cap'
+  | 'suppressed_address';
 
 export interface Decision {
   at: string;
@@ -112,7 +117,10 @@ export interface Decision {
   step: string;
   executionName: string;
   channel: 'email' | 'sms' | 'staff';
-  outcome: 'sent' | 'suppressed' | 'task';
+  outcome: 'sent' | 'suppressed' | 'task' | 'deferred';
+  /** For `deferred`: when the message will go out instead. */
+  until?: string;
+  topic?: 'marketing' | 'service';
   reason?: SuppressionReason;
   template: string;
   locale: string;
@@ -181,6 +189,7 @@ export class Store {
       firstName: contact.firstName,
       locale: contact.locale,
       preferredChannel: contact.preferredChannel,
+      timeZone: contact.timeZone,
     };
     const names: Record<string, string> = { '#updatedAt': 'updatedAt', '#createdAt': 'createdAt' };
     const values: Record<string, unknown> = { ':at': at };
@@ -547,6 +556,20 @@ export class Store {
   /** The decision log: every send and every decision not to send, with its reason. */
   async recordDecision(tenant: string, customerId: string, decision: Decision): Promise<void> {
     await this.putIfAbsent({ pk: key.customer(tenant, customerId), sk: `DECISION#${decision.at}#${decision.executionName}#${decision.step}`, ...decision });
+  }
+
+  /** Marketing messages sent to a customer since `from` (all journeys): the frequency cap counts these. */
+  async countMarketingSent(tenant: string, customerId: string, from: string): Promise<number> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        FilterExpression: 'outcome = :sent AND topic = :marketing',
+        ExpressionAttributeValues: { ':pk': key.customer(tenant, customerId), ':from': `DECISION#${from}`, ':to': 'DECISION#~', ':sent': 'sent', ':marketing': 'marketing' },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Items?.length ?? 0;
   }
 
   async listDecisions(tenant: string, customerId: string): Promise<Decision[]> {

@@ -49,7 +49,7 @@ describe('SesMailer', () => {
 
 describe('StepFunctionsRunner', () => {
   const arn = 'arn:aws:states:eu-central-1:123456789012:stateMachine:koszyk-abandoned-cart';
-  const input = { version: 1 as const, tenant: 'default', customerId: 'c_1', journey: 'abandoned-cart', key: 't1' };
+  const input = { version: 1 as const, tenant: 'default', customerId: 'c_1', journey: 'abandoned-cart', key: 't1', firstAt: '2026-03-30T10:00:00.000Z' };
 
   it('starts with the deterministic name and the input', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'x' });

@@ -33,6 +33,9 @@ class FakeStore {
   async releaseSend(e: string, s: string) { this.claims.delete(`${e}/${s}`); }
   async completeSend() {}
   async recordDecision(_t: string, _c: string, d: Decision) { this.decisions.push(d); }
+  async countMarketingSent(_t: string, _c: string, from: string) {
+    return this.decisions.filter((d) => d.outcome === 'sent' && d.topic === 'marketing' && d.at >= from).length;
+  }
 }
 
 function setup(mailer?: (m: EmailMessage) => Promise<{ messageId: string }>) {

@@ -149,16 +149,18 @@ describe('journey state machines', () => {
     const cart = journeys.get('abandoned-cart')!.definition;
     expect(cart.StartAt).toBe('Wait 1 h before first-reminder');
     const shape = Object.fromEntries(
-      Object.entries(cart.States).map(([name, s]) => [name, { Type: s.Type, Next: s.Next, Seconds: s.Seconds, Default: s['Default'] }]),
+      Object.entries(cart.States).map(([name, s]) => [name, { Type: s.Type, Next: s.Next, TimestampPath: s.TimestampPath, Default: s['Default'] }]),
     );
+    // Waits wait for an instant planned by the trigger or the step before: the delay, moved into sending hours.
     expect(shape).toEqual({
-      'Wait 1 h before first-reminder': { Type: 'Wait', Next: 'first-reminder', Seconds: 3600, Default: undefined },
-      'first-reminder': { Type: 'Task', Next: 'Still wanted after first-reminder?', Seconds: undefined, Default: undefined },
-      'Still wanted after first-reminder?': { Type: 'Choice', Next: undefined, Seconds: undefined, Default: 'Journey no longer wanted' },
-      'Journey no longer wanted': { Type: 'Succeed', Next: undefined, Seconds: undefined, Default: undefined },
-      'Wait 23 h before second-reminder': { Type: 'Wait', Next: 'second-reminder', Seconds: 82_800, Default: undefined },
-      'second-reminder': { Type: 'Task', Next: undefined, Seconds: undefined, Default: undefined },
+      'Wait 1 h before first-reminder': { Type: 'Wait', Next: 'first-reminder', TimestampPath: '$.firstAt', Default: undefined },
+      'first-reminder': { Type: 'Task', Next: 'Still wanted after first-reminder?', TimestampPath: undefined, Default: undefined },
+      'Still wanted after first-reminder?': { Type: 'Choice', Next: undefined, TimestampPath: undefined, Default: 'Journey no longer wanted' },
+      'Journey no longer wanted': { Type: 'Succeed', Next: undefined, TimestampPath: undefined, Default: undefined },
+      'Wait 23 h before second-reminder': { Type: 'Wait', Next: 'second-reminder', TimestampPath: '$.result.nextAt', Default: undefined },
+      'second-reminder': { Type: 'Task', Next: undefined, TimestampPath: undefined, Default: undefined },
     });
+    expect(cart.States['first-reminder']!['Parameters']).toMatchObject({ next: { step: 'second-reminder', delaySeconds: 82_800, topic: 'marketing' } });
     // The longest path (both reminders) enters 5 states.
     expect(Object.keys(cart.States).length - 1).toBeLessThanOrEqual(6);
   });
