@@ -11,6 +11,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { JourneyConfig } from '../workflows/src/journey.ts';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { EngineFunction } from './constructs/engine-function.ts';
 
@@ -50,6 +52,9 @@ export class EngineStack extends Stack {
   public readonly ingest: EngineFunction;
   public readonly step: EngineFunction;
   public readonly segmentSelect: EngineFunction;
+  public readonly feedback: EngineFunction;
+  /** SES bounce and complaint events (and, when wired to two-way SMS, inbound opt-outs). */
+  public readonly feedbackTopic: sns.Topic;
 
   private readonly namePrefix: string;
 
@@ -64,6 +69,14 @@ export class EngineStack extends Stack {
       suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
       tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
     });
+
+    // Bounces and complaints → SNS → feedback function → suppression list.
+    this.feedbackTopic = new sns.Topic(this, 'DeliveryFeedback', { masterKey: props.key, enforceSSL: true });
+    configurationSet.addEventDestination('BouncesAndComplaints', {
+      destination: ses.EventDestination.snsTopic(this.feedbackTopic),
+      events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT],
+    });
+    props.key.grantEncryptDecrypt(new iam.ServicePrincipal('ses.amazonaws.com'));
 
     this.api = new apigw.HttpApi(this, 'TriggerApi', {
       description: 'Shop triggers, webhooks and unsubscribe links',
@@ -163,6 +176,15 @@ export class EngineStack extends Stack {
         }),
       );
     }
+
+    this.feedback = new EngineFunction(this, 'Feedback', {
+      entry: 'functions/feedback/handler.ts',
+      handlerName: 'feedback',
+      encryptionKey: props.key,
+      environment: { TABLE_NAME: props.table.tableName },
+    });
+    this.grantState(this.feedback, props);
+    this.feedbackTopic.addSubscription(new subscriptions.LambdaSubscription(this.feedback.function, { deadLetterQueue: this.feedback.deadLetterQueue }));
 
     // Segment journeys: EventBridge Scheduler → selection function → one execution per customer.
     this.segmentSelect = new EngineFunction(this, 'SegmentSelect', {

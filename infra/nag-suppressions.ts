@@ -15,7 +15,7 @@ export function applySuppressions(_data: DataStack, engine: EngineStack): void {
     'Callers are shop platforms and customers: webhooks are authenticated by HMAC over the raw body, the event API by bearer key and unsubscribe links by signed tokens, all inside the ingest function (an API Gateway authorizer cannot see the raw body).',
   );
   ack(engine.step.role, `IAM5[Resource::arn:<AWS::Partition>:sms-voice:${engine.region}:<AWS::AccountId>:*]`, 'SendTextMessage authorises against the origination identity, chosen per account after deploy (phone number, pool or sender id).');
-  for (const fn of [engine.ingest, engine.step, engine.segmentSelect]) {
+  for (const fn of [engine.ingest, engine.step, engine.segmentSelect, engine.feedback]) {
     ack(fn.role, 'IAM5[Resource::*]', 'X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions.');
     ack(fn.role, 'IAM5[Action::kms:ReEncrypt*]', 'CDK grant on the one data key that encrypts the table; scoped to that key ARN.');
     ack(fn.role, 'IAM5[Action::kms:GenerateDataKey*]', 'CDK grant on the one data key that encrypts the table; scoped to that key ARN.');

@@ -9,6 +9,7 @@ import { documentClient } from '../functions/shared/dynamodb.ts';
 import type { Log } from '../functions/shared/logger.ts';
 import { SesMailer } from '../functions/shared/mailer.ts';
 import { Store } from '../functions/shared/store.ts';
+import { handleFeedback } from '../functions/feedback/feedback.ts';
 import { makeStepHandler } from '../functions/journey-step/handler.ts';
 import type { ObservedDecision, StepDeps } from '../functions/journey-step/step.ts';
 import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
@@ -202,6 +203,16 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         await engine.advanceTo(new Date(o.clock.now().getTime() + parseDurationSeconds(by) * 1000));
       }
       return json(200, { now: o.clock.now().toISOString() });
+    }
+    // Replays SES bounce/complaint events and inbound SMS, as the SNS topics deliver them on AWS.
+    if (req.path === '/_local/feedback' && req.method === 'POST') {
+      let body: unknown;
+      try {
+        body = JSON.parse(req.rawBody.toString('utf8'));
+      } catch {
+        return json(400, { error: 'body is not valid JSON' });
+      }
+      return json(200, await handleFeedback(body, { tenant, store, clock: o.clock, log: o.log }));
     }
     return handleRequest(req, ingestDeps);
   };

@@ -12,7 +12,8 @@ import { type EnrolDeps, endJourneys, enrol } from '../shared/enrolment.ts';
 import type { SendingHours } from '../../workflows/src/quiet-hours.ts';
 import { ApiEvent, mapApiEvent } from './events-api.ts';
 import { type HttpRequest, type HttpResponse, json, problem } from './http.ts';
-import { isShopifyTopic, mapShopify } from './shopify.ts';
+import { isShopifyTopic, mapShopify, ShopifyPrivacyRequest } from './shopify.ts';
+import { eraseCustomer } from '../shared/privacy.ts';
 import { safeEqual, verifyBase64Hmac } from './signatures.ts';
 import { mapStripe, verifyStripe } from './stripe.ts';
 import { mapWooOrder } from './woocommerce.ts';
@@ -50,6 +51,9 @@ export async function handleRequest(req: HttpRequest, deps: IngestDeps): Promise
   if (route === 'POST /webhooks/woocommerce') return wooWebhook(req, deps);
   if (route === 'POST /webhooks/stripe') return stripeWebhook(req, deps);
   if (route === 'GET /v1/tasks') return listTasks(req, deps);
+  if (route === 'GET /v1/customers/export') return exportCustomer(req, deps);
+  if (route === 'GET /v1/customers/decisions') return customerDecisions(req, deps);
+  if (route === 'POST /v1/customers/erase') return eraseRequest(req, deps);
   if (route === 'GET /survey') return surveyPage(req, deps);
   if (route === 'POST /survey') return surveyAnswer(req, deps);
   // SMS opt-out short link: the same confirmation page as e-mail.
@@ -81,6 +85,48 @@ async function listTasks(req: HttpRequest, deps: IngestDeps): Promise<HttpRespon
   return json(200, { tasks: await deps.store.listTasks(deps.config.tenant) });
 }
 
+/** The customer a data-subject request names: ?customerId=… or ?email=… (or the same in a JSON body). */
+function subjectOf(req: HttpRequest, deps: IngestDeps): string | undefined {
+  let body: Record<string, unknown> = {};
+  if (req.rawBody.length > 0) {
+    try {
+      body = JSON.parse(req.rawBody.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      body = {};
+    }
+  }
+  const pick = (k: string) => req.query?.[k] ?? (typeof body[k] === 'string' ? (body[k] as string) : undefined);
+  const id = pick('customerId');
+  if (id && /^c_[0-9a-f]{32}$/.test(id)) return id;
+  const email = pick('email');
+  const phone = pick('phone');
+  return customerIdFor(deps.config.tenant, { email, phone }) ?? undefined;
+}
+
+async function exportCustomer(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
+  if (!authorised(req, deps)) return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
+  const customerId = subjectOf(req, deps);
+  if (!customerId) return problem(400, 'name the customer: customerId, email or phone');
+  const data = await deps.store.exportCustomer(deps.config.tenant, customerId);
+  deps.log.info(LogCode.CustomerExported, { customerId });
+  return json(200, { exportedAt: deps.clock.now().toISOString(), ...data });
+}
+
+async function customerDecisions(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
+  if (!authorised(req, deps)) return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
+  const customerId = subjectOf(req, deps);
+  if (!customerId) return problem(400, 'name the customer: customerId, email or phone');
+  return json(200, { customerId, decisions: await deps.store.listDecisions(deps.config.tenant, customerId) });
+}
+
+async function eraseRequest(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
+  if (!authorised(req, deps)) return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
+  const customerId = subjectOf(req, deps);
+  if (!customerId) return problem(400, 'name the customer: customerId, email or phone');
+  const { stopped } = await eraseCustomer(customerId, deps);
+  return json(200, { erased: customerId, stoppedJourneys: stopped });
+}
+
 async function eventApi(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
   if (!authorised(req, deps)) {
     deps.log.warn(LogCode.IngestRejected, { route: 'events', reason: 'auth' });
@@ -102,6 +148,7 @@ async function shopifyWebhook(req: HttpRequest, deps: IngestDeps): Promise<HttpR
     return problem(401, 'X-Shopify-Hmac-Sha256 does not match the body');
   }
   const topic = req.headers['x-shopify-topic'] ?? '';
+  if (topic === 'customers/redact' || topic === 'customers/data_request') return shopifyPrivacy(topic, req, deps);
   if (!isShopifyTopic(topic)) {
     deps.log.info(LogCode.IngestIgnored, { route: 'shopify', topic });
     return json(200, { status: 'ignored', reason: `topic "${topic}" is not used by any journey` });
@@ -118,6 +165,34 @@ async function shopifyWebhook(req: HttpRequest, deps: IngestDeps): Promise<HttpR
     return problem(400, `${topic} payload does not match the expected shape`, zodDetails(mapped.error));
   }
   return accept(mapped.events, deps);
+}
+
+/** Shopify's mandatory privacy webhooks drive the same code as the API. */
+async function shopifyPrivacy(topic: 'customers/redact' | 'customers/data_request', req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
+  const body = parseBody(req);
+  if (!body.ok) return body.response;
+  const parsed = ShopifyPrivacyRequest.safeParse(body.value);
+  if (!parsed.success) return problem(400, `${topic} payload does not match the expected shape`, zodDetails(parsed.error));
+  const { customer } = parsed.data;
+  const customerId = customerIdFor(deps.config.tenant, { email: customer.email ?? undefined, phone: customer.phone ?? undefined });
+  if (!customerId) return json(200, { status: 'ignored', reason: 'no e-mail or phone to find the customer by' });
+  if (topic === 'customers/redact') {
+    const { stopped } = await eraseCustomer(customerId, deps);
+    return json(200, { status: 'erased', stoppedJourneys: stopped });
+  }
+  const at = deps.clock.now().toISOString();
+  await deps.store.createTask(deps.config.tenant, {
+    id: shortHash(deps.config.tenant, customerId, 'data-request', String(parsed.data.data_request?.id ?? at)),
+    at,
+    kind: 'data-request',
+    journey: '-',
+    step: 'data-request',
+    customerId,
+    subject: 'Żądanie dostępu do danych (RODO art. 15) ze Shopify',
+    text: `Przekaż sklepowi eksport: GET /v1/customers/export?customerId=${customerId} (termin: 30 dni).`,
+    status: 'open',
+  });
+  return json(200, { status: 'recorded', customerId });
 }
 
 async function wooWebhook(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
@@ -191,7 +266,8 @@ async function applyContact(event: DomainEvent, customerId: string, deps: Ingest
 /** Applies one new event to customer state and to the journeys it starts or ends. */
 export async function apply(event: DomainEvent, deps: IngestDeps): Promise<string> {
   const { tenant } = deps.config;
-  const customerId = customerIdFor(tenant, event.customer);
+  const byPhoneOnly = !event.customer.email && event.customer.phone ? await deps.store.findByPhone(tenant, event.customer.phone) : undefined;
+  const customerId = byPhoneOnly ?? customerIdFor(tenant, event.customer);
   if (customerId) await applyContact(event, customerId, deps);
   switch (event.type) {
     case 'checkout.updated': {

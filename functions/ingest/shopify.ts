@@ -59,7 +59,29 @@ export const ShopifyOrder = z.object({
 export type ShopifyOrder = z.infer<typeof ShopifyOrder>;
 
 /** Topics this engine listens to; every other topic is acknowledged and ignored. */
-export const SHOPIFY_TOPICS = ['checkouts/create', 'checkouts/update', 'orders/create', 'orders/cancelled', 'refunds/create'] as const;
+export const SHOPIFY_TOPICS = [
+  'checkouts/create',
+  'checkouts/update',
+  'orders/create',
+  'orders/cancelled',
+  'refunds/create',
+  'customers_email_marketing_consent/update',
+  'customers_marketing_consent/update',
+] as const;
+
+export const ShopifyPrivacyRequest = z.object({
+  customer: z.object({ email: z.string().nullish(), phone: z.string().nullish() }),
+  data_request: z.object({ id: z.union([z.string(), z.number()]) }).nullish(),
+});
+
+const EmailConsent = z.object({
+  email_address: z.union([Email, z.null()]).optional(),
+  email_marketing_consent: z.object({ state: z.string(), consent_updated_at: z.string().nullish() }),
+});
+const SmsConsent = z.object({
+  phone: z.string().nullish(),
+  sms_marketing_consent: z.object({ state: z.string(), consent_updated_at: z.string().nullish() }),
+});
 
 const ShopifyRefund = z.object({ order_id: z.union([z.string(), z.number()]).transform(String), created_at: z.string().nullish() });
 export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
@@ -128,6 +150,23 @@ export function mapShopify(topic: ShopifyTopic, body: unknown, eventKey: string,
           },
         ],
       };
+    }
+    case 'customers_email_marketing_consent/update': {
+      const parsed = EmailConsent.safeParse(body);
+      if (!parsed.success) return { error: parsed.error };
+      const c = parsed.data;
+      if (!c.email_address) return { events: [] };
+      const at = iso(c.email_marketing_consent.consent_updated_at, receivedAt);
+      return { events: [{ type: 'customer.updated', key: eventKey, source: 'shopify', occurredAt: at, customer: { email: c.email_address, consent: { emailMarketing: c.email_marketing_consent.state === 'subscribed' } } }] };
+    }
+    case 'customers_marketing_consent/update': {
+      const parsed = SmsConsent.safeParse(body);
+      if (!parsed.success) return { error: parsed.error };
+      const c = parsed.data;
+      const p = phone(c.phone);
+      if (!p) return { events: [] };
+      const at = iso(c.sms_marketing_consent.consent_updated_at, receivedAt);
+      return { events: [{ type: 'customer.updated', key: eventKey, source: 'shopify', occurredAt: at, customer: { phone: p, consent: { smsMarketing: c.sms_marketing_consent.state === 'subscribed' } } }] };
     }
     case 'refunds/create': {
       const parsed = ShopifyRefund.safeParse(body);

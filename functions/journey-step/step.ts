@@ -180,6 +180,10 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
     await decide({ ...base, channel, outcome: 'suppressed', reason: 'no_address' });
     return finish({ continue: true, outcome: 'suppressed', reason: 'no_address' });
   }
+  if (await deps.store.isSuppressed(tenant, channel, to)) {
+    await decide({ ...base, channel, outcome: 'suppressed', reason: 'suppressed_address' }, to);
+    return finish({ continue: true, outcome: 'suppressed', reason: 'suppressed_address' });
+  }
   const topic = input.topic;
   if (topic === 'marketing') {
     const consent = await deps.store.getConsent(tenant, customerId, channel, 'marketing');

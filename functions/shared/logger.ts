@@ -17,6 +17,9 @@ export const LogCode = {
   EngineSuspended: 'ENGINE_SUSPENDED',
   EngineResumed: 'ENGINE_RESUMED',
   EngineFailed: 'ENGINE_FAILED',
+  AddressSuppressed: 'ADDRESS_SUPPRESSED',
+  CustomerErased: 'CUSTOMER_ERASED',
+  CustomerExported: 'CUSTOMER_EXPORTED',
 } as const;
 export type LogCode = (typeof LogCode)[keyof typeof LogCode];
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Checkout, Contact, Order } from './domain.ts';
@@ -69,7 +70,7 @@ export interface InvoiceRecord {
 export interface StaffTask {
   id: string;
   at: string;
-  kind: 'call' | 'follow-up';
+  kind: 'call' | 'follow-up' | 'data-request';
   journey: string;
   step: string;
   customerId: string;
@@ -139,7 +140,14 @@ export class Store {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     readonly tableName: string,
+    /** Marketing data (profile, carts, orders, enrolments, decisions) expires this long after its last write. @default 3 years */
+    private readonly retentionDays = 1095,
   ) {}
+
+  /** TTL for marketing data written at `at`. */
+  private expiry(at: string): number {
+    return Math.floor(Date.parse(at) / 1000) + this.retentionDays * 86_400;
+  }
 
   private async get<T>(pk: string, sk: string): Promise<T | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true }));
@@ -192,13 +200,18 @@ export class Store {
       timeZone: contact.timeZone,
     };
     const names: Record<string, string> = { '#updatedAt': 'updatedAt', '#createdAt': 'createdAt' };
-    const values: Record<string, unknown> = { ':at': at };
-    const sets = ['#updatedAt = :at', '#createdAt = if_not_exists(#createdAt, :at)'];
+    const values: Record<string, unknown> = { ':at': at, ':exp': this.expiry(at) };
+    const sets = ['#updatedAt = :at', '#createdAt = if_not_exists(#createdAt, :at)', 'expiresAt = :exp'];
     for (const [k, v] of Object.entries(fields)) {
       if (v === undefined) continue;
       names[`#${k}`] = k;
       values[`:${k}`] = v;
       sets.push(`#${k} = :${k}`);
+    }
+    if (contact.phone) {
+      await this.db.send(
+        new PutCommand({ TableName: this.tableName, Item: { pk: `PHONEREF#${tenant}#${addressHash('sms', contact.phone)}`, sk: 'PHONEREF', customerId, expiresAt: this.expiry(at) } }),
+      );
     }
     try {
       await this.db.send(
@@ -215,6 +228,11 @@ export class Store {
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
     }
+  }
+
+  /** The customer a phone number belongs to, for events that carry only the number (SMS consent, opt-outs). */
+  async findByPhone(tenant: string, phone: string): Promise<string | undefined> {
+    return (await this.get<{ customerId: string }>(`PHONEREF#${tenant}#${addressHash('sms', phone)}`, 'PHONEREF'))?.customerId;
   }
 
   async getCustomer(tenant: string, customerId: string): Promise<CustomerProfile | undefined> {
@@ -262,12 +280,14 @@ export class Store {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: key.cart(tenant, checkout.token), sk: 'CART', ...checkout, customerId, status: 'open', updatedAt: at },
+          Item: { pk: key.cart(tenant, checkout.token), sk: 'CART', ...checkout, customerId, status: 'open', updatedAt: at, expiresAt: this.expiry(at) },
           ConditionExpression: 'attribute_not_exists(pk) OR (#status = :open AND #updatedAt <= :at)',
           ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt' },
           ExpressionAttributeValues: { ':open': 'open', ':at': at },
         }),
       );
+      // The customer's carts, for export and erasure (a cart is keyed by its token).
+      if (customerId) await this.putIfAbsent({ pk: key.customer(tenant, customerId), sk: `CARTREF#${checkout.token}`, token: checkout.token, expiresAt: this.expiry(at) });
       return 'stored';
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
@@ -294,7 +314,7 @@ export class Store {
   }
 
   async putOrder(tenant: string, customerId: string, order: Order, at: string): Promise<boolean> {
-    const stored = await this.putIfAbsent({ pk: key.customer(tenant, customerId), sk: `ORDER#${order.id}`, ...order, placedAt: at, status: 'placed' });
+    const stored = await this.putIfAbsent({ pk: key.customer(tenant, customerId), sk: `ORDER#${order.id}`, ...order, placedAt: at, status: 'placed', expiresAt: this.expiry(at) });
     if (stored) {
       await this.putIfAbsent({ pk: `ORDERREF#${tenant}#${order.id}`, sk: 'ORDERREF', customerId });
       await this.recordOrderStats(tenant, customerId, order, at);
@@ -424,7 +444,7 @@ export class Store {
   /** A survey answer, kept on the customer (ledger) and as the latest score on the profile. */
   async recordScore(tenant: string, customerId: string, answer: { journey: string; subject: string; score: number; at: string }): Promise<void> {
     const pk = key.customer(tenant, customerId);
-    await this.putIfAbsent({ pk, sk: `SCORE#${answer.at}#${answer.journey}#${answer.subject}`, ...answer });
+    await this.putIfAbsent({ pk, sk: `SCORE#${answer.at}#${answer.journey}#${answer.subject}`, ...answer, expiresAt: this.expiry(answer.at) });
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -467,7 +487,7 @@ export class Store {
   }
 
   async createEnrolment(tenant: string, customerId: string, enrolment: Omit<Enrolment, 'status'>): Promise<boolean> {
-    return this.putIfAbsent({ pk: key.customer(tenant, customerId), sk: `ENROL#${enrolment.journey}#${enrolment.key}`, ...enrolment, status: 'active' });
+    return this.putIfAbsent({ pk: key.customer(tenant, customerId), sk: `ENROL#${enrolment.journey}#${enrolment.key}`, ...enrolment, status: 'active', expiresAt: this.expiry(enrolment.startedAt) });
   }
 
   async getEnrolment(tenant: string, customerId: string, journey: string, enrolKey: string): Promise<Enrolment | undefined> {
@@ -553,9 +573,91 @@ export class Store {
     }
   }
 
+  /** Bounced, complained or opted-out addresses: never sent to again, on any topic. Keyed by a hash. */
+  async suppress(tenant: string, channel: 'email' | 'sms', address: string, reason: string, at: string): Promise<void> {
+    await this.putIfAbsent({ pk: `SUPPRESS#${tenant}#${channel}#${addressHash(channel, address)}`, sk: 'SUPPRESS', channel, reason, at });
+  }
+
+  async isSuppressed(tenant: string, channel: 'email' | 'sms', address: string): Promise<boolean> {
+    return (await this.get(`SUPPRESS#${tenant}#${channel}#${addressHash(channel, address)}`, 'SUPPRESS')) !== undefined;
+  }
+
+  /** Every item held under a customer's key, a page at a time. */
+  async customerItems(tenant: string, customerId: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': key.customer(tenant, customerId) },
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      ExclusiveStartKey = out.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items;
+  }
+
+  /** RODO art. 15/20: everything held on one customer, as data. */
+  async exportCustomer(tenant: string, customerId: string): Promise<Record<string, unknown>> {
+    const items = await this.customerItems(tenant, customerId);
+    const strip = ({ pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest }: Record<string, unknown>) => rest;
+    const by = (prefix: string) => items.filter((i) => String(i['sk']).startsWith(prefix)).map(strip);
+    const carts = [];
+    for (const ref of by('CARTREF#')) {
+      const cart = await this.getCart(tenant, String(ref['token']));
+      if (cart) carts.push(strip(cart as unknown as Record<string, unknown>));
+    }
+    const tasks = (await this.listTasks(tenant)).filter((t) => t.customerId === customerId);
+    return {
+      customerId,
+      profile: by('PROFILE')[0] ?? null,
+      consents: by('CONSENT#'),
+      consentLedger: by('CONSENTLOG#'),
+      orders: by('ORDER#'),
+      carts,
+      journeys: by('ENROL#'),
+      messages: by('DECISION#'),
+      surveyAnswers: by('SCORE#'),
+      staffTasks: tasks,
+    };
+  }
+
+  /**
+   * RODO art. 17: deletes the customer's profile, carts, orders, journeys, messages and answers.
+   * What the law asks to keep stays, holding no contact data: the consent ledger (proof of consent
+   * and of its withdrawal) and a hashed suppression entry so the address is never mailed again.
+   */
+  async eraseCustomer(tenant: string, customerId: string, at: string): Promise<void> {
+    const items = await this.customerItems(tenant, customerId);
+    const profile = items.find((i) => i['sk'] === 'PROFILE') as CustomerProfile | undefined;
+    if (profile?.email) await this.suppress(tenant, 'email', profile.email, 'erased', at);
+    if (profile?.phone) {
+      await this.suppress(tenant, 'sms', profile.phone, 'erased', at);
+      await this.delete(`PHONEREF#${tenant}#${addressHash('sms', profile.phone)}`, 'PHONEREF');
+    }
+    for (const item of items) {
+      const sk = String(item['sk']);
+      if (sk.startsWith('CONSENT')) continue;
+      if (sk.startsWith('CARTREF#')) await this.delete(key.cart(tenant, String(item['token'])), 'CART');
+      if (sk.startsWith('ORDER#')) await this.delete(`ORDERREF#${tenant}#${sk.slice('ORDER#'.length)}`, 'ORDERREF');
+      await this.delete(String(item['pk']), sk);
+    }
+    for (const task of (await this.listTasks(tenant)).filter((t) => t.customerId === customerId)) await this.delete(key.tasks(tenant), `${task.at}#${task.id}`);
+    await this.putIfAbsent({ pk: key.customer(tenant, customerId), sk: 'ERASED', at });
+  }
+
+  private async delete(pk: string, sk: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { pk, sk } }));
+  }
+
   /** The decision log: every send and every decision not to send, with its reason. */
   async recordDecision(tenant: string, customerId: string, decision: Decision): Promise<void> {
-    await this.putIfAbsent({ pk: key.customer(tenant, customerId), sk: `DECISION#${decision.at}#${decision.executionName}#${decision.step}`, ...decision });
+    await this.putIfAbsent({ pk: key.customer(tenant, customerId), sk: `DECISION#${decision.at}#${decision.executionName}#${decision.step}`, ...decision, expiresAt: this.expiry(decision.at) });
   }
 
   /** Marketing messages sent to a customer since `from` (all journeys): the frequency cap counts these. */
@@ -583,6 +685,11 @@ export class Store {
     );
     return (out.Items ?? []) as Decision[];
   }
+}
+
+function addressHash(channel: string, address: string): string {
+  const normal = channel === 'email' ? address.normalize('NFC').trim().toLowerCase() : address.replace(/[^\d+]/g, '');
+  return createHash('sha256').update(normal).digest('hex');
 }
 
 function epoch(d: Date): number {

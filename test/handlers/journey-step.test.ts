@@ -14,6 +14,7 @@ class FakeStore {
   cart: CartRecord | undefined = { token: 't1', items: [{ title: 'Kubek', quantity: 1, price: '10.00' }], total: '10.00', currency: 'PLN', completed: false, status: 'open', updatedAt: '' };
   enrolment: Enrolment | undefined = { journey: 'abandoned-cart', key: 't1', executionName: 'e1', status: 'active', startedAt: '' };
   claims = new Set<string>();
+  suppressed = new Set<string>();
   decisions: Decision[] = [];
   async getEnrolment() { return this.enrolment; }
   async getCart() { return this.cart; }
@@ -33,6 +34,7 @@ class FakeStore {
   async releaseSend(e: string, s: string) { this.claims.delete(`${e}/${s}`); }
   async completeSend() {}
   async recordDecision(_t: string, _c: string, d: Decision) { this.decisions.push(d); }
+  async isSuppressed(_t: string, _channel: string, address: string) { return this.suppressed.has(address); }
   async countMarketingSent(_t: string, _c: string, from: string) {
     return this.decisions.filter((d) => d.outcome === 'sent' && d.topic === 'marketing' && d.at >= from).length;
   }
@@ -88,6 +90,22 @@ describe('journey step handler', () => {
     await expect(handler(input)).resolves.toEqual({ continue: true, outcome: 'suppressed', reason: 'no_consent' });
     expect(sent).toHaveLength(0);
     expect(store.decisions[0]).toMatchObject({ outcome: 'suppressed', reason: 'no_consent' });
+  });
+
+  it('never sends to a suppressed (bounced, complained, erased) address', async () => {
+    const { sent, store, handler } = setup();
+    store.suppressed.add('zofia@example.pl');
+    await expect(handler(input)).resolves.toMatchObject({ outcome: 'suppressed', reason: 'suppressed_address' });
+    expect(sent).toHaveLength(0);
+  });
+
+  it('skips marketing over the frequency cap, with the reason', async () => {
+    const { sent, store, handler } = setup();
+    for (const at of ['2026-03-25T10:00:00Z', '2026-03-27T10:00:00Z', '2026-03-29T10:00:00Z']) {
+      store.decisions.push({ at, journey: 'x', step: 's', executionName: at, channel: 'email', outcome: 'sent', topic: 'marketing', template: 't', locale: 'pl' });
+    }
+    await expect(handler(input)).resolves.toMatchObject({ outcome: 'suppressed', reason: 'frequency_cap' });
+    expect(sent).toHaveLength(0);
   });
 
   it('reports an unsubscribe as the reason when the withdrawal came from the link', async () => {

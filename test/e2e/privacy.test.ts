@@ -1,0 +1,161 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { signBase64Hmac } from '../../functions/ingest/signatures.ts';
+import { documentClient } from '../../functions/shared/dynamodb.ts';
+import { customerIdFor, executionName } from '../../functions/shared/ids.ts';
+import { type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from '../../local/dynamodb-local.ts';
+import type { LocalStack } from '../../local/stack.ts';
+import { apiEvent, CART, checkoutEvent, hours, inbox, localStack, SECRETS } from '../support/local.ts';
+
+let ddb: DynamoDbLocal;
+const stacks: LocalStack[] = [];
+beforeAll(async () => {
+  ddb = await startDynamoDbLocal();
+});
+afterEach(async () => {
+  while (stacks.length) await stacks.pop()!.stop();
+});
+afterAll(async () => {
+  await ddb.stop();
+});
+
+const T = new Date('2026-09-01T08:00:00Z');
+async function stack(prefix: string) {
+  const s = await localStack(T, { dynamoEndpoint: ddb.endpoint, tablePrefix: prefix });
+  stacks.push(s);
+  return s;
+}
+const auth = { authorization: `Bearer ${SECRETS.apiKey}` };
+
+async function scanAll(table: string): Promise<string> {
+  const db = documentClient({ endpoint: ddb.endpoint, region: 'eu-central-1', credentials: LOCAL_CREDENTIALS });
+  const out = await db.send(new ScanCommand({ TableName: table }));
+  return JSON.stringify(out.Items ?? []);
+}
+
+describe('data-subject rights', () => {
+  it('exports everything held on a customer and erases it: no personal data left in any table, journeys stopped', async () => {
+    const s = await stack('p1-');
+    const email = 'anna.nowak@example.pl';
+    const phone = '+48600700800';
+    await s.request(checkoutEvent('c-p1', email, 'tok-p1', T));
+    await s.request(
+      apiEvent({
+        id: 'o-p1',
+        type: 'order.placed',
+        occurredAt: T.toISOString(),
+        customer: { email, phone, firstName: 'Anna', consent: { emailMarketing: true } },
+        order: { id: 'o-p1', checkoutToken: 'tok-other', total: '80.00', currency: 'PLN', items: [{ title: 'Dzbanek „Słońce”', quantity: 1, price: '80.00' }] },
+      }),
+    );
+    await s.request(checkoutEvent('c-p2', email, 'tok-p2', new Date(T.getTime() + hours(2))));
+    await s.engine.advanceTo(new Date(T.getTime() + hours(3)));
+
+    const exported = await s.request({ method: 'GET', path: '/v1/customers/export', headers: auth, query: { email }, rawBody: Buffer.alloc(0) });
+    expect(exported.status).toBe(200);
+    const data = exported.body as Record<string, unknown[] | Record<string, unknown>>;
+    expect(data['profile']).toMatchObject({ email, phone, firstName: 'Zofia' });
+    expect(data['orders']).toEqual([expect.objectContaining({ id: 'o-p1', total: '80.00' })]);
+    expect((data['carts'] as unknown[]).length).toBe(2);
+    expect((data['consentLedger'] as unknown[]).length).toBeGreaterThan(0);
+    expect((data['journeys'] as { journey: string }[]).map((j) => j.journey).sort()).toEqual(['abandoned-cart', 'abandoned-cart', 'post-purchase']);
+
+    const erased = await s.request({ method: 'POST', path: '/v1/customers/erase', headers: auth, rawBody: Buffer.from(JSON.stringify({ email })) });
+    expect(erased).toMatchObject({ status: 200, body: { stoppedJourneys: 2 } });
+    expect(await s.engine.describe('post-purchase', executionName('post-purchase', 'default', 'o-p1'))).toMatchObject({ status: 'STOPPED', stopReason: 'erasure' });
+
+    await s.engine.advanceTo(new Date(T.getTime() + hours(24 * 30)));
+    for (const table of ['p1-koszyk-state', 'p1-koszyk-local-executions']) {
+      const dump = await scanAll(table);
+      for (const pii of [email, phone, 'Zofia', 'Anna', 'Kubek', 'Dzbanek', 'sklep.example.pl/koszyk']) expect(dump, `${pii} in ${table}`).not.toContain(pii);
+    }
+    // What the law requires stays, with no contact data: the consent ledger.
+    const after = await s.request({ method: 'GET', path: '/v1/customers/export', headers: auth, query: { email }, rawBody: Buffer.alloc(0) });
+    expect((after.body as { profile: unknown }).profile).toBeNull();
+    expect(((after.body as { consentLedger: unknown[] }).consentLedger).length).toBeGreaterThan(0);
+    // And the erased address is never mailed again, even if a platform sends it back.
+    await s.request(checkoutEvent('c-p3', email, 'tok-p3', new Date(T.getTime() + hours(24 * 30))));
+    await s.engine.advanceTo(new Date(T.getTime() + hours(24 * 32)));
+    expect((await inbox(s.sesEndpoint!, email, CART)).filter((m) => m.body.text?.includes('tok-p3'))).toHaveLength(0);
+  });
+
+  it('Shopify customers/redact and customers/data_request drive the same code', async () => {
+    const s = await stack('p2-');
+    const email = 'redact.me@example.pl';
+    await s.request(checkoutEvent('c-r', email, 'tok-r', T));
+    const send = (topic: string, body: object) => {
+      const raw = Buffer.from(JSON.stringify(body));
+      return s.request({ method: 'POST', path: '/webhooks/shopify', headers: { 'x-shopify-topic': topic, 'x-shopify-hmac-sha256': signBase64Hmac(raw, SECRETS.shopifySecret) }, rawBody: raw });
+    };
+    const request = await send('customers/data_request', { shop_id: 954889, shop_domain: 'sklep.myshopify.com', customer: { id: 191167, email, phone: null }, orders_requested: [], data_request: { id: 9999 } });
+    expect(request).toMatchObject({ status: 200, body: { status: 'recorded' } });
+    expect(await s.store.listTasks('default')).toEqual([expect.objectContaining({ kind: 'data-request', customerId: customerIdFor('default', { email }) })]);
+
+    const redact = await send('customers/redact', { shop_id: 954889, shop_domain: 'sklep.myshopify.com', customer: { id: 191167, email, phone: null }, orders_to_redact: [] });
+    expect(redact).toMatchObject({ status: 200, body: { status: 'erased', stoppedJourneys: 1 } });
+    await s.engine.advanceTo(new Date(T.getTime() + hours(48)));
+    expect(await inbox(s.sesEndpoint!, email)).toHaveLength(0);
+    expect(await scanAll('p2-koszyk-state')).not.toContain(email);
+  });
+});
+
+describe('retention', () => {
+  it('marketing data carries a TTL three years after its last write; the consent ledger does not expire', async () => {
+    const s = await stack('p6-');
+    const email = 'ttl@example.pl';
+    await s.request(checkoutEvent('c-ttl', email, 'tok-ttl', T));
+    const customerId = customerIdFor('default', { email })!;
+    const items = await s.store.customerItems('default', customerId);
+    const threeYears = Math.floor(T.getTime() / 1000) + 1095 * 86_400;
+    expect(items.find((i) => i['sk'] === 'PROFILE')?.['expiresAt']).toBe(threeYears);
+    expect(items.find((i) => String(i['sk']).startsWith('ENROL#'))?.['expiresAt']).toBe(threeYears);
+    expect((await s.store.getCart('default', 'tok-ttl')) as unknown as Record<string, unknown>).toMatchObject({ expiresAt: threeYears });
+    const consents = items.filter((i) => String(i['sk']).startsWith('CONSENT'));
+    expect(consents.map((i) => String(i['sk']).split('#')[0])).toEqual(['CONSENT', 'CONSENTLOG']);
+    expect(consents.map((i) => i['expiresAt'])).toEqual([undefined, undefined]);
+  });
+});
+
+describe('suppression and consent sources', () => {
+  it('a hard bounce suppresses the address for every journey; a soft one does not', async () => {
+    const s = await stack('p3-');
+    const email = 'bounces@example.pl';
+    const feedback = (body: object) => s.request({ method: 'POST', path: '/_local/feedback', rawBody: Buffer.from(JSON.stringify(body)) });
+    expect((await feedback({ eventType: 'Bounce', bounce: { bounceType: 'Transient', bouncedRecipients: [{ emailAddress: email }] } })).body).toMatchObject({ kind: 'ignored' });
+    expect((await feedback({ eventType: 'Bounce', bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: email }] }, mail: {} })).body).toEqual({ kind: 'bounce', suppressed: 1 });
+    await s.request(apiEvent({ id: 'pf-b', type: 'payment.failed', occurredAt: T.toISOString(), customer: { email }, payment: { invoiceId: 'inv-b', amount: '5.00', currency: 'PLN' } }));
+    await s.engine.idle();
+    expect(await inbox(s.sesEndpoint!, email)).toHaveLength(0);
+    const decisions = await s.store.listDecisions('default', customerIdFor('default', { email })!);
+    expect(decisions[0]).toMatchObject({ step: 'email-reminder', outcome: 'suppressed', reason: 'suppressed_address' });
+  });
+
+  it('an SMS STOP suppresses the number and withdraws SMS marketing consent', async () => {
+    const s = await stack('p4-');
+    const email = 'sms.stop@example.pl';
+    const phone = '+48600900100';
+    await s.request(apiEvent({ id: 'cu-1', type: 'customer.updated', occurredAt: T.toISOString(), customer: { email, phone, consent: { smsMarketing: true } } }));
+    const res = await s.request({ method: 'POST', path: '/_local/feedback', rawBody: Buffer.from(JSON.stringify({ originationNumber: phone, destinationNumber: '+48500000000', messageBody: 'STOP' })) });
+    expect(res.body).toEqual({ kind: 'sms-opt-out', suppressed: 1 });
+    const customerId = customerIdFor('default', { email })!;
+    expect(await s.store.getConsent('default', customerId, 'sms', 'marketing')).toMatchObject({ granted: false, source: 'sms-opt-out' });
+    expect(await s.store.isSuppressed('default', 'sms', phone)).toBe(true);
+  });
+
+  it('Shopify consent webhooks move the consent state and append to the ledger', async () => {
+    const s = await stack('p5-');
+    const email = 'consent.flip@example.pl';
+    const send = (state: string, at: string) => {
+      const raw = Buffer.from(JSON.stringify({ customer_id: 1, email_address: email, email_marketing_consent: { state, opt_in_level: 'single_opt_in', consent_updated_at: at } }));
+      return s.request({ method: 'POST', path: '/webhooks/shopify', headers: { 'x-shopify-topic': 'customers_email_marketing_consent/update', 'x-shopify-event-id': `ev-${state}-${at}`, 'x-shopify-hmac-sha256': signBase64Hmac(raw, SECRETS.shopifySecret) }, rawBody: raw });
+    };
+    expect((await send('subscribed', '2026-09-01T08:00:00Z')).status).toBe(202);
+    expect((await send('unsubscribed', '2026-09-02T08:00:00Z')).status).toBe(202);
+    // A stale redelivery of the older state does not win.
+    expect((await send('subscribed', '2026-08-30T08:00:00Z')).status).toBe(202);
+    const customerId = customerIdFor('default', { email })!;
+    expect(await s.store.getConsent('default', customerId, 'email', 'marketing')).toMatchObject({ granted: false, at: '2026-09-02T08:00:00.000Z' });
+    const ledger = (await s.store.customerItems('default', customerId)).filter((i) => String(i['sk']).startsWith('CONSENTLOG#'));
+    expect(ledger).toHaveLength(3);
+  });
+});
