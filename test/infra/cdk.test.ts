@@ -96,9 +96,12 @@ describe('engine stack policies', () => {
       'GET /survey',
       'GET /u/{short}',
       'GET /unsubscribe',
+      'GET /v1/customers/decisions',
+      'GET /v1/customers/export',
       'GET /v1/tasks',
       'POST /survey',
       'POST /unsubscribe',
+      'POST /v1/customers/erase',
       'POST /v1/events',
       'POST /webhooks/shopify',
       'POST /webhooks/stripe',
@@ -110,8 +113,12 @@ describe('engine stack policies', () => {
     });
   });
 
-  it('has an SES v2 configuration set that suppresses bounces and complaints', () => {
+  it('has an SES v2 configuration set that suppresses bounces and complaints and reports them to the feedback function', () => {
     engine.hasResourceProperties('AWS::SES::ConfigurationSet', { SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] } });
+    engine.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      EventDestination: Match.objectLike({ MatchingEventTypes: ['bounce', 'complaint'], SnsDestination: Match.anyValue() }),
+    });
+    engine.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda' });
   });
 });
 
