@@ -62,6 +62,10 @@ export interface LocalStackOptions {
   smsTransliterate?: boolean;
   sendingHours?: SendingHours;
   frequencyCap?: { max: number; days: number };
+  rateLimitPerMinute?: number;
+  smsDailyCap?: number;
+  /** More credentials, `tenant::secret` for other shops or rotated secrets. */
+  extraCredentials?: { apiKeys: string[]; shopifySecrets: string[]; wooSecrets: string[]; stripeSecrets: string[] };
   /** false: no SES emulator; mail goes to `mailer` or nowhere. */
   sesEmulator?: boolean;
   mailer?: StepDeps['mailer'];
@@ -98,6 +102,7 @@ const MAX_BODY = 262_144;
 /** The whole product on one machine: DynamoDB Local, the SES v2 emulator, the engine and the API. */
 export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
   const secrets = o.secrets ?? secretsFromEnv();
+  const extraTenants = o.extraCredentials ?? { apiKeys: [], shopifySecrets: [], wooSecrets: [], stripeSecrets: [] };
   const synthesized = synthesizeApp();
   const ddb: DynamoDbLocal | undefined = o.dynamoEndpoint ? undefined : await startDynamoDbLocal({ dataDir: o.dataDir });
   const dynamoEndpoint = o.dynamoEndpoint ?? ddb!.endpoint;
@@ -146,6 +151,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       smsTransliterate: o.smsTransliterate,
       sendingHours: o.sendingHours,
       frequencyCap: o.frequencyCap,
+      smsDailyCap: o.smsDailyCap,
     },
     store,
     mailer,
@@ -180,13 +186,14 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   const ingestDeps: IngestDeps = {
     config: {
       tenant,
-      apiKeys: [secrets.apiKey],
-      shopifySecrets: [secrets.shopifySecret],
-      wooSecrets: [secrets.wooSecret],
-      stripeSecrets: [secrets.stripeSecret],
+      apiKeys: [secrets.apiKey, ...extraTenants.apiKeys],
+      shopifySecrets: [secrets.shopifySecret, ...extraTenants.shopifySecrets],
+      wooSecrets: [secrets.wooSecret, ...extraTenants.wooSecrets],
+      stripeSecrets: [secrets.stripeSecret, ...extraTenants.stripeSecrets],
       unsubscribeSecret: secrets.unsubscribeSecret,
       maxBodyBytes: MAX_BODY,
       sendingHours: o.sendingHours,
+      rateLimitPerMinute: o.rateLimitPerMinute,
     },
     store,
     journeys,

@@ -50,6 +50,7 @@ function awsDeps(): IngestDeps {
       unsubscribeSecret: env.UNSUBSCRIBE_SECRET,
       maxBodyBytes: env.MAX_BODY_BYTES,
       sendingHours: env.SENDING_HOURS,
+      rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     },
     store: new Store(documentClient(), env.TABLE_NAME),
     journeys: loadJourneys(join(env.CONTENT_DIR ?? join(dirname(fileURLToPath(import.meta.url)), 'content'), 'journeys')),

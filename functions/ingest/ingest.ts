@@ -14,7 +14,7 @@ import { ApiEvent, mapApiEvent } from './events-api.ts';
 import { type HttpRequest, type HttpResponse, json, problem } from './http.ts';
 import { isShopifyTopic, mapShopify, ShopifyPrivacyRequest } from './shopify.ts';
 import { eraseCustomer } from '../shared/privacy.ts';
-import { safeEqual, verifyBase64Hmac } from './signatures.ts';
+import { matchBase64Hmac, parseCredential, safeEqual } from './signatures.ts';
 import { mapStripe, verifyStripe } from './stripe.ts';
 import { mapWooOrder } from './woocommerce.ts';
 
@@ -27,6 +27,8 @@ export interface IngestConfig {
   unsubscribeSecret: string;
   /** Largest body accepted, in bytes. */
   maxBodyBytes: number;
+  /** Requests per minute per credential (API key, webhook secret). @default 1200 */
+  rateLimitPerMinute?: number;
   sendingHours?: SendingHours;
 }
 
@@ -74,14 +76,42 @@ function parseBody(req: HttpRequest): { ok: true; value: unknown } | { ok: false
   }
 }
 
-function authorised(req: HttpRequest, deps: IngestDeps): boolean {
-  const auth = req.headers['authorization'] ?? '';
-  const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
-  return token !== '' && deps.config.apiKeys.some((k) => safeEqual(k, token));
+/** Which tenant's credential this is, as configured (`tenant::secret` or the default tenant). */
+function credentialOf(entries: readonly string[], matches: (secret: string) => boolean, deps: IngestDeps): { tenant: string; id: string } | undefined {
+  for (const entry of entries) {
+    const { tenant, secret } = parseCredential(entry, deps.config.tenant);
+    if (secret && matches(secret)) return { tenant, id: shortHash(entry).slice(0, 16) };
+  }
+  return undefined;
 }
 
-async function listTasks(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
-  if (!authorised(req, deps)) return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
+function apiCredential(req: HttpRequest, deps: IngestDeps): { tenant: string; id: string } | undefined {
+  const auth = req.headers['authorization'] ?? '';
+  const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
+  if (!token) return undefined;
+  return credentialOf(deps.config.apiKeys, (k) => safeEqual(k, token), deps);
+}
+
+/** The same dependencies, scoped to the tenant whose credential verified the request. */
+function forTenant(deps: IngestDeps, tenant: string): IngestDeps {
+  return tenant === deps.config.tenant ? deps : { ...deps, config: { ...deps.config, tenant } };
+}
+
+/** Fixed-window rate limit per credential; a flood gets 429 with Retry-After, never a 5xx. */
+async function rateLimited(credential: { tenant: string; id: string }, deps: IngestDeps): Promise<HttpResponse | undefined> {
+  const limit = deps.config.rateLimitPerMinute ?? 1200;
+  const now = deps.clock.now();
+  const window = Math.floor(now.getTime() / 60_000);
+  if (await deps.store.hitRate(`${credential.tenant}#${credential.id}`, window, limit)) return undefined;
+  const retryAfter = String(60 - (Math.floor(now.getTime() / 1000) % 60));
+  deps.log.warn(LogCode.IngestRejected, { reason: 'rate-limit', tenant: credential.tenant });
+  return { status: 429, headers: { 'retry-after': retryAfter }, body: { error: `more than ${limit} requests a minute for this credential; retry after ${retryAfter} s` } };
+}
+
+async function listTasks(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
+  const credential = apiCredential(req, base);
+  if (!credential) return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
+  const deps = forTenant(base, credential.tenant);
   return json(200, { tasks: await deps.store.listTasks(deps.config.tenant) });
 }
 
@@ -103,8 +133,10 @@ function subjectOf(req: HttpRequest, deps: IngestDeps): string | undefined {
   return customerIdFor(deps.config.tenant, { email, phone }) ?? undefined;
 }
 
-async function exportCustomer(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
-  if (!authorised(req, deps)) return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
+async function exportCustomer(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
+  const credential = apiCredential(req, base);
+  if (!credential) return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
+  const deps = forTenant(base, credential.tenant);
   const customerId = subjectOf(req, deps);
   if (!customerId) return problem(400, 'name the customer: customerId, email or phone');
   const data = await deps.store.exportCustomer(deps.config.tenant, customerId);
@@ -112,26 +144,34 @@ async function exportCustomer(req: HttpRequest, deps: IngestDeps): Promise<HttpR
   return json(200, { exportedAt: deps.clock.now().toISOString(), ...data });
 }
 
-async function customerDecisions(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
-  if (!authorised(req, deps)) return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
+async function customerDecisions(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
+  const credential = apiCredential(req, base);
+  if (!credential) return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
+  const deps = forTenant(base, credential.tenant);
   const customerId = subjectOf(req, deps);
   if (!customerId) return problem(400, 'name the customer: customerId, email or phone');
   return json(200, { customerId, decisions: await deps.store.listDecisions(deps.config.tenant, customerId) });
 }
 
-async function eraseRequest(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
-  if (!authorised(req, deps)) return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
+async function eraseRequest(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
+  const credential = apiCredential(req, base);
+  if (!credential) return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
+  const deps = forTenant(base, credential.tenant);
   const customerId = subjectOf(req, deps);
   if (!customerId) return problem(400, 'name the customer: customerId, email or phone');
   const { stopped } = await eraseCustomer(customerId, deps);
   return json(200, { erased: customerId, stoppedJourneys: stopped });
 }
 
-async function eventApi(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
-  if (!authorised(req, deps)) {
-    deps.log.warn(LogCode.IngestRejected, { route: 'events', reason: 'auth' });
+async function eventApi(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
+  const credential = apiCredential(req, base);
+  if (!credential) {
+    base.log.warn(LogCode.IngestRejected, { route: 'events', reason: 'auth' });
     return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
   }
+  const deps = forTenant(base, credential.tenant);
+  const limited = await rateLimited(credential, deps);
+  if (limited) return limited;
   const body = parseBody(req);
   if (!body.ok) return body.response;
   const parsed = ApiEvent.safeParse(body.value);
@@ -142,11 +182,17 @@ async function eventApi(req: HttpRequest, deps: IngestDeps): Promise<HttpRespons
   return accept([mapApiEvent(parsed.data)], deps);
 }
 
-async function shopifyWebhook(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
-  if (!verifyBase64Hmac(req.rawBody, req.headers['x-shopify-hmac-sha256'], deps.config.shopifySecrets)) {
-    deps.log.warn(LogCode.IngestRejected, { route: 'shopify', reason: 'signature' });
+async function shopifyWebhook(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
+  const header = req.headers['x-shopify-hmac-sha256'];
+  const credential = credentialOf(base.config.shopifySecrets, (secret) => matchBase64Hmac(req.rawBody, header, [secret]) !== undefined, base);
+  if (!credential) {
+    base.log.warn(LogCode.IngestRejected, { route: 'shopify', reason: 'signature' });
     return problem(401, 'X-Shopify-Hmac-Sha256 does not match the body');
   }
+  // X-Shopify-Shop-Domain is not trusted: the secret that verified names the shop.
+  const deps = forTenant(base, credential.tenant);
+  const limited = await rateLimited(credential, deps);
+  if (limited) return limited;
   const topic = req.headers['x-shopify-topic'] ?? '';
   if (topic === 'customers/redact' || topic === 'customers/data_request') return shopifyPrivacy(topic, req, deps);
   if (!isShopifyTopic(topic)) {
@@ -195,14 +241,18 @@ async function shopifyPrivacy(topic: 'customers/redact' | 'customers/data_reques
   return json(200, { status: 'recorded', customerId });
 }
 
-async function wooWebhook(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
+async function wooWebhook(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
   const signature = req.headers['x-wc-webhook-signature'];
   // WooCommerce's activation ping is unsigned and form-encoded: webhook_id=N. Answer 200 or it never activates.
   if (!signature && /^webhook_id=\d+$/.test(req.rawBody.toString('utf8').trim())) return json(200, { status: 'ping' });
-  if (!verifyBase64Hmac(req.rawBody, signature, deps.config.wooSecrets)) {
-    deps.log.warn(LogCode.IngestRejected, { route: 'woocommerce', reason: 'signature' });
+  const credential = credentialOf(base.config.wooSecrets, (secret) => matchBase64Hmac(req.rawBody, signature, [secret]) !== undefined, base);
+  if (!credential) {
+    base.log.warn(LogCode.IngestRejected, { route: 'woocommerce', reason: 'signature' });
     return problem(401, 'X-WC-Webhook-Signature does not match the body');
   }
+  const deps = forTenant(base, credential.tenant);
+  const limited = await rateLimited(credential, deps);
+  if (limited) return limited;
   const topic = req.headers['x-wc-webhook-topic'] ?? '';
   if (topic !== 'order.created' && topic !== 'order.updated') return json(200, { status: 'ignored', reason: `topic "${topic}" is not used by any journey` });
   const body = parseBody(req);
@@ -213,12 +263,17 @@ async function wooWebhook(req: HttpRequest, deps: IngestDeps): Promise<HttpRespo
   return accept(mapped.events, deps);
 }
 
-async function stripeWebhook(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
-  const check = verifyStripe(req.rawBody, req.headers['stripe-signature'], deps.config.stripeSecrets, deps.clock.now());
+async function stripeWebhook(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
+  const secrets = base.config.stripeSecrets.map((e) => parseCredential(e, base.config.tenant).secret);
+  const check = verifyStripe(req.rawBody, req.headers['stripe-signature'], secrets, base.clock.now());
   if (!check.ok) {
-    deps.log.warn(LogCode.IngestRejected, { route: 'stripe', reason: 'signature' });
+    base.log.warn(LogCode.IngestRejected, { route: 'stripe', reason: 'signature' });
     return problem(401, check.reason);
   }
+  const credential = credentialOf(base.config.stripeSecrets, (secret) => secret === check.secret, base)!;
+  const deps = forTenant(base, credential.tenant);
+  const limited = await rateLimited(credential, deps);
+  if (limited) return limited;
   const body = parseBody(req);
   if (!body.ok) return body.response;
   const mapped = mapStripe(body.value);
@@ -391,7 +446,7 @@ async function surveyAnswer(req: HttpRequest, deps: IngestDeps): Promise<HttpRes
   const journey = deps.journeys.find((j) => j.id === p.journey);
   if (!journey || !p.key) return problem(400, 'unknown survey');
   const { t: tenant, c: customerId } = check.payload;
-  if (tenant !== deps.config.tenant) return problem(400, 'survey token is for another shop');
+  deps = forTenant(deps, tenant);
   const enrolment = await deps.store.getEnrolment(tenant, customerId, journey.id, p.key);
   if (!enrolment) return problem(400, 'unknown survey');
   const at = now.toISOString();
@@ -419,8 +474,8 @@ async function unsubscribe(req: HttpRequest, deps: IngestDeps): Promise<HttpResp
   const now = deps.clock.now();
   const check = verifyUnsubscribeToken(deps.config.unsubscribeSecret, tokenFrom(req), now);
   if (!check.ok) return problem(400, `unsubscribe token ${check.reason.replace('_', ' ')}`);
+  // The tenant comes from the signed token.
   const { t, c, ch } = check.payload;
-  if (t !== deps.config.tenant) return problem(400, 'unsubscribe token is for another shop');
   await deps.store.recordConsent(t, c, ch, 'marketing', false, now.toISOString(), 'unsubscribe-link', `unsubscribe:${now.getTime()}`);
   return html(200, '<!doctype html><meta charset="utf-8"><p>Wypisano. Nie będziemy już wysyłać wiadomości marketingowych. / You are unsubscribed.</p>');
 }

@@ -4,7 +4,7 @@ import type { DomainEvent } from '../shared/domain.ts';
 
 export const STRIPE_TOLERANCE_SECONDS = 300;
 
-export type StripeCheck = { ok: true } | { ok: false; reason: string };
+export type StripeCheck = { ok: true; secret: string } | { ok: false; reason: string };
 
 /**
  * `Stripe-Signature: t=…,v1=…[,v1=…]`: hex HMAC-SHA256 of "{t}.{raw body}". Any v1 may match any
@@ -18,7 +18,7 @@ export function verifyStripe(rawBody: Buffer, header: string | undefined, secret
   const signatures = parts.filter(([k]) => k === 'v1').map(([, v]) => v ?? '');
   if (!t || !/^\d+$/.test(t) || signatures.length === 0) return { ok: false, reason: 'Stripe-Signature has no t= or v1=' };
   const signedPayload = Buffer.concat([Buffer.from(`${t}.`), rawBody]);
-  const match = secrets.some((secret) => {
+  const match = secrets.find((secret) => {
     const expected = createHmac('sha256', secret).update(signedPayload).digest();
     return signatures.some((sig) => {
       const given = Buffer.from(sig, 'hex');
@@ -29,7 +29,7 @@ export function verifyStripe(rawBody: Buffer, header: string | undefined, secret
   const age = now.getTime() / 1000 - Number(t);
   if (age > tolerance) return { ok: false, reason: `Stripe-Signature timestamp is ${Math.round(age)} s old (tolerance ${tolerance} s)` };
   if (age < -tolerance) return { ok: false, reason: 'Stripe-Signature timestamp is in the future' };
-  return { ok: true };
+  return { ok: true, secret: match };
 }
 
 export function signStripe(rawBody: Buffer | string, secret: string, t: number): string {

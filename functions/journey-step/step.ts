@@ -256,10 +256,29 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
       await decide({ ...base, channel, outcome: 'suppressed', reason: 'rejected_by_provider' }, to);
       return finish({ continue: true, outcome: 'suppressed', reason: 'rejected_by_provider' });
     }
-    await deps.store.releaseSend(input.executionName, input.step);
-    throw e;
+    if (refusedBeforeSending(e)) {
+      // Throttled or refused outright: nothing went out, so the state machine's retry may send.
+      await deps.store.releaseSend(input.executionName, input.step);
+      throw e;
+    }
+    // Timeout, reset connection, 5xx after the SDK's own retries: the provider may have accepted
+    // the message. At most once: keep the claim, record the doubt, carry on with the journey.
+    await deps.store.completeSend(input.executionName, input.step, undefined);
+    deps.log.warn(LogCode.StepFailed, { journey: input.journey, step: input.step, error: (e as Error).name, outcome: 'delivery_uncertain' });
+    await decide({ ...base, channel, outcome: 'suppressed', reason: 'delivery_uncertain' }, to);
+    return finish({ continue: true, outcome: 'suppressed', reason: 'delivery_uncertain' });
   }
   return finish({ continue: true, outcome: 'sent' });
+}
+
+const REFUSED = new Set(['TooManyRequestsException', 'ThrottlingException', 'Throttling', 'LimitExceededException', 'ServiceQuotaExceededException']);
+
+/** True when the provider certainly did not accept the message (throttled or refused with a 4xx). */
+export function refusedBeforeSending(e: unknown): boolean {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  if (err.name && REFUSED.has(err.name)) return true;
+  const status = err.$metadata?.httpStatusCode;
+  return status !== undefined && status >= 400 && status < 500;
 }
 
 /** A call task for staff: recorded, listed by GET /v1/tasks and published as an event. */

@@ -32,6 +32,7 @@ export const IngestEnv = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(262_144),
   CONTENT_DIR: z.string().optional(),
   SENDING_HOURS: sendingHours,
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
   WOOCOMMERCE_WEBHOOK_SECRETS: list.optional(),
   STRIPE_WEBHOOK_SECRETS: list.optional(),
   STATE_MACHINE_ARNS: z

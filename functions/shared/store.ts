@@ -110,7 +110,8 @@ export type SuppressionReason =
   | 'sms_daily_cap'
   | 'quiet_hours'
   | 'frequency_cap'
-  | 'suppressed_address';
+  | 'suppressed_address'
+  | 'delivery_uncertain';
 
 export interface Decision {
   at: string;
@@ -464,6 +465,26 @@ export class Store {
       new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': key.tasks(tenant) }, ConsistentRead: true }),
     );
     return (out.Items ?? []) as StaffTask[];
+  }
+
+  /** Counts one request in a one-minute window; false once the window is full. */
+  async hitRate(bucket: string, window: number, limit: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `RATE#${bucket}`, sk: String(window) },
+          UpdateExpression: 'ADD #n :one SET expiresAt = :exp',
+          ConditionExpression: 'attribute_not_exists(#n) OR #n < :limit',
+          ExpressionAttributeNames: { '#n': 'count' },
+          ExpressionAttributeValues: { ':one': 1, ':limit': limit, ':exp': (window + 2) * 60 },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
   }
 
   /** Counts a paid SMS against the tenant's daily cap; false once the cap is reached. */
