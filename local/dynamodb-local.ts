@@ -8,6 +8,8 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 export interface DynamoDbLocal {
   endpoint: string;
   port: number;
+  /** The Java process, for memory readings. */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -69,6 +71,7 @@ export async function startDynamoDbLocal(opts: { dataDir?: string; port?: number
   return {
     endpoint,
     port,
+    pid: child.pid,
     stop: async () => {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

@@ -47,6 +47,8 @@ export interface EngineCounters {
   /** Billable transitions on AWS Standard: states entered, Waits included. */
   transitions: number;
   taskInvocations: number;
+  /** The same, per journey (for cost per journey). */
+  byJourney: Record<string, { started: number; transitions: number; taskInvocations: number; taskMs: number }>;
 }
 
 /** A recurring run (a segment selection), the local stand-in for EventBridge Scheduler. */
@@ -104,7 +106,12 @@ export function suspendingDefinition(def: AslDefinition): AslDefinition {
  * executions are picked up from the table.
  */
 export class LocalEngine implements JourneyRunner {
-  readonly counters: EngineCounters = { started: 0, segments: 0, transitions: 0, taskInvocations: 0 };
+  readonly counters: EngineCounters = { started: 0, segments: 0, transitions: 0, taskInvocations: 0, byJourney: {} };
+
+  private journeyCounters(journey: string) {
+    this.counters.byJourney[journey] ??= { started: 0, transitions: 0, taskInvocations: 0, taskMs: 0 };
+    return this.counters.byJourney[journey]!;
+  }
   private readonly machines = new Map<string, StateMachine>();
   private readonly suspending = new Map<string, AslDefinition>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -194,6 +201,7 @@ export class LocalEngine implements JourneyRunner {
       throw e;
     }
     this.counters.started++;
+    this.journeyCounters(journey).started++;
     this.track(this.runSegment(record));
     return 'started';
   }
@@ -240,7 +248,14 @@ export class LocalEngine implements JourneyRunner {
     for (const [state, handler] of Object.entries(jd.taskHandlers)) {
       taskResourceLocalHandlers[state] = async (input) => {
         this.counters.taskInvocations++;
-        return (await this.o.handlers[handler]!(input)) as JSONValue;
+        const jc = this.journeyCounters(journey);
+        jc.taskInvocations++;
+        const t0 = performance.now();
+        try {
+          return (await this.o.handlers[handler]!(input)) as JSONValue;
+        } finally {
+          jc.taskMs += performance.now() - t0;
+        }
       };
       retryIntervalOverrides[state] = 0;
     }
@@ -274,11 +289,13 @@ export class LocalEngine implements JourneyRunner {
       await counting.catch(() => undefined);
     } catch (e) {
       this.counters.transitions += transitions;
+      this.journeyCounters(journey).transitions += transitions;
       this.o.log.error(LogCode.EngineFailed, { journey, executionName: name, state: record.state, error: (e as Error).name });
       await this.finish(record, 'FAILED', { error: (e as Error).message.slice(0, 500) }, transitions);
       return;
     }
     this.counters.transitions += transitions;
+    this.journeyCounters(journey).transitions += transitions;
     if (isSuspend(output)) {
       const now = this.o.clock.now().getTime();
       const wakeAt = output.timestamp !== undefined ? new Date(output.timestamp) : new Date(now + (output.seconds ?? 0) * 1000);

@@ -64,6 +64,8 @@ export interface LocalStackOptions {
   frequencyCap?: { max: number; days: number };
   rateLimitPerMinute?: number;
   smsDailyCap?: number;
+  /** Called with the capacity DynamoDB reports for every request (benchmarks price it). */
+  onDynamoCapacity?: (table: string, kind: 'read' | 'write', units: number) => void;
   /** More credentials, `tenant::secret` for other shops or rotated secrets. */
   extraCredentials?: { apiKeys: string[]; shopifySecrets: string[]; wooSecrets: string[]; stripeSecrets: string[] };
   /** false: no SES emulator; mail goes to `mailer` or nowhere. */
@@ -111,6 +113,21 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   const tables = { state: `${o.tablePrefix ?? ''}${STATE_TABLE}`, engine: `${o.tablePrefix ?? ''}${ENGINE_TABLE}` };
   await ensureTables(raw, synthesized, tables, { ttl: !isVirtual(o.clock) });
   const db = documentClient(clientConfig);
+  if (o.onDynamoCapacity) {
+    const report = o.onDynamoCapacity;
+    db.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as Record<string, unknown>;
+        input['ReturnConsumedCapacity'] = 'TOTAL';
+        const result = await next(args);
+        const consumed = (result.output as { ConsumedCapacity?: { TableName?: string; CapacityUnits?: number } }).ConsumedCapacity;
+        const kind = /Get|Query|Scan/.test(context.commandName ?? '') ? 'read' : 'write';
+        if (consumed?.TableName) report(consumed.TableName, kind, consumed.CapacityUnits ?? 0);
+        return result;
+      },
+      { step: 'initialize', name: 'capacityReport' },
+    );
+  }
   const store = new Store(db, tables.state);
 
   let sesHttp: Server | undefined;

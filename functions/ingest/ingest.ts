@@ -307,15 +307,18 @@ async function accept(events: DomainEvent[], deps: IngestDeps): Promise<HttpResp
 
 async function applyContact(event: DomainEvent, customerId: string, deps: IngestDeps): Promise<void> {
   const { tenant } = deps.config;
-  await deps.store.upsertCustomer(tenant, customerId, event.customer, event.occurredAt);
   const consent = event.customer.consent;
   const source = `${event.source}:${event.type}`;
-  if (consent?.emailMarketing !== undefined) {
-    await deps.store.recordConsent(tenant, customerId, 'email', 'marketing', consent.emailMarketing, event.occurredAt, source, event.key);
-  }
-  if (consent?.smsMarketing !== undefined && event.customer.phone) {
-    await deps.store.recordConsent(tenant, customerId, 'sms', 'marketing', consent.smsMarketing, event.occurredAt, source, event.key);
-  }
+  // Independent items: written side by side.
+  await Promise.all([
+    deps.store.upsertCustomer(tenant, customerId, event.customer, event.occurredAt),
+    consent?.emailMarketing !== undefined
+      ? deps.store.recordConsent(tenant, customerId, 'email', 'marketing', consent.emailMarketing, event.occurredAt, source, event.key)
+      : undefined,
+    consent?.smsMarketing !== undefined && event.customer.phone
+      ? deps.store.recordConsent(tenant, customerId, 'sms', 'marketing', consent.smsMarketing, event.occurredAt, source, event.key)
+      : undefined,
+  ]);
 }
 
 /** Applies one new event to customer state and to the journeys it starts or ends. */

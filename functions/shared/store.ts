@@ -255,20 +255,22 @@ export class Store {
     eventKey: string,
   ): Promise<void> {
     const pk = key.customer(tenant, customerId);
-    await this.putIfAbsent({ pk, sk: `CONSENTLOG#${channel}#${topic}#${at}#${eventKey}`, channel, topic, granted, at, source, eventKey });
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk, sk: `CONSENT#${channel}#${topic}`, channel, topic, granted, at, source },
-          ConditionExpression: 'attribute_not_exists(pk) OR #at <= :at',
-          ExpressionAttributeNames: { '#at': 'at' },
-          ExpressionAttributeValues: { ':at': at },
-        }),
-      );
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-    }
+    const moveState = async () => {
+      try {
+        await this.db.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { pk, sk: `CONSENT#${channel}#${topic}`, channel, topic, granted, at, source },
+            ConditionExpression: 'attribute_not_exists(pk) OR #at <= :at',
+            ExpressionAttributeNames: { '#at': 'at' },
+            ExpressionAttributeValues: { ':at': at },
+          }),
+        );
+      } catch (e) {
+        if (!isConditionFailure(e)) throw e;
+      }
+    };
+    await Promise.all([this.putIfAbsent({ pk, sk: `CONSENTLOG#${channel}#${topic}#${at}#${eventKey}`, channel, topic, granted, at, source, eventKey }), moveState()]);
   }
 
   async getConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic): Promise<ConsentState | undefined> {

@@ -1,0 +1,378 @@
+/**
+ * `npm run bench [-- --customers 1000,10000 --ingest 2000 --per-journey 100]`
+ *
+ * Measures, in one run on this machine: ingest throughput against the ceiling of the same
+ * DynamoDB Local server, simulation speed against the bare interpreter, cost per journey on AWS
+ * from counted usage, and peak memory. Prints a table and writes bench/results.json.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { signBase64Hmac } from '../functions/ingest/signatures.ts';
+import { documentClient } from '../functions/shared/dynamodb.ts';
+import { customerIdFor } from '../functions/shared/ids.ts';
+import { silentLog } from '../functions/shared/logger.ts';
+import { VirtualClock } from '../local/clock.ts';
+import { synthesizeApp } from '../local/definitions.ts';
+import { type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from '../local/dynamodb-local.ts';
+import { type LocalStack, startLocalStack } from '../local/stack.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const prices = JSON.parse(readFileSync(join(ROOT, 'bench', 'prices.json'), 'utf8')) as Record<string, number | string>;
+const price = (k: string) => prices[k] as number;
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+}
+const SIZES = arg('customers', '1000,10000').split(',').map(Number);
+const INGEST_N = Number(arg('ingest', '2000'));
+const PER_JOURNEY = Number(arg('per-journey', '100'));
+const CONCURRENCY = 16;
+const SECRET = 'bench-shopify-secret';
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+async function pool<T>(n: number, concurrency: number, work: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(n);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= n) return;
+        out[i] = await work(i);
+      }
+    }),
+  );
+  return out;
+}
+
+function javaPeakRssMb(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]);
+    return Number.isFinite(kb) ? Math.round(kb / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Raw conditional writes from this process to the same server: the ceiling ingest is held against. */
+async function ceiling(ddb: DynamoDbLocal, n: number) {
+  const raw = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'eu-central-1', credentials: LOCAL_CREDENTIALS });
+  await raw.send(
+    new CreateTableCommand({
+      TableName: 'bench-ceiling',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  const db = documentClient({ endpoint: ddb.endpoint, region: 'eu-central-1', credentials: LOCAL_CREDENTIALS });
+  const latencies: number[] = [];
+  const t0 = performance.now();
+  await pool(n, CONCURRENCY, async (i) => {
+    const s = performance.now();
+    await db.send(new PutCommand({ TableName: 'bench-ceiling', Item: { pk: `EVENT#${i}`, sk: 'EVENT', at: new Date().toISOString() }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    latencies.push(performance.now() - s);
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { writesPerSecond: Math.round(n / seconds), p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)) };
+}
+
+function checkoutBody(i: number): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      token: `bench-${i}`,
+      email: `bench.customer${i}@example.pl`,
+      buyer_accepts_marketing: true,
+      customer_locale: 'pl',
+      line_items: [{ title: 'Kubek', quantity: 1, price: '49.90' }],
+      total_price: '49.90',
+      currency: 'PLN',
+      abandoned_checkout_url: `https://sklep.example.pl/koszyk/${i}`,
+      customer: { first_name: 'Zofia' },
+    }),
+  );
+}
+
+/** Signed Shopify checkouts over HTTP: verified, deduped, stored, journey started, 202. */
+async function ingest(ddb: DynamoDbLocal, n: number) {
+  let peakNodeRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakNodeRss = Math.max(peakNodeRss, process.memoryUsage().rss);
+  }, 50);
+  const stack = await startLocalStack({
+    clock: new VirtualClock(new Date('2026-06-01T08:00:00Z')),
+    log: silentLog,
+    dynamoEndpoint: ddb.endpoint,
+    tablePrefix: 'ingest-',
+    secrets: { apiKey: 'k', shopifySecret: SECRET, wooSecret: 'w', stripeSecret: 's', unsubscribeSecret: 'bench-unsubscribe-secret-0123' },
+    rateLimitPerMinute: 10_000_000,
+  });
+  const bodies = Array.from({ length: n }, (_, i) => checkoutBody(i));
+  const latencies: number[] = [];
+  let accepted = 0;
+  const t0 = performance.now();
+  await pool(n, CONCURRENCY, async (i) => {
+    const body = bodies[i]!;
+    const s = performance.now();
+    const res = await fetch(`${stack.apiUrl}/webhooks/shopify`, {
+      method: 'POST',
+      headers: { 'x-shopify-topic': 'checkouts/create', 'x-shopify-event-id': `bench-${i}`, 'x-shopify-hmac-sha256': signBase64Hmac(body, SECRET), 'content-type': 'application/json' },
+      body,
+    });
+    await res.arrayBuffer();
+    latencies.push(performance.now() - s);
+    if (res.status === 202) accepted++;
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  await stack.engine.idle();
+  clearInterval(sampler);
+  const started = stack.engine.counters.started;
+  await stack.stop();
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: n,
+    accepted,
+    journeysStarted: started,
+    webhooksPerSecond: Math.round(accepted / seconds),
+    p50Ms: round(percentile(latencies, 50)),
+    p99Ms: round(percentile(latencies, 99)),
+    peakNodeRssMb: Math.round(peakNodeRss / 1024 / 1024),
+  };
+}
+
+const T0 = new Date('2026-06-01T05:00:00Z');
+const JOURNEYS = ['abandoned-cart', 'post-purchase', 'order-follow-up', 'dunning', 'win-back'] as const;
+type JourneyId = (typeof JOURNEYS)[number];
+
+const auth = { authorization: 'Bearer bench-key' };
+function event(body: Record<string, unknown>) {
+  return { method: 'POST', path: '/v1/events', headers: auth, rawBody: Buffer.from(JSON.stringify(body)) };
+}
+
+/** One customer's trigger for a journey; win-back customers are seeded with an order 180 days back. */
+async function trigger(stack: LocalStack, journey: JourneyId, i: number): Promise<number> {
+  const email = `sim${i}@example.pl`;
+  const customer = { email, phone: `+4860${String(i).padStart(7, '0')}`, firstName: 'Zofia', locale: 'pl', consent: { emailMarketing: true, smsMarketing: true } };
+  const at = T0.toISOString();
+  switch (journey) {
+    case 'abandoned-cart':
+      await stack.request(event({ id: `e${i}`, type: 'checkout.abandoned', occurredAt: at, customer, checkout: { token: `t${i}`, items: [{ title: 'Kubek', quantity: 1, price: '49.90' }], total: '49.90', currency: 'PLN' } }));
+      return 1;
+    case 'post-purchase':
+      await stack.request(event({ id: `e${i}`, type: 'order.placed', occurredAt: at, customer, order: { id: `o${i}`, total: '59.00', currency: 'PLN', items: [{ title: 'Kawa', quantity: 1, price: '59.00', category: 'Kawa' }] } }));
+      return 1;
+    case 'order-follow-up':
+      await stack.request(event({ id: `e${i}`, type: 'order.delivered', occurredAt: at, customer, order: { id: `o${i}` } }));
+      return 1;
+    case 'dunning':
+      await stack.request(event({ id: `e${i}`, type: 'payment.failed', occurredAt: at, customer, payment: { invoiceId: `inv${i}`, amount: '99.00', currency: 'PLN' } }));
+      return 1;
+    case 'win-back': {
+      // Seeded straight into the store: the old order is history, not part of this run's cost.
+      const customerId = customerIdFor('default', { email })!;
+      const old = new Date(T0.getTime() - 180 * 86_400_000).toISOString();
+      await stack.store.upsertCustomer('default', customerId, customer, old);
+      await stack.store.recordConsent('default', customerId, 'email', 'marketing', true, old, 'bench', `seed${i}`);
+      await stack.store.putOrder('default', customerId, { id: `old${i}`, total: '120.00', currency: 'PLN', items: [] }, old);
+      return 0;
+    }
+  }
+}
+
+interface SimRun {
+  customers: number;
+  wallSeconds: number;
+  customerDaysPerSecond: number;
+  sent: { email: number; smsParts: number; tasks: number };
+  counters: LocalStack['engine']['counters'];
+  stateTable: { rru: number; wru: number };
+  ingestRequests: number;
+}
+
+async function simulateCustomers(ddb: DynamoDbLocal, customers: number, journeys: readonly JourneyId[], prefix: string): Promise<SimRun> {
+  const sent = { email: 0, smsParts: 0, tasks: 0 };
+  const stateTable = { rru: 0, wru: 0 };
+  const stateName = `${prefix}koszyk-state`;
+  const stack = await startLocalStack({
+    clock: new VirtualClock(T0),
+    log: silentLog,
+    dynamoEndpoint: ddb.endpoint,
+    tablePrefix: prefix,
+    secrets: { apiKey: 'bench-key', shopifySecret: SECRET, wooSecret: 'w', stripeSecret: 's', unsubscribeSecret: 'bench-unsubscribe-secret-0123' },
+    rateLimitPerMinute: 10_000_000,
+    frequencyCap: { max: 100, days: 7 },
+    sendingHours: { from: '00:00', to: '24:00' },
+    smsDailyCap: 10_000_000,
+    observe: (d) => {
+      if (d.outcome === 'sent' && d.channel === 'email') sent.email++;
+      if (d.outcome === 'sent' && d.channel === 'sms') sent.smsParts += d.segments ?? 1;
+      if (d.outcome === 'task') sent.tasks++;
+    },
+    onDynamoCapacity: (table, kind, units) => {
+      if (table !== stateName) return;
+      if (kind === 'read') stateTable.rru += units;
+      else stateTable.wru += units;
+    },
+  });
+  const t0 = performance.now();
+  let ingestRequests = 0;
+  const counts = await pool(customers, CONCURRENCY, (i) => trigger(stack, journeys[i % journeys.length]!, i));
+  ingestRequests = counts.reduce((a, b) => a + b, 0);
+  await stack.engine.advanceTo(new Date(T0.getTime() + 30 * 86_400_000));
+  const wallSeconds = (performance.now() - t0) / 1000;
+  const counters = structuredClone(stack.engine.counters);
+  await stack.stop();
+  return { customers, wallSeconds: round(wallSeconds), customerDaysPerSecond: Math.round((customers * 30) / wallSeconds), sent, counters, stateTable, ingestRequests };
+}
+
+/** The same synthesized definitions in aws-local-stepfunctions alone: no-op tasks, zero waits. */
+async function bareInterpreter(customers: number) {
+  const { journeys } = synthesizeApp();
+  const machines = JOURNEYS.map((id) => {
+    const jd = journeys.get(id)!;
+    const waits = Object.fromEntries(Object.entries(jd.definition.States).filter(([, s]) => s.Type === 'Wait').map(([n]) => [n, 0]));
+    const tasks = Object.fromEntries(Object.keys(jd.taskHandlers).map((n) => [n, async () => ({ continue: true, outcome: 'sent', nextAt: T0.toISOString() })]));
+    // Same as the engine: the execution-wide timeout is not handed to setTimeout.
+    const { TimeoutSeconds: _t, ...definition } = jd.definition;
+    return { id, machine: new StateMachine(definition as never), waits, tasks };
+  });
+  const t0 = performance.now();
+  await pool(customers, 64, async (i) => {
+    const m = machines[i % machines.length]!;
+    const input = { version: 1, tenant: 'default', customerId: `c${i}`, journey: m.id, key: `k${i}`, firstAt: T0.toISOString() };
+    await m.machine.run(input, { overrides: { taskResourceLocalHandlers: m.tasks, waitTimeOverrides: m.waits }, context: { Execution: { Name: `x${i}`, Input: input, StartTime: T0.toISOString() } } }).result;
+  });
+  const wallSeconds = (performance.now() - t0) / 1000;
+  return { customers, wallSeconds: round(wallSeconds), customerDaysPerSecond: Math.round((customers * 30) / wallSeconds) };
+}
+
+/** $ per 1,000 journeys from what one journey's run counted. */
+function cost(run: SimRun, journey: JourneyId) {
+  const per = (x: number) => x / run.customers;
+  const jc = run.counters.byJourney[journey] ?? { started: 0, transitions: 0, taskInvocations: 0, taskMs: 0 };
+  const transitions = per(jc.transitions);
+  const invocations = per(jc.taskInvocations + run.ingestRequests + (journey === 'win-back' ? 1 / run.customers : 0));
+  const gbSeconds = (per(jc.taskMs) / 1000) * price('lambdaMemoryGb');
+  const orchestration =
+    transitions * price('stepFunctionsStandardPerTransition') +
+    invocations * price('lambdaPerRequest') +
+    gbSeconds * price('lambdaArmPerGbSecond') +
+    per(run.stateTable.wru) * price('dynamoDbPerWriteRequestUnit') +
+    per(run.stateTable.rru) * price('dynamoDbPerReadRequestUnit') +
+    per(run.ingestRequests) * price('httpApiPerRequest') +
+    per(run.sent.tasks) * price('eventBridgePerEvent');
+  const messaging = per(run.sent.email) * price('sesPerEmail') + per(run.sent.smsParts) * price('smsPerPartPoland');
+  return {
+    journey,
+    perJourney: {
+      transitions: round(transitions),
+      lambdaInvocations: round(invocations),
+      lambdaGbSeconds: round(gbSeconds, 5),
+      dynamoWru: round(per(run.stateTable.wru)),
+      dynamoRru: round(per(run.stateTable.rru)),
+      emails: round(per(run.sent.email)),
+      smsParts: round(per(run.sent.smsParts)),
+    },
+    usdPer1000: {
+      orchestration: round(orchestration * 1000, 4),
+      messaging: round(messaging * 1000, 4),
+      total: round((orchestration + messaging) * 1000, 4),
+      pinpointJourneysReference: round((price('pinpointJourneysPerTargetedEndpoint') + messaging) * 1000, 4),
+    },
+  };
+}
+
+function round(x: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+async function main(): Promise<void> {
+  const ddb = await startDynamoDbLocal();
+  try {
+    process.stderr.write('ceiling…\n');
+    const ceil = await ceiling(ddb, INGEST_N * 2);
+    process.stderr.write('ingest…\n');
+    const ing = await ingest(ddb, INGEST_N);
+    const javaAfterIngest = javaPeakRssMb(ddb.pid);
+    const simulation: { size: number; engine: Omit<SimRun, 'counters' | 'stateTable' | 'sent' | 'ingestRequests'>; bare: Awaited<ReturnType<typeof bareInterpreter>>; overhead: number }[] = [];
+    for (const size of SIZES) {
+      process.stderr.write(`simulation ${size}…\n`);
+      const run = await simulateCustomers(ddb, size, JOURNEYS, `sim${size}-`);
+      const bare = await bareInterpreter(size);
+      simulation.push({
+        size,
+        engine: { customers: run.customers, wallSeconds: run.wallSeconds, customerDaysPerSecond: run.customerDaysPerSecond },
+        bare,
+        overhead: round(run.wallSeconds / bare.wallSeconds, 1),
+      });
+    }
+    const costs = [];
+    for (const j of JOURNEYS) {
+      process.stderr.write(`cost ${j}…\n`);
+      costs.push(cost(await simulateCustomers(ddb, PER_JOURNEY, [j], `cost-${j}-`), j));
+    }
+    const results = {
+      ranAt: new Date().toISOString(),
+      command: `npm run bench -- --customers ${SIZES.join(',')} --ingest ${INGEST_N} --per-journey ${PER_JOURNEY}`,
+      machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGb: Math.round(totalmem() / 1024 ** 3), node: process.version },
+      prices: { file: 'bench/prices.json', asOf: prices['asOf'], region: prices['region'] },
+      ingest: { ...ing, ceilingConditionalWritesPerSecond: ceil.writesPerSecond, ceilingP50Ms: ceil.p50Ms, ceilingP99Ms: ceil.p99Ms, ratioToCeiling: round(ing.webhooksPerSecond / ceil.writesPerSecond) },
+      memory: { peakNodeRssMb: ing.peakNodeRssMb, peakDynamoDbLocalRssMb: javaAfterIngest },
+      simulation,
+      costPer1000Journeys: costs,
+    };
+    writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    printTable(results);
+  } finally {
+    await ddb.stop();
+  }
+}
+
+function printTable(r: {
+  machine: Record<string, unknown>;
+  ingest: Record<string, number>;
+  memory: Record<string, number | undefined>;
+  simulation: { size: number; engine: { wallSeconds: number; customerDaysPerSecond: number }; bare: { wallSeconds: number; customerDaysPerSecond: number }; overhead: number }[];
+  costPer1000Journeys: ReturnType<typeof cost>[];
+}): void {
+  const out: string[] = [];
+  out.push(`machine: ${r.machine['cpu']} × ${r.machine['cores']}, ${r.machine['memoryGb']} GiB, Node ${r.machine['node']}`);
+  out.push('');
+  out.push('| ingest (signed Shopify webhooks, 16 in flight) | value |', '|---|---|');
+  out.push(`| accepted end to end | ${r.ingest['webhooksPerSecond']}/s (p50 ${r.ingest['p50Ms']} ms, p99 ${r.ingest['p99Ms']} ms) |`);
+  out.push(`| ceiling: raw conditional writes, same server and process | ${r.ingest['ceilingConditionalWritesPerSecond']}/s (p50 ${r.ingest['ceilingP50Ms']} ms, p99 ${r.ingest['ceilingP99Ms']} ms) |`);
+  out.push(`| ratio | ${r.ingest['ratioToCeiling']} |`);
+  out.push(`| peak RSS | engine ${r.memory['peakNodeRssMb']} MiB, DynamoDB Local ${r.memory['peakDynamoDbLocalRssMb'] ?? '?'} MiB |`);
+  out.push('');
+  out.push('| customers × 30 days, five journeys | engine (wall s, customer-days/s) | bare interpreter (wall s, customer-days/s) | overhead |', '|---|---|---|---|');
+  for (const s of r.simulation) out.push(`| ${s.size} | ${s.engine.wallSeconds} s, ${s.engine.customerDaysPerSecond}/s | ${s.bare.wallSeconds} s, ${s.bare.customerDaysPerSecond}/s | ${s.overhead}× |`);
+  out.push('');
+  out.push('| $ per 1,000 journeys | transitions | orchestration | messaging | total | Pinpoint journeys reference |', '|---|---|---|---|---|---|');
+  for (const c of r.costPer1000Journeys) {
+    out.push(`| ${c.journey} | ${c.perJourney.transitions} | ${c.usdPer1000.orchestration} | ${c.usdPer1000.messaging} | ${c.usdPer1000.total} | ${c.usdPer1000.pinpointJourneysReference} |`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
