@@ -1,30 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { executionName } from '../../functions/shared/ids.ts';
-import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.ts';
-import type { LocalStack } from '../../local/stack.ts';
 import { signBase64Hmac } from '../../functions/ingest/signatures.ts';
 import { fixture } from '../support/fixtures.ts';
-import { CART, checkoutEvent, hours, inbox, localStack, orderEvent, SECRETS } from '../support/local.ts';
+import { localHarness } from '../support/harness.ts';
+import { CART, checkoutEvent, hours, inbox, orderEvent, SECRETS } from '../support/local.ts';
 
-let ddb: DynamoDbLocal;
-const stacks: LocalStack[] = [];
+const harness = localHarness();
 const T0 = new Date('2026-03-10T09:00:00Z');
-
-beforeAll(async () => {
-  ddb = await startDynamoDbLocal();
-});
-afterEach(async () => {
-  while (stacks.length) await stacks.pop()!.stop();
-});
-afterAll(async () => {
-  await ddb.stop();
-});
-
-async function stack(start = T0) {
-  const s = await localStack(start, { dynamoEndpoint: ddb.endpoint });
-  stacks.push(s);
-  return s;
-}
+const stack = (start = T0) => harness.stack(start);
 
 describe('trigger API over HTTP', () => {
   it('verifies Shopify signatures, validates bodies and ignores unknown topics', async () => {

@@ -1,26 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { customerIdFor } from '../../functions/shared/ids.ts';
-import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.ts';
-import type { LocalStack, LocalStackOptions } from '../../local/stack.ts';
-import { apiEvent, CART, checkoutEvent, hours, inbox, localStack } from '../support/local.ts';
+import { localHarness } from '../support/harness.ts';
+import { apiEvent, CART, checkoutEvent, hours, inbox } from '../support/local.ts';
 
-let ddb: DynamoDbLocal;
-const stacks: LocalStack[] = [];
-beforeAll(async () => {
-  ddb = await startDynamoDbLocal();
-});
-afterEach(async () => {
-  while (stacks.length) await stacks.pop()!.stop();
-});
-afterAll(async () => {
-  await ddb.stop();
-});
-
-async function stack(start: Date, extra: Partial<LocalStackOptions> = {}) {
-  const s = await localStack(start, { dynamoEndpoint: ddb.endpoint, ...extra });
-  stacks.push(s);
-  return s;
-}
+const harness = localHarness();
+const stack = harness.stack;
 const later = (t: Date, ms: number) => new Date(t.getTime() + ms);
 
 describe('sending hours', () => {

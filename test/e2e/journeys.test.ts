@@ -1,29 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signBase64Hmac } from '../../functions/ingest/signatures.ts';
 import { signStripe } from '../../functions/ingest/stripe.ts';
 import { customerIdFor, executionName } from '../../functions/shared/ids.ts';
-import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { FIXTURE_SECRET, fixture } from '../support/fixtures.ts';
-import { apiEvent, hours, inbox, localStack, SECRETS } from '../support/local.ts';
+import { localHarness } from '../support/harness.ts';
+import { apiEvent, hours, inbox, SECRETS } from '../support/local.ts';
 
-let ddb: DynamoDbLocal;
-const stacks: LocalStack[] = [];
-beforeAll(async () => {
-  ddb = await startDynamoDbLocal();
-});
-afterEach(async () => {
-  while (stacks.length) await stacks.pop()!.stop();
-});
-afterAll(async () => {
-  await ddb.stop();
-});
-
-async function stack(start: Date) {
-  const s = await localStack(start, { dynamoEndpoint: ddb.endpoint });
-  stacks.push(s);
-  return s;
-}
+const harness = localHarness();
+const stack = (start: Date) => harness.stack(start);
 const days = (n: number) => hours(24 * n);
 const later = (t: Date, ms: number) => new Date(t.getTime() + ms);
 

@@ -1,34 +1,19 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signBase64Hmac } from '../../functions/ingest/signatures.ts';
 import { documentClient } from '../../functions/shared/dynamodb.ts';
 import { customerIdFor, executionName } from '../../functions/shared/ids.ts';
-import { type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from '../../local/dynamodb-local.ts';
-import type { LocalStack } from '../../local/stack.ts';
-import { apiEvent, CART, checkoutEvent, hours, inbox, localStack, SECRETS } from '../support/local.ts';
+import { LOCAL_CREDENTIALS } from '../../local/dynamodb-local.ts';
+import { localHarness } from '../support/harness.ts';
+import { apiEvent, CART, checkoutEvent, hours, inbox, SECRETS } from '../support/local.ts';
 
-let ddb: DynamoDbLocal;
-const stacks: LocalStack[] = [];
-beforeAll(async () => {
-  ddb = await startDynamoDbLocal();
-});
-afterEach(async () => {
-  while (stacks.length) await stacks.pop()!.stop();
-});
-afterAll(async () => {
-  await ddb.stop();
-});
-
+const harness = localHarness();
 const T = new Date('2026-09-01T08:00:00Z');
-async function stack(prefix: string) {
-  const s = await localStack(T, { dynamoEndpoint: ddb.endpoint, tablePrefix: prefix });
-  stacks.push(s);
-  return s;
-}
+const stack = (prefix: string) => harness.stack(T, { tablePrefix: prefix });
 const auth = { authorization: `Bearer ${SECRETS.apiKey}` };
 
 async function scanAll(table: string): Promise<string> {
-  const db = documentClient({ endpoint: ddb.endpoint, region: 'eu-central-1', credentials: LOCAL_CREDENTIALS });
+  const db = documentClient({ endpoint: harness.endpoint, region: 'eu-central-1', credentials: LOCAL_CREDENTIALS });
   const out = await db.send(new ScanCommand({ TableName: table }));
   return JSON.stringify(out.Items ?? []);
 }

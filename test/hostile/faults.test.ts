@@ -1,35 +1,20 @@
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handleRequest, type IngestDeps } from '../../functions/ingest/ingest.ts';
 import { makeStepHandler } from '../../functions/journey-step/handler.ts';
 import { customerIdFor, executionName } from '../../functions/shared/ids.ts';
 import { type EmailMessage, type Mailer, PermanentSendError, SesMailer } from '../../functions/shared/mailer.ts';
 import { signUnsubscribeToken } from '../../functions/shared/unsubscribe-token.ts';
 import { loadJourneys, loadTemplates } from '../../workflows/src/load.ts';
-import { type DynamoDbLocal, freePort, LOCAL_CREDENTIALS, startDynamoDbLocal } from '../../local/dynamodb-local.ts';
-import type { LocalStack, LocalStackOptions } from '../../local/stack.ts';
-import { apiEvent, CART, checkoutEvent, hours, inbox, localStack, orderEvent, SECRETS } from '../support/local.ts';
+import { freePort, LOCAL_CREDENTIALS } from '../../local/dynamodb-local.ts';
+import type { LocalStackOptions } from '../../local/stack.ts';
+import { localHarness } from '../support/harness.ts';
+import { apiEvent, CART, checkoutEvent, hours, inbox, orderEvent, SECRETS } from '../support/local.ts';
 
-let ddb: DynamoDbLocal;
-const stacks: LocalStack[] = [];
-beforeAll(async () => {
-  ddb = await startDynamoDbLocal();
-});
-afterEach(async () => {
-  while (stacks.length) await stacks.pop()!.stop();
-});
-afterAll(async () => {
-  await ddb.stop();
-});
-
+const harness = localHarness();
 const T = new Date('2026-05-12T08:00:00Z');
 const later = (ms: number) => new Date(T.getTime() + ms);
-
-async function stack(extra: Partial<LocalStackOptions> = {}) {
-  const s = await localStack(T, { dynamoEndpoint: ddb.endpoint, ...extra });
-  stacks.push(s);
-  return s;
-}
+const stack = (extra: Partial<LocalStackOptions> = {}) => harness.stack(T, extra);
 
 /** The real SES adapter against the stack's emulator, with faults injected per call. */
 async function faultyStack(faults: ((m: EmailMessage, send: () => Promise<{ messageId: string | undefined }>) => Promise<{ messageId: string | undefined }>)[]) {
@@ -203,10 +188,8 @@ describe('ordering, withdrawal and redeploys', () => {
     const email = 'crash@example.pl';
     await s.request(checkoutEvent('f36', email, 'f36', T));
     await s.engine.advanceTo(later(hours(1)));
-    await s.stop({ crash: true });
-    stacks.pop();
-    const again = await localStack(later(hours(1)), { dynamoEndpoint: ddb.endpoint, tablePrefix: 'crash-' });
-    stacks.push(again);
+    await harness.crash(s);
+    const again = await harness.stack(later(hours(1)), { tablePrefix: 'crash-' });
     await again.engine.advanceTo(later(hours(48)));
     expect(await inbox(again.sesEndpoint!, email, CART)).toHaveLength(2);
   });
