@@ -14,13 +14,7 @@ import { WAKE_INDEX } from './engine.ts';
  * would delete a simulation's dedupe claims while simulated time has barely moved.
  */
 export async function ensureTables(client: DynamoDBClient, app: SynthesizedApp, names: { state: string; engine: string }, opts: { ttl: boolean }): Promise<void> {
-  await create(client, {
-    TableName: names.state,
-    KeySchema: app.table.KeySchema as never,
-    AttributeDefinitions: app.table.AttributeDefinitions as never,
-    GlobalSecondaryIndexes: app.table.GlobalSecondaryIndexes as never,
-    BillingMode: 'PAY_PER_REQUEST',
-  });
+  await createStateTable(client, app, names.state);
   if (app.table.ttlAttribute && opts.ttl) {
     await client
       .send(new UpdateTimeToLiveCommand({ TableName: names.state, TimeToLiveSpecification: { AttributeName: app.table.ttlAttribute, Enabled: true } }))
@@ -56,6 +50,17 @@ export async function ensureTables(client: DynamoDBClient, app: SynthesizedApp, 
         Projection: { ProjectionType: 'ALL' },
       },
     ],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
+}
+
+/** A table with the state table's key schema and index, as CDK declares them. */
+export async function createStateTable(client: DynamoDBClient, app: SynthesizedApp, name: string): Promise<void> {
+  await create(client, {
+    TableName: name,
+    KeySchema: app.table.KeySchema as never,
+    AttributeDefinitions: app.table.AttributeDefinitions as never,
+    GlobalSecondaryIndexes: app.table.GlobalSecondaryIndexes as never,
     BillingMode: 'PAY_PER_REQUEST',
   });
 }

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { signBase64Hmac } from '../functions/ingest/signatures.ts';
@@ -19,6 +19,7 @@ import { VirtualClock } from '../local/clock.ts';
 import { synthesizeApp } from '../local/definitions.ts';
 import { type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from '../local/dynamodb-local.ts';
 import { type LocalStack, startLocalStack } from '../local/stack.ts';
+import { createStateTable } from '../local/tables.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const prices = JSON.parse(readFileSync(join(ROOT, 'bench', 'prices.json'), 'utf8')) as Record<string, number | string>;
@@ -67,20 +68,8 @@ function javaPeakRssMb(pid: number | undefined): number | undefined {
 /** Raw conditional writes from this process to the same server: the ceiling ingest is held against. */
 async function ceiling(ddb: DynamoDbLocal, n: number) {
   const raw = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'eu-central-1', credentials: LOCAL_CREDENTIALS });
-  await raw.send(
-    new CreateTableCommand({
-      TableName: 'bench-ceiling',
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  // The same schema as the state table the ingest writes to.
+  await createStateTable(raw, synthesizeApp(), 'bench-ceiling');
   const db = documentClient({ endpoint: ddb.endpoint, region: 'eu-central-1', credentials: LOCAL_CREDENTIALS });
   const latencies: number[] = [];
   const t0 = performance.now();
