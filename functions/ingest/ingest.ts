@@ -92,9 +92,33 @@ function apiCredential(req: HttpRequest, deps: IngestDeps): { tenant: string; id
   return credentialOf(deps.config.apiKeys, (k) => safeEqual(k, token), deps);
 }
 
+/** The dependencies of the tenant whose API key this request carries, if any. */
+function apiDeps(req: HttpRequest, base: IngestDeps): IngestDeps | undefined {
+  const credential = apiCredential(req, base);
+  return credential ? forTenant(base, credential.tenant) : undefined;
+}
+
 /** The same dependencies, scoped to the tenant whose credential verified the request. */
 function forTenant(deps: IngestDeps, tenant: string): IngestDeps {
   return tenant === deps.config.tenant ? deps : { ...deps, config: { ...deps.config, tenant } };
+}
+
+/**
+ * Lets a request in: refused (401, logged) without a credential, otherwise scoped to the
+ * credential's tenant and counted against its rate limit.
+ */
+async function admit(
+  credential: { tenant: string; id: string } | undefined,
+  base: IngestDeps,
+  refusal: { route: string; reason: string; message: string },
+): Promise<{ deps: IngestDeps } | { response: HttpResponse }> {
+  if (!credential) {
+    base.log.warn(LogCode.IngestRejected, { route: refusal.route, reason: refusal.reason });
+    return { response: problem(401, refusal.message) };
+  }
+  const deps = forTenant(base, credential.tenant);
+  const limited = await rateLimited(credential, deps);
+  return limited ? { response: limited } : { deps };
 }
 
 /** Fixed-window rate limit per credential; a flood gets 429 with Retry-After, never a 5xx. */
@@ -109,9 +133,8 @@ async function rateLimited(credential: { tenant: string; id: string }, deps: Ing
 }
 
 async function listTasks(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
-  const credential = apiCredential(req, base);
-  if (!credential) return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
-  const deps = forTenant(base, credential.tenant);
+  const deps = apiDeps(req, base);
+  if (!deps) return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
   return json(200, { tasks: await deps.store.listTasks(deps.config.tenant) });
 }
 
@@ -134,9 +157,8 @@ function subjectOf(req: HttpRequest, deps: IngestDeps): string | undefined {
 }
 
 async function exportCustomer(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
-  const credential = apiCredential(req, base);
-  if (!credential) return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
-  const deps = forTenant(base, credential.tenant);
+  const deps = apiDeps(req, base);
+  if (!deps) return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
   const customerId = subjectOf(req, deps);
   if (!customerId) return problem(400, 'name the customer: customerId, email or phone');
   const data = await deps.store.exportCustomer(deps.config.tenant, customerId);
@@ -145,18 +167,16 @@ async function exportCustomer(req: HttpRequest, base: IngestDeps): Promise<HttpR
 }
 
 async function customerDecisions(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
-  const credential = apiCredential(req, base);
-  if (!credential) return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
-  const deps = forTenant(base, credential.tenant);
+  const deps = apiDeps(req, base);
+  if (!deps) return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
   const customerId = subjectOf(req, deps);
   if (!customerId) return problem(400, 'name the customer: customerId, email or phone');
   return json(200, { customerId, decisions: await deps.store.listDecisions(deps.config.tenant, customerId) });
 }
 
 async function eraseRequest(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
-  const credential = apiCredential(req, base);
-  if (!credential) return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
-  const deps = forTenant(base, credential.tenant);
+  const deps = apiDeps(req, base);
+  if (!deps) return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
   const customerId = subjectOf(req, deps);
   if (!customerId) return problem(400, 'name the customer: customerId, email or phone');
   const { stopped } = await eraseCustomer(customerId, deps);
@@ -164,14 +184,9 @@ async function eraseRequest(req: HttpRequest, base: IngestDeps): Promise<HttpRes
 }
 
 async function eventApi(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
-  const credential = apiCredential(req, base);
-  if (!credential) {
-    base.log.warn(LogCode.IngestRejected, { route: 'events', reason: 'auth' });
-    return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
-  }
-  const deps = forTenant(base, credential.tenant);
-  const limited = await rateLimited(credential, deps);
-  if (limited) return limited;
+  const admitted = await admit(apiCredential(req, base), base, { route: 'events', reason: 'auth', message: 'missing or wrong API key (Authorization: Bearer …)' });
+  if ('response' in admitted) return admitted.response;
+  const { deps } = admitted;
   const body = parseBody(req);
   if (!body.ok) return body.response;
   const parsed = ApiEvent.safeParse(body.value);
@@ -185,14 +200,10 @@ async function eventApi(req: HttpRequest, base: IngestDeps): Promise<HttpRespons
 async function shopifyWebhook(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
   const header = req.headers['x-shopify-hmac-sha256'];
   const credential = credentialOf(base.config.shopifySecrets, (secret) => matchBase64Hmac(req.rawBody, header, [secret]) !== undefined, base);
-  if (!credential) {
-    base.log.warn(LogCode.IngestRejected, { route: 'shopify', reason: 'signature' });
-    return problem(401, 'X-Shopify-Hmac-Sha256 does not match the body');
-  }
   // X-Shopify-Shop-Domain is not trusted: the secret that verified names the shop.
-  const deps = forTenant(base, credential.tenant);
-  const limited = await rateLimited(credential, deps);
-  if (limited) return limited;
+  const admitted = await admit(credential, base, { route: 'shopify', reason: 'signature', message: 'X-Shopify-Hmac-Sha256 does not match the body' });
+  if ('response' in admitted) return admitted.response;
+  const { deps } = admitted;
   const topic = req.headers['x-shopify-topic'] ?? '';
   if (topic === 'customers/redact' || topic === 'customers/data_request') return shopifyPrivacy(topic, req, deps);
   if (!isShopifyTopic(topic)) {
@@ -246,13 +257,9 @@ async function wooWebhook(req: HttpRequest, base: IngestDeps): Promise<HttpRespo
   // WooCommerce's activation ping is unsigned and form-encoded: webhook_id=N. Answer 200 or it never activates.
   if (!signature && /^webhook_id=\d+$/.test(req.rawBody.toString('utf8').trim())) return json(200, { status: 'ping' });
   const credential = credentialOf(base.config.wooSecrets, (secret) => matchBase64Hmac(req.rawBody, signature, [secret]) !== undefined, base);
-  if (!credential) {
-    base.log.warn(LogCode.IngestRejected, { route: 'woocommerce', reason: 'signature' });
-    return problem(401, 'X-WC-Webhook-Signature does not match the body');
-  }
-  const deps = forTenant(base, credential.tenant);
-  const limited = await rateLimited(credential, deps);
-  if (limited) return limited;
+  const admitted = await admit(credential, base, { route: 'woocommerce', reason: 'signature', message: 'X-WC-Webhook-Signature does not match the body' });
+  if ('response' in admitted) return admitted.response;
+  const { deps } = admitted;
   const topic = req.headers['x-wc-webhook-topic'] ?? '';
   if (topic !== 'order.created' && topic !== 'order.updated') return json(200, { status: 'ignored', reason: `topic "${topic}" is not used by any journey` });
   const body = parseBody(req);
@@ -266,14 +273,10 @@ async function wooWebhook(req: HttpRequest, base: IngestDeps): Promise<HttpRespo
 async function stripeWebhook(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
   const secrets = base.config.stripeSecrets.map((e) => parseCredential(e, base.config.tenant).secret);
   const check = verifyStripe(req.rawBody, req.headers['stripe-signature'], secrets, base.clock.now());
-  if (!check.ok) {
-    base.log.warn(LogCode.IngestRejected, { route: 'stripe', reason: 'signature' });
-    return problem(401, check.reason);
-  }
-  const credential = credentialOf(base.config.stripeSecrets, (secret) => secret === check.secret, base)!;
-  const deps = forTenant(base, credential.tenant);
-  const limited = await rateLimited(credential, deps);
-  if (limited) return limited;
+  const credential = check.ok ? credentialOf(base.config.stripeSecrets, (secret) => secret === check.secret, base) : undefined;
+  const admitted = await admit(credential, base, { route: 'stripe', reason: 'signature', message: check.ok ? 'Stripe-Signature does not match the body' : check.reason });
+  if ('response' in admitted) return admitted.response;
+  const { deps } = admitted;
   const body = parseBody(req);
   if (!body.ok) return body.response;
   const mapped = mapStripe(body.value);
