@@ -5,7 +5,7 @@ import { type Locale, pickLocale, type TemplateFile } from '../../workflows/src/
 import type { Clock } from '../shared/clock.ts';
 import type { EventPublisher } from '../shared/events-out.ts';
 import { shortHash } from '../shared/ids.ts';
-import { plannedAt } from '../shared/enrolment.ts';
+import { plannedAt, recordDeferral } from '../shared/enrolment.ts';
 import { type Log, LogCode } from '../shared/logger.ts';
 import type { SendingHours } from '../../workflows/src/quiet-hours.ts';
 import { type Mailer, PermanentSendError } from '../shared/mailer.ts';
@@ -140,30 +140,27 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
     await decide({ channel: input.channel === 'staff' ? 'staff' : input.channel === 'sms' ? 'sms' : 'email', outcome: 'suppressed', reason: 'goal_reached', template: input.template, locale: 'pl' });
     return { continue: false, outcome: 'goal_reached', reason: 'goal_reached' };
   }
+  const customer = await deps.store.getCustomer(tenant, customerId);
   const finish = async (result: StepResult): Promise<StepResult> => {
     if (input.last) await deps.store.endEnrolment(tenant, customerId, input.journey, key, 'completed', 'last-step', at);
     if (!input.next) return { ...result, continue: !input.last };
-    const planned = await plannedAt({ store: deps.store, config: { tenant, sendingHours: deps.config.sendingHours } }, customerId, now, input.next.delaySeconds, input.next.topic);
+    const planDeps = { store: deps.store, config: { tenant, sendingHours: deps.config.sendingHours }, observe: deps.observe };
+    const planned = await plannedAt(planDeps, customerId, now, input.next.delaySeconds, input.next.topic, customer);
     if (planned.deferred) {
-      await deps.store.recordDecision(tenant, customerId, {
+      await recordDeferral(planDeps, customerId, {
         at,
         journey: input.journey,
         step: input.next.step,
         executionName: input.executionName,
         channel: 'email',
-        outcome: 'deferred',
-        reason: 'quiet_hours',
-        until: planned.at.toISOString(),
         template: '',
-        locale: '',
         topic: input.next.topic,
+        until: planned.at,
       });
-      deps.observe?.({ at, journey: input.journey, step: input.next.step, executionName: input.executionName, channel: 'email', outcome: 'deferred', reason: 'quiet_hours', until: planned.at.toISOString(), template: '', locale: '', customerId });
     }
     return { ...result, continue: !input.last, nextAt: planned.at.toISOString() };
   };
 
-  const customer = await deps.store.getCustomer(tenant, customerId);
   const locale = pickLocale(customer?.locale);
   const templateId = pickTemplate(input, subject.data.categories ?? []);
   const template = deps.templates.get(templateId);

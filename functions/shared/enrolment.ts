@@ -4,7 +4,7 @@ import type { Clock } from './clock.ts';
 import { executionName } from './ids.ts';
 import type { JourneyRunner } from './journey-runner.ts';
 import { type Log, LogCode } from './logger.ts';
-import type { Decision, Store } from './store.ts';
+import type { CustomerProfile, Decision, Store } from './store.ts';
 
 /** What starting and ending journeys needs; the ingest and the segment selection both have it. */
 export interface EnrolDeps {
@@ -18,19 +18,34 @@ export interface EnrolDeps {
   observe?: (decision: Decision & { customerId: string }) => void;
 }
 
-/** When a step falling `delaySeconds` after `from` may go out: marketing waits for sending hours. */
+/**
+ * When a step falling `delaySeconds` after `from` may go out: marketing waits for sending hours
+ * in the customer's zone. Pass the profile when it is already loaded.
+ */
 export async function plannedAt(
   deps: Pick<EnrolDeps, 'store' | 'config'>,
   customerId: string,
   from: Date,
   delaySeconds: number,
   topic: Topic,
+  profile?: CustomerProfile,
 ): Promise<{ at: Date; deferred: boolean }> {
   const due = new Date(from.getTime() + delaySeconds * 1000);
   if (topic !== 'marketing') return { at: due, deferred: false };
-  const profile = await deps.store.getCustomer(deps.config.tenant, customerId);
-  const at = nextSendingTime(due, profile?.timeZone ?? DEFAULT_TIME_ZONE, deps.config.sendingHours ?? DEFAULT_SENDING_HOURS);
+  const timeZone = (profile ?? (await deps.store.getCustomer(deps.config.tenant, customerId)))?.timeZone;
+  const at = nextSendingTime(due, timeZone ?? DEFAULT_TIME_ZONE, deps.config.sendingHours ?? DEFAULT_SENDING_HOURS);
   return { at, deferred: at.getTime() !== due.getTime() };
+}
+
+/** Records that a step was moved out of quiet hours, and tells the observer. */
+export async function recordDeferral(
+  deps: Pick<EnrolDeps, 'store' | 'config' | 'observe'>,
+  customerId: string,
+  d: { at: string; journey: string; step: string; executionName: string; channel: 'email' | 'sms'; template: string; topic: Topic; until: Date },
+): Promise<void> {
+  const decision: Decision = { ...d, outcome: 'deferred', reason: 'quiet_hours', until: d.until.toISOString(), locale: '' };
+  await deps.store.recordDecision(deps.config.tenant, customerId, decision);
+  deps.observe?.({ ...decision, customerId });
 }
 
 /** Enrols a customer in every journey with this trigger; the execution name makes it idempotent. */
@@ -55,21 +70,16 @@ export async function enrol(trigger: Trigger, customerId: string, enrolKey: stri
     const planned = await plannedAt(deps, customerId, now, stepDelays(journey)[0]!, first.topic ?? journey.topic);
     const result = await deps.runner.start(journey.id, name, { version: 1, tenant, customerId, journey: journey.id, key: enrolKey, firstAt: planned.at.toISOString() });
     if (result === 'started' && planned.deferred) {
-      const decision: Decision = {
+      await recordDeferral(deps, customerId, {
         at: now.toISOString(),
         journey: journey.id,
         step: first.id,
         executionName: name,
         channel: first.channel === 'sms' ? 'sms' : 'email',
-        outcome: 'deferred',
-        reason: 'quiet_hours',
-        until: planned.at.toISOString(),
         template: first.template,
-        locale: '',
         topic: first.topic ?? journey.topic,
-      };
-      await deps.store.recordDecision(tenant, customerId, decision);
-      deps.observe?.({ ...decision, customerId });
+        until: planned.at,
+      });
     }
     if (result === 'started') {
       started++;
