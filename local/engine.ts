@@ -174,6 +174,18 @@ export class LocalEngine implements JourneyRunner {
     return m;
   }
 
+  /** Sends a conditional write; false when its condition did not hold (another transition won). */
+  private async guarded(command: PutCommand | UpdateCommand): Promise<boolean> {
+    try {
+      if (command instanceof PutCommand) await this.o.db.send(command);
+      else await this.o.db.send(command);
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+
   private pk(journey: string, name: string): string {
     return `EXEC#${journey}#${name}`;
   }
@@ -194,12 +206,7 @@ export class LocalEngine implements JourneyRunner {
       startedAt: now,
       transitions: 0,
     };
-    try {
-      await this.o.db.send(new PutCommand({ TableName: this.o.tableName, Item: record, ConditionExpression: 'attribute_not_exists(pk)' }));
-    } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return 'exists';
-      throw e;
-    }
+    if (!(await this.guarded(new PutCommand({ TableName: this.o.tableName, Item: record, ConditionExpression: 'attribute_not_exists(pk)' })))) return 'exists';
     this.counters.started++;
     this.journeyCounters(journey).started++;
     this.track(this.runSegment(record));
@@ -207,20 +214,16 @@ export class LocalEngine implements JourneyRunner {
   }
 
   async stop(journey: string, executionName: string, reason: string): Promise<void> {
-    try {
-      await this.o.db.send(
-        new UpdateCommand({
-          TableName: this.o.tableName,
-          Key: { pk: this.pk(journey, executionName), sk: 'EXEC' },
-          UpdateExpression: 'SET #status = :stopped, stopReason = :reason REMOVE #queue, wakeAt',
-          ConditionExpression: '#status IN (:running, :waiting)',
-          ExpressionAttributeNames: { '#status': 'status', '#queue': 'queue' },
-          ExpressionAttributeValues: { ':stopped': 'STOPPED', ':reason': reason, ':running': 'RUNNING', ':waiting': 'WAITING' },
-        }),
-      );
-    } catch (e) {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
-    }
+    await this.guarded(
+      new UpdateCommand({
+        TableName: this.o.tableName,
+        Key: { pk: this.pk(journey, executionName), sk: 'EXEC' },
+        UpdateExpression: 'SET #status = :stopped, stopReason = :reason REMOVE #queue, wakeAt',
+        ConditionExpression: '#status IN (:running, :waiting)',
+        ExpressionAttributeNames: { '#status': 'status', '#queue': 'queue' },
+        ExpressionAttributeValues: { ':stopped': 'STOPPED', ':reason': reason, ':running': 'RUNNING', ':waiting': 'WAITING' },
+      }),
+    );
   }
 
   async describe(journey: string, executionName: string): Promise<ExecutionRecord | undefined> {
@@ -310,8 +313,8 @@ export class LocalEngine implements JourneyRunner {
   }
 
   private async suspend(record: ExecutionRecord, next: string, input: string, wakeAt: Date, transitions: number): Promise<void> {
-    try {
-      await this.o.db.send(
+    if (
+      await this.guarded(
         new UpdateCommand({
           TableName: this.o.tableName,
           Key: { pk: record.pk, sk: 'EXEC' },
@@ -321,28 +324,23 @@ export class LocalEngine implements JourneyRunner {
           ExpressionAttributeNames: { '#status': 'status', '#state': 'state', '#input': 'input', '#queue': 'queue' },
           ExpressionAttributeValues: { ':waiting': 'WAITING', ':state': next, ':input': input, ':q': 'Q', ':wakeAt': wakeAt.toISOString(), ':running': 'RUNNING', ':n': transitions },
         }),
-      );
+      )
+    ) {
       this.o.log.info(LogCode.EngineSuspended, { journey: record.journey, executionName: record.name, next, wakeAt: wakeAt.toISOString() });
-    } catch (e) {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
     }
   }
 
   private async finish(record: ExecutionRecord, status: 'SUCCEEDED' | 'FAILED', extra: { error?: string }, transitions = 0): Promise<void> {
-    try {
-      await this.o.db.send(
-        new UpdateCommand({
-          TableName: this.o.tableName,
-          Key: { pk: record.pk, sk: 'EXEC' },
-          UpdateExpression: `SET #status = :status, endedAt = :at${extra.error ? ', #error = :error' : ''} REMOVE #queue, wakeAt ADD transitions :n`,
-          ConditionExpression: '#status = :running',
-          ExpressionAttributeNames: { '#status': 'status', '#queue': 'queue', ...(extra.error ? { '#error': 'error' } : {}) },
-          ExpressionAttributeValues: { ':status': status, ':at': this.o.clock.now().toISOString(), ':running': 'RUNNING', ':n': transitions, ...(extra.error ? { ':error': extra.error } : {}) },
-        }),
-      );
-    } catch (e) {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
-    }
+    await this.guarded(
+      new UpdateCommand({
+        TableName: this.o.tableName,
+        Key: { pk: record.pk, sk: 'EXEC' },
+        UpdateExpression: `SET #status = :status, endedAt = :at${extra.error ? ', #error = :error' : ''} REMOVE #queue, wakeAt ADD transitions :n`,
+        ConditionExpression: '#status = :running',
+        ExpressionAttributeNames: { '#status': 'status', '#queue': 'queue', ...(extra.error ? { '#error': 'error' } : {}) },
+        ExpressionAttributeValues: { ':status': status, ':at': this.o.clock.now().toISOString(), ':running': 'RUNNING', ':n': transitions, ...(extra.error ? { ':error': extra.error } : {}) },
+      }),
+    );
   }
 
   private async due(until: Date, limit?: number): Promise<ExecutionRecord[]> {
@@ -377,8 +375,8 @@ export class LocalEngine implements JourneyRunner {
     const due = await this.due(this.o.clock.now());
     let claimed = 0;
     for (const item of due) {
-      try {
-        await this.o.db.send(
+      if (
+        !(await this.guarded(
           new UpdateCommand({
             TableName: this.o.tableName,
             Key: { pk: item.pk, sk: 'EXEC' },
@@ -387,11 +385,9 @@ export class LocalEngine implements JourneyRunner {
             ExpressionAttributeNames: { '#status': 'status', '#queue': 'queue' },
             ExpressionAttributeValues: { ':running': 'RUNNING', ':waiting': 'WAITING' },
           }),
-        );
-      } catch (e) {
-        if (e instanceof ConditionalCheckFailedException) continue;
-        throw e;
-      }
+        ))
+      )
+        continue;
       claimed++;
       this.o.log.info(LogCode.EngineResumed, { journey: item.journey, executionName: item.name, state: item.state });
       this.track(this.runSegment({ ...item, status: 'RUNNING' }));
