@@ -5,7 +5,7 @@ import { customerIdFor, shortHash } from '../shared/ids.ts';
 import { parseJsonKeepingIds } from '../shared/json.ts';
 import type { JourneyRunner } from '../shared/journey-runner.ts';
 import { type Log, LogCode } from '../shared/logger.ts';
-import type { Store } from '../shared/store.ts';
+import type { CustomerProfile, Store } from '../shared/store.ts';
 import { verifyUnsubscribeToken } from '../shared/unsubscribe-token.ts';
 import type { JourneyConfig } from '../../workflows/src/journey.ts';
 import { type EnrolDeps, endJourneys, enrol } from '../shared/enrolment.ts';
@@ -15,6 +15,7 @@ import { type HttpRequest, type HttpResponse, json, problem } from './http.ts';
 import { isShopifyTopic, mapShopify, ShopifyPrivacyRequest } from './shopify.ts';
 import { eraseCustomer } from '../shared/privacy.ts';
 import { matchBase64Hmac, parseCredential, safeEqual } from './signatures.ts';
+import { rateLimiterFor } from './rate-limit.ts';
 import { mapStripe, verifyStripe } from './stripe.ts';
 import { mapWooOrder } from './woocommerce.ts';
 
@@ -126,7 +127,7 @@ async function rateLimited(credential: { tenant: string; id: string }, deps: Ing
   const limit = deps.config.rateLimitPerMinute ?? 1200;
   const now = deps.clock.now();
   const window = Math.floor(now.getTime() / 60_000);
-  if (await deps.store.hitRate(`${credential.tenant}#${credential.id}`, window, limit)) return undefined;
+  if (await rateLimiterFor(deps.store).take(`${credential.tenant}#${credential.id}`, window, limit)) return undefined;
   const retryAfter = String(60 - (Math.floor(now.getTime() / 1000) % 60));
   deps.log.warn(LogCode.IngestRejected, { reason: 'rate-limit', tenant: credential.tenant });
   return { status: 429, headers: { 'retry-after': retryAfter }, body: { error: `more than ${limit} requests a minute for this credential; retry after ${retryAfter} s` } };
@@ -308,12 +309,13 @@ async function accept(events: DomainEvent[], deps: IngestDeps): Promise<HttpResp
   return json(status, { status: status === 200 ? 'duplicate' : 'accepted', events: results });
 }
 
-async function applyContact(event: DomainEvent, customerId: string, deps: IngestDeps): Promise<void> {
+/** Records contact details and consent; returns the profile as stored (undefined when a newer one is on file). */
+async function applyContact(event: DomainEvent, customerId: string, deps: IngestDeps): Promise<CustomerProfile | undefined> {
   const { tenant } = deps.config;
   const consent = event.customer.consent;
   const source = `${event.source}:${event.type}`;
   // Independent items: written side by side.
-  await Promise.all([
+  const [profile] = await Promise.all([
     deps.store.upsertCustomer(tenant, customerId, event.customer, event.occurredAt),
     consent?.emailMarketing !== undefined
       ? deps.store.recordConsent(tenant, customerId, 'email', 'marketing', consent.emailMarketing, event.occurredAt, source, event.key)
@@ -322,6 +324,7 @@ async function applyContact(event: DomainEvent, customerId: string, deps: Ingest
       ? deps.store.recordConsent(tenant, customerId, 'sms', 'marketing', consent.smsMarketing, event.occurredAt, source, event.key)
       : undefined,
   ]);
+  return profile;
 }
 
 /** Applies one new event to customer state and to the journeys it starts or ends. */
@@ -329,7 +332,8 @@ export async function apply(event: DomainEvent, deps: IngestDeps): Promise<strin
   const { tenant } = deps.config;
   const byPhoneOnly = !event.customer.email && event.customer.phone ? await deps.store.findByPhone(tenant, event.customer.phone) : undefined;
   const customerId = byPhoneOnly ?? customerIdFor(tenant, event.customer);
-  if (customerId) await applyContact(event, customerId, deps);
+  // The profile just written also plans the first sends (time zone), with no second read.
+  const profile = customerId ? await applyContact(event, customerId, deps) : undefined;
   switch (event.type) {
     case 'checkout.updated': {
       const { checkout } = event;
@@ -341,7 +345,7 @@ export async function apply(event: DomainEvent, deps: IngestDeps): Promise<strin
       const stored = await deps.store.putCart(tenant, customerId ?? undefined, checkout, event.occurredAt);
       if (stored === 'ordered') return 'already-ordered';
       if (!customerId) return 'no-contact';
-      return (await enrol('checkout', customerId, checkout.token, event.occurredAt, deps)) > 0 ? 'journey-started' : 'cart-updated';
+      return (await enrol('checkout', customerId, checkout.token, event.occurredAt, deps, profile)) > 0 ? 'journey-started' : 'cart-updated';
     }
     case 'order.placed': {
       const { order } = event;
@@ -355,14 +359,14 @@ export async function apply(event: DomainEvent, deps: IngestDeps): Promise<strin
       await endJourneys('order.placed', customerId, order.checkoutToken, deps);
       const existing = await deps.store.getOrder(tenant, customerId, order.id);
       if (existing?.status !== 'placed') return 'order-closed';
-      await enrol('order.placed', customerId, order.id, event.occurredAt, deps);
+      await enrol('order.placed', customerId, order.id, event.occurredAt, deps, profile);
       return 'order-recorded';
     }
     case 'order.delivered': {
       if (!customerId) return 'no-contact';
       const existing = await deps.store.getOrder(tenant, customerId, event.order.id);
       if (existing?.status === 'cancelled' || existing?.status === 'refunded') return 'order-closed';
-      await enrol('order.delivered', customerId, event.order.id, event.occurredAt, deps);
+      await enrol('order.delivered', customerId, event.order.id, event.occurredAt, deps, profile);
       return 'delivery-recorded';
     }
     case 'order.cancelled':
@@ -382,7 +386,7 @@ export async function apply(event: DomainEvent, deps: IngestDeps): Promise<strin
       );
       if (state === 'paid') return 'already-paid';
       if (!customerId) return 'no-contact';
-      return (await enrol('payment.failed', customerId, payment.invoiceId, event.occurredAt, deps)) > 0 ? 'journey-started' : 'payment-failure-recorded';
+      return (await enrol('payment.failed', customerId, payment.invoiceId, event.occurredAt, deps, profile)) > 0 ? 'journey-started' : 'payment-failure-recorded';
     }
     case 'payment.succeeded': {
       await deps.store.markInvoicePaid(tenant, event.payment.invoiceId, event.occurredAt);

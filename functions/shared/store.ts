@@ -190,7 +190,8 @@ export class Store {
     await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: key.dedupe(tenant, eventKey), sk: 'EVENT' } }));
   }
 
-  async upsertCustomer(tenant: string, customerId: string, contact: Contact, at: string): Promise<void> {
+  /** Merges contact details into the profile; returns the profile as stored, or undefined when a newer one won. */
+  async upsertCustomer(tenant: string, customerId: string, contact: Contact, at: string): Promise<CustomerProfile | undefined> {
     const fields: Record<string, unknown> = {
       customerId,
       email: contact.email,
@@ -215,7 +216,7 @@ export class Store {
       );
     }
     try {
-      await this.db.send(
+      const out = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: key.customer(tenant, customerId), sk: 'PROFILE' },
@@ -224,10 +225,13 @@ export class Store {
           ConditionExpression: 'attribute_not_exists(#updatedAt) OR #updatedAt <= :at',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
         }),
       );
+      return out.Attributes as CustomerProfile | undefined;
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
+      return undefined;
     }
   }
 
@@ -469,17 +473,21 @@ export class Store {
     return (out.Items ?? []) as StaffTask[];
   }
 
-  /** Counts one request in a one-minute window; false once the window is full. */
-  async hitRate(bucket: string, window: number, limit: number): Promise<boolean> {
+  /**
+   * Takes `n` requests' worth from a one-minute window at once (a lease the caller spends
+   * locally); false when fewer than `n` are left.
+   */
+  async takeRate(bucket: string, window: number, limit: number, n = 1): Promise<boolean> {
+    if (n > limit) return false;
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: `RATE#${bucket}`, sk: String(window) },
-          UpdateExpression: 'ADD #n :one SET expiresAt = :exp',
-          ConditionExpression: 'attribute_not_exists(#n) OR #n < :limit',
+          UpdateExpression: 'ADD #n :n SET expiresAt = :exp',
+          ConditionExpression: 'attribute_not_exists(#n) OR #n <= :room',
           ExpressionAttributeNames: { '#n': 'count' },
-          ExpressionAttributeValues: { ':one': 1, ':limit': limit, ':exp': (window + 2) * 60 },
+          ExpressionAttributeValues: { ':n': n, ':room': limit - n, ':exp': (window + 2) * 60 },
         }),
       );
       return true;
