@@ -48,26 +48,35 @@ export async function recordDeferral(
   deps.observe?.({ ...decision, customerId });
 }
 
-/** Enrols a customer in every journey with this trigger; the execution name makes it idempotent. */
-export async function enrol(trigger: Trigger, customerId: string, enrolKey: string, at: string, deps: EnrolDeps): Promise<number> {
+/**
+ * Enrols a customer in every journey with this trigger; the execution name makes it idempotent.
+ * Pass the profile when the caller has it, to plan the first send without reading it again.
+ */
+export async function enrol(trigger: Trigger, customerId: string, enrolKey: string, at: string, deps: EnrolDeps, profile?: CustomerProfile): Promise<number> {
   const { tenant } = deps.config;
   let started = 0;
   for (const journey of deps.journeys.filter((j) => j.trigger === trigger)) {
     const name = executionName(journey.id, tenant, enrolKey);
-    const existing = await deps.store.getEnrolment(tenant, customerId, journey.id, enrolKey);
-    if (!existing) {
-      if (journey.cooldownDays > 0) {
-        const now = deps.clock.now();
-        const until = new Date(now.getTime() + journey.cooldownDays * 86_400_000).toISOString();
-        if (!(await deps.store.claimCooldown(tenant, customerId, journey.id, now.toISOString(), until))) continue;
+    const enrolment = { journey: journey.id, key: enrolKey, executionName: name, startedAt: at };
+    // Without a cool-down the conditional create is the check: a new enrolment costs one write.
+    const created = journey.cooldownDays === 0 && (await deps.store.createEnrolment(tenant, customerId, enrolment));
+    if (!created) {
+      const existing = await deps.store.getEnrolment(tenant, customerId, journey.id, enrolKey);
+      if (!existing) {
+        if (journey.cooldownDays > 0) {
+          const now = deps.clock.now();
+          const until = new Date(now.getTime() + journey.cooldownDays * 86_400_000).toISOString();
+          if (!(await deps.store.claimCooldown(tenant, customerId, journey.id, now.toISOString(), until))) continue;
+        }
+        await deps.store.createEnrolment(tenant, customerId, enrolment);
+      } else if (existing.status !== 'active') {
+        // Ended (goal reached, stopped): a replayed trigger does not start it again.
+        continue;
       }
-      await deps.store.createEnrolment(tenant, customerId, { journey: journey.id, key: enrolKey, executionName: name, startedAt: at });
-    } else if (existing.status !== 'active') {
-      continue;
     }
     const first = journey.steps[0]!;
     const now = deps.clock.now();
-    const planned = await plannedAt(deps, customerId, now, stepDelays(journey)[0]!, first.topic ?? journey.topic);
+    const planned = await plannedAt(deps, customerId, now, stepDelays(journey)[0]!, first.topic ?? journey.topic, profile);
     const result = await deps.runner.start(journey.id, name, { version: 1, tenant, customerId, journey: journey.id, key: enrolKey, firstAt: planned.at.toISOString() });
     if (result === 'started' && planned.deferred) {
       await recordDeferral(deps, customerId, {
