@@ -206,11 +206,49 @@ export class LocalEngine implements JourneyRunner {
       startedAt: now,
       transitions: 0,
     };
+    // A definition that opens with a Wait (every journey: it waits for the first send's time)
+    // has a first segment with no side effects, so it is evaluated here and the execution is
+    // written once, already waiting, instead of written and then suspended.
+    const opening = jd.definition.States[jd.definition.StartAt]?.Type === 'Wait' ? await this.evaluate(record) : undefined;
+    if (isSuspend(opening) && opening.next !== null) {
+      const now = this.o.clock.now().getTime();
+      const wakeAt = opening.timestamp !== undefined ? new Date(opening.timestamp) : new Date(now + (opening.seconds ?? 0) * 1000);
+      Object.assign(record, { status: 'WAITING', state: opening.next, input: JSON.stringify(opening.output), queue: 'Q', wakeAt: wakeAt.toISOString(), transitions: 1 });
+    }
     if (!(await this.guarded(new PutCommand({ TableName: this.o.tableName, Item: record, ConditionExpression: 'attribute_not_exists(pk)' })))) return 'exists';
     this.counters.started++;
     this.journeyCounters(journey).started++;
-    this.track(this.runSegment(record));
+    if (record.status === 'WAITING') {
+      this.counters.transitions += record.transitions;
+      this.journeyCounters(journey).transitions += record.transitions;
+      this.o.log.info(LogCode.EngineSuspended, { journey, executionName, next: record.state, wakeAt: record.wakeAt });
+    } else {
+      this.track(this.runSegment(record));
+    }
     return 'started';
+  }
+
+  /** Runs the opening Wait alone (rewritten to a Pass, so no task can run): where and when to resume. */
+  private async evaluate(record: ExecutionRecord): Promise<unknown> {
+    const only = this.suspending.get(record.journey)!.States[record.state]!;
+    if (only.Type !== 'Pass') return undefined;
+    try {
+      return await this.machine(record.journey, record.state).run(JSON.parse(record.input), { context: this.context(record) }).result;
+    } catch {
+      // A bad input fails the execution the usual way, in runSegment.
+      return undefined;
+    }
+  }
+
+  private context(record: ExecutionRecord) {
+    return {
+      Execution: {
+        Id: `arn:aws:states:local:000000000000:execution:${record.journey}:${record.name}`,
+        Name: record.name,
+        Input: JSON.parse(record.originalInput),
+        StartTime: record.startedAt,
+      },
+    };
   }
 
   async stop(journey: string, executionName: string, reason: string): Promise<void> {
@@ -274,14 +312,7 @@ export class LocalEngine implements JourneyRunner {
     try {
       const execution = this.machine(journey, record.state).run(JSON.parse(record.input), {
         overrides: { taskResourceLocalHandlers, retryIntervalOverrides },
-        context: {
-          Execution: {
-            Id: `arn:aws:states:local:000000000000:execution:${journey}:${name}`,
-            Name: name,
-            Input: JSON.parse(record.originalInput),
-            StartTime: record.startedAt,
-          },
-        },
+        context: this.context(record),
       });
       const counting = (async () => {
         for await (const event of execution.eventLogs) {
