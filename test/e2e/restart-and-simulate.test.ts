@@ -24,6 +24,8 @@ describe('durable waits', () => {
     const db1 = await startDynamoDbLocal({ dataDir });
     const first = await localStack(T0, { dynamoEndpoint: db1.endpoint, tablePrefix: 'r-' });
     await first.request(checkoutEvent('c-restart', email, 'tok-restart', T0));
+    // Written once, already waiting for the first reminder (the opening Wait is one transition).
+    expect(await first.engine.describe('abandoned-cart', name)).toMatchObject({ status: 'WAITING', state: 'first-reminder', wakeAt: new Date(T0.getTime() + hours(1)).toISOString(), transitions: 1 });
     await first.engine.advanceTo(new Date(T0.getTime() + hours(2)));
     expect(await inbox(first.sesEndpoint!, email)).toHaveLength(1);
     // Killed mid-wait: no graceful shutdown, the database process goes down too.
