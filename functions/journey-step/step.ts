@@ -11,7 +11,7 @@ import type { SendingHours } from '../../workflows/src/quiet-hours.ts';
 import { type Mailer, PermanentSendError } from '../shared/mailer.ts';
 import { smsLength, transliterate } from '../shared/sms.ts';
 import type { SmsSender } from '../shared/sms-sender.ts';
-import type { CustomerProfile, Decision, Store, SuppressionReason } from '../shared/store.ts';
+import type { CartRecord, CustomerProfile, Decision, InvoiceRecord, OrderRecord, Store, SuppressionReason } from '../shared/store.ts';
 import { signUnsubscribeToken } from '../shared/unsubscribe-token.ts';
 
 /**
@@ -77,18 +77,32 @@ export interface StepDeps {
 
 type Subject = Record<string, unknown> & { categories?: string[] };
 
-/** Loads what the journey is about and says whether it is still wanted. */
-async function loadSubject(input: StepInput, deps: StepDeps): Promise<{ wanted: true; data: Subject } | { wanted: false }> {
-  const { tenant, customerId, key } = input.enrolment;
-  switch (input.trigger) {
-    case 'checkout': {
-      const cart = await deps.store.getCart(tenant, key);
+/** The item a trigger's journey is about: the cart, the order or the unpaid invoice. */
+function subjectKind(trigger: StepInput['trigger']): 'cart' | 'order' | 'invoice' | undefined {
+  switch (trigger) {
+    case 'checkout':
+      return 'cart';
+    case 'order.placed':
+    case 'order.delivered':
+      return 'order';
+    case 'payment.failed':
+      return 'invoice';
+    case 'schedule':
+      return undefined;
+  }
+}
+
+/** What the journey is about, and whether it is still wanted. */
+function subjectOf(input: StepInput, item: Record<string, unknown> | undefined, deps: StepDeps): { wanted: true; data: Subject } | { wanted: false } {
+  const { key } = input.enrolment;
+  switch (subjectKind(input.trigger)) {
+    case 'cart': {
+      const cart = item as CartRecord | undefined;
       if (!cart || cart.status === 'ordered') return { wanted: false };
       return { wanted: true, data: { cart: { items: cart.items, total: cart.total, currency: cart.currency, recoveryUrl: cart.recoveryUrl ?? deps.config.publicUrl } } };
     }
-    case 'order.placed':
-    case 'order.delivered': {
-      const order = await deps.store.getOrder(tenant, customerId, key);
+    case 'order': {
+      const order = item as OrderRecord | undefined;
       if (order?.status === 'cancelled' || order?.status === 'refunded') return { wanted: false };
       const items = order?.items ?? [];
       return {
@@ -96,12 +110,12 @@ async function loadSubject(input: StepInput, deps: StepDeps): Promise<{ wanted: 
         data: { order: { id: key, items, total: order?.total ?? '0', currency: order?.currency ?? 'PLN' }, categories: items.map((i) => i.category).filter((c): c is string => !!c) },
       };
     }
-    case 'payment.failed': {
-      const invoice = await deps.store.getInvoice(tenant, key);
+    case 'invoice': {
+      const invoice = item as InvoiceRecord | undefined;
       if (!invoice || invoice.status === 'paid') return { wanted: false };
       return { wanted: true, data: { invoice: { id: key, amount: invoice.amount, currency: invoice.currency, payUrl: invoice.hostedUrl ?? deps.config.publicUrl } } };
     }
-    case 'schedule':
+    case undefined:
       return { wanted: true, data: {} };
   }
 }
@@ -133,14 +147,16 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
     deps.observe?.({ ...full, customerId, to });
   };
 
-  const enrolment = await deps.store.getEnrolment(tenant, customerId, input.journey, key);
-  const subject = enrolment?.status === 'active' ? await loadSubject(input, deps) : { wanted: false as const };
+  // One read for everything the guard needs up front; only the suppression list (keyed by the
+  // address) and the frequency count (a range) are read on their own, and only when needed.
+  const context = await deps.store.stepContext(tenant, customerId, input.journey, key, subjectKind(input.trigger));
+  const subject = context.enrolment?.status === 'active' ? subjectOf(input, context.subject, deps) : { wanted: false as const };
   if (!subject.wanted) {
     await deps.store.endEnrolment(tenant, customerId, input.journey, key, 'goal-reached', 'goal', at);
     await decide({ channel: input.channel === 'staff' ? 'staff' : input.channel === 'sms' ? 'sms' : 'email', outcome: 'suppressed', reason: 'goal_reached', template: input.template, locale: 'pl' });
     return { continue: false, outcome: 'goal_reached', reason: 'goal_reached' };
   }
-  const customer = await deps.store.getCustomer(tenant, customerId);
+  const { customer } = context;
   const finish = async (result: StepResult): Promise<StepResult> => {
     if (input.last) await deps.store.endEnrolment(tenant, customerId, input.journey, key, 'completed', 'last-step', at);
     if (!input.next) return { ...result, continue: !input.last };
@@ -183,7 +199,7 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
   }
   const topic = input.topic;
   if (topic === 'marketing') {
-    const consent = await deps.store.getConsent(tenant, customerId, channel, 'marketing');
+    const consent = context.consent[channel];
     if (!consent?.granted) {
       const reason = consent?.source === 'unsubscribe-link' ? 'unsubscribed' : 'no_consent';
       await decide({ ...base, channel, outcome: 'suppressed', reason }, to);

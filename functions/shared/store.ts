@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Checkout, Contact, Order } from './domain.ts';
 
 /**
@@ -153,6 +153,51 @@ export class Store {
   private async get<T>(pk: string, sk: string): Promise<T | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true }));
     return out.Item as T | undefined;
+  }
+
+  /** Reads several items in one consistent request (and its retries for unprocessed keys). */
+  private async getMany(keys: { pk: string; sk: string }[]): Promise<Map<string, Record<string, unknown>>> {
+    const found = new Map<string, Record<string, unknown>>();
+    let pending: Record<string, unknown>[] = keys;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+      if (attempt > 8) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed`);
+      const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
+      for (const item of out.Responses?.[this.tableName] ?? []) found.set(`${item['pk']}\u0000${item['sk']}`, item);
+      pending = out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+    }
+    return found;
+  }
+
+  /**
+   * What a journey step decides on, read at once: the enrolment, the profile, marketing consent
+   * on both channels and the step's subject (the cart, order or invoice it is about).
+   */
+  async stepContext(
+    tenant: string,
+    customerId: string,
+    journey: string,
+    enrolKey: string,
+    subject: 'cart' | 'order' | 'invoice' | undefined,
+  ): Promise<{ enrolment?: Enrolment; customer?: CustomerProfile; consent: Record<ConsentChannel, ConsentState | undefined>; subject?: Record<string, unknown> }> {
+    const pk = key.customer(tenant, customerId);
+    const wanted = {
+      enrolment: { pk, sk: `ENROL#${journey}#${enrolKey}` },
+      customer: { pk, sk: 'PROFILE' },
+      email: { pk, sk: 'CONSENT#email#marketing' },
+      sms: { pk, sk: 'CONSENT#sms#marketing' },
+      ...(subject === 'cart' ? { subject: { pk: key.cart(tenant, enrolKey), sk: 'CART' } } : {}),
+      ...(subject === 'order' ? { subject: { pk, sk: `ORDER#${enrolKey}` } } : {}),
+      ...(subject === 'invoice' ? { subject: { pk: key.invoice(tenant, enrolKey), sk: 'INVOICE' } } : {}),
+    };
+    const found = await this.getMany(Object.values(wanted));
+    const pick = <T>(k: { pk: string; sk: string } | undefined) => (k ? (found.get(`${k.pk}\u0000${k.sk}`) as T | undefined) : undefined);
+    return {
+      enrolment: pick<Enrolment>(wanted.enrolment),
+      customer: pick<CustomerProfile>(wanted.customer),
+      consent: { email: pick<ConsentState>(wanted.email), sms: pick<ConsentState>(wanted.sms) },
+      subject: pick<Record<string, unknown>>('subject' in wanted ? wanted.subject : undefined),
+    };
   }
 
   /** Writes an item unless one with its key exists; false when it did. */

@@ -16,10 +16,9 @@ class FakeStore {
   claims = new Set<string>();
   suppressed = new Set<string>();
   decisions: Decision[] = [];
-  async getEnrolment() { return this.enrolment; }
-  async getCart() { return this.cart; }
-  async getCustomer() { return this.customer; }
-  async getConsent() { return this.consent; }
+  async stepContext() {
+    return { enrolment: this.enrolment, customer: this.customer, consent: { email: this.consent, sms: this.consent }, subject: this.cart };
+  }
   async endEnrolment(_t: string, _c: string, _j: string, _k: string, status: Enrolment['status']) {
     if (this.enrolment?.status !== 'active') return false;
     this.enrolment = { ...this.enrolment, status };
