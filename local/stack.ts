@@ -120,9 +120,13 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         const input = args.input as Record<string, unknown>;
         input['ReturnConsumedCapacity'] = 'TOTAL';
         const result = await next(args);
-        const consumed = (result.output as { ConsumedCapacity?: { TableName?: string; CapacityUnits?: number } }).ConsumedCapacity;
+        type Consumed = { TableName?: string; CapacityUnits?: number };
+        const consumed = (result.output as { ConsumedCapacity?: Consumed | Consumed[] }).ConsumedCapacity;
         const kind = /Get|Query|Scan/.test(context.commandName ?? '') ? 'read' : 'write';
-        if (consumed?.TableName) report(consumed.TableName, kind, consumed.CapacityUnits ?? 0);
+        // Batch and transaction requests report one entry per table.
+        for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
+          if (c.TableName) report(c.TableName, kind, c.CapacityUnits ?? 0);
+        }
         return result;
       },
       { step: 'initialize', name: 'capacityReport' },
