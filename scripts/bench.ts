@@ -66,16 +66,16 @@ function javaPeakRssMb(pid: number | undefined): number | undefined {
 }
 
 /** Raw conditional writes from this process to the same server: the ceiling ingest is held against. */
-async function ceiling(ddb: DynamoDbLocal, n: number) {
+async function ceiling(ddb: DynamoDbLocal, n: number, table: string) {
   const raw = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'eu-central-1', credentials: LOCAL_CREDENTIALS });
   // The same schema as the state table the ingest writes to.
-  await createStateTable(raw, synthesizeApp(), 'bench-ceiling');
+  await createStateTable(raw, synthesizeApp(), table);
   const db = documentClient({ endpoint: ddb.endpoint, region: 'eu-central-1', credentials: LOCAL_CREDENTIALS });
   const latencies: number[] = [];
   const t0 = performance.now();
   await pool(n, CONCURRENCY, async (i) => {
     const s = performance.now();
-    await db.send(new PutCommand({ TableName: 'bench-ceiling', Item: { pk: `EVENT#${i}`, sk: 'EVENT', at: new Date().toISOString() }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    await db.send(new PutCommand({ TableName: table, Item: { pk: `EVENT#${i}`, sk: 'EVENT', at: new Date().toISOString() }, ConditionExpression: 'attribute_not_exists(pk)' }));
     latencies.push(performance.now() - s);
   });
   const seconds = (performance.now() - t0) / 1000;
@@ -100,7 +100,7 @@ function checkoutBody(i: number): Buffer {
 }
 
 /** Signed Shopify checkouts over HTTP: verified, deduped, stored, journey started, 202. */
-async function ingest(ddb: DynamoDbLocal, n: number) {
+async function ingest(ddb: DynamoDbLocal, n: number, tablePrefix: string) {
   let peakNodeRss = process.memoryUsage().rss;
   const sampler = setInterval(() => {
     peakNodeRss = Math.max(peakNodeRss, process.memoryUsage().rss);
@@ -109,7 +109,7 @@ async function ingest(ddb: DynamoDbLocal, n: number) {
     clock: new VirtualClock(new Date('2026-06-01T08:00:00Z')),
     log: silentLog,
     dynamoEndpoint: ddb.endpoint,
-    tablePrefix: 'ingest-',
+    tablePrefix,
     secrets: { apiKey: 'k', shopifySecret: SECRET, wooSecret: 'w', stripeSecret: 's', unsubscribeSecret: 'bench-unsubscribe-secret-0123' },
     rateLimitPerMinute: 10_000_000,
   });
@@ -220,12 +220,17 @@ async function simulateCustomers(ddb: DynamoDbLocal, customers: number, journeys
       else stateTable.wru += units;
     },
   });
+  // The SES emulator keeps every message in memory; the counts come from the decisions instead.
+  const clearing = setInterval(() => {
+    fetch(`${stack.sesEndpoint}/clear-store`, { method: 'POST' }).catch(() => undefined);
+  }, 5000);
   const t0 = performance.now();
   let ingestRequests = 0;
   const counts = await pool(customers, CONCURRENCY, (i) => trigger(stack, journeys[i % journeys.length]!, i));
   ingestRequests = counts.reduce((a, b) => a + b, 0);
   await stack.engine.advanceTo(new Date(T0.getTime() + 30 * 86_400_000));
   const wallSeconds = (performance.now() - t0) / 1000;
+  clearInterval(clearing);
   const counters = structuredClone(stack.engine.counters);
   await stack.stop();
   return { customers, wallSeconds: round(wallSeconds), customerDaysPerSecond: Math.round((customers * 30) / wallSeconds), sent, counters, stateTable, ingestRequests };
@@ -296,10 +301,14 @@ function round(x: number, digits = 2): number {
 async function main(): Promise<void> {
   const ddb = await startDynamoDbLocal();
   try {
+    // Both sides are measured warm: a first pass of each lets the JVM and V8 compile their hot paths.
+    process.stderr.write('warm-up…\n');
+    await ceiling(ddb, Math.min(INGEST_N, 2000), 'bench-warmup');
+    await ingest(ddb, Math.min(INGEST_N, 1000), 'warmup-');
     process.stderr.write('ceiling…\n');
-    const ceil = await ceiling(ddb, INGEST_N * 2);
+    const ceil = await ceiling(ddb, INGEST_N * 2, 'bench-ceiling');
     process.stderr.write('ingest…\n');
-    const ing = await ingest(ddb, INGEST_N);
+    const ing = await ingest(ddb, INGEST_N, 'ingest-');
     const javaAfterIngest = javaPeakRssMb(ddb.pid);
     const simulation: { size: number; engine: Omit<SimRun, 'counters' | 'stateTable' | 'sent' | 'ingestRequests'>; bare: Awaited<ReturnType<typeof bareInterpreter>>; overhead: number }[] = [];
     for (const size of SIZES) {
