@@ -401,13 +401,15 @@ export class LocalEngine implements JourneyRunner {
     return first?.wakeAt ? new Date(first.wakeAt) : undefined;
   }
 
-  /** Claims and runs every execution whose wait is over. */
-  async runDue(): Promise<number> {
+  /** Claims and runs every execution whose wait is over, `concurrency` at a time. */
+  async runDue(concurrency = 32): Promise<number> {
     const due = await this.due(this.o.clock.now());
     let claimed = 0;
-    for (const item of due) {
-      if (
-        !(await this.guarded(
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < due.length; i = next++) {
+        const item = due[i]!;
+        const won = await this.guarded(
           new UpdateCommand({
             TableName: this.o.tableName,
             Key: { pk: item.pk, sk: 'EXEC' },
@@ -416,13 +418,17 @@ export class LocalEngine implements JourneyRunner {
             ExpressionAttributeNames: { '#status': 'status', '#queue': 'queue' },
             ExpressionAttributeValues: { ':running': 'RUNNING', ':waiting': 'WAITING' },
           }),
-        ))
-      )
-        continue;
-      claimed++;
-      this.o.log.info(LogCode.EngineResumed, { journey: item.journey, executionName: item.name, state: item.state });
-      this.track(this.runSegment({ ...item, status: 'RUNNING' }));
-    }
+        );
+        if (!won) continue;
+        claimed++;
+        this.o.log.info(LogCode.EngineResumed, { journey: item.journey, executionName: item.name, state: item.state });
+        const run = this.runSegment({ ...item, status: 'RUNNING' });
+        this.track(run);
+        // The execution stays RUNNING and is recovered on the next start.
+        await run.catch((e: Error) => this.o.log.error(LogCode.EngineFailed, { journey: item.journey, executionName: item.name, error: e.name }));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, worker));
     await this.idle();
     return claimed;
   }
