@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --customers 1000,10000 --ingest 2000 --per-journey 100]`
+ * `npm run bench [-- --customers 1000,10000 --ingest 2000 --per-journey 100 --out bench/results.json]`
  *
  * Measures, in one run on this machine: ingest throughput against the ceiling of the same
  * DynamoDB Local server, simulation speed against the bare interpreter, cost per journey on AWS
@@ -32,6 +32,7 @@ function arg(name: string, fallback: string): string {
 const SIZES = arg('customers', '1000,10000').split(',').map(Number);
 const INGEST_N = Number(arg('ingest', '2000'));
 const PER_JOURNEY = Number(arg('per-journey', '100'));
+const OUT = arg('out', join('bench', 'results.json'));
 const CONCURRENCY = 16;
 const SECRET = 'bench-shopify-secret';
 
@@ -72,6 +73,7 @@ async function ceiling(ddb: DynamoDbLocal, n: number, table: string) {
   await createStateTable(raw, synthesizeApp(), table);
   const db = documentClient({ endpoint: ddb.endpoint, region: 'eu-central-1', credentials: LOCAL_CREDENTIALS });
   const latencies: number[] = [];
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await pool(n, CONCURRENCY, async (i) => {
     const s = performance.now();
@@ -79,8 +81,14 @@ async function ceiling(ddb: DynamoDbLocal, n: number, table: string) {
     latencies.push(performance.now() - s);
   });
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   latencies.sort((a, b) => a - b);
-  return { writesPerSecond: Math.round(n / seconds), p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)) };
+  return {
+    writesPerSecond: Math.round(n / seconds),
+    p50Ms: round(percentile(latencies, 50)),
+    p99Ms: round(percentile(latencies, 99)),
+    nodeCpuMsPerWrite: round((cpu.user + cpu.system) / 1000 / n, 3),
+  };
 }
 
 function checkoutBody(i: number): Buffer {
@@ -105,6 +113,7 @@ async function ingest(ddb: DynamoDbLocal, n: number, tablePrefix: string) {
   const sampler = setInterval(() => {
     peakNodeRss = Math.max(peakNodeRss, process.memoryUsage().rss);
   }, 50);
+  let storeRequests = 0;
   const stack = await startLocalStack({
     clock: new VirtualClock(new Date('2026-06-01T08:00:00Z')),
     log: silentLog,
@@ -112,10 +121,15 @@ async function ingest(ddb: DynamoDbLocal, n: number, tablePrefix: string) {
     tablePrefix,
     secrets: { apiKey: 'k', shopifySecret: SECRET, wooSecret: 'w', stripeSecret: 's', unsubscribeSecret: 'bench-unsubscribe-secret-0123' },
     rateLimitPerMinute: 10_000_000,
+    onDynamoCapacity: () => {
+      storeRequests++;
+    },
   });
   const bodies = Array.from({ length: n }, (_, i) => checkoutBody(i));
   const latencies: number[] = [];
   let accepted = 0;
+  storeRequests = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await pool(n, CONCURRENCY, async (i) => {
     const body = bodies[i]!;
@@ -131,6 +145,7 @@ async function ingest(ddb: DynamoDbLocal, n: number, tablePrefix: string) {
   });
   const seconds = (performance.now() - t0) / 1000;
   await stack.engine.idle();
+  const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
   const started = stack.engine.counters.started;
   await stack.stop();
@@ -143,6 +158,9 @@ async function ingest(ddb: DynamoDbLocal, n: number, tablePrefix: string) {
     p50Ms: round(percentile(latencies, 50)),
     p99Ms: round(percentile(latencies, 99)),
     peakNodeRssMb: Math.round(peakNodeRss / 1024 / 1024),
+    storeRequestsPerWebhook: round(storeRequests / n),
+    // Client, server, verification and every store request: the whole webhook runs in this process.
+    nodeCpuMsPerWebhook: round((cpu.user + cpu.system) / 1000 / n, 3),
   };
 }
 
@@ -189,6 +207,7 @@ interface SimRun {
   customers: number;
   wallSeconds: number;
   customerDaysPerSecond: number;
+  storeRequestsPerCustomer: number;
   sent: { email: number; smsParts: number; tasks: number };
   counters: LocalStack['engine']['counters'];
   stateTable: { rru: number; wru: number };
@@ -198,6 +217,7 @@ interface SimRun {
 async function simulateCustomers(ddb: DynamoDbLocal, customers: number, journeys: readonly JourneyId[], prefix: string): Promise<SimRun> {
   const sent = { email: 0, smsParts: 0, tasks: 0 };
   const stateTable = { rru: 0, wru: 0 };
+  let storeRequests = 0;
   const stateName = `${prefix}koszyk-state`;
   const stack = await startLocalStack({
     clock: new VirtualClock(T0),
@@ -215,6 +235,7 @@ async function simulateCustomers(ddb: DynamoDbLocal, customers: number, journeys
       if (d.outcome === 'task') sent.tasks++;
     },
     onDynamoCapacity: (table, kind, units) => {
+      storeRequests++;
       if (table !== stateName) return;
       if (kind === 'read') stateTable.rru += units;
       else stateTable.wru += units;
@@ -233,7 +254,16 @@ async function simulateCustomers(ddb: DynamoDbLocal, customers: number, journeys
   clearInterval(clearing);
   const counters = structuredClone(stack.engine.counters);
   await stack.stop();
-  return { customers, wallSeconds: round(wallSeconds), customerDaysPerSecond: Math.round((customers * 30) / wallSeconds), sent, counters, stateTable, ingestRequests };
+  return {
+    customers,
+    wallSeconds: round(wallSeconds),
+    customerDaysPerSecond: Math.round((customers * 30) / wallSeconds),
+    storeRequestsPerCustomer: round(storeRequests / customers, 1),
+    sent,
+    counters,
+    stateTable,
+    ingestRequests,
+  };
 }
 
 /** The same synthesized definitions in aws-local-stepfunctions alone: no-op tasks, zero waits. */
@@ -317,7 +347,7 @@ async function main(): Promise<void> {
       const bare = await bareInterpreter(size);
       simulation.push({
         size,
-        engine: { customers: run.customers, wallSeconds: run.wallSeconds, customerDaysPerSecond: run.customerDaysPerSecond },
+        engine: { customers: run.customers, wallSeconds: run.wallSeconds, customerDaysPerSecond: run.customerDaysPerSecond, storeRequestsPerCustomer: run.storeRequestsPerCustomer },
         bare,
         overhead: round(run.wallSeconds / bare.wallSeconds, 1),
       });
@@ -329,15 +359,22 @@ async function main(): Promise<void> {
     }
     const results = {
       ranAt: new Date().toISOString(),
-      command: `npm run bench -- --customers ${SIZES.join(',')} --ingest ${INGEST_N} --per-journey ${PER_JOURNEY}`,
+      command: `npm run bench -- --customers ${SIZES.join(',')} --ingest ${INGEST_N} --per-journey ${PER_JOURNEY}${OUT === join('bench', 'results.json') ? '' : ` --out ${OUT}`}`,
       machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGb: Math.round(totalmem() / 1024 ** 3), node: process.version },
       prices: { file: 'bench/prices.json', asOf: prices['asOf'], region: prices['region'] },
-      ingest: { ...ing, ceilingConditionalWritesPerSecond: ceil.writesPerSecond, ceilingP50Ms: ceil.p50Ms, ceilingP99Ms: ceil.p99Ms, ratioToCeiling: round(ing.webhooksPerSecond / ceil.writesPerSecond) },
+      ingest: {
+        ...ing,
+        ceilingConditionalWritesPerSecond: ceil.writesPerSecond,
+        ceilingP50Ms: ceil.p50Ms,
+        ceilingP99Ms: ceil.p99Ms,
+        ceilingNodeCpuMsPerWrite: ceil.nodeCpuMsPerWrite,
+        ratioToCeiling: round(ing.webhooksPerSecond / ceil.writesPerSecond),
+      },
       memory: { peakNodeRssMb: ing.peakNodeRssMb, peakDynamoDbLocalRssMb: javaAfterIngest },
       simulation,
       costPer1000Journeys: costs,
     };
-    writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(join(ROOT, OUT), `${JSON.stringify(results, null, 2)}\n`);
     printTable(results);
   } finally {
     await ddb.stop();
@@ -348,7 +385,7 @@ function printTable(r: {
   machine: Record<string, unknown>;
   ingest: Record<string, number>;
   memory: Record<string, number | undefined>;
-  simulation: { size: number; engine: { wallSeconds: number; customerDaysPerSecond: number }; bare: { wallSeconds: number; customerDaysPerSecond: number }; overhead: number }[];
+  simulation: { size: number; engine: { wallSeconds: number; customerDaysPerSecond: number; storeRequestsPerCustomer: number }; bare: { wallSeconds: number; customerDaysPerSecond: number }; overhead: number }[];
   costPer1000Journeys: ReturnType<typeof cost>[];
 }): void {
   const out: string[] = [];
@@ -358,10 +395,14 @@ function printTable(r: {
   out.push(`| accepted end to end | ${r.ingest['webhooksPerSecond']}/s (p50 ${r.ingest['p50Ms']} ms, p99 ${r.ingest['p99Ms']} ms) |`);
   out.push(`| ceiling: raw conditional writes, same server and process | ${r.ingest['ceilingConditionalWritesPerSecond']}/s (p50 ${r.ingest['ceilingP50Ms']} ms, p99 ${r.ingest['ceilingP99Ms']} ms) |`);
   out.push(`| ratio | ${r.ingest['ratioToCeiling']} |`);
+  out.push(`| store requests per webhook (ceiling: 1) | ${r.ingest['storeRequestsPerWebhook']} |`);
+  out.push(`| this process's CPU per webhook / per ceiling write | ${r.ingest['nodeCpuMsPerWebhook']} ms / ${r.ingest['ceilingNodeCpuMsPerWrite']} ms |`);
   out.push(`| peak RSS | engine ${r.memory['peakNodeRssMb']} MiB, DynamoDB Local ${r.memory['peakDynamoDbLocalRssMb'] ?? '?'} MiB |`);
   out.push('');
-  out.push('| customers × 30 days, five journeys | engine (wall s, customer-days/s) | bare interpreter (wall s, customer-days/s) | overhead |', '|---|---|---|---|');
-  for (const s of r.simulation) out.push(`| ${s.size} | ${s.engine.wallSeconds} s, ${s.engine.customerDaysPerSecond}/s | ${s.bare.wallSeconds} s, ${s.bare.customerDaysPerSecond}/s | ${s.overhead}× |`);
+  out.push('| customers × 30 days, five journeys | engine (wall s, customer-days/s) | store requests per customer | bare interpreter (wall s, customer-days/s) | overhead |', '|---|---|---|---|---|');
+  for (const s of r.simulation) {
+    out.push(`| ${s.size} | ${s.engine.wallSeconds} s, ${s.engine.customerDaysPerSecond}/s | ${s.engine.storeRequestsPerCustomer} | ${s.bare.wallSeconds} s, ${s.bare.customerDaysPerSecond}/s | ${s.overhead}× |`);
+  }
   out.push('');
   out.push('| $ per 1,000 journeys | transitions | orchestration | messaging | total | Pinpoint journeys reference |', '|---|---|---|---|---|---|');
   for (const c of r.costPer1000Journeys) {
