@@ -202,8 +202,15 @@ export class Store {
 
   /** Writes an item unless one with its key exists; false when it did. */
   private async putIfAbsent(item: Record<string, unknown> & { pk: string; sk: string }): Promise<boolean> {
+    return this.conditional(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+  }
+
+  /** Sends a conditional write; false when its condition did not hold (a replay, an older event, a full window). */
+  private async conditional(command: PutCommand | UpdateCommand | DeleteCommand): Promise<boolean> {
     try {
-      await this.db.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      if (command instanceof PutCommand) await this.db.send(command);
+      else if (command instanceof UpdateCommand) await this.db.send(command);
+      else await this.db.send(command);
       return true;
     } catch (e) {
       if (isConditionFailure(e)) return false;
@@ -213,21 +220,15 @@ export class Store {
 
   /** First delivery of an event key claims it; later ones are duplicates. Kept 8 days. */
   async claimEvent(tenant: string, eventKey: string, now: Date): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: key.dedupe(tenant, eventKey), sk: 'EVENT', at: now.toISOString(), expiresAt: epoch(now) + DEDUPE_SECONDS },
-          // TTL deletes lag (up to days on AWS), so an expired claim counts as gone.
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-          ExpressionAttributeValues: { ':now': epoch(now) },
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+    return this.conditional(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: key.dedupe(tenant, eventKey), sk: 'EVENT', at: now.toISOString(), expiresAt: epoch(now) + DEDUPE_SECONDS },
+        // TTL deletes lag (up to days on AWS), so an expired claim counts as gone.
+        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+        ExpressionAttributeValues: { ':now': epoch(now) },
+      }),
+    );
   }
 
   /** Gives a claim back when processing failed, so the platform's retry is not taken for a duplicate. */
@@ -305,19 +306,15 @@ export class Store {
   ): Promise<void> {
     const pk = key.customer(tenant, customerId);
     const moveState = async () => {
-      try {
-        await this.db.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: { pk, sk: `CONSENT#${channel}#${topic}`, channel, topic, granted, at, source },
-            ConditionExpression: 'attribute_not_exists(pk) OR #at <= :at',
-            ExpressionAttributeNames: { '#at': 'at' },
-            ExpressionAttributeValues: { ':at': at },
-          }),
-        );
-      } catch (e) {
-        if (!isConditionFailure(e)) throw e;
-      }
+      await this.conditional(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk, sk: `CONSENT#${channel}#${topic}`, channel, topic, granted, at, source },
+          ConditionExpression: 'attribute_not_exists(pk) OR #at <= :at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      );
     };
     await Promise.all([this.putIfAbsent({ pk, sk: `CONSENTLOG#${channel}#${topic}#${at}#${eventKey}`, channel, topic, granted, at, source, eventKey }), moveState()]);
   }
@@ -328,24 +325,19 @@ export class Store {
 
   /** Stores the latest view of a cart; an ordered cart or a newer version on file wins. */
   async putCart(tenant: string, customerId: string | undefined, checkout: Checkout, at: string): Promise<'stored' | 'stale' | 'ordered'> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: key.cart(tenant, checkout.token), sk: 'CART', ...checkout, customerId, status: 'open', updatedAt: at, expiresAt: this.expiry(at) },
-          ConditionExpression: 'attribute_not_exists(pk) OR (#status = :open AND #updatedAt <= :at)',
-          ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt' },
-          ExpressionAttributeValues: { ':open': 'open', ':at': at },
-        }),
-      );
-      // The customer's carts, for export and erasure (a cart is keyed by its token).
-      if (customerId) await this.putIfAbsent({ pk: key.customer(tenant, customerId), sk: `CARTREF#${checkout.token}`, token: checkout.token, expiresAt: this.expiry(at) });
-      return 'stored';
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-      const current = await this.getCart(tenant, checkout.token);
-      return current?.status === 'ordered' ? 'ordered' : 'stale';
-    }
+    const stored = await this.conditional(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: key.cart(tenant, checkout.token), sk: 'CART', ...checkout, customerId, status: 'open', updatedAt: at, expiresAt: this.expiry(at) },
+        ConditionExpression: 'attribute_not_exists(pk) OR (#status = :open AND #updatedAt <= :at)',
+        ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt' },
+        ExpressionAttributeValues: { ':open': 'open', ':at': at },
+      }),
+    );
+    if (!stored) return (await this.getCart(tenant, checkout.token))?.status === 'ordered' ? 'ordered' : 'stale';
+    // The customer's carts, for export and erasure (a cart is keyed by its token).
+    if (customerId) await this.putIfAbsent({ pk: key.customer(tenant, customerId), sk: `CARTREF#${checkout.token}`, token: checkout.token, expiresAt: this.expiry(at) });
+    return 'stored';
   }
 
   async getCart(tenant: string, token: string): Promise<CartRecord | undefined> {
@@ -387,19 +379,15 @@ export class Store {
         ExpressionAttributeValues: { ':c': customerId, ':at': at, ':one': 1, ':spent': spent },
       }),
     );
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk, sk: 'PROFILE' },
-          UpdateExpression: 'SET lastOrderAt = :at, gsi1pk = :day, gsi1sk = :c',
-          ConditionExpression: 'attribute_not_exists(lastOrderAt) OR lastOrderAt < :at',
-          ExpressionAttributeValues: { ':at': at, ':day': key.lastOrderDay(tenant, at.slice(0, 10)), ':c': customerId },
-        }),
-      );
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-    }
+    await this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk, sk: 'PROFILE' },
+        UpdateExpression: 'SET lastOrderAt = :at, gsi1pk = :day, gsi1sk = :c',
+        ConditionExpression: 'attribute_not_exists(lastOrderAt) OR lastOrderAt < :at',
+        ExpressionAttributeValues: { ':at': at, ':day': key.lastOrderDay(tenant, at.slice(0, 10)), ':c': customerId },
+      }),
+    );
   }
 
   /** Whose order this is, for events that name only the order (a Shopify refund). */
@@ -476,21 +464,15 @@ export class Store {
 
   /** Holds a customer out of a journey until `until`; false while an earlier hold lasts. */
   async claimCooldown(tenant: string, customerId: string, journey: string, now: string, until: string): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: key.customer(tenant, customerId), sk: `COOLDOWN#${journey}`, until, at: now },
-          ConditionExpression: 'attribute_not_exists(pk) OR #until <= :now',
-          ExpressionAttributeNames: { '#until': 'until' },
-          ExpressionAttributeValues: { ':now': now },
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+    return this.conditional(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: key.customer(tenant, customerId), sk: `COOLDOWN#${journey}`, until, at: now },
+        ConditionExpression: 'attribute_not_exists(pk) OR #until <= :now',
+        ExpressionAttributeNames: { '#until': 'until' },
+        ExpressionAttributeValues: { ':now': now },
+      }),
+    );
   }
 
   /** A survey answer, kept on the customer (ledger) and as the latest score on the profile. */
@@ -524,42 +506,30 @@ export class Store {
    */
   async takeRate(bucket: string, window: number, limit: number, n = 1): Promise<boolean> {
     if (n > limit) return false;
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: `RATE#${bucket}`, sk: String(window) },
-          UpdateExpression: 'ADD #n :n SET expiresAt = :exp',
-          ConditionExpression: 'attribute_not_exists(#n) OR #n <= :room',
-          ExpressionAttributeNames: { '#n': 'count' },
-          ExpressionAttributeValues: { ':n': n, ':room': limit - n, ':exp': (window + 2) * 60 },
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `RATE#${bucket}`, sk: String(window) },
+        UpdateExpression: 'ADD #n :n SET expiresAt = :exp',
+        ConditionExpression: 'attribute_not_exists(#n) OR #n <= :room',
+        ExpressionAttributeNames: { '#n': 'count' },
+        ExpressionAttributeValues: { ':n': n, ':room': limit - n, ':exp': (window + 2) * 60 },
+      }),
+    );
   }
 
   /** Counts a paid SMS against the tenant's daily cap; false once the cap is reached. */
   async countSms(tenant: string, day: string, cap: number): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: `SMSCAP#${tenant}`, sk: day },
-          UpdateExpression: 'ADD #n :one',
-          ConditionExpression: 'attribute_not_exists(#n) OR #n < :cap',
-          ExpressionAttributeNames: { '#n': 'count' },
-          ExpressionAttributeValues: { ':one': 1, ':cap': cap },
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `SMSCAP#${tenant}`, sk: day },
+        UpdateExpression: 'ADD #n :one',
+        ConditionExpression: 'attribute_not_exists(#n) OR #n < :cap',
+        ExpressionAttributeNames: { '#n': 'count' },
+        ExpressionAttributeValues: { ':one': 1, ':cap': cap },
+      }),
+    );
   }
 
   async createEnrolment(tenant: string, customerId: string, enrolment: Omit<Enrolment, 'status'>): Promise<boolean> {
@@ -594,22 +564,16 @@ export class Store {
     reason: string,
     at: string,
   ): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: key.customer(tenant, customerId), sk: `ENROL#${journey}#${enrolKey}` },
-          UpdateExpression: 'SET #status = :status, endedAt = :at, endReason = :reason',
-          ConditionExpression: '#status = :active',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':status': status, ':at': at, ':reason': reason, ':active': 'active' },
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: key.customer(tenant, customerId), sk: `ENROL#${journey}#${enrolKey}` },
+        UpdateExpression: 'SET #status = :status, endedAt = :at, endReason = :reason',
+        ConditionExpression: '#status = :active',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status, ':at': at, ':reason': reason, ':active': 'active' },
+      }),
+    );
   }
 
   /**
@@ -634,19 +598,15 @@ export class Store {
 
   /** Gives a claim back after a transient failure, so the retry may send. */
   async releaseSend(executionName: string, stepId: string): Promise<void> {
-    try {
-      await this.db.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { pk: key.send(executionName, stepId), sk: 'SEND' },
-          ConditionExpression: '#status = :claimed',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':claimed': 'claimed' },
-        }),
-      );
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-    }
+    await this.conditional(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { pk: key.send(executionName, stepId), sk: 'SEND' },
+        ConditionExpression: '#status = :claimed',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':claimed': 'claimed' },
+      }),
+    );
   }
 
   /** Bounced, complained or opted-out addresses: never sent to again, on any topic. Keyed by a hash. */
