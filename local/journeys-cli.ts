@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { toMermaid, toSvg } from '../workflows/src/graph.ts';
 import { JourneyConfig } from '../workflows/src/journey.ts';
-import { ConfigError, loadJourneys, WORKFLOWS_DIR } from '../workflows/src/load.ts';
+import { ConfigError, loadJourneys, loadTemplates, WORKFLOWS_DIR } from '../workflows/src/load.ts';
 import { parseDurationSeconds } from '../workflows/src/duration.ts';
 import { synthesizeApp } from './definitions.ts';
 import { InputError, readScenario, simulate } from './simulate.ts';
+import { templateProblems } from './template-check.ts';
 
 /** The JSON Schema editors use for completion in workflows/journeys/*.yaml. */
 export function journeySchema(): string {
@@ -15,7 +16,9 @@ export function journeySchema(): string {
 }
 
 const USAGE = `usage: npm run journeys -- <command>
-  validate               check every journey and template file (errors name file, line and field)
+  validate [dir]         check every journey and template file (errors name file, line and field) and
+                         render each template a step can send, in every locale, with sample data
+                         (dir: a workflows folder with journeys/ and templates/; default workflows/)
   graph <journey> [dir]  print Mermaid and write <dir>/<journey>.svg (default docs/journeys)
   simulate FILE.jsonl [--for P30D]   replay events through the engine (same as npm run simulate)
   schema                 rewrite workflows/journey.schema.json`;
@@ -28,8 +31,12 @@ export async function main(argv: string[], out: Writable = process.stdout, err: 
   const [command, ...rest] = argv;
   switch (command) {
     case 'validate': {
+      const dir = rest[0] ?? WORKFLOWS_DIR;
       try {
-        const journeys = loadJourneys();
+        const journeys = loadJourneys(join(dir, 'journeys'));
+        const problems = templateProblems(journeys, loadTemplates(join(dir, 'templates')), join(dir, 'templates'));
+        for (const p of problems) err.write(`${p}\n`);
+        if (problems.length > 0) return 1;
         for (const j of journeys) out.write(`ok  ${j.id}: ${j.steps.length} steps, trigger ${j.trigger}\n`);
         return 0;
       } catch (e) {

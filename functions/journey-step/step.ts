@@ -75,10 +75,10 @@ export interface StepDeps {
   observe?: (decision: ObservedDecision) => void;
 }
 
-type Subject = Record<string, unknown> & { categories?: string[] };
+export type Subject = Record<string, unknown> & { categories?: string[] };
 
 /** The item a trigger's journey is about: the cart, the order or the unpaid invoice. */
-function subjectKind(trigger: StepInput['trigger']): 'cart' | 'order' | 'invoice' | undefined {
+export function subjectKind(trigger: StepInput['trigger']): 'cart' | 'order' | 'invoice' | undefined {
   switch (trigger) {
     case 'checkout':
       return 'cart';
@@ -92,14 +92,18 @@ function subjectKind(trigger: StepInput['trigger']): 'cart' | 'order' | 'invoice
   }
 }
 
-/** What the journey is about, and whether it is still wanted. */
-function subjectOf(input: StepInput, item: Record<string, unknown> | undefined, deps: StepDeps): { wanted: true; data: Subject } | { wanted: false } {
-  const { key } = input.enrolment;
-  switch (subjectKind(input.trigger)) {
+/** What the journey is about (`key`: its cart token, order or invoice id), and whether it is still wanted. */
+export function subjectOf(
+  trigger: StepInput['trigger'],
+  key: string,
+  item: Record<string, unknown> | undefined,
+  publicUrl: string,
+): { wanted: true; data: Subject } | { wanted: false } {
+  switch (subjectKind(trigger)) {
     case 'cart': {
       const cart = item as CartRecord | undefined;
       if (!cart || cart.status === 'ordered') return { wanted: false };
-      return { wanted: true, data: { cart: { items: cart.items, total: cart.total, currency: cart.currency, recoveryUrl: cart.recoveryUrl ?? deps.config.publicUrl } } };
+      return { wanted: true, data: { cart: { items: cart.items, total: cart.total, currency: cart.currency, recoveryUrl: cart.recoveryUrl ?? publicUrl } } };
     }
     case 'order': {
       const order = item as OrderRecord | undefined;
@@ -113,11 +117,19 @@ function subjectOf(input: StepInput, item: Record<string, unknown> | undefined, 
     case 'invoice': {
       const invoice = item as InvoiceRecord | undefined;
       if (!invoice || invoice.status === 'paid') return { wanted: false };
-      return { wanted: true, data: { invoice: { id: key, amount: invoice.amount, currency: invoice.currency, payUrl: invoice.hostedUrl ?? deps.config.publicUrl } } };
+      return { wanted: true, data: { invoice: { id: key, amount: invoice.amount, currency: invoice.currency, payUrl: invoice.hostedUrl ?? publicUrl } } };
     }
     case undefined:
       return { wanted: true, data: {} };
   }
+}
+
+/**
+ * The variables a template sees. `extra` is the unsubscribe and survey links for a message, the
+ * customer id for a staff task. `journeys validate` renders every template with this same shape.
+ */
+export function templateData(firstName: string, shopName: string, subject: Subject, extra: Record<string, unknown>): Record<string, unknown> {
+  return { firstName, shop: { name: shopName }, ...subject, ...extra };
 }
 
 function pickTemplate(input: StepInput, categories: readonly string[]): string {
@@ -150,7 +162,7 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
   // One read for everything the guard needs up front; only the suppression list (keyed by the
   // address) and the frequency count (a range) are read on their own, and only when needed.
   const context = await deps.store.stepContext(tenant, customerId, input.journey, key, subjectKind(input.trigger));
-  const subject = context.enrolment?.status === 'active' ? subjectOf(input, context.subject, deps) : { wanted: false as const };
+  const subject = context.enrolment?.status === 'active' ? subjectOf(input.trigger, key, context.subject, deps.config.publicUrl) : { wanted: false as const };
   if (!subject.wanted) {
     await deps.store.endEnrolment(tenant, customerId, input.journey, key, 'goal-reached', 'goal', at);
     await decide({ channel: input.channel === 'staff' ? 'staff' : input.channel === 'sms' ? 'sms' : 'email', outcome: 'suppressed', reason: 'goal_reached', template: input.template, locale: 'pl' });
@@ -182,7 +194,7 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
   const template = deps.templates.get(templateId);
   if (!template) throw new Error(`template ${templateId} is not deployed with this function`);
   const base = { template: templateId, locale };
-  const data = (extra: Record<string, unknown>) => ({ firstName: customer?.firstName ?? '', shop: { name: deps.config.shopName }, ...subject.data, ...extra });
+  const data = (extra: Record<string, unknown>) => templateData(customer?.firstName ?? '', deps.config.shopName, subject.data, extra);
 
   if (input.channel === 'staff') {
     return finish(await staffTask(input, deps, templateId, template, locale, data({ customerId }), decide));

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,6 +23,22 @@ describe('journeys CLI', () => {
     const out = capture();
     expect(await main(['validate'], out, capture())).toBe(0);
     expect(out.text).toContain('ok  dunning: 4 steps, trigger payment.failed');
+  });
+
+  it('renders every template a step can send with sample data, naming file, locale, variable and step', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'workflows-'));
+    cpSync(join(WORKFLOWS_DIR, 'journeys'), join(dir, 'journeys'), { recursive: true });
+    cpSync(join(WORKFLOWS_DIR, 'templates'), join(dir, 'templates'), { recursive: true });
+    // A misspelt variable in the English text of the second cart reminder only.
+    const file = join(dir, 'templates', 'cart-reminder-2.yaml');
+    const source = readFileSync(file, 'utf8');
+    const en = source.indexOf('\nen:');
+    writeFileSync(file, source.slice(0, en) + source.slice(en).replace('{{cart.recoveryUrl}}', '{{cart.recoveryLink}}'));
+    const err = capture();
+    expect(await main(['validate', dir], capture(), err)).toBe(1);
+    expect(err.text.trim().split('\n')).toEqual([expect.stringMatching(/cart-reminder-2\.yaml: en: .*recoveryLink.*\(journey abandoned-cart, step second-reminder\)$/)]);
+    // The shipped files pass the same check.
+    expect(await main(['validate', WORKFLOWS_DIR], capture(), capture())).toBe(0);
   });
 
   it('draws a journey as Mermaid and SVG from the synthesized state machine', async () => {

@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import { subjectOf, templateData } from '../functions/journey-step/step.ts';
+import type { JourneyConfig } from '../workflows/src/journey.ts';
+import { renderTemplate, TemplateRenderError } from '../workflows/src/render.ts';
+import { type Locale, Locale as Locales, type TemplateFile } from '../workflows/src/template-file.ts';
+
+const PUBLIC_URL = 'https://sklep.example.pl';
+
+/** A stored cart, order or invoice as the step reads it, with every field a template may use. */
+function sampleItem(trigger: JourneyConfig['trigger'], category: string | undefined): Record<string, unknown> | undefined {
+  const items = [
+    { title: 'Kubek ceramiczny', quantity: 2, price: '49.90', ...(category ? { category } : {}) },
+    { title: 'Kawa ziarnista 1 kg', quantity: 1, price: '89.00' },
+  ];
+  switch (trigger) {
+    case 'checkout':
+      return { token: 'sample', items, total: '188.80', currency: 'PLN', recoveryUrl: `${PUBLIC_URL}/koszyk/sample`, status: 'open' };
+    case 'order.placed':
+    case 'order.delivered':
+      return { id: 'sample', items, total: '188.80', currency: 'PLN', status: 'placed' };
+    case 'payment.failed':
+      return { invoiceId: 'sample', amount: '99.00', currency: 'PLN', hostedUrl: `${PUBLIC_URL}/zaplac/sample`, status: 'open' };
+    case 'schedule':
+      return undefined;
+  }
+}
+
+/**
+ * Renders every template each journey step can pick (the default and each product category's),
+ * in every locale it is sent in, with the data the step would give it. Strict rendering turns a
+ * misspelt or missing variable into a problem here instead of a `template_error` at send time.
+ */
+export function templateProblems(journeys: readonly JourneyConfig[], templates: ReadonlyMap<string, TemplateFile>, templatesDir: string): string[] {
+  const problems: string[] = [];
+  for (const journey of journeys) {
+    for (const step of journey.steps) {
+      const choices: [string, string | undefined][] = [[step.template, undefined], ...Object.entries(step.templateByCategory ?? {}).map(([c, t]): [string, string] => [t, c])];
+      for (const [id, category] of choices) {
+        const file = templates.get(id);
+        if (!file) continue; // The journey loader reports unknown templates.
+        const subject = subjectOf(journey.trigger, 'sample', sampleItem(journey.trigger, category), PUBLIC_URL);
+        if (!subject.wanted) throw new Error(`sample ${journey.trigger} subject is not wanted`);
+        // Staff tasks are written in the shop's language only.
+        const locales: readonly Locale[] = step.channel === 'staff' ? ['pl'] : Locales.options;
+        const extra = step.channel === 'staff' ? { customerId: 'c_sample' } : { unsubscribeUrl: `${PUBLIC_URL}/unsubscribe?token=t`, surveyUrl: `${PUBLIC_URL}/survey?token=t` };
+        for (const locale of locales) {
+          try {
+            renderTemplate(id, file, locale, templateData('Zofia', 'Sklep', subject.data, extra));
+          } catch (e) {
+            if (!(e instanceof TemplateRenderError)) throw e;
+            const cause = e.message.replace(/^template [^:]+: /, '');
+            problems.push(`${join(templatesDir, `${id}.yaml`)}: ${locale}: ${cause} (journey ${journey.id}, step ${step.id}${category ? `, category ${category}` : ''})`);
+          }
+        }
+      }
+    }
+  }
+  return [...new Set(problems)];
+}
