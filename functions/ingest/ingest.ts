@@ -413,9 +413,17 @@ function html(status: number, body: string): HttpResponse {
   return { status, headers: { 'content-type': 'text/html; charset=utf-8' }, body };
 }
 
+/** The token a page link carries: in the query, or behind an SMS short link (`/u/{code}`). */
+async function pageToken(req: HttpRequest, deps: IngestDeps): Promise<string> {
+  const inQuery = tokenFrom(req);
+  if (inQuery) return inQuery;
+  const code = /^\/u\/([A-Za-z0-9_-]{8,32})\/?$/.exec(req.path)?.[1];
+  return code ? ((await deps.store.getShortLink(code)) ?? '') : '';
+}
+
 /** GET only shows a page: mail scanners prefetch links, so a GET must never unsubscribe. */
 async function unsubscribePage(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
-  const token = tokenFrom(req);
+  const token = await pageToken(req, deps);
   const check = verifyUnsubscribeToken(deps.config.unsubscribeSecret, token, deps.clock.now());
   if (!check.ok) return html(400, '<!doctype html><meta charset="utf-8"><p>Ten link jest nieważny lub wygasł. / This link is invalid or has expired.</p>');
   const safe = token.replace(/[^A-Za-z0-9._-]/g, '');

@@ -12,7 +12,7 @@ import { type Mailer, PermanentSendError } from '../shared/mailer.ts';
 import { smsLength, transliterate } from '../shared/sms.ts';
 import type { SmsSender } from '../shared/sms-sender.ts';
 import type { CartRecord, CustomerProfile, Decision, InvoiceRecord, OrderRecord, Store, SuppressionReason } from '../shared/store.ts';
-import { signUnsubscribeToken } from '../shared/unsubscribe-token.ts';
+import { optOutCode, signUnsubscribeToken, UNSUBSCRIBE_VALIDITY_SECONDS, type UnsubscribePayload } from '../shared/unsubscribe-token.ts';
 
 /**
  * The payload a journey's Task state sends. Running executions keep the definition they
@@ -229,7 +229,10 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
   }
 
   const token = signUnsubscribeToken(deps.config.unsubscribeSecret, { t: tenant, c: customerId, ch: channel }, now);
-  const unsubscribeUrl = `${deps.config.publicUrl.replace(/\/$/, '')}/unsubscribe?token=${token}`;
+  // An SMS gets the short link (a link carrying the 200-character token would cost two more UCS-2
+  // parts); it is stored before the send, so a failure here sends nothing.
+  const smsOptOut = channel === 'sms' ? await smsOptOutUrl(deps, { t: tenant, c: customerId, ch: channel }, token, now) : undefined;
+  const unsubscribeUrl = smsOptOut ?? `${deps.config.publicUrl.replace(/\/$/, '')}/unsubscribe?token=${token}`;
   const surveyUrl = `${deps.config.publicUrl.replace(/\/$/, '')}/survey?token=${token}&j=${encodeURIComponent(input.journey)}&k=${encodeURIComponent(key)}`;
   let rendered: ReturnType<typeof renderTemplate>;
   try {
@@ -267,8 +270,8 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
         return finish({ continue: true, outcome: 'suppressed', reason: 'sms_daily_cap' });
       }
       let text = rendered.text.trim();
-      // Every marketing SMS carries its opt-out; a short link keeps it within one part where it can.
-      if (topic === 'marketing') text += `\n${locale === 'pl' ? 'Rezygnacja' : 'Opt out'}: ${deps.config.publicUrl.replace(/\/$/, '')}/u/${shortHash(token).slice(0, 10)}?token=${token}`;
+      // Every marketing SMS carries its opt-out.
+      if (topic === 'marketing' && !text.includes(unsubscribeUrl)) text += `\n${locale === 'pl' ? 'Rezygnacja' : 'Opt out'}: ${unsubscribeUrl}`;
       if (deps.config.smsTransliterate) text = transliterate(text);
       const length = smsLength(text);
       const { messageId } = await deps.sms.send({ to, text, kind: topic, tags: { journey: input.journey, step: input.step } });
@@ -294,6 +297,12 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
     return finish({ continue: true, outcome: 'suppressed', reason: 'delivery_uncertain' });
   }
   return finish({ continue: true, outcome: 'sent' });
+}
+
+async function smsOptOutUrl(deps: StepDeps, p: Omit<UnsubscribePayload, 'exp'>, token: string, now: Date): Promise<string> {
+  const code = optOutCode(deps.config.unsubscribeSecret, p);
+  await deps.store.putShortLink(code, token, Math.floor(now.getTime() / 1000) + UNSUBSCRIBE_VALIDITY_SECONDS);
+  return `${deps.config.publicUrl.replace(/\/$/, '')}/u/${code}`;
 }
 
 const REFUSED = new Set(['TooManyRequestsException', 'ThrottlingException', 'Throttling', 'LimitExceededException', 'ServiceQuotaExceededException']);

@@ -609,6 +609,15 @@ export class Store {
     );
   }
 
+  /** An SMS opt-out short link: the code stands for the signed token, and expires with it. */
+  async putShortLink(code: string, token: string, expiresAt: number): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { pk: `SHORT#${code}`, sk: 'SHORT', token, expiresAt } }));
+  }
+
+  async getShortLink(code: string): Promise<string | undefined> {
+    return (await this.get<{ token: string }>(`SHORT#${code}`, 'SHORT'))?.token;
+  }
+
   /** Bounced, complained or opted-out addresses: never sent to again, on any topic. Keyed by a hash. */
   async suppress(tenant: string, channel: 'email' | 'sms', address: string, reason: string, at: string): Promise<void> {
     await this.putIfAbsent({ pk: `SUPPRESS#${tenant}#${channel}#${addressHash(channel, address)}`, sk: 'SUPPRESS', channel, reason, at });

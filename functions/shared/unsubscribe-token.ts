@@ -5,10 +5,11 @@ import { z } from 'zod';
 const Payload = z.object({ t: z.string(), c: z.string(), ch: z.enum(['email', 'sms']), exp: z.number().int() });
 export type UnsubscribePayload = z.infer<typeof Payload>;
 
-const VALIDITY_SECONDS = 90 * 86_400;
+/** How long a link in a message keeps working. */
+export const UNSUBSCRIBE_VALIDITY_SECONDS = 90 * 86_400;
 
 export function signUnsubscribeToken(secret: string, p: Omit<UnsubscribePayload, 'exp'>, now: Date): string {
-  const body = Buffer.from(JSON.stringify({ ...p, exp: Math.floor(now.getTime() / 1000) + VALIDITY_SECONDS })).toString('base64url');
+  const body = Buffer.from(JSON.stringify({ ...p, exp: Math.floor(now.getTime() / 1000) + UNSUBSCRIBE_VALIDITY_SECONDS })).toString('base64url');
   return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
 }
 
@@ -30,4 +31,13 @@ export function verifyUnsubscribeToken(secret: string, token: string, now: Date)
   if (!parsed.success) return { ok: false, reason: 'malformed' };
   if (parsed.data.exp * 1000 < now.getTime()) return { ok: false, reason: 'expired' };
   return { ok: true, payload: parsed.data };
+}
+
+/**
+ * The code of a customer's SMS opt-out short link (`/u/{code}`, stored with the token it stands
+ * for): keyed with the secret, so it cannot be derived from an e-mail address or a customer id,
+ * and the same for every SMS to that customer, so retries and later messages reuse it.
+ */
+export function optOutCode(secret: string, p: Omit<UnsubscribePayload, 'exp'>): string {
+  return createHmac('sha256', secret).update(`opt-out\u0000${p.t}\u0000${p.c}\u0000${p.ch}`).digest('base64url').slice(0, 12);
 }

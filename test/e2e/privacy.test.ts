@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { signBase64Hmac } from '../../functions/ingest/signatures.ts';
 import { documentClient } from '../../functions/shared/dynamodb.ts';
 import { customerIdFor, executionName } from '../../functions/shared/ids.ts';
+import { runStep } from '../../functions/journey-step/step.ts';
+import { silentLog } from '../../functions/shared/logger.ts';
 import { LOCAL_CREDENTIALS } from '../../local/dynamodb-local.ts';
+import { loadTemplates } from '../../workflows/src/load.ts';
 import { localHarness } from '../support/harness.ts';
 import { apiEvent, CART, checkoutEvent, hours, inbox, SECRETS } from '../support/local.ts';
 
@@ -125,6 +128,70 @@ describe('suppression and consent sources', () => {
     const customerId = customerIdFor('default', { email })!;
     expect(await s.store.getConsent('default', customerId, 'sms', 'marketing')).toMatchObject({ granted: false, source: 'sms-opt-out' });
     expect(await s.store.isSuppressed('default', 'sms', phone)).toBe(true);
+  });
+
+  it('a marketing SMS carries a short opt-out link; opening it and confirming withdraws SMS consent', async () => {
+    const s = await stack('p6-');
+    const email = 'sms.link@example.pl';
+    const phone = '+48600900200';
+    await s.request(
+      apiEvent({
+        id: 'cu-sl',
+        type: 'checkout.abandoned',
+        occurredAt: T.toISOString(),
+        customer: { email, phone, firstName: 'Zofia', locale: 'pl', consent: { emailMarketing: true, smsMarketing: true } },
+        checkout: { token: 'tok-sl', items: [{ title: 'Kubek', quantity: 1, price: '49.90' }], total: '49.90', currency: 'PLN' },
+      }),
+    );
+    const customerId = customerIdFor('default', { email })!;
+    const texts: string[] = [];
+    // A marketer's SMS step on the cart journey, run by the real step code against the same store.
+    const result = await runStep(
+      {
+        version: 1,
+        journey: 'abandoned-cart',
+        trigger: 'checkout',
+        step: 'sms-nudge',
+        channel: 'sms',
+        template: 'cart-reminder-1',
+        topic: 'marketing',
+        last: false,
+        executionName: executionName('abandoned-cart', 'default', 'tok-sl'),
+        enrolment: { version: 1, tenant: 'default', customerId, journey: 'abandoned-cart', key: 'tok-sl' },
+      },
+      {
+        config: { shopName: 'Sklep', publicUrl: 'https://sklep.example.pl', unsubscribeSecret: SECRETS.unsubscribeSecret },
+        store: s.store,
+        mailer: { send: async () => ({ messageId: 'unused' }) },
+        sms: {
+          send: async (m) => {
+            texts.push(m.text);
+            return { messageId: 'sms-1' };
+          },
+        },
+        events: { taskCreated: async () => undefined },
+        templates: loadTemplates(),
+        clock: s.clock,
+        log: silentLog,
+      },
+    );
+    expect(result.outcome).toBe('sent');
+    // The template's {{unsubscribeUrl}} is the short link in an SMS: 39 characters, not the 200 of
+    // a link carrying the token, and not repeated by the opt-out line.
+    const links = texts[0]!.match(/https:\/\/sklep\.example\.pl\/u\/[A-Za-z0-9_-]{12}\b/g) ?? [];
+    expect(links).toHaveLength(1);
+    expect(texts[0]).not.toContain('token=');
+    const link = [links[0], links[0]!.slice('https://sklep.example.pl'.length)];
+    const page = await s.request({ method: 'GET', path: link![1]!, rawBody: Buffer.alloc(0) });
+    expect(page.status).toBe(200);
+    // Opening the page changes nothing; the form's POST does.
+    expect(await s.store.getConsent('default', customerId, 'sms', 'marketing')).toMatchObject({ granted: true });
+    const action = /action="([^"]+)"/.exec(String(page.body))![1]!;
+    const [path, query] = action.split('?');
+    const posted = await s.request({ method: 'POST', path: path!, query: Object.fromEntries(new URLSearchParams(query)), rawBody: Buffer.alloc(0) });
+    expect(posted.status).toBe(200);
+    expect(await s.store.getConsent('default', customerId, 'sms', 'marketing')).toMatchObject({ granted: false, source: 'unsubscribe-link' });
+    expect((await s.request({ method: 'GET', path: '/u/AAAAAAAAAAAA', rawBody: Buffer.alloc(0) })).status).toBe(400);
   });
 
   it('Shopify consent webhooks move the consent state and append to the ledger', async () => {
