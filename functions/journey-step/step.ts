@@ -231,7 +231,8 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
   const token = signUnsubscribeToken(deps.config.unsubscribeSecret, { t: tenant, c: customerId, ch: channel }, now);
   // An SMS gets the short link (a link carrying the 200-character token would cost two more UCS-2
   // parts); it is stored before the send, so a failure here sends nothing.
-  const smsOptOut = channel === 'sms' ? await smsOptOutUrl(deps, { t: tenant, c: customerId, ch: channel }, token, now) : undefined;
+  const needsOptOut = channel === 'sms' && (topic === 'marketing' || template[locale].text.includes('unsubscribeUrl'));
+  const smsOptOut = needsOptOut ? await smsOptOutUrl(deps, { t: tenant, c: customerId, ch: channel }, token, now) : undefined;
   const unsubscribeUrl = smsOptOut ?? `${deps.config.publicUrl.replace(/\/$/, '')}/unsubscribe?token=${token}`;
   const surveyUrl = `${deps.config.publicUrl.replace(/\/$/, '')}/survey?token=${token}&j=${encodeURIComponent(input.journey)}&k=${encodeURIComponent(key)}`;
   let rendered: ReturnType<typeof renderTemplate>;
