@@ -249,7 +249,7 @@ export class EngineStack extends Stack {
   private grantState(fn: EngineFunction, props: EngineStackProps): void {
     fn.function.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
+        actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
         resources: [props.table.tableArn, `${props.table.tableArn}/index/byLastOrderDay`],
       }),
     );

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -81,6 +83,20 @@ describe('engine stack policies', () => {
     expect(holders('ses:SendEmail')).toEqual([expect.stringMatching(/^JourneyStep/)]);
     expect(holders('sms-voice:SendTextMessage')).toEqual([expect.stringMatching(/^JourneyStep/)]);
     expect(holders('dynamodb:Scan')).toEqual([]);
+  });
+
+  it('allows every DynamoDB request the store makes to each function that uses the store', () => {
+    // The requests the store's code sends, read from the source so a new kind cannot be missed.
+    const source = readFileSync(join(import.meta.dirname, '..', '..', 'functions', 'shared', 'store.ts'), 'utf8');
+    const action: Record<string, string> = { Get: 'GetItem', BatchGet: 'BatchGetItem', Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', Query: 'Query' };
+    const used = [...new Set([...source.matchAll(/new (\w+)Command\(/g)].map((m) => m[1]!))];
+    expect(used.filter((c) => !action[c])).toEqual([]);
+    expect(used).toContain('BatchGet');
+    for (const [id, p] of Object.entries(engine.findResources('AWS::IAM::Policy') as Resources)) {
+      if (!/^(Ingest|JourneyStep|SegmentSelect|Feedback)/.test(id)) continue;
+      const actions = (p.Properties['PolicyDocument'] as { Statement: { Action: string | string[] }[] }).Statement.flatMap((s) => [s.Action].flat());
+      for (const c of used) expect(actions, `${id} may not ${action[c]}`).toContain(`dynamodb:${action[c]}`);
+    }
   });
 
   it('alarms on failed executions and on dead letters', () => {
