@@ -23,6 +23,16 @@ const list = z
   .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
   .refine((v) => v.length > 0, 'must hold at least one value');
 
+/** Journey id → state machine ARN, as JSON. */
+const StateMachineArns = z.string().transform((v, ctx) => {
+  try {
+    return z.record(z.string(), z.string()).parse(JSON.parse(v));
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a JSON object of journey id → state machine ARN' });
+    return z.NEVER;
+  }
+});
+
 export const IngestEnv = z.object({
   TABLE_NAME: z.string().min(1),
   TENANT_ID: z.string().min(1).default('default'),
@@ -35,27 +45,9 @@ export const IngestEnv = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
   WOOCOMMERCE_WEBHOOK_SECRETS: list.optional(),
   STRIPE_WEBHOOK_SECRETS: list.optional(),
-  STATE_MACHINE_ARNS: z
-    .string()
-    .transform((v, ctx) => {
-      try {
-        return z.record(z.string(), z.string()).parse(JSON.parse(v));
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of journey id → state machine ARN' });
-        return z.NEVER;
-      }
-    }),
+  STATE_MACHINE_ARNS: StateMachineArns,
 });
 export type IngestEnv = z.infer<typeof IngestEnv>;
-
-const StateMachineArns = z.string().transform((v, ctx) => {
-  try {
-    return z.record(z.string(), z.string()).parse(JSON.parse(v));
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be a JSON object of journey id → state machine ARN' });
-    return z.NEVER;
-  }
-});
 
 export const SegmentEnv = z.object({
   TABLE_NAME: z.string().min(1),
