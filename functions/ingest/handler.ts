@@ -1,15 +1,8 @@
-import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { loadJourneys } from '../../workflows/src/load.ts';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { systemClock } from '../shared/clock.ts';
+import { awsEnrolDeps } from '../shared/aws-deps.ts';
 import { IngestEnv, readEnv } from '../shared/config.ts';
-import { documentClient } from '../shared/dynamodb.ts';
-import { LogCode, powertoolsLog } from '../shared/logger.ts';
-import { StepFunctionsRunner } from '../shared/sfn-runner.ts';
-import { Store } from '../shared/store.ts';
+import { LogCode } from '../shared/logger.ts';
 import { lowerCaseHeaders } from './http.ts';
 import { handleRequest, type IngestDeps } from './ingest.ts';
 
@@ -40,25 +33,21 @@ let cached: IngestDeps | undefined;
 function awsDeps(): IngestDeps {
   if (cached) return cached;
   const env = readEnv(IngestEnv);
+  const base = awsEnrolDeps(env, import.meta.url, 'ingest');
   cached = {
+    ...base,
     config: {
-      tenant: env.TENANT_ID,
+      ...base.config,
       apiKeys: env.API_KEYS,
       shopifySecrets: env.SHOPIFY_WEBHOOK_SECRETS,
       wooSecrets: env.WOOCOMMERCE_WEBHOOK_SECRETS ?? [],
       stripeSecrets: env.STRIPE_WEBHOOK_SECRETS ?? [],
       unsubscribeSecret: env.UNSUBSCRIBE_SECRET,
       maxBodyBytes: env.MAX_BODY_BYTES,
-      sendingHours: env.SENDING_HOURS,
       rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     },
-    store: new Store(documentClient(), env.TABLE_NAME),
-    journeys: loadJourneys(join(env.CONTENT_DIR ?? join(dirname(fileURLToPath(import.meta.url)), 'content'), 'journeys')),
-    runner: new StepFunctionsRunner(new SFNClient({}), env.STATE_MACHINE_ARNS),
-    clock: systemClock,
-    log: powertoolsLog('ingest'),
   };
-  return cached as IngestDeps;
+  return cached;
 }
 
 /**

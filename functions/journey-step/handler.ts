@@ -4,9 +4,9 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { EventBridgePublisher } from '../shared/events-out.ts';
 import { EndUserMessagingSms } from '../shared/sms-sender.ts';
 import middy from '@middy/core';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { loadTemplates } from '../../workflows/src/load.ts';
+import { contentDir } from '../shared/aws-deps.ts';
 import { systemClock } from '../shared/clock.ts';
 import { readEnv, StepEnv } from '../shared/config.ts';
 import { documentClient } from '../shared/dynamodb.ts';
@@ -24,7 +24,6 @@ let cached: StepDeps | undefined;
 function awsDeps(): StepDeps {
   if (cached !== undefined) return cached;
   const env = readEnv(StepEnv);
-  const here = dirname(fileURLToPath(import.meta.url));
   cached = {
     config: {
       shopName: env.SHOP_NAME,
@@ -39,7 +38,7 @@ function awsDeps(): StepDeps {
     mailer: new SesMailer(new SESv2Client({}), env.FROM_EMAIL, env.SES_CONFIGURATION_SET),
     sms: new EndUserMessagingSms(new PinpointSMSVoiceV2Client({}), env.SMS_ORIGINATION_IDENTITY),
     events: new EventBridgePublisher(new EventBridgeClient({}), env.EVENT_BUS_NAME),
-    templates: loadTemplates(join(env.CONTENT_DIR ?? join(here, 'content'), 'templates')),
+    templates: loadTemplates(join(contentDir(env, import.meta.url), 'templates')),
     clock: systemClock,
     log: powertoolsLog('journey-step'),
   };
