@@ -74,6 +74,11 @@ function isSuspend(v: unknown): v is Suspend {
   return typeof v === 'object' && v !== null && (v as { __suspend?: unknown }).__suspend === true;
 }
 
+/** When a suspended execution wakes: the Wait's timestamp, or its seconds from now. */
+function wakeTime(s: Suspend, now: Date): Date {
+  return s.timestamp !== undefined ? new Date(s.timestamp) : new Date(now.getTime() + (s.seconds ?? 0) * 1000);
+}
+
 /**
  * Rewrites each Wait into a Pass that ends the segment and reports where to resume and when;
  * the interpreter itself evaluates Seconds/SecondsPath/Timestamp/TimestampPath for us.
@@ -111,6 +116,11 @@ export class LocalEngine implements JourneyRunner {
   private journeyCounters(journey: string) {
     this.counters.byJourney[journey] ??= { started: 0, transitions: 0, taskInvocations: 0, taskMs: 0 };
     return this.counters.byJourney[journey]!;
+  }
+
+  private countTransitions(journey: string, n: number): void {
+    this.counters.transitions += n;
+    this.journeyCounters(journey).transitions += n;
   }
   private readonly machines = new Map<string, StateMachine>();
   private readonly suspending = new Map<string, AslDefinition>();
@@ -211,16 +221,14 @@ export class LocalEngine implements JourneyRunner {
     // written once, already waiting, instead of written and then suspended.
     const opening = jd.definition.States[jd.definition.StartAt]?.Type === 'Wait' ? await this.evaluate(record) : undefined;
     if (isSuspend(opening) && opening.next !== null) {
-      const now = this.o.clock.now().getTime();
-      const wakeAt = opening.timestamp !== undefined ? new Date(opening.timestamp) : new Date(now + (opening.seconds ?? 0) * 1000);
-      Object.assign(record, { status: 'WAITING', state: opening.next, input: JSON.stringify(opening.output), queue: 'Q', wakeAt: wakeAt.toISOString(), transitions: 1 });
+      const wakeAt = wakeTime(opening, this.o.clock.now()).toISOString();
+      Object.assign(record, { status: 'WAITING', state: opening.next, input: JSON.stringify(opening.output), queue: 'Q', wakeAt, transitions: 1 });
     }
     if (!(await this.guarded(new PutCommand({ TableName: this.o.tableName, Item: record, ConditionExpression: 'attribute_not_exists(pk)' })))) return 'exists';
     this.counters.started++;
     this.journeyCounters(journey).started++;
     if (record.status === 'WAITING') {
-      this.counters.transitions += record.transitions;
-      this.journeyCounters(journey).transitions += record.transitions;
+      this.countTransitions(journey, record.transitions);
       this.o.log.info(LogCode.EngineSuspended, { journey, executionName, next: record.state, wakeAt: record.wakeAt });
     } else {
       this.track(this.runSegment(record));
@@ -322,22 +330,14 @@ export class LocalEngine implements JourneyRunner {
       output = await execution.result;
       await counting.catch(() => undefined);
     } catch (e) {
-      this.counters.transitions += transitions;
-      this.journeyCounters(journey).transitions += transitions;
+      this.countTransitions(journey, transitions);
       this.o.log.error(LogCode.EngineFailed, { journey, executionName: name, state: record.state, error: (e as Error).name });
       await this.finish(record, 'FAILED', { error: (e as Error).message.slice(0, 500) }, transitions);
       return;
     }
-    this.counters.transitions += transitions;
-    this.journeyCounters(journey).transitions += transitions;
-    if (isSuspend(output)) {
-      const now = this.o.clock.now().getTime();
-      const wakeAt = output.timestamp !== undefined ? new Date(output.timestamp) : new Date(now + (output.seconds ?? 0) * 1000);
-      if (output.next === null) {
-        await this.finish(record, 'SUCCEEDED', {}, transitions);
-        return;
-      }
-      await this.suspend(record, output.next, JSON.stringify(output.output), wakeAt, transitions);
+    this.countTransitions(journey, transitions);
+    if (isSuspend(output) && output.next !== null) {
+      await this.suspend(record, output.next, JSON.stringify(output.output), wakeTime(output, this.o.clock.now()), transitions);
       return;
     }
     await this.finish(record, 'SUCCEEDED', {}, transitions);
