@@ -12,7 +12,7 @@ import { type Mailer, PermanentSendError } from '../shared/mailer.ts';
 import { smsLength, transliterate } from '../shared/sms.ts';
 import type { SmsSender } from '../shared/sms-sender.ts';
 import type { CartRecord, CustomerProfile, Decision, InvoiceRecord, OrderRecord, Store, SuppressionReason } from '../shared/store.ts';
-import { optOutCode, signUnsubscribeToken, UNSUBSCRIBE_VALIDITY_SECONDS, type UnsubscribePayload } from '../shared/unsubscribe-token.ts';
+import { optOutCode, signUnsubscribeToken, type UnsubscribePayload, unsubscribeExpiry } from '../shared/unsubscribe-token.ts';
 
 /**
  * The payload a journey's Task state sends. Running executions keep the definition they
@@ -302,7 +302,7 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
 
 async function smsOptOutUrl(deps: StepDeps, p: Omit<UnsubscribePayload, 'exp'>, token: string, now: Date): Promise<string> {
   const code = optOutCode(deps.config.unsubscribeSecret, p);
-  await deps.store.putShortLink(code, token, Math.floor(now.getTime() / 1000) + UNSUBSCRIBE_VALIDITY_SECONDS);
+  await deps.store.putShortLink(code, token, unsubscribeExpiry(now));
   return `${deps.config.publicUrl.replace(/\/$/, '')}/u/${code}`;
 }
 

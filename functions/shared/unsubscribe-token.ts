@@ -5,11 +5,15 @@ import { z } from 'zod';
 const Payload = z.object({ t: z.string(), c: z.string(), ch: z.enum(['email', 'sms']), exp: z.number().int() });
 export type UnsubscribePayload = z.infer<typeof Payload>;
 
-/** How long a link in a message keeps working. */
-export const UNSUBSCRIBE_VALIDITY_SECONDS = 90 * 86_400;
+const VALIDITY_SECONDS = 90 * 86_400;
+
+/** When a link signed at `now` stops working (epoch seconds): 90 days on. */
+export function unsubscribeExpiry(now: Date): number {
+  return Math.floor(now.getTime() / 1000) + VALIDITY_SECONDS;
+}
 
 export function signUnsubscribeToken(secret: string, p: Omit<UnsubscribePayload, 'exp'>, now: Date): string {
-  const body = Buffer.from(JSON.stringify({ ...p, exp: Math.floor(now.getTime() / 1000) + UNSUBSCRIBE_VALIDITY_SECONDS })).toString('base64url');
+  const body = Buffer.from(JSON.stringify({ ...p, exp: unsubscribeExpiry(now) })).toString('base64url');
   return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
 }
 
