@@ -35,6 +35,8 @@ const PER_JOURNEY = Number(arg('per-journey', '100'));
 const OUT = arg('out', join('bench', 'results.json'));
 const CONCURRENCY = 16;
 const SECRET = 'bench-shopify-secret';
+/** One set for every stack the bench starts; the simulation's API events use `apiKey`. */
+const SECRETS = { apiKey: 'bench-key', shopifySecret: SECRET, wooSecret: 'w', stripeSecret: 's', unsubscribeSecret: 'bench-unsubscribe-secret-0123' };
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -119,7 +121,7 @@ async function ingest(ddb: DynamoDbLocal, n: number, tablePrefix: string) {
     log: silentLog,
     dynamoEndpoint: ddb.endpoint,
     tablePrefix,
-    secrets: { apiKey: 'k', shopifySecret: SECRET, wooSecret: 'w', stripeSecret: 's', unsubscribeSecret: 'bench-unsubscribe-secret-0123' },
+    secrets: SECRETS,
     rateLimitPerMinute: 10_000_000,
     onDynamoCapacity: () => {
       storeRequests++;
@@ -168,7 +170,7 @@ const T0 = new Date('2026-06-01T05:00:00Z');
 const JOURNEYS = ['abandoned-cart', 'post-purchase', 'order-follow-up', 'dunning', 'win-back'] as const;
 type JourneyId = (typeof JOURNEYS)[number];
 
-const auth = { authorization: 'Bearer bench-key' };
+const auth = { authorization: `Bearer ${SECRETS.apiKey}` };
 function event(body: Record<string, unknown>) {
   return { method: 'POST', path: '/v1/events', headers: auth, rawBody: Buffer.from(JSON.stringify(body)) };
 }
@@ -224,7 +226,7 @@ async function simulateCustomers(ddb: DynamoDbLocal, customers: number, journeys
     log: silentLog,
     dynamoEndpoint: ddb.endpoint,
     tablePrefix: prefix,
-    secrets: { apiKey: 'bench-key', shopifySecret: SECRET, wooSecret: 'w', stripeSecret: 's', unsubscribeSecret: 'bench-unsubscribe-secret-0123' },
+    secrets: SECRETS,
     rateLimitPerMinute: 10_000_000,
     frequencyCap: { max: 100, days: 7 },
     sendingHours: { from: '00:00', to: '24:00' },
