@@ -173,3 +173,33 @@ describe('abandoned-cart recovery end to end', () => {
     for (const secret of [email, 'Zofia', 'Kubek', 'sklep.example.pl/koszyk']) expect(all).not.toContain(secret);
   });
 });
+
+describe('store requests', () => {
+  it('a new checkout costs 7 state-table writes and one engine write; a reminder 3 reads and 3 writes', async () => {
+    const requests: string[] = [];
+    const s = await harness.stack(T0, {
+      tablePrefix: 'budget-',
+      onDynamoCapacity: (table, kind) => requests.push(`${table.replace('budget-koszyk-', '')} ${kind}`),
+    });
+    const count = () => {
+      const c: Record<string, number> = {};
+      for (const r of requests.splice(0)) c[r] = (c[r] ?? 0) + 1;
+      return c;
+    };
+    // The first request of the minute leases the key's rate-limit block; later ones spend it.
+    await s.request(checkoutEvent('budget-0', 'budget0@example.pl', 'tok-budget-0', T0));
+    await s.engine.idle();
+    count();
+    // Event claim, profile, consent ledger and state, cart, cart reference, enrolment; the execution.
+    await s.request(checkoutEvent('budget-1', 'budget1@example.pl', 'tok-budget-1', T0));
+    await s.engine.idle();
+    expect(count()).toEqual({ 'state write': 7, 'local-executions write': 1 });
+    await s.engine.advanceTo(new Date(T0.getTime() + hours(1)));
+    const reminder = count();
+    expect(await inbox(s.sesEndpoint!, 'budget1@example.pl', CART)).toHaveLength(1);
+    // Per reminder (two carts woke): one batch read of the context, the suppression entry and the
+    // frequency count; the send claim, its completion and the decision.
+    expect({ reads: reminder['state read'], writes: reminder['state write'] }).toEqual({ reads: 6, writes: 6 });
+  });
+});
+
