@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The shared, real webhook samples (signed with test_webhook_secret_DO_NOT_USE). */
-export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'fixtures', 'webhooks');
+/** Real platform webhook samples kept in the repository (see test/fixtures/webhooks/README.md). */
+export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'webhooks');
 export const FIXTURE_SECRET = 'test_webhook_secret_DO_NOT_USE';
 
 export function fixture(platform: string, name: string): { body: Buffer; headers: Record<string, string> } {
