@@ -1,6 +1,12 @@
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import type { JourneyInput, JourneyRunner } from './journey-runner.ts';
 
+/**
+ * How far Step Functions' clock may be behind this function's: an execution whose start date is
+ * older than the call by more than this was started by an earlier call.
+ */
+export const START_DATE_TOLERANCE_MS = 2_000;
+
 /** Step Functions adapter: execution names are the journey idempotency key. */
 export class StepFunctionsRunner implements JourneyRunner {
   constructor(
@@ -15,9 +21,12 @@ export class StepFunctionsRunner implements JourneyRunner {
   }
 
   async start(journey: string, executionName: string, input: JourneyInput): Promise<'started' | 'exists'> {
+    const calledAt = Date.now();
     try {
-      await this.sfn.send(new StartExecutionCommand({ stateMachineArn: this.arn(journey), name: executionName, input: JSON.stringify(input) }));
-      return 'started';
+      // A Standard execution started again under its name with identical input is not an error:
+      // StartExecution answers 200 with the first execution's ARN and start date. Its age tells.
+      const out = await this.sfn.send(new StartExecutionCommand({ stateMachineArn: this.arn(journey), name: executionName, input: JSON.stringify(input) }));
+      return out.startDate && out.startDate.getTime() < calledAt - START_DATE_TOLERANCE_MS ? 'exists' : 'started';
     } catch (e) {
       if (e instanceof ExecutionAlreadyExists || (e as Error).name === 'ExecutionAlreadyExists') return 'exists';
       throw e;

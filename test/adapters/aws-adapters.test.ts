@@ -57,6 +57,13 @@ describe('StepFunctionsRunner', () => {
     expect(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input).toEqual({ stateMachineArn: arn, name: 'abandoned-cart-1', input: JSON.stringify(input) });
   });
 
+  it('recognises a second start with identical input, which Step Functions answers with success and the first start date', async () => {
+    const runner = new StepFunctionsRunner(new SFNClient({}), { 'abandoned-cart': arn });
+    sfn.on(StartExecutionCommand).resolvesOnce({ executionArn: 'x', startDate: new Date() }).resolves({ executionArn: 'x', startDate: new Date(Date.now() - 60_000) });
+    await expect(runner.start('abandoned-cart', 'n', input)).resolves.toBe('started');
+    await expect(runner.start('abandoned-cart', 'n', input)).resolves.toBe('exists');
+  });
+
   it('treats an existing execution as already started', async () => {
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
     await expect(new StepFunctionsRunner(new SFNClient({}), { 'abandoned-cart': arn }).start('abandoned-cart', 'n', input)).resolves.toBe('exists');
