@@ -4,22 +4,26 @@ import type { JourneyConfig } from '../workflows/src/journey.ts';
 import { renderTemplate, TemplateRenderError } from '../workflows/src/render.ts';
 import { type Locale, Locale as Locales, type TemplateFile } from '../workflows/src/template-file.ts';
 
-const PUBLIC_URL = 'https://sklep.example.pl';
+const PUBLIC_URL = 'https://api.sklep.example.pl';
+const SHOP_URL = 'https://sklep.example.pl';
 
-/** A stored cart, order or invoice as the step reads it, with every field a template may use. */
-function sampleItem(trigger: JourneyConfig['trigger'], category: string | undefined): Record<string, unknown> | undefined {
+/**
+ * A stored cart, order or invoice as the step reads it, with every field a template may use;
+ * `withoutLinks`: as a platform that gave no recovery or payment link stores it.
+ */
+function sampleItem(trigger: JourneyConfig['trigger'], category: string | undefined, withoutLinks: boolean): Record<string, unknown> | undefined {
   const items = [
     { title: 'Kubek ceramiczny', quantity: 2, price: '49.90', ...(category ? { category } : {}) },
     { title: 'Kawa ziarnista 1 kg', quantity: 1, price: '89.00' },
   ];
   switch (trigger) {
     case 'checkout':
-      return { token: 'sample', items, total: '188.80', currency: 'PLN', recoveryUrl: `${PUBLIC_URL}/koszyk/sample`, status: 'open' };
+      return { token: 'sample', items, total: '188.80', currency: 'PLN', ...(withoutLinks ? {} : { recoveryUrl: `${SHOP_URL}/koszyk/sample` }), status: 'open' };
     case 'order.placed':
     case 'order.delivered':
       return { id: 'sample', items, total: '188.80', currency: 'PLN', status: 'placed' };
     case 'payment.failed':
-      return { invoiceId: 'sample', amount: '99.00', currency: 'PLN', hostedUrl: `${PUBLIC_URL}/zaplac/sample`, status: 'open' };
+      return { invoiceId: 'sample', amount: '99.00', currency: 'PLN', ...(withoutLinks ? {} : { hostedUrl: `${SHOP_URL}/zaplac/sample` }), status: 'open' };
     case 'schedule':
       return undefined;
   }
@@ -38,7 +42,9 @@ export function templateProblems(journeys: readonly JourneyConfig[], templates: 
       for (const [id, category] of choices) {
         const file = templates.get(id);
         if (!file) continue; // The journey loader reports unknown templates.
-        const subject = subjectOf(journey.trigger, 'sample', sampleItem(journey.trigger, category), PUBLIC_URL);
+        // Links the platform did not give: the shop's site when configured, left out otherwise.
+        for (const shopUrl of [SHOP_URL, undefined]) {
+        const subject = subjectOf(journey.trigger, 'sample', sampleItem(journey.trigger, category, shopUrl === undefined), shopUrl);
         if (!subject.wanted) throw new Error(`sample ${journey.trigger} subject is not wanted`);
         // Staff tasks are written in the shop's language only.
         const locales: readonly Locale[] = step.channel === 'staff' ? ['pl'] : Locales.options;
@@ -51,6 +57,7 @@ export function templateProblems(journeys: readonly JourneyConfig[], templates: 
             const cause = e.message.replace(/^template [^:]+: /, '');
             problems.push(`${join(templatesDir, `${id}.yaml`)}: ${locale}: ${cause} (journey ${journey.id}, step ${step.id}${category ? `, category ${category}` : ''})`);
           }
+        }
         }
       }
     }
