@@ -1,9 +1,10 @@
-import { App, type Environment, Validations } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadJourneys } from '../workflows/src/load.ts';
 import { DataStack } from './data-stack.ts';
 import { EngineStack } from './engine-stack.ts';
 import { applySuppressions } from './nag-suppressions.ts';
+import { readSettings } from './settings.ts';
 
 export interface BuiltApp {
   app: App;
@@ -11,29 +12,16 @@ export interface BuiltApp {
   engine: EngineStack;
 }
 
-/** Builds the whole application; `cdk synth`, the tests and the local engine all start here. */
-export function buildApp(
-  app = new App(),
-  // Frankfurt by default: closest to Polish shops and inside the EU for RODO.
-  env: Environment = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION ?? 'eu-central-1' },
-): BuiltApp {
-  const ctx = (name: string, fallback: string) => (app.node.tryGetContext(name) as string | undefined) ?? process.env[name.toUpperCase()] ?? fallback;
+/**
+ * Builds the whole application; `cdk synth`, the tests and the local engine all start here.
+ * The region is the project's (cdk.json, `-c region=…`), never the CLI profile's: a profile set to
+ * us-east-1 must not move customer data out of the EEA by accident.
+ */
+export function buildApp(app = new App()): BuiltApp {
+  const settings = readSettings((name) => app.node.tryGetContext(name));
+  const env = { account: process.env['CDK_DEFAULT_ACCOUNT'], region: settings.region };
   const data = new DataStack(app, 'KoszykData', { env });
-  const engine = new EngineStack(app, 'KoszykEngine', {
-    env,
-    table: data.table,
-    key: data.key,
-    journeys: loadJourneys(),
-    senderDomain: ctx('senderDomain', 'example.com'),
-    shopName: ctx('shopName', 'Sklep'),
-    secrets: {
-      apiKeys: ctx('apiKeys', 'change-me-api-key'),
-      shopifyWebhookSecrets: ctx('shopifyWebhookSecrets', 'change-me-shopify-secret'),
-      wooWebhookSecrets: ctx('wooWebhookSecrets', 'change-me-woocommerce-secret'),
-      stripeWebhookSecrets: ctx('stripeWebhookSecrets', 'change-me-stripe-secret'),
-      unsubscribeSecret: ctx('unsubscribeSecret', 'change-me-unsubscribe-secret-32b'),
-    },
-  });
+  const engine = new EngineStack(app, 'KoszykEngine', { env, table: data.table, key: data.key, journeys: loadJourneys(), settings });
   applySuppressions(data, engine);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   return { app, data, engine };

@@ -1,4 +1,5 @@
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, TimeZone } from 'aws-cdk-lib';
+import { ArnFormat, Aspects, CfnOutput, Duration, type IAspect, RemovalPolicy, Stack, type StackProps, TimeZone } from 'aws-cdk-lib';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -15,6 +16,10 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { EngineFunction } from './constructs/engine-function.ts';
+import { EngineSecrets } from './constructs/engine-secrets.ts';
+import { METRICS_NAMESPACE, MetricName } from '../functions/shared/metrics.ts';
+import type { EngineSettings } from './settings.ts';
+import type { IConstruct } from 'constructs';
 
 /** Journey and template files, copied next to each bundle (read at cold start). */
 const CONTENT: [string, string][] = [
@@ -27,22 +32,21 @@ export interface EngineStackProps extends StackProps {
   readonly table: dynamodb.ITableV2;
   readonly key: kms.IKey;
   readonly journeys: readonly JourneyConfig[];
-  /** Verified SES identity (a domain) that mail is sent from. */
-  readonly senderDomain: string;
-  /** @default `sklep@${senderDomain}` */
-  readonly fromEmail?: string;
-  /** @default 'Sklep' */
-  readonly shopName?: string;
-  /** Where customers' unsubscribe links point; the API URL when not set. */
-  readonly publicUrl?: string;
-  /** Prefix of state machine names, so two installations can share an account. @default 'koszyk' */
-  readonly namePrefix?: string;
-  /** Shared secrets, passed at deploy time (context or environment). */
-  readonly secrets: { apiKeys: string; shopifyWebhookSecrets: string; wooWebhookSecrets: string; stripeWebhookSecrets: string; unsubscribeSecret: string };
-  /** Replace Polish letters in SMS to stay in GSM-7 (160 characters a part instead of 70). @default false */
-  readonly smsTransliterate?: boolean;
-  /** Paid SMS per day before sends are refused (SMS pumping guard). @default 1000 */
-  readonly smsDailyCap?: number;
+  /**
+   * Shop, sender, SMS and guardrail settings, already checked with the functions' own schemas
+   * (see settings.ts): sender domain, shop name and URL, public URL, sending hours, frequency cap,
+   * SMS daily cap and transliteration, SMS origination identity and configuration set, alarm e-mail,
+   * and the prefix of resource names (so two installations can share an account).
+   */
+  readonly settings: EngineSettings;
+}
+
+/** Points every alarm in its scope at the operators' topic, so no alarm can be made silent. */
+class AlarmsNotify implements IAspect {
+  constructor(private readonly action: cloudwatch.IAlarmAction) {}
+  visit(node: IConstruct): void {
+    if (node instanceof cloudwatch.Alarm) node.addAlarmAction(this.action);
+  }
 }
 
 /** The engine: trigger API, journey state machines and the functions they call. */
@@ -55,13 +59,24 @@ export class EngineStack extends Stack {
   public readonly feedback: EngineFunction;
   /** SES bounce and complaint events (and, when wired to two-way SMS, inbound opt-outs). */
   public readonly feedbackTopic: sns.Topic;
+  /** Every alarm of the installation notifies this topic. */
+  public readonly alarmTopic: sns.Topic;
+  public readonly secrets: EngineSecrets;
+  public readonly dashboard: cloudwatch.Dashboard;
 
   private readonly namePrefix: string;
 
   constructor(scope: Construct, id: string, props: EngineStackProps) {
     super(scope, id, props);
-    this.namePrefix = props.namePrefix ?? 'koszyk';
-    const fromEmail = props.fromEmail ?? `sklep@${props.senderDomain}`;
+    const settings = props.settings;
+    this.namePrefix = settings.namePrefix;
+    const fromEmail = settings.fromEmail ?? `sklep@${settings.senderDomain}`;
+
+    this.alarmTopic = new sns.Topic(this, 'OperatorAlarms', { masterKey: props.key, enforceSSL: true, displayName: 'Koszyk alarms' });
+    if (settings.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(settings.alarmEmail));
+    Aspects.of(scope).add(new AlarmsNotify(new cwActions.SnsAction(this.alarmTopic)));
+
+    this.secrets = new EngineSecrets(this, 'Secrets', { key: props.key, namePrefix: this.namePrefix });
 
     const configurationSet = new ses.ConfigurationSet(this, 'Sending', {
       reputationMetrics: true,
@@ -76,29 +91,36 @@ export class EngineStack extends Stack {
       destination: ses.EventDestination.snsTopic(this.feedbackTopic),
       events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT],
     });
-    props.key.grantEncryptDecrypt(new iam.ServicePrincipal('ses.amazonaws.com'));
 
     this.api = new apigw.HttpApi(this, 'TriggerApi', {
       description: 'Shop triggers, webhooks and unsubscribe links',
       createDefaultStage: true,
     });
-    const publicUrl = props.publicUrl ?? this.api.apiEndpoint;
+    const publicUrl = settings.publicUrl ?? this.api.apiEndpoint;
 
     this.step = new EngineFunction(this, 'JourneyStep', {
       entry: 'functions/journey-step/handler.ts',
       handlerName: 'journey-step',
       encryptionKey: props.key,
+      // Two provider attempts with their time limits, and the store's requests around them.
+      timeout: Duration.seconds(30),
+      secrets: [this.secrets.unsubscribe],
       copyDirs: CONTENT,
       environment: {
         TABLE_NAME: props.table.tableName,
         FROM_EMAIL: fromEmail,
-        SHOP_NAME: props.shopName ?? 'Sklep',
+        SHOP_NAME: settings.shopName,
+        ...(settings.shopUrl ? { SHOP_URL: settings.shopUrl } : {}),
         PUBLIC_URL: publicUrl,
-        UNSUBSCRIBE_SECRET: props.secrets.unsubscribeSecret,
         SES_CONFIGURATION_SET: configurationSet.configurationSetName,
         EVENT_BUS_NAME: 'default',
-        SMS_TRANSLITERATE: String(props.smsTransliterate ?? false),
-        SMS_DAILY_CAP: String(props.smsDailyCap ?? 1000),
+        SENDING_HOURS: settings.sendingHours,
+        FREQUENCY_CAP_MAX: String(settings.frequencyCapMax),
+        FREQUENCY_CAP_DAYS: String(settings.frequencyCapDays),
+        SMS_TRANSLITERATE: String(settings.smsTransliterate),
+        SMS_DAILY_CAP: String(settings.smsDailyCap),
+        ...(settings.smsOriginationIdentity ? { SMS_ORIGINATION_IDENTITY: settings.smsOriginationIdentity } : {}),
+        ...(settings.smsConfigurationSet ? { SMS_CONFIGURATION_SET: settings.smsConfigurationSet } : {}),
       },
     });
     this.step.function.addToRolePolicy(
@@ -116,7 +138,7 @@ export class EngineStack extends Stack {
       new iam.PolicyStatement({
         actions: ['ses:SendEmail'],
         resources: [
-          this.formatArn({ service: 'ses', resource: 'identity', resourceName: props.senderDomain }),
+          this.formatArn({ service: 'ses', resource: 'identity', resourceName: settings.senderDomain }),
           this.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: configurationSet.configurationSetName }),
         ],
       }),
@@ -158,13 +180,10 @@ export class EngineStack extends Stack {
       copyDirs: CONTENT,
       environment: {
         TABLE_NAME: props.table.tableName,
-        API_KEYS: props.secrets.apiKeys,
-        SHOPIFY_WEBHOOK_SECRETS: props.secrets.shopifyWebhookSecrets,
-        WOOCOMMERCE_WEBHOOK_SECRETS: props.secrets.wooWebhookSecrets,
-        STRIPE_WEBHOOK_SECRETS: props.secrets.stripeWebhookSecrets,
-        UNSUBSCRIBE_SECRET: props.secrets.unsubscribeSecret,
+        SENDING_HOURS: settings.sendingHours,
         STATE_MACHINE_ARNS: stateMachineArns,
       },
+      secrets: this.secrets.all,
     });
     this.grantState(this.ingest, props);
     for (const journey of props.journeys) {
@@ -181,6 +200,7 @@ export class EngineStack extends Stack {
       entry: 'functions/feedback/handler.ts',
       handlerName: 'feedback',
       encryptionKey: props.key,
+      invokedAsynchronously: true,
       environment: { TABLE_NAME: props.table.tableName },
     });
     this.grantState(this.feedback, props);
@@ -191,10 +211,11 @@ export class EngineStack extends Stack {
       entry: 'functions/segment-select/handler.ts',
       handlerName: 'segment-select',
       encryptionKey: props.key,
+      invokedAsynchronously: true,
       timeout: Duration.minutes(15),
       memorySize: 512,
       copyDirs: CONTENT,
-      environment: { TABLE_NAME: props.table.tableName, STATE_MACHINE_ARNS: stateMachineArns },
+      environment: { TABLE_NAME: props.table.tableName, SENDING_HOURS: settings.sendingHours, STATE_MACHINE_ARNS: stateMachineArns },
     });
     this.grantState(this.segmentSelect, props);
     for (const journey of props.journeys.filter((j) => j.trigger === 'schedule' && j.schedule)) {
@@ -243,6 +264,70 @@ export class EngineStack extends Stack {
     stage.defaultRouteSettings = { throttlingBurstLimit: 500, throttlingRateLimit: 200 };
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
+    this.operationalAlarms();
+    this.dashboard = this.buildDashboard(props);
+  }
+
+  /**
+   * Alarms on what the engine counts itself: provider refusals past a threshold (an unverified
+   * sender, the SES sandbox, a bad SMS identity) and webhooks refused because their secret is unset.
+   */
+  private operationalAlarms(): void {
+    const metric = (name: string, dimensionsMap: Record<string, string>) =>
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: name, dimensionsMap, statistic: 'Sum', period: Duration.minutes(15) });
+    for (const provider of ['ses', 'sms']) {
+      new cloudwatch.Alarm(this, `ProviderRejected-${provider}`, {
+        metric: metric(MetricName.ProviderRejected, { service: 'journey-step', provider }),
+        threshold: 10,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: `${provider === 'ses' ? 'SES' : 'End User Messaging SMS'} refused 10 or more messages in 15 minutes: check the sender identity, the SES sandbox or the SMS origination identity (decisions say rejected_by_provider).`,
+      });
+    }
+    for (const [platform, secret] of [
+      ['shopify', this.secrets.shopify],
+      ['woocommerce', this.secrets.woocommerce],
+      ['stripe', this.secrets.stripe],
+    ] as const) {
+      new cloudwatch.Alarm(this, `WebhookSecretUnset-${platform}`, {
+        metric: metric(MetricName.WebhookSecretUnset, { service: 'ingest', platform }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: `${platform} webhooks are refused because their secret is not set: aws secretsmanager put-secret-value --secret-id ${secret.name} --secret-string '<secret>'`,
+      });
+    }
+  }
+
+  /** One screen per installation: sends, suppressions by reason, journeys started and ended, provider errors. */
+  private buildDashboard(props: EngineStackProps): cloudwatch.Dashboard {
+    const search = (name: string, dims: string[], label: string) =>
+      new cloudwatch.MathExpression({
+        expression: `SEARCH('{${METRICS_NAMESPACE},${['service', ...dims].join(',')}} MetricName="${name}"', 'Sum', 3600)`,
+        label,
+        period: Duration.hours(1),
+      });
+    const graph = (title: string, ...metrics: cloudwatch.IMetric[]) => new cloudwatch.GraphWidget({ title, left: metrics, width: 12, height: 6, stacked: true });
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `${props.settings.namePrefix}-engine`, defaultInterval: Duration.days(7) });
+    dashboard.addWidgets(
+      graph('Messages sent, by journey and step', search(MetricName.MessageSent, ['journey', 'step', 'channel'], 'sent')),
+      graph('Sends decided against, by reason', search(MetricName.MessageSuppressed, ['journey', 'step', 'reason'], 'suppressed')),
+    );
+    dashboard.addWidgets(
+      graph('Journeys started', search(MetricName.JourneyStarted, ['journey'], 'started')),
+      graph('Journeys ended, by reason', search(MetricName.JourneyEnded, ['journey', 'reason'], 'ended')),
+    );
+    dashboard.addWidgets(
+      graph('Provider refusals and errors', search(MetricName.ProviderRejected, ['provider'], 'rejected'), search(MetricName.ProviderError, ['provider'], 'errors')),
+      graph('Staff tasks and refused webhooks', search(MetricName.StaffTaskCreated, ['journey', 'step'], 'tasks'), search(MetricName.WebhookSecretUnset, ['platform'], 'secret unset')),
+    );
+    dashboard.addWidgets(
+      graph('Failed journey executions', ...Object.values(this.stateMachines).map((m) => m.metricFailed({ period: Duration.hours(1) }))),
+      graph('Function errors', ...[this.ingest, this.step, this.feedback, this.segmentSelect].map((f) => f.function.metricErrors({ period: Duration.hours(1) }))),
+    );
+    return dashboard;
   }
 
   /** Item-level access to the state table and its one index, nothing table-wide (no Scan). */

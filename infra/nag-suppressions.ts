@@ -15,6 +15,15 @@ export function applySuppressions(_data: DataStack, engine: EngineStack): void {
     'Callers are shop platforms and customers: webhooks are authenticated by HMAC over the raw body, the event API by bearer key and unsubscribe links by signed tokens, all inside the ingest function (an API Gateway authorizer cannot see the raw body).',
   );
   ack(engine.step.role, `IAM5[Resource::arn:<AWS::Partition>:sms-voice:${engine.region}:<AWS::AccountId>:*]`, 'SendTextMessage authorises against the origination identity, chosen per account after deploy (phone number, pool or sender id).');
+  for (const s of engine.secrets.all) {
+    ack(
+      s.secret,
+      'SMG4',
+      s.setAfterDeploy
+        ? 'A platform webhook secret is issued by the platform (Shopify, WooCommerce, Stripe); it is rotated there and then put here beside the old one (README: rotating a secret), not by a Lambda rotator.'
+        : 'Rotated by putting a new value beside the old one (one per line) and removing the old one after clients moved (README: rotating a secret); an automatic rotator would invalidate links and keys still in use.',
+    );
+  }
   for (const fn of [engine.ingest, engine.step, engine.segmentSelect, engine.feedback]) {
     ack(fn.role, 'IAM5[Resource::*]', 'X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions.');
     ack(fn.role, 'IAM5[Action::kms:ReEncrypt*]', 'CDK grant on the one data key that encrypts the table; scoped to that key ARN.');

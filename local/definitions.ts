@@ -70,7 +70,7 @@ export function synthesizeApp(): SynthesizedApp {
   const outdir = mkdtempSync(join(tmpdir(), 'koszyk-synth-'));
   try {
     const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-    const built = buildApp(app, { region: LOCAL_REGION });
+    const built = buildApp(app);
     const assembly = app.synth();
     const engine = assembly.getStackByName(built.engine.stackName).template as Template;
     const data = assembly.getStackByName(built.data.stackName).template as Template;

@@ -5,6 +5,7 @@ import { customerIdFor, shortHash } from '../shared/ids.ts';
 import { parseJsonKeepingIds } from '../shared/json.ts';
 import type { JourneyRunner } from '../shared/journey-runner.ts';
 import { type Log, LogCode } from '../shared/logger.ts';
+import { MetricName, type Metrics, noMetrics } from '../shared/metrics.ts';
 import type { CustomerProfile, Store } from '../shared/store.ts';
 import { verifyUnsubscribeToken } from '../shared/unsubscribe-token.ts';
 import type { JourneyConfig } from '../../workflows/src/journey.ts';
@@ -41,7 +42,22 @@ export interface IngestDeps {
   runner: JourneyRunner;
   clock: Clock;
   log: Log;
+  /** Counts journey starts and ends and refusals for want of a secret. @default none */
+  metrics?: Metrics;
   observe?: EnrolDeps['observe'];
+}
+
+export type WebhookPlatform = 'shopify' | 'woocommerce' | 'stripe';
+
+/**
+ * A platform whose secret was never set is refused outright (fail closed), and says so in the log
+ * and a metric the stack alarms on, so the operator learns what to set.
+ */
+function secretUnset(platform: WebhookPlatform, secrets: readonly string[], deps: IngestDeps): HttpResponse | undefined {
+  if (secrets.some((s) => s.trim() !== '')) return undefined;
+  deps.log.warn(LogCode.WebhookSecretUnset, { route: platform, reason: 'secret-unset' });
+  (deps.metrics ?? noMetrics).count(MetricName.WebhookSecretUnset, { platform });
+  return problem(401, `the ${platform} webhook secret is not set on this installation`);
 }
 
 /** One entry point for every route, the same on Lambda and on the local server. */
@@ -199,6 +215,8 @@ async function eventApi(req: HttpRequest, base: IngestDeps): Promise<HttpRespons
 }
 
 async function shopifyWebhook(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
+  const unset = secretUnset('shopify', base.config.shopifySecrets, base);
+  if (unset) return unset;
   const header = req.headers['x-shopify-hmac-sha256'];
   const credential = credentialOf(base.config.shopifySecrets, (secret) => matchBase64Hmac(req.rawBody, header, [secret]) !== undefined, base);
   // X-Shopify-Shop-Domain is not trusted: the secret that verified names the shop.
@@ -257,6 +275,8 @@ async function wooWebhook(req: HttpRequest, base: IngestDeps): Promise<HttpRespo
   const signature = req.headers['x-wc-webhook-signature'];
   // WooCommerce's activation ping is unsigned and form-encoded: webhook_id=N. Answer 200 or it never activates.
   if (!signature && /^webhook_id=\d+$/.test(req.rawBody.toString('utf8').trim())) return json(200, { status: 'ping' });
+  const unset = secretUnset('woocommerce', base.config.wooSecrets, base);
+  if (unset) return unset;
   const credential = credentialOf(base.config.wooSecrets, (secret) => matchBase64Hmac(req.rawBody, signature, [secret]) !== undefined, base);
   const admitted = await admit(credential, base, { route: 'woocommerce', reason: 'signature', message: 'X-WC-Webhook-Signature does not match the body' });
   if ('response' in admitted) return admitted.response;
@@ -272,6 +292,8 @@ async function wooWebhook(req: HttpRequest, base: IngestDeps): Promise<HttpRespo
 }
 
 async function stripeWebhook(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
+  const unset = secretUnset('stripe', base.config.stripeSecrets, base);
+  if (unset) return unset;
   const secrets = base.config.stripeSecrets.map((e) => parseCredential(e, base.config.tenant).secret);
   const check = verifyStripe(req.rawBody, req.headers['stripe-signature'], secrets, base.clock.now());
   const credential = check.ok ? credentialOf(base.config.stripeSecrets, (secret) => secret === check.secret, base) : undefined;

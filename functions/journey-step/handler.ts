@@ -1,6 +1,3 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { EventBridgePublisher } from '../shared/events-out.ts';
 import { EndUserMessagingSms } from '../shared/sms-sender.ts';
 import middy from '@middy/core';
@@ -11,38 +8,54 @@ import { systemClock } from '../shared/clock.ts';
 import { readEnv, StepEnv } from '../shared/config.ts';
 import { documentClient } from '../shared/dynamodb.ts';
 import { powertoolsLog } from '../shared/logger.ts';
+import { powertoolsMetrics } from '../shared/metrics.ts';
+import { providerClients } from '../shared/provider-clients.ts';
+import { powertoolsSecretFetcher, SecretLists } from '../shared/secrets.ts';
 import { SesMailer } from '../shared/mailer.ts';
 import { Store } from '../shared/store.ts';
 import { runStep, type StepDeps, StepInput, type StepResult } from './step.ts';
 
 /** Parses the versioned task payload at the boundary; a bad payload fails the task loudly. */
-export function makeStepHandler(deps: () => StepDeps) {
-  return async (event: unknown): Promise<StepResult> => runStep(StepInput.parse(event), deps());
+export function makeStepHandler(deps: () => StepDeps | Promise<StepDeps>) {
+  return async (event: unknown): Promise<StepResult> => runStep(StepInput.parse(event), await deps());
 }
 
-let cached: StepDeps | undefined;
-function awsDeps(): StepDeps {
+let cached: { deps: StepDeps; secrets: SecretLists; arn: string } | undefined;
+function base(): NonNullable<typeof cached> {
   if (cached !== undefined) return cached;
   const env = readEnv(StepEnv);
-  cached = {
+  const log = powertoolsLog('journey-step');
+  const deps: StepDeps = {
     config: {
       shopName: env.SHOP_NAME,
+      shopUrl: env.SHOP_URL,
       publicUrl: env.PUBLIC_URL,
-      unsubscribeSecret: env.UNSUBSCRIBE_SECRET,
+      unsubscribeSecret: '',
       smsTransliterate: env.SMS_TRANSLITERATE,
       smsDailyCap: env.SMS_DAILY_CAP,
       sendingHours: env.SENDING_HOURS,
       frequencyCap: { max: env.FREQUENCY_CAP_MAX, days: env.FREQUENCY_CAP_DAYS },
     },
     store: new Store(documentClient(), env.TABLE_NAME),
-    mailer: new SesMailer(new SESv2Client({}), env.FROM_EMAIL, env.SES_CONFIGURATION_SET),
-    sms: new EndUserMessagingSms(new PinpointSMSVoiceV2Client({}), env.SMS_ORIGINATION_IDENTITY),
-    events: new EventBridgePublisher(new EventBridgeClient({}), env.EVENT_BUS_NAME),
+    mailer: new SesMailer(providerClients.ses(), env.FROM_EMAIL, env.SES_CONFIGURATION_SET),
+    sms: new EndUserMessagingSms(providerClients.sms(), env.SMS_ORIGINATION_IDENTITY, env.SMS_CONFIGURATION_SET),
+    events: new EventBridgePublisher(providerClients.events(), env.EVENT_BUS_NAME),
     templates: loadTemplates(join(contentDir(env, import.meta.url), 'templates')),
     clock: systemClock,
-    log: powertoolsLog('journey-step'),
+    log,
+    metrics: powertoolsMetrics('journey-step'),
   };
-  return cached as StepDeps;
+  cached = { deps, secrets: new SecretLists(powertoolsSecretFetcher, systemClock, log), arn: env.UNSUBSCRIBE_SECRET_ARN };
+  return cached;
+}
+
+/** The signing secret is read from Secrets Manager (cached a few minutes), never from the environment. */
+async function awsDeps(): Promise<StepDeps> {
+  const { deps, secrets, arn } = base();
+  const unsubscribeSecret = await secrets.one(arn);
+  // A failed task is retried by the state machine; a link signed with no key would be forgeable.
+  if (!unsubscribeSecret) throw new Error('the unsubscribe signing secret has no value');
+  return { ...deps, config: { ...deps.config, unsubscribeSecret } };
 }
 
 export const handler = middy().handler(makeStepHandler(awsDeps));

@@ -7,6 +7,7 @@ import type { EventPublisher } from '../shared/events-out.ts';
 import { shortHash } from '../shared/ids.ts';
 import { plannedAt, recordDeferral } from '../shared/enrolment.ts';
 import { type Log, LogCode } from '../shared/logger.ts';
+import { MetricName, type Metrics, noMetrics } from '../shared/metrics.ts';
 import type { SendingHours } from '../../workflows/src/quiet-hours.ts';
 import { type Mailer, PermanentSendError } from '../shared/mailer.ts';
 import { smsLength, transliterate } from '../shared/sms.ts';
@@ -45,6 +46,9 @@ export interface StepResult {
 
 export interface StepConfig {
   shopName: string;
+  /** The shop's site: the link of a cart or invoice the platform gave none for. Without it, such links are left out. */
+  shopUrl?: string;
+  /** The engine's public address (unsubscribe, survey): never a link into the shop. */
   publicUrl: string;
   unsubscribeSecret: string;
   unsubscribeMailto?: string;
@@ -71,6 +75,8 @@ export interface StepDeps {
   templates: ReadonlyMap<string, TemplateFile>;
   clock: Clock;
   log: Log;
+  /** Counts sends, suppressions by reason, tasks, journeys ended and provider errors. @default none */
+  metrics?: Metrics;
   /** Told of every decision after it is recorded (the simulator's output, live views). */
   observe?: (decision: ObservedDecision) => void;
 }
@@ -92,18 +98,22 @@ export function subjectKind(trigger: StepInput['trigger']): 'cart' | 'order' | '
   }
 }
 
-/** What the journey is about (`key`: its cart token, order or invoice id), and whether it is still wanted. */
+/**
+ * What the journey is about (`key`: its cart token, order or invoice id), and whether it is still
+ * wanted. A link the platform did not give falls back to the shop's own site, or is `null` (the
+ * templates leave it out): never the engine's API, which has nothing to show a customer.
+ */
 export function subjectOf(
   trigger: StepInput['trigger'],
   key: string,
   item: Record<string, unknown> | undefined,
-  publicUrl: string,
+  shopUrl: string | undefined,
 ): { wanted: true; data: Subject } | { wanted: false } {
   switch (subjectKind(trigger)) {
     case 'cart': {
       const cart = item as CartRecord | undefined;
       if (!cart || cart.status === 'ordered') return { wanted: false };
-      return { wanted: true, data: { cart: { items: cart.items, total: cart.total, currency: cart.currency, recoveryUrl: cart.recoveryUrl ?? publicUrl } } };
+      return { wanted: true, data: { cart: { items: cart.items, total: cart.total, currency: cart.currency, recoveryUrl: cart.recoveryUrl ?? shopUrl ?? null } } };
     }
     case 'order': {
       const order = item as OrderRecord | undefined;
@@ -117,7 +127,7 @@ export function subjectOf(
     case 'invoice': {
       const invoice = item as InvoiceRecord | undefined;
       if (!invoice || invoice.status === 'paid') return { wanted: false };
-      return { wanted: true, data: { invoice: { id: key, amount: invoice.amount, currency: invoice.currency, payUrl: invoice.hostedUrl ?? publicUrl } } };
+      return { wanted: true, data: { invoice: { id: key, amount: invoice.amount, currency: invoice.currency, payUrl: invoice.hostedUrl ?? shopUrl ?? null } } };
     }
     case undefined:
       return { wanted: true, data: {} };
@@ -144,6 +154,7 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
   const { tenant, customerId, key } = input.enrolment;
   const now = deps.clock.now();
   const at = now.toISOString();
+  const metrics = deps.metrics ?? noMetrics;
 
   const decide = async (d: Omit<Decision, 'at' | 'journey' | 'step' | 'executionName'>, to?: string) => {
     const full: Decision = { at, journey: input.journey, step: input.step, executionName: input.executionName, topic: input.topic, ...d };
@@ -157,20 +168,24 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
       reason: full.reason,
     });
     deps.observe?.({ ...full, customerId, to });
+    if (full.outcome === 'sent') metrics.count(MetricName.MessageSent, { journey: full.journey, step: full.step, channel: full.channel });
+    else if (full.outcome === 'task') metrics.count(MetricName.StaffTaskCreated, { journey: full.journey, step: full.step });
+    else metrics.count(MetricName.MessageSuppressed, { journey: full.journey, step: full.step, reason: full.reason ?? full.outcome });
   };
+  const ended = (reason: string) => metrics.count(MetricName.JourneyEnded, { journey: input.journey, reason });
 
   // One read for everything the guard needs up front; only the suppression list (keyed by the
   // address) and the frequency count (a range) are read on their own, and only when needed.
   const context = await deps.store.stepContext(tenant, customerId, input.journey, key, subjectKind(input.trigger));
-  const subject = context.enrolment?.status === 'active' ? subjectOf(input.trigger, key, context.subject, deps.config.publicUrl) : { wanted: false as const };
+  const subject = context.enrolment?.status === 'active' ? subjectOf(input.trigger, key, context.subject, deps.config.shopUrl) : { wanted: false as const };
   if (!subject.wanted) {
-    await deps.store.endEnrolment(tenant, customerId, input.journey, key, 'goal-reached', 'goal', at);
+    if (await deps.store.endEnrolment(tenant, customerId, input.journey, key, 'goal-reached', 'goal', at)) ended('goal');
     await decide({ channel: input.channel === 'staff' ? 'staff' : input.channel === 'sms' ? 'sms' : 'email', outcome: 'suppressed', reason: 'goal_reached', template: input.template, locale: 'pl' });
     return { continue: false, outcome: 'goal_reached', reason: 'goal_reached' };
   }
   const { customer } = context;
   const finish = async (result: StepResult): Promise<StepResult> => {
-    if (input.last) await deps.store.endEnrolment(tenant, customerId, input.journey, key, 'completed', 'last-step', at);
+    if (input.last && (await deps.store.endEnrolment(tenant, customerId, input.journey, key, 'completed', 'last-step', at))) ended('completed');
     if (!input.next) return { ...result, continue: !input.last };
     const planDeps = { store: deps.store, config: { tenant, sendingHours: deps.config.sendingHours }, observe: deps.observe };
     const planned = await plannedAt(planDeps, customerId, now, input.next.delaySeconds, input.next.topic, customer);
@@ -280,13 +295,19 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
       await decide({ ...base, channel, outcome: 'sent', subject: rendered.subject, messageId, segments: length.segments, encoding: length.encoding }, to);
     }
   } catch (e) {
+    const provider = channel === 'email' ? 'ses' : 'sms';
     if (e instanceof PermanentSendError) {
+      // Refused for good (unverified sender, SES sandbox, a number the SMS service will not take):
+      // recorded, counted, and alarmed on past a threshold, never silent.
+      deps.log.warn(LogCode.ProviderRejected, { journey: input.journey, step: input.step, provider, error: e.message });
+      metrics.count(MetricName.ProviderRejected, { provider });
       await deps.store.completeSend(input.executionName, input.step, undefined);
       await decide({ ...base, channel, outcome: 'suppressed', reason: 'rejected_by_provider' }, to);
       return finish({ continue: true, outcome: 'suppressed', reason: 'rejected_by_provider' });
     }
+    metrics.count(MetricName.ProviderError, { provider });
     if (refusedBeforeSending(e)) {
-      // Throttled or refused outright: nothing went out, so the state machine's retry may send.
+      // Throttled, refused outright or never connected: nothing went out, so the state machine's retry may send.
       await deps.store.releaseSend(input.executionName, input.step);
       throw e;
     }
@@ -307,11 +328,14 @@ async function smsOptOutUrl(deps: StepDeps, p: Omit<UnsubscribePayload, 'exp'>, 
 }
 
 const REFUSED = new Set(['TooManyRequestsException', 'ThrottlingException', 'Throttling', 'LimitExceededException', 'ServiceQuotaExceededException']);
+/** Failures before a request could reach the provider: no connection, so certainly nothing sent. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ConnectTimeoutError']);
 
-/** True when the provider certainly did not accept the message (throttled or refused with a 4xx). */
+/** True when the provider certainly did not accept the message (throttled, refused with a 4xx, never reached). */
 export function refusedBeforeSending(e: unknown): boolean {
-  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const err = e as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
   if (err.name && REFUSED.has(err.name)) return true;
+  if ((err.code && NOT_CONNECTED.has(err.code)) || (err.name && NOT_CONNECTED.has(err.name))) return true;
   const status = err.$metadata?.httpStatusCode;
   return status !== undefined && status >= 400 && status < 500;
 }

@@ -1,12 +1,13 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import type { SendingHours } from '../../workflows/src/quiet-hours.ts';
 import { loadJourneys } from '../../workflows/src/load.ts';
 import { systemClock } from './clock.ts';
 import { documentClient } from './dynamodb.ts';
 import type { EnrolDeps } from './enrolment.ts';
 import { powertoolsLog } from './logger.ts';
+import { powertoolsMetrics } from './metrics.ts';
+import { providerClients } from './provider-clients.ts';
 import { StepFunctionsRunner } from './sfn-runner.ts';
 import { Store } from './store.ts';
 
@@ -25,8 +26,9 @@ export function awsEnrolDeps(
     config: { tenant: env.TENANT_ID, sendingHours: env.SENDING_HOURS },
     store: new Store(documentClient(), env.TABLE_NAME),
     journeys: loadJourneys(join(contentDir(env, handlerUrl), 'journeys')),
-    runner: new StepFunctionsRunner(new SFNClient({}), env.STATE_MACHINE_ARNS),
+    runner: new StepFunctionsRunner(providerClients.sfn(), env.STATE_MACHINE_ARNS),
     clock: systemClock,
     log: powertoolsLog(service),
+    metrics: powertoolsMetrics(service),
   };
 }

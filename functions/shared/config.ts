@@ -18,11 +18,6 @@ const sendingHours = z
     }
   });
 
-const list = z
-  .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
-  .refine((v) => v.length > 0, 'must hold at least one value');
-
 /** Journey id → state machine ARN, as JSON. */
 const StateMachineArns = z.string().transform((v, ctx) => {
   try {
@@ -33,18 +28,38 @@ const StateMachineArns = z.string().transform((v, ctx) => {
   }
 });
 
+const secretArn = z.string().regex(/^arn:[\w-]+:secretsmanager:[\w-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN');
+
+/** Shop-facing settings: the same schemas check CDK props at synth and the functions' environment. */
+export const fields = {
+  shopName: z.string().trim().min(1).max(100),
+  /** The shop's own site: where links go when a platform gave none (a cart, an invoice). */
+  shopUrl: z.url({ protocol: /^https?$/ }),
+  /** Where customers' links (unsubscribe, survey) point: the API's public address. */
+  publicUrl: z.url({ protocol: /^https?$/ }),
+  fromEmail: z.email(),
+  sendingHours,
+  frequencyCapMax: z.coerce.number().int().min(1).max(50),
+  frequencyCapDays: z.coerce.number().int().min(1).max(90),
+  smsDailyCap: z.coerce.number().int().min(0).max(1_000_000),
+  smsTransliterate: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+};
+
 export const IngestEnv = z.object({
   TABLE_NAME: z.string().min(1),
   TENANT_ID: z.string().min(1).default('default'),
-  API_KEYS: list,
-  SHOPIFY_WEBHOOK_SECRETS: list,
-  UNSUBSCRIBE_SECRET: z.string().min(16),
+  API_KEYS_SECRET_ARN: secretArn,
+  SHOPIFY_SECRET_ARN: secretArn,
+  WOOCOMMERCE_SECRET_ARN: secretArn,
+  STRIPE_SECRET_ARN: secretArn,
+  UNSUBSCRIBE_SECRET_ARN: secretArn,
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(262_144),
   CONTENT_DIR: z.string().optional(),
   SENDING_HOURS: sendingHours,
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
-  WOOCOMMERCE_WEBHOOK_SECRETS: list.optional(),
-  STRIPE_WEBHOOK_SECRETS: list.optional(),
   STATE_MACHINE_ARNS: StateMachineArns,
 });
 export type IngestEnv = z.infer<typeof IngestEnv>;
@@ -59,22 +74,21 @@ export const SegmentEnv = z.object({
 
 export const StepEnv = z.object({
   TABLE_NAME: z.string().min(1),
-  FROM_EMAIL: z.string().min(3),
-  SHOP_NAME: z.string().min(1),
-  PUBLIC_URL: z.url(),
-  UNSUBSCRIBE_SECRET: z.string().min(16),
+  FROM_EMAIL: fields.fromEmail,
+  SHOP_NAME: fields.shopName,
+  SHOP_URL: fields.shopUrl.optional(),
+  PUBLIC_URL: fields.publicUrl,
+  UNSUBSCRIBE_SECRET_ARN: secretArn,
   SES_CONFIGURATION_SET: z.string().optional(),
   CONTENT_DIR: z.string().optional(),
   EVENT_BUS_NAME: z.string().min(1),
   SMS_ORIGINATION_IDENTITY: z.string().optional(),
-  SMS_TRANSLITERATE: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true'),
-  SMS_DAILY_CAP: z.coerce.number().int().positive().default(1000),
+  SMS_CONFIGURATION_SET: z.string().optional(),
+  SMS_TRANSLITERATE: fields.smsTransliterate,
+  SMS_DAILY_CAP: fields.smsDailyCap.default(1000),
   SENDING_HOURS: sendingHours,
-  FREQUENCY_CAP_MAX: z.coerce.number().int().positive().default(3),
-  FREQUENCY_CAP_DAYS: z.coerce.number().int().positive().default(7),
+  FREQUENCY_CAP_MAX: fields.frequencyCapMax.default(3),
+  FREQUENCY_CAP_DAYS: fields.frequencyCapDays.default(7),
 });
 export type StepEnv = z.infer<typeof StepEnv>;
 

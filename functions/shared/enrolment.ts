@@ -4,6 +4,7 @@ import type { Clock } from './clock.ts';
 import { executionName } from './ids.ts';
 import type { JourneyRunner } from './journey-runner.ts';
 import { type Log, LogCode } from './logger.ts';
+import { MetricName, type Metrics, noMetrics } from './metrics.ts';
 import type { CustomerProfile, Decision, Store } from './store.ts';
 
 /** What starting and ending journeys needs; the ingest and the segment selection both have it. */
@@ -14,6 +15,8 @@ export interface EnrolDeps {
   runner: JourneyRunner;
   clock: Clock;
   log: Log;
+  /** Counts journeys started and ended. @default none */
+  metrics?: Metrics;
   /** Told of decisions made while enrolling (a first step moved out of quiet hours). */
   observe?: (decision: Decision & { customerId: string }) => void;
 }
@@ -93,6 +96,7 @@ export async function enrol(trigger: Trigger, customerId: string, enrolKey: stri
     if (result === 'started') {
       started++;
       deps.log.info(LogCode.JourneyStarted, { journey: journey.id, executionName: name });
+      (deps.metrics ?? noMetrics).count(MetricName.JourneyStarted, { journey: journey.id });
     }
   }
   return started;
@@ -113,6 +117,7 @@ export async function endJourneys(event: ExitEvent, customerId: string, enrolKey
       const name = executionName(journey.id, tenant, k);
       await deps.runner.stop(journey.id, name, event);
       deps.log.info(LogCode.JourneyStopped, { journey: journey.id, executionName: name, reason: event });
+      (deps.metrics ?? noMetrics).count(MetricName.JourneyEnded, { journey: journey.id, reason: event });
       ended++;
     }
   }

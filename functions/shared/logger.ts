@@ -20,6 +20,9 @@ export const LogCode = {
   AddressSuppressed: 'ADDRESS_SUPPRESSED',
   CustomerErased: 'CUSTOMER_ERASED',
   CustomerExported: 'CUSTOMER_EXPORTED',
+  WebhookSecretUnset: 'WEBHOOK_SECRET_UNSET',
+  SecretUnreadable: 'SECRET_UNREADABLE',
+  ProviderRejected: 'PROVIDER_REJECTED',
 } as const;
 export type LogCode = (typeof LogCode)[keyof typeof LogCode];
 

@@ -5,6 +5,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
@@ -24,19 +25,29 @@ export interface EngineFunctionProps {
   readonly copyDirs?: readonly [string, string][];
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Invoked asynchronously (SNS, EventBridge Scheduler): failed events go to a dead-letter queue.
+   * A synchronously invoked function (API Gateway, a Step Functions task) gets none: its caller
+   * sees the error, and a queue nothing can reach would only hide that.
+   * @default false
+   */
+  readonly invokedAsynchronously?: boolean;
+  /** Secrets the function reads: it may read them, and gets each one's ARN (never its value) in `envName`. @default none */
+  readonly secrets?: readonly { readonly secret: secretsmanager.ISecret; readonly envName: string }[];
 }
 
 /**
  * A Lambda function as every function of the engine has it: esbuild bundle (ESM, Node 24),
- * its own encrypted log group, a dead-letter queue, X-Ray, and alarms on errors and DLQ depth.
+ * its own encrypted log group, X-Ray, an alarm on errors, and for asynchronous invocation a
+ * dead-letter queue with an alarm on its depth.
  */
 export class EngineFunction extends Construct {
   public readonly function: NodejsFunction;
-  public readonly deadLetterQueue: sqs.Queue;
+  public readonly deadLetterQueue?: sqs.Queue;
   public readonly logGroup: logs.LogGroup;
   public readonly role: iam.Role;
   public readonly errorsAlarm: cloudwatch.Alarm;
-  public readonly deadLetterAlarm: cloudwatch.Alarm;
+  public readonly deadLetterAlarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: EngineFunctionProps) {
     super(scope, id);
@@ -45,17 +56,28 @@ export class EngineFunction extends Construct {
       encryptionKey: props.encryptionKey,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      encryptionMasterKey: props.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    if (props.invokedAsynchronously) {
+      this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+        encryptionMasterKey: props.encryptionKey,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+    }
     // Its own role instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `${props.handlerName}: least privilege, grants added by the stack`,
     });
     this.logGroup.grantWrite(this.role);
+    // On the role only: Secret.grantRead would also write the role into the data key's policy, and
+    // that key lives in the data stack, which must not depend on this one. The role's own KMS grant
+    // on the data key (given with the table access) decrypts the values.
+    if (props.secrets?.length) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: props.secrets.map((s) => s.secret.secretArn) }),
+      );
+    }
+    const secretArns = Object.fromEntries((props.secrets ?? []).map((s) => [s.envName, s.secret.secretArn]));
     const copies = props.copyDirs ?? [];
     this.function = new NodejsFunction(this, 'Function', {
       entry: props.entry,
@@ -69,7 +91,7 @@ export class EngineFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
       deadLetterQueue: this.deadLetterQueue,
-      environment: { HANDLER_NAME: props.handlerName, NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      environment: { HANDLER_NAME: props.handlerName, NODE_OPTIONS: '--enable-source-maps', ...props.environment, ...secretArns },
       bundling: {
         format: OutputFormat.ESM,
         target: 'node22',
@@ -92,12 +114,14 @@ export class EngineFunction extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       alarmDescription: `${props.handlerName} threw errors`,
     });
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: `${props.handlerName} has dead letters`,
-    });
+    if (this.deadLetterQueue) {
+      this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: `${props.handlerName} has dead letters`,
+      });
+    }
   }
 }

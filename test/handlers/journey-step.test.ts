@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { makeStepHandler } from '../../functions/journey-step/handler.ts';
 import type { StepDeps, StepInput } from '../../functions/journey-step/step.ts';
-import { silentLog } from '../../functions/shared/logger.ts';
+import type { Log } from '../../functions/shared/logger.ts';
+import { MemoryMetrics } from '../../functions/shared/metrics.ts';
 import { type EmailMessage, PermanentSendError } from '../../functions/shared/mailer.ts';
 import type { CartRecord, ConsentState, CustomerProfile, Decision, Enrolment, Store } from '../../functions/shared/store.ts';
 import { verifyUnsubscribeToken } from '../../functions/shared/unsubscribe-token.ts';
@@ -39,20 +40,28 @@ class FakeStore {
   }
 }
 
-function setup(mailer?: (m: EmailMessage) => Promise<{ messageId: string }>) {
+function setup(mailer?: (m: EmailMessage) => Promise<{ messageId: string }>, config: Partial<StepDeps['config']> = {}) {
   const store = new FakeStore();
   const sent: EmailMessage[] = [];
+  const metrics = new MemoryMetrics();
+  const logged: { level: string; code: string; fields?: Record<string, unknown> }[] = [];
+  const log: Log = {
+    info: (code, fields) => logged.push({ level: 'info', code, fields }),
+    warn: (code, fields) => logged.push({ level: 'warn', code, fields }),
+    error: (code, fields) => logged.push({ level: 'error', code, fields }),
+  };
   const deps: StepDeps = {
-    config: { shopName: 'Sklep', publicUrl: 'https://api.example.pl', unsubscribeSecret: 'unsubscribe-secret-123456' },
+    config: { shopName: 'Sklep', publicUrl: 'https://api.example.pl', unsubscribeSecret: 'unsubscribe-secret-123456', ...config },
     store: store as unknown as Store,
     mailer: { send: mailer ?? (async (m) => { sent.push(m); return { messageId: `m${sent.length}` }; }) },
     sms: { send: async () => ({ messageId: 's1' }) },
     events: { taskCreated: async () => undefined },
     templates: loadTemplates(),
     clock: { now: () => new Date('2026-03-30T10:00:00Z') },
-    log: silentLog,
+    log,
+    metrics,
   };
-  return { store, sent, handler: makeStepHandler(() => deps) };
+  return { store, sent, metrics, logged, handler: makeStepHandler(() => deps) };
 }
 
 const input: StepInput = {
@@ -140,18 +149,69 @@ describe('journey step handler', () => {
     expect(store.decisions.filter((d) => d.outcome === 'sent')).toHaveLength(1);
   });
 
-  it('records a permanent rejection and carries on with the journey', async () => {
-    const { store, handler } = setup(async () => {
+  it('records a permanent rejection, counts it for the alarm and logs it, and carries on with the journey', async () => {
+    const { store, metrics, logged, handler } = setup(async () => {
       throw new PermanentSendError('MessageRejected');
     });
     await expect(handler(input)).resolves.toEqual({ continue: true, outcome: 'suppressed', reason: 'rejected_by_provider' });
     expect(store.decisions[0]).toMatchObject({ reason: 'rejected_by_provider' });
+    expect(metrics.total('ProviderRejected', { provider: 'ses' })).toBe(1);
+    expect(metrics.total('MessageSuppressed', { journey: 'abandoned-cart', step: 'first-reminder', reason: 'rejected_by_provider' })).toBe(1);
+    expect(logged).toContainEqual(expect.objectContaining({ level: 'warn', code: 'PROVIDER_REJECTED', fields: expect.objectContaining({ provider: 'ses', error: 'MessageRejected' }) }));
+  });
+
+  it('retries a send that never reached the provider (no connection): the claim is given back, nothing is recorded as uncertain', async () => {
+    let calls = 0;
+    const { store, metrics, handler } = setup(async () => {
+      calls++;
+      if (calls === 1) throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' });
+      return { messageId: 'm' };
+    });
+    await expect(handler(input)).rejects.toThrow('ECONNREFUSED');
+    expect(store.decisions).toEqual([]);
+    await expect(handler(input)).resolves.toMatchObject({ outcome: 'sent' });
+    expect(metrics.total('ProviderError', { provider: 'ses' })).toBe(1);
+    expect(metrics.total('MessageSent', { journey: 'abandoned-cart', channel: 'email' })).toBe(1);
+  });
+
+  it('records a timeout after the request went out as delivery_uncertain, never a second send', async () => {
+    const { store, handler } = setup(async () => {
+      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' });
+    });
+    await expect(handler(input)).resolves.toMatchObject({ outcome: 'suppressed', reason: 'delivery_uncertain' });
+    await expect(handler(input)).resolves.toMatchObject({ outcome: 'already_sent' });
+    expect(store.decisions.map((d) => d.reason)).toEqual(['delivery_uncertain']);
+  });
+
+  it('never links a cart or an invoice to the engine’s own address: the shop’s site, or no link', async () => {
+    const noLink = setup();
+    noLink.store.cart = { ...noLink.store.cart!, recoveryUrl: undefined };
+    await noLink.handler(input);
+    const links = (m: EmailMessage) => [...`${m.text}${m.html}`.matchAll(/https:\/\/[^\s"<>]+/g)].map((x) => x[0]);
+    expect(links(noLink.sent[0]!).filter((l) => !l.startsWith('https://api.example.pl/unsubscribe?token'))).toEqual([]);
+    expect(noLink.sent[0]!.text).not.toMatch(/null|undefined/);
+
+    const shop = setup(undefined, { shopUrl: 'https://sklep.example.pl' });
+    shop.store.cart = { ...shop.store.cart!, recoveryUrl: undefined };
+    await shop.handler(input);
+    expect(links(shop.sent[0]!)).toContain('https://sklep.example.pl');
+  });
+
+  it('counts each decision by journey, step and reason', async () => {
+    const { store, metrics, handler } = setup();
+    store.consent = { granted: false, at: '2026-01-01T00:00:00Z', source: 'api' };
+    await handler(input);
+    expect(metrics.total('MessageSuppressed', { journey: 'abandoned-cart', step: 'first-reminder', reason: 'no_consent' })).toBe(1);
+    expect(metrics.total('MessageSent')).toBe(0);
   });
 
   it('completes the enrolment on the last step', async () => {
-    const { store, handler } = setup();
+    const setupResult = setup();
+    const { store, handler } = setupResult;
+    const { metrics } = setupResult;
     await expect(handler({ ...input, step: 'second-reminder', template: 'cart-reminder-2', last: true })).resolves.toEqual({ continue: false, outcome: 'sent' });
     expect(store.enrolment?.status).toBe('completed');
+    expect(metrics.total('JourneyEnded', { journey: 'abandoned-cart', reason: 'completed' })).toBe(1);
   });
 
   it('refuses a payload of an unknown version', async () => {

@@ -14,7 +14,7 @@ let data: Template;
 beforeAll(() => {
   // Validation plugins (cdk-nag AwsSolutions) run in synth and throw on any unacknowledged finding.
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const built = buildApp(app, { region: 'eu-central-1' });
+  const built = buildApp(app);
   app.synth();
   engine = Template.fromStack(built.engine);
   data = Template.fromStack(built.data);
@@ -25,7 +25,7 @@ type Resources = Record<string, { Type: string; Properties: Record<string, unkno
 describe('cdk-nag', () => {
   it('runs the AwsSolutions pack in synth: an unacknowledged finding fails it', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const built = buildApp(app, { region: 'eu-central-1' });
+    const built = buildApp(app);
     new Queue(built.engine, 'PlainQueue');
     expect(() => app.synth()).toThrow(/AwsSolutions-SQS/);
   });
@@ -48,14 +48,21 @@ describe('data stack', () => {
 });
 
 describe('engine stack policies', () => {
-  it('gives every function its own encrypted log group, a DLQ, tracing and a current Node runtime', () => {
+  it('gives every function its own encrypted log group, tracing and a current Node runtime, and a DLQ exactly when it is invoked asynchronously', () => {
     const functions = Object.entries(engine.findResources('AWS::Lambda::Function') as Resources);
     expect(functions.length).toBeGreaterThanOrEqual(2);
     const logGroups = engine.findResources('AWS::Logs::LogGroup') as Resources;
-    for (const [, fn] of functions) {
+    // Asynchronous callers: SNS subscriptions and EventBridge Scheduler targets.
+    const text = (v: unknown) => JSON.stringify(v);
+    const asyncTargets = [
+      ...Object.values(engine.findResources('AWS::SNS::Subscription') as Resources).map((r) => text(r.Properties['Endpoint'])),
+      ...Object.values(engine.findResources('AWS::Scheduler::Schedule') as Resources).map((r) => text((r.Properties['Target'] as { Arn: unknown }).Arn)),
+    ];
+    for (const [id, fn] of functions) {
       const p = fn.Properties as { Runtime: string; DeadLetterConfig?: unknown; LoggingConfig?: { LogGroup?: { Ref: string } }; TracingConfig?: { Mode: string } };
       expect(p.Runtime).toMatch(/^nodejs(22|24)\.x$/);
-      expect(p.DeadLetterConfig).toBeDefined();
+      const invokedAsync = asyncTargets.some((t) => t.includes(`"${id}"`));
+      expect(p.DeadLetterConfig !== undefined, `${id}: a DLQ only for asynchronous invocation`).toBe(invokedAsync);
       expect(p.TracingConfig?.Mode).toBe('Active');
       const group = logGroups[p.LoggingConfig?.LogGroup?.Ref ?? ''];
       expect(group?.Properties['KmsKeyId']).toBeDefined();
