@@ -74,9 +74,11 @@ export class EngineStack extends Stack {
 
     this.alarmTopic = new sns.Topic(this, 'OperatorAlarms', { masterKey: props.key, enforceSSL: true, displayName: 'Koszyk alarms' });
     if (settings.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(settings.alarmEmail));
-    Aspects.of(scope).add(new AlarmsNotify(new cwActions.SnsAction(this.alarmTopic)));
+    // This stack only: an alarm in the data stack notifying a topic here would make the data stack
+    // depend on the engine (a test fails on any alarm without the action, in either stack).
+    Aspects.of(this).add(new AlarmsNotify(new cwActions.SnsAction(this.alarmTopic)));
 
-    this.secrets = new EngineSecrets(this, 'Secrets', { key: props.key, namePrefix: this.namePrefix });
+    this.secrets = new EngineSecrets(this, 'Secrets', { key: props.key });
 
     const configurationSet = new ses.ConfigurationSet(this, 'Sending', {
       reputationMetrics: true,
@@ -296,7 +298,7 @@ export class EngineStack extends Stack {
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `${platform} webhooks are refused because their secret is not set: aws secretsmanager put-secret-value --secret-id ${secret.name} --secret-string '<secret>'`,
+        alarmDescription: `${platform} webhooks are refused because their secret is not set: ${secret.setCommand}`,
       });
     }
   }

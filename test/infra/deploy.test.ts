@@ -122,12 +122,12 @@ describe('secrets live in Secrets Manager, never in a template, the environment 
   });
 
   it('generates the API key and the signing secret; platform secrets start empty, to be set after deploy', () => {
-    const secrets = Object.fromEntries(byType('AWS::SecretsManager::Secret').map(([, r]) => [r.Properties['Name'], r.Properties]));
-    for (const name of ['koszyk/api-keys', 'koszyk/unsubscribe-signing']) {
+    const secrets = Object.fromEntries(byType('AWS::SecretsManager::Secret').map(([id, r]) => [id.replace(/^Secrets/, '').replace(/[0-9A-F]{8}$/, ''), r.Properties]));
+    for (const name of ['ApiKeys', 'UnsubscribeSigning']) {
       expect(secrets[name]?.['GenerateSecretString']).toMatchObject({ ExcludePunctuation: true });
       expect(secrets[name]?.['SecretString']).toBeUndefined();
     }
-    for (const name of ['koszyk/shopify-webhook', 'koszyk/woocommerce-webhook', 'koszyk/stripe-webhook']) {
+    for (const name of ['ShopifyWebhook', 'WooCommerceWebhook', 'StripeWebhook']) {
       expect(secrets[name], name).toBeDefined();
       expect(secrets[name]?.['GenerateSecretString']).toBeUndefined();
       expect(secrets[name]?.['SecretString']).toBeUndefined();
@@ -136,13 +136,13 @@ describe('secrets live in Secrets Manager, never in a template, the environment 
 
   it('lets the ingest read every secret and the step only the signing secret', () => {
     const readers = (secretName: string) => {
-      const [sid] = byType('AWS::SecretsManager::Secret').find(([, r]) => r.Properties['Name'] === secretName)!;
+      const [sid] = byType('AWS::SecretsManager::Secret').find(([id]) => id.startsWith(`Secrets${secretName}`))!;
       return byType('AWS::IAM::Policy')
         .filter(([, p]) => (p.Properties['PolicyDocument'] as { Statement: (Statement & { Resource: unknown })[] }).Statement.some((st) => actions(st).includes('secretsmanager:GetSecretValue') && refersTo(st.Resource, sid)))
         .map(([id]) => id.replace(/(Role|Function).*$/, ''));
     };
-    expect(readers('koszyk/shopify-webhook')).toEqual(['Ingest']);
-    expect(readers('koszyk/unsubscribe-signing').sort()).toEqual(['Ingest', 'JourneyStep']);
+    expect(readers('ShopifyWebhook')).toEqual(['Ingest']);
+    expect(readers('UnsubscribeSigning').sort()).toEqual(['Ingest', 'JourneyStep']);
   });
 });
 
@@ -216,7 +216,13 @@ describe('operations', () => {
     ]);
     const unset = alarms.filter((a) => a['MetricName'] === MetricName.WebhookSecretUnset);
     expect(unset).toHaveLength(3);
-    for (const a of unset) expect(a['AlarmDescription']).toMatch(/aws secretsmanager put-secret-value --secret-id koszyk\/(shopify|woocommerce|stripe)-webhook/);
+    const arnOf = (platform: string) => byType('AWS::SecretsManager::Secret').find(([id]) => id.toLowerCase().startsWith(`secrets${platform}webhook`))![0];
+    for (const platform of ['shopify', 'woocommerce', 'stripe']) {
+      const alarm = unset.find((a) => JSON.stringify(a['Dimensions']).includes(`"${platform}"`))!;
+      // The description names the command, with this installation's secret in it.
+      expect(JSON.stringify(alarm['AlarmDescription'])).toContain('aws secretsmanager put-secret-value --secret-id ');
+      expect(refersTo(alarm['AlarmDescription'], arnOf(platform))).toBe(true);
+    }
   });
 
   it('has a dashboard of sends, suppressions by reason, journeys started and ended, and provider errors', () => {
