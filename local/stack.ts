@@ -88,6 +88,8 @@ export interface LocalStack {
   publishedTasks: StaffTask[];
   sesEndpoint?: string;
   dynamoEndpoint: string;
+  /** false when the DynamoDB Local it started listens on every interface (no JDK to bind it to loopback); undefined when given an endpoint. */
+  dynamoLoopbackOnly?: boolean;
   engine: LocalEngine;
   store: Store;
   clock: Clock;
@@ -255,6 +257,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     publishedTasks,
     sesEndpoint,
     dynamoEndpoint,
+    dynamoLoopbackOnly: ddb?.loopbackOnly,
     engine,
     store,
     clock: o.clock,
