@@ -2,11 +2,12 @@ import type { Server } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import sesModule from 'aws-ses-v2-local';
-import { type HttpRequest, type HttpResponse, json } from '../functions/ingest/http.ts';
+import { type HttpRequest, type HttpResponse, json, problem } from '../functions/ingest/http.ts';
 import { handleRequest, type IngestDeps } from '../functions/ingest/ingest.ts';
+import { parseCredential, safeEqual } from '../functions/ingest/signatures.ts';
 import type { Clock } from '../functions/shared/clock.ts';
 import { documentClient } from '../functions/shared/dynamodb.ts';
-import type { Log } from '../functions/shared/logger.ts';
+import { type Log, LogCode } from '../functions/shared/logger.ts';
 import { SesMailer } from '../functions/shared/mailer.ts';
 import { Store } from '../functions/shared/store.ts';
 import { handleFeedback } from '../functions/feedback/feedback.ts';
@@ -102,6 +103,50 @@ export interface LocalStack {
 export const STATE_TABLE = 'koszyk-state';
 export const ENGINE_TABLE = 'koszyk-local-executions';
 const MAX_BODY = 262_144;
+/** The most one POST /_local/clock moves the clock: each simulated day runs the daily schedules. */
+const MAX_ADVANCE_SECONDS = 366 * 86_400;
+
+/** Whether `host` (a Host header) names this server by a loopback name, so no other site's name resolves to it. */
+function isLoopbackHost(host: string | undefined, port: number): boolean {
+  return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
+}
+
+/**
+ * The guard in front of /_local/*: a browser page on another site must not be able to drive them.
+ * Host must be this server's loopback name (no DNS rebinding), Origin, when sent, the same
+ * origin, and a POST must be JSON (a form cannot send that without a CORS preflight, which this
+ * server never grants). `apiKey`: a bearer key is required too.
+ */
+function refuseLocalRoute(req: HttpRequest, port: number, apiKey: string | undefined): HttpResponse | undefined {
+  const host = req.headers['host'];
+  if (!isLoopbackHost(host, port)) return problem(403, `/_local routes answer only at http://127.0.0.1:${port} or http://localhost:${port}`);
+  const origin = req.headers['origin'];
+  if (origin !== undefined && origin !== `http://${host}`) return problem(403, 'cross-site requests to /_local routes are refused');
+  const method = req.method.toUpperCase();
+  if (method !== 'GET' && method !== 'POST') return { status: 405, headers: { allow: 'GET, POST' }, body: { error: `${method} is not allowed here` } };
+  if (apiKey !== undefined) {
+    const auth = req.headers['authorization'] ?? '';
+    const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
+    if (!token || !safeEqual(token, apiKey)) return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
+  }
+  if (method === 'POST' && (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() !== 'application/json') {
+    return problem(415, 'POST with Content-Type: application/json');
+  }
+  return undefined;
+}
+
+/** `?advance=` as seconds, or why not: an ISO-8601 duration of at most MAX_ADVANCE_SECONDS. */
+function advanceSeconds(query: HttpRequest['query']): { seconds: number } | { error: HttpResponse } {
+  const text = query?.['advance'] ?? 'PT0S';
+  let seconds: number;
+  try {
+    seconds = parseDurationSeconds(text);
+  } catch {
+    return { error: problem(400, 'advance must be an ISO-8601 duration such as PT1H, P3D or P1DT12H', [{ path: 'advance', message: 'not a duration' }]) };
+  }
+  if (!(seconds <= MAX_ADVANCE_SECONDS)) return { error: problem(400, 'advance is at most P366D at a time; advance again for more', [{ path: 'advance', message: 'too long' }]) };
+  return { seconds };
+}
 
 /** The whole product on one machine: DynamoDB Local, the SES v2 emulator, the engine and the API. */
 export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
@@ -226,16 +271,30 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     log: o.log,
   };
 
+  // The bearer key of /_local/feedback: the default tenant's API key, as /v1/events reads it.
+  const feedbackKey = parseCredential(secrets.apiKey, tenant).secret;
   const handle = async (req: HttpRequest): Promise<HttpResponse> => {
+    // Exists only under a virtual clock: elsewhere it is an unknown route, like on AWS.
     if (req.path === '/_local/clock' && isVirtual(o.clock)) {
-      if (req.method === 'POST') {
-        const by = new URLSearchParams(req.query as Record<string, string>).get('advance') ?? 'PT0S';
-        await engine.advanceTo(new Date(o.clock.now().getTime() + parseDurationSeconds(by) * 1000));
+      const refused = refuseLocalRoute(req, apiPort, undefined);
+      if (refused) {
+        o.log.warn(LogCode.IngestRejected, { route: 'local-clock', reason: 'refused', status: refused.status });
+        return refused;
+      }
+      if (req.method.toUpperCase() === 'POST') {
+        const by = advanceSeconds(req.query);
+        if ('error' in by) return by.error;
+        await engine.advanceTo(new Date(o.clock.now().getTime() + by.seconds * 1000));
       }
       return json(200, { now: o.clock.now().toISOString() });
     }
     // Replays SES bounce/complaint events and inbound SMS, as the SNS topics deliver them on AWS.
-    if (req.path === '/_local/feedback' && req.method === 'POST') {
+    if (req.path === '/_local/feedback') {
+      const refused = refuseLocalRoute(req, apiPort, feedbackKey) ?? (req.method.toUpperCase() === 'POST' ? undefined : { status: 405, headers: { allow: 'POST' }, body: { error: 'POST a feedback event' } });
+      if (refused) {
+        o.log.warn(LogCode.IngestRejected, { route: 'local-feedback', reason: 'refused', status: refused.status });
+        return refused;
+      }
       let body: unknown;
       try {
         body = JSON.parse(req.rawBody.toString('utf8'));
@@ -262,7 +321,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     store,
     clock: o.clock,
     tenant,
-    request: (req) => handle({ ...req, headers: Object.fromEntries(Object.entries(req.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])) }),
+    // As if sent to apiUrl: the Host header is this server's unless the caller names another.
+    request: (req) => handle({ ...req, headers: { host: `127.0.0.1:${apiPort}`, ...Object.fromEntries(Object.entries(req.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])) } }),
     async stop(opts) {
       if (!opts?.crash) await engine.close();
       await new Promise<void>((r) => http.close(() => r()));

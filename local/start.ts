@@ -37,7 +37,9 @@ async function main(): Promise<void> {
       `  Tasks:  ${stack.apiUrl}/v1/tasks   (staff call and follow-up tasks; same bearer key)`,
       `  Data:   DynamoDB Local at ${stack.dynamoEndpoint}, kept in ${env['DATA_DIR'] ?? '.data/dynamodb'}`,
       ...(stack.dynamoLoopbackOnly === false ? ['          (it listens on every interface: no JDK `javac` was found to bind it to 127.0.0.1)'] : []),
-      virtual ? `  Clock:  virtual, at ${clock.now().toISOString()}; fast-forward with POST ${stack.apiUrl}/_local/clock?advance=PT24H` : '  Clock:  real time (CLOCK=virtual to fast-forward)',
+      virtual
+        ? `  Clock:  virtual, at ${clock.now().toISOString()}; fast-forward with curl -X POST -H 'Content-Type: application/json' '${stack.apiUrl}/_local/clock?advance=PT24H'`
+        : '  Clock:  real time (CLOCK=virtual to fast-forward)',
       '  Stop with Ctrl+C; waiting journeys resume where they were on the next start.',
       '',
     ].join('\n'),

@@ -108,7 +108,7 @@ describe('suppression and consent sources', () => {
   it('a hard bounce suppresses the address for every journey; a soft one does not', async () => {
     const s = await stack('p3-');
     const email = 'bounces@example.pl';
-    const feedback = (body: object) => s.request({ method: 'POST', path: '/_local/feedback', rawBody: Buffer.from(JSON.stringify(body)) });
+    const feedback = (body: object) => s.request({ method: 'POST', path: '/_local/feedback', headers: { ...auth, 'content-type': 'application/json' }, rawBody: Buffer.from(JSON.stringify(body)) });
     expect((await feedback({ eventType: 'Bounce', bounce: { bounceType: 'Transient', bouncedRecipients: [{ emailAddress: email }] } })).body).toMatchObject({ kind: 'ignored' });
     expect((await feedback({ eventType: 'Bounce', bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: email }] }, mail: {} })).body).toEqual({ kind: 'bounce', suppressed: 1 });
     await s.request(apiEvent({ id: 'pf-b', type: 'payment.failed', occurredAt: T.toISOString(), customer: { email }, payment: { invoiceId: 'inv-b', amount: '5.00', currency: 'PLN' } }));
@@ -123,7 +123,12 @@ describe('suppression and consent sources', () => {
     const email = 'sms.stop@example.pl';
     const phone = '+48600900100';
     await s.request(apiEvent({ id: 'cu-1', type: 'customer.updated', occurredAt: T.toISOString(), customer: { email, phone, consent: { smsMarketing: true } } }));
-    const res = await s.request({ method: 'POST', path: '/_local/feedback', rawBody: Buffer.from(JSON.stringify({ originationNumber: phone, destinationNumber: '+48500000000', messageBody: 'STOP' })) });
+    const res = await s.request({
+      method: 'POST',
+      path: '/_local/feedback',
+      headers: { ...auth, 'content-type': 'application/json' },
+      rawBody: Buffer.from(JSON.stringify({ originationNumber: phone, destinationNumber: '+48500000000', messageBody: 'STOP' })),
+    });
     expect(res.body).toEqual({ kind: 'sms-opt-out', suppressed: 1 });
     const customerId = customerIdFor('default', { email })!;
     expect(await s.store.getConsent('default', customerId, 'sms', 'marketing')).toMatchObject({ granted: false, source: 'sms-opt-out' });
