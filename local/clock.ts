@@ -13,6 +13,13 @@ export class VirtualClock implements Clock {
   set(to: Date): void {
     this.t = Math.max(this.t, to.getTime());
   }
+  /**
+   * On a restart, before anything has run: carry on from the time a previous run reached, even
+   * when that is before the time this clock was made with (by default the moment of starting).
+   */
+  restore(to: Date): void {
+    this.t = to.getTime();
+  }
 }
 
 export function isVirtual(clock: Clock): clock is VirtualClock {

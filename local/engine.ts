@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
 
 type JSONValue = Parameters<NonNullable<NonNullable<NonNullable<Parameters<StateMachine['run']>[1]>['overrides']>['taskResourceLocalHandlers']>[string]>[0];
@@ -66,9 +66,16 @@ export interface LocalEngineOptions {
   tableName: string;
   clock: Clock;
   log: Log;
+  /**
+   * Under a virtual clock: keep the time it reaches in the table (one item beside the executions),
+   * so that `resumeClock` after a restart carries on from it. @default false
+   */
+  persistClock?: boolean;
 }
 
 export const WAKE_INDEX = 'byWake';
+/** Key of the item holding the time a persisted virtual clock reached; not an execution. */
+const CLOCK_KEY = { pk: 'CLOCK', sk: 'CLOCK' };
 
 function isSuspend(v: unknown): v is Suspend {
   return typeof v === 'object' && v !== null && (v as { __suspend?: unknown }).__suspend === true;
@@ -473,11 +480,72 @@ export class LocalEngine implements JourneyRunner {
       const schedule = this.nextSchedule()?.at;
       const next = wake && schedule ? (wake < schedule ? wake : schedule) : (wake ?? schedule);
       if (!next || next.getTime() > to.getTime()) break;
+      await this.saveClock(next);
       clock.set(next);
       await this.runSchedules();
       await this.runDue();
     }
+    await this.saveClock(to);
     clock.set(to);
+  }
+
+  /**
+   * Kept before the clock moves, so nothing is ever written at a time later than the one kept;
+   * only ever forwards (two advances racing cannot move it back).
+   */
+  private async saveClock(at: Date): Promise<void> {
+    if (!this.o.persistClock) return;
+    await this.guarded(
+      new UpdateCommand({
+        TableName: this.o.tableName,
+        Key: CLOCK_KEY,
+        UpdateExpression: 'SET #now = :now',
+        ConditionExpression: 'attribute_not_exists(#now) OR #now < :now',
+        ExpressionAttributeNames: { '#now': 'now' },
+        ExpressionAttributeValues: { ':now': at.toISOString() },
+      }),
+    );
+  }
+
+  /**
+   * After a restart under a persisted virtual clock: carries on from the time the clock had
+   * reached, and never behind what the table records as having happened (an execution's start or
+   * end, written by an earlier run that crashed before keeping its time, or by a run on the real
+   * clock). With no time kept yet (a new data dir, or one only run on the real clock) the clock
+   * only moves forward, to the latest time recorded. A waiting execution's wake time lies in its
+   * future, not a time reached, so it does not move the clock. Call before `recover`, which queues
+   * interrupted executions at "now".
+   */
+  async resumeClock(): Promise<Date> {
+    const clock = this.o.clock;
+    if (!(clock instanceof VirtualClock)) throw new Error('resumeClock needs a virtual clock');
+    const saved = await this.o.db.send(new GetCommand({ TableName: this.o.tableName, Key: CLOCK_KEY, ConsistentRead: true }));
+    const kept = typeof saved.Item?.['now'] === 'string' ? (saved.Item['now'] as string) : undefined;
+    let latest = kept ?? '';
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.o.db.send(
+        new ScanCommand({
+          TableName: this.o.tableName,
+          FilterExpression: 'sk = :exec',
+          ProjectionExpression: 'startedAt, endedAt',
+          ExpressionAttributeValues: { ':exec': 'EXEC' },
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        for (const at of [item['startedAt'], item['endedAt']]) if (typeof at === 'string' && at > latest) latest = at;
+      }
+      ExclusiveStartKey = out.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    const reached = new Date(latest);
+    if (!Number.isNaN(reached.getTime())) {
+      if (kept !== undefined) clock.restore(reached);
+      else clock.set(reached);
+    }
+    await this.saveClock(clock.now());
+    return clock.now();
   }
 
   /** Real time: polls for due executions. */

@@ -78,6 +78,12 @@ export interface LocalStackOptions {
   shopName?: string;
   /** Prefix for table names, so several stacks can share one DynamoDB server. @default '' */
   tablePrefix?: string;
+  /**
+   * Under a virtual clock: keep the time it reaches with the data and, on start, carry on from the
+   * time kept, whatever time the clock was made with, and never behind the executions stored
+   * (see LocalEngine.resumeClock). `npm start` with CLOCK=virtual. @default false
+   */
+  persistClock?: boolean;
 }
 
 export interface LocalStack {
@@ -249,7 +255,9 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     tableName: tables.engine,
     clock: o.clock,
     log: o.log,
+    persistClock: o.persistClock === true && isVirtual(o.clock),
   });
+  if (o.persistClock && isVirtual(o.clock)) await engine.resumeClock();
   await engine.recover();
   const ingestDeps: IngestDeps = {
     config: {

@@ -14,6 +14,7 @@ function consoleLog(): Log {
 async function main(): Promise<void> {
   const env = process.env;
   const virtual = env['CLOCK'] === 'virtual';
+  // CLOCK_START (or now) is where a virtual clock begins on new data; a restart carries on from the time it had reached.
   const clock = virtual ? new VirtualClock(new Date(env['CLOCK_START'] ?? Date.now())) : systemClock;
   const secrets = secretsFromEnv();
   const stack = await startLocalStack({
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
     smsPort: Number(env['SMS_PORT'] ?? 8006),
     smsTransliterate: env['SMS_TRANSLITERATE'] === 'true',
     realTimeTimer: !virtual,
+    persistClock: virtual,
   });
   process.stdout.write(
     [

@@ -1,11 +1,15 @@
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../functions/shared/clock.ts';
+import { documentClient } from '../../functions/shared/dynamodb.ts';
+import { VirtualClock } from '../../local/clock.ts';
+import { LOCAL_CREDENTIALS } from '../../local/dynamodb-local.ts';
 import { startLocalStack } from '../../local/stack.ts';
 import { localHarness } from '../support/harness.ts';
-import { memoryLog, SECRETS } from '../support/local.ts';
+import { checkoutEvent, hours, inbox, memoryLog, SECRETS } from '../support/local.ts';
 
 const harness = localHarness();
 const T = new Date('2026-05-04T08:00:00Z');
@@ -164,5 +168,55 @@ describe('/_local/feedback', () => {
     } finally {
       await real.stop();
     }
+  });
+});
+
+describe('virtual clock across restarts', () => {
+  it('carries on from the time it reached, whatever time the new clock was made with', async () => {
+    const first = await harness.stack(T, { tablePrefix: 'lr1-', persistClock: true });
+    expect((await send(`${first.apiUrl}/_local/clock?advance=P2D`, { method: 'POST', headers: JSON_TYPE })).status).toBe(200);
+    await harness.crash(first);
+
+    // npm start makes the clock at the wall-clock time: later than the time reached.
+    const second = await harness.stack(new Date(T.getTime() + hours(24 * 30)), { tablePrefix: 'lr1-', persistClock: true });
+    expect(second.clock.now()).toEqual(new Date(T.getTime() + hours(48)));
+    expect((await send(`${second.apiUrl}/_local/clock?advance=PT1H`, { method: 'POST', headers: JSON_TYPE })).body).toEqual({ now: '2026-05-06T09:00:00.000Z' });
+    await second.stop();
+
+    const third = await harness.stack(T, { tablePrefix: 'lr1-', persistClock: true });
+    expect((await send(`${third.apiUrl}/_local/clock`)).body).toEqual({ now: '2026-05-06T09:00:00.000Z' });
+  });
+
+  it('starts no earlier than the executions stored, and not at their wake times', async () => {
+    const email = 'wznowienie@example.pl';
+    // A run that kept no time (an older data dir): a checkout at T+5h, waiting until T+6h.
+    const first = await harness.stack(T, { tablePrefix: 'lr2-' });
+    await first.engine.advanceTo(new Date(T.getTime() + hours(5)));
+    await first.request(checkoutEvent('c-resume', email, 'tok-resume', first.clock.now()));
+    await harness.crash(first);
+
+    const second = await harness.stack(T, { tablePrefix: 'lr2-', persistClock: true });
+    expect(second.clock.now()).toEqual(new Date(T.getTime() + hours(5)));
+    await second.engine.advanceTo(new Date(T.getTime() + hours(6) - 1000));
+    expect(await inbox(second.sesEndpoint!, email)).toHaveLength(0);
+    await second.engine.advanceTo(new Date(T.getTime() + hours(6)));
+    expect(await inbox(second.sesEndpoint!, email)).toHaveLength(1);
+    await harness.crash(second);
+
+    // A kept time behind an execution stored in the same table (written by another run): the later one counts.
+    const db = documentClient({ endpoint: harness.endpoint, region: 'eu-central-1', credentials: LOCAL_CREDENTIALS });
+    await db.send(new PutCommand({ TableName: 'lr2-koszyk-local-executions', Item: { pk: 'CLOCK', sk: 'CLOCK', now: T.toISOString() } }));
+    const third = await harness.stack(new Date(T.getTime() + hours(24 * 30)), { tablePrefix: 'lr2-', persistClock: true });
+    // The first reminder ended nothing: the latest time recorded is the execution's start, T+5h.
+    expect(third.clock.now()).toEqual(new Date(T.getTime() + hours(5)));
+  });
+
+  it('is not kept without persistClock: tests and the simulator start where they are told', async () => {
+    const first = await harness.stack(T, { tablePrefix: 'lr3-' });
+    await first.engine.advanceTo(new Date(T.getTime() + hours(10)));
+    await first.stop();
+    const second = await harness.stack(T, { tablePrefix: 'lr3-' });
+    expect(second.clock.now()).toEqual(T);
+    expect(second.clock).toBeInstanceOf(VirtualClock);
   });
 });
