@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Checkout, Contact, type DomainEvent, Order, Payment } from '../shared/domain.ts';
+import { Checkout, Contact, type DomainEvent, Order, Payment } from '../core/domain.ts';
 
 /** The platform-neutral event API (`POST /v1/events`). Unknown fields are dropped, not stored. */
 const Common = {

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Clock } from '../shared/clock.ts';
-import { assertUnreachable, type DomainEvent } from '../shared/domain.ts';
+import { assertUnreachable, type DomainEvent } from '../core/domain.ts';
 import { customerIdFor, shortHash } from '../shared/ids.ts';
 import { parseJsonKeepingIds } from '../shared/json.ts';
 import type { JourneyRunner } from '../shared/journey-runner.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Amount, Currency, type DomainEvent, Email, } from '../shared/domain.ts';
+import { Amount, Currency, type DomainEvent, Email, } from '../core/domain.ts';
 
 /**
  * Shopify payloads, reduced to the fields a journey may use (an allow-list: anything else in

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { DomainEvent } from '../shared/domain.ts';
+import type { DomainEvent } from '../core/domain.ts';
 
 export const STRIPE_TOLERANCE_SECONDS = 300;
 

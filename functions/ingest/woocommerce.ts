@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Amount, Currency, type DomainEvent, Email } from '../shared/domain.ts';
+import { Amount, Currency, type DomainEvent, Email } from '../core/domain.ts';
 
 /** WooCommerce REST order (webhook body), reduced to what journeys use. */
 export const WooOrder = z.object({

@@ -1,12 +1,8 @@
 import { createHash } from 'node:crypto';
+import { normaliseEmail, normalisePhone } from '../core/identity.ts';
 
 function digest(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('hex');
-}
-
-/** Normalises an address so the same person is one customer across platforms. */
-export function normaliseEmail(email: string): string {
-  return email.normalize('NFC').trim().toLowerCase();
 }
 
 /**
@@ -15,7 +11,7 @@ export function normaliseEmail(email: string): string {
  */
 export function customerIdFor(tenant: string, contact: { email?: string | null; phone?: string | null }): string | null {
   if (contact.email) return `c_${digest(tenant, 'email', normaliseEmail(contact.email)).slice(0, 32)}`;
-  if (contact.phone) return `c_${digest(tenant, 'phone', contact.phone.replace(/[^\d+]/g, '')).slice(0, 32)}`;
+  if (contact.phone) return `c_${digest(tenant, 'phone', normalisePhone(contact.phone)).slice(0, 32)}`;
   return null;
 }
 

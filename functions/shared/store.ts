@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import type { Checkout, Contact, Order } from './domain.ts';
+import type { Checkout, Contact, Order } from '../core/domain.ts';
+import type { StateStore } from '../app/ports.ts';
+import type { CartRecord, ConsentChannel, ConsentState, ConsentTopic, CustomerProfile, Decision, Enrolment, EnrolmentStatus, InvoiceRecord, OrderRecord, StaffTask } from '../core/model.ts';
+import { type AddressChannel, normaliseAddress } from '../core/identity.ts';
 
 /**
  * Single-table layout (see docs/data-model.md). Every write that a replay could repeat is
@@ -22,122 +25,26 @@ export const LAST_ORDER_INDEX = 'byLastOrderDay';
 
 const DEDUPE_SECONDS = 8 * 86_400;
 
-export type ConsentChannel = 'email' | 'sms';
-export type ConsentTopic = 'marketing' | 'service';
-
-export interface ConsentState {
-  granted: boolean;
-  at: string;
-  source: string;
-}
-
-export interface CustomerProfile {
-  customerId: string;
-  email?: string;
-  phone?: string;
-  firstName?: string;
-  locale?: string;
-  preferredChannel?: 'email' | 'sms';
-  /** IANA zone for sending hours; Europe/Warsaw when unknown. */
-  timeZone?: string;
-  orderCount?: number;
-  spentPln?: number;
-  lastOrderAt?: string;
-  lastScore?: number;
-  updatedAt: string;
-}
-
-export interface OrderRecord {
-  id: string;
-  checkoutToken?: string;
-  total: string;
-  currency: string;
-  items: { title: string; quantity: number; price: string; category?: string }[];
-  placedAt: string;
-  status?: 'placed' | 'cancelled' | 'refunded';
-}
-
-export interface InvoiceRecord {
-  invoiceId: string;
-  customerId?: string;
-  status: 'failed' | 'paid';
-  amount: string;
-  currency: string;
-  hostedUrl?: string;
-  updatedAt: string;
-}
-
-export interface StaffTask {
-  id: string;
-  at: string;
-  kind: 'call' | 'follow-up' | 'data-request';
-  journey: string;
-  step: string;
-  customerId: string;
-  subject: string;
-  /** Rendered instructions for staff; may quote amounts, never the customer's address. */
-  text: string;
-  status: 'open' | 'done';
-}
-
-export interface CartRecord extends Checkout {
-  customerId?: string;
-  status: 'open' | 'ordered';
-  orderId?: string;
-  updatedAt: string;
-}
-
-export type EnrolmentStatus = 'active' | 'goal-reached' | 'completed' | 'stopped';
-
-export interface Enrolment {
-  journey: string;
-  key: string;
-  executionName: string;
-  status: EnrolmentStatus;
-  startedAt: string;
-  endedAt?: string;
-  endReason?: string;
-}
-
-export type SuppressionReason =
-  | 'no_consent'
-  | 'no_address'
-  | 'goal_reached'
-  | 'unsubscribed'
-  | 'already_sent'
-  | 'template_error'
-  | 'rejected_by_provider'
-  | 'sms_daily_cap'
-  | 'quiet_hours'
-  | 'frequency_cap'
-  | 'suppressed_address'
-  | 'delivery_uncertain';
-
-export interface Decision {
-  at: string;
-  journey: string;
-  step: string;
-  executionName: string;
-  channel: 'email' | 'sms' | 'staff';
-  outcome: 'sent' | 'suppressed' | 'task' | 'deferred';
-  /** For `deferred`: when the message will go out instead. */
-  until?: string;
-  topic?: 'marketing' | 'service';
-  reason?: SuppressionReason;
-  template: string;
-  locale: string;
-  subject?: string;
-  messageId?: string;
-  /** SMS only: parts billed, and the encoding that decided it. */
-  segments?: number;
-  encoding?: 'GSM-7' | 'UCS-2';
-}
+export type {
+  CartRecord,
+  ConsentChannel,
+  ConsentState,
+  ConsentTopic,
+  CustomerProfile,
+  Decision,
+  Enrolment,
+  EnrolmentStatus,
+  InvoiceRecord,
+  OrderRecord,
+  StaffTask,
+  SuppressionReason,
+} from '../core/model.ts';
 
 function isConditionFailure(e: unknown): boolean {
   return e instanceof ConditionalCheckFailedException || (e as Error)?.name === 'ConditionalCheckFailedException';
 }
 
-export class Store {
+export class Store implements StateStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     readonly tableName: string,
@@ -732,9 +639,9 @@ export class Store {
   }
 }
 
-function addressHash(channel: string, address: string): string {
-  const normal = channel === 'email' ? address.normalize('NFC').trim().toLowerCase() : address.replace(/[^\d+]/g, '');
-  return createHash('sha256').update(normal).digest('hex');
+/** Suppression and phone references are keyed by a hash of the normalised address, never the address. */
+export function addressHash(channel: AddressChannel, address: string): string {
+  return createHash('sha256').update(normaliseAddress(channel, address)).digest('hex');
 }
 
 function epoch(d: Date): number {

@@ -1,0 +1,108 @@
+import type { Checkout, Contact, Order } from '../core/domain.ts';
+import type {
+  CartRecord,
+  ConsentChannel,
+  ConsentState,
+  ConsentTopic,
+  CustomerProfile,
+  Decision,
+  Enrolment,
+  EnrolmentStatus,
+  InvoiceRecord,
+  OrderRecord,
+  StaffTask,
+} from '../core/model.ts';
+
+/**
+ * The storage the use cases are written against, one port per aggregate. Two backends implement
+ * every port: DynamoDB (the product) and memory (unit tests, the simulator, the benchmark), held
+ * to the same behaviour by one contract suite (test/contract/). Every method that a replayed event
+ * could repeat is idempotent or guarded, in both.
+ */
+
+/** Customers, their consent (current state and the append-only ledger), and what selection reads. */
+export interface CustomerRepository {
+  /** Merges contact details into the profile; returns it as stored, or undefined when a newer write won. */
+  upsertCustomer(tenant: string, customerId: string, contact: Contact, at: string): Promise<CustomerProfile | undefined>;
+  findByPhone(tenant: string, phone: string): Promise<string | undefined>;
+  getCustomer(tenant: string, customerId: string): Promise<CustomerProfile | undefined>;
+  /** Appends to the ledger (once per event key); moves the current state only when this statement is not older. */
+  recordConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic, granted: boolean, at: string, source: string, eventKey: string): Promise<void>;
+  getConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic): Promise<ConsentState | undefined>;
+  /** Customers whose last order fell on `day` (YYYY-MM-DD), a page at a time. */
+  customersByLastOrderDay(tenant: string, day: string, cursor?: Record<string, unknown>): Promise<{ items: CustomerProfile[]; cursor?: Record<string, unknown> }>;
+  /** Takes a journey's re-entry cool-down; false while an earlier one runs. */
+  claimCooldown(tenant: string, customerId: string, journey: string, now: string, until: string): Promise<boolean>;
+  recordScore(tenant: string, customerId: string, answer: { journey: string; subject: string; score: number; at: string }): Promise<void>;
+}
+
+/** What journeys are about: carts, orders and invoices. */
+export interface SubjectRepository {
+  putCart(tenant: string, customerId: string | undefined, checkout: Checkout, at: string): Promise<'stored' | 'stale' | 'ordered'>;
+  getCart(tenant: string, token: string): Promise<CartRecord | undefined>;
+  markCartOrdered(tenant: string, token: string, orderId: string, at: string): Promise<void>;
+  /** False when the order was already stored (a replay). */
+  putOrder(tenant: string, customerId: string, order: Order, at: string): Promise<boolean>;
+  findOrderOwner(tenant: string, orderId: string): Promise<string | undefined>;
+  getOrder(tenant: string, customerId: string, orderId: string): Promise<OrderRecord | undefined>;
+  markOrder(tenant: string, customerId: string, orderId: string, status: 'cancelled' | 'refunded', at: string): Promise<void>;
+  /** 'paid' when the invoice was paid before its failure arrived. */
+  recordInvoiceFailure(tenant: string, invoice: Omit<InvoiceRecord, 'status' | 'updatedAt'>, at: string): Promise<'open' | 'paid'>;
+  markInvoicePaid(tenant: string, invoiceId: string, at: string): Promise<void>;
+  getInvoice(tenant: string, invoiceId: string): Promise<InvoiceRecord | undefined>;
+}
+
+/** Journey enrolments and the at-most-once claim of each step's send. */
+export interface EnrolmentRepository {
+  /** False when the enrolment exists. */
+  createEnrolment(tenant: string, customerId: string, enrolment: Omit<Enrolment, 'status'>): Promise<boolean>;
+  getEnrolment(tenant: string, customerId: string, journey: string, enrolKey: string): Promise<Enrolment | undefined>;
+  activeEnrolments(tenant: string, customerId: string, journey: string): Promise<Enrolment[]>;
+  /** active → the given end state; false (and no change) from any other state. */
+  endEnrolment(tenant: string, customerId: string, journey: string, enrolKey: string, status: Exclude<EnrolmentStatus, 'active'>, reason: string, at: string): Promise<boolean>;
+  /** False when this execution's step was claimed before. */
+  claimSend(executionName: string, stepId: string, at: string): Promise<boolean>;
+  completeSend(executionName: string, stepId: string, messageId: string | undefined): Promise<void>;
+  releaseSend(executionName: string, stepId: string): Promise<void>;
+}
+
+/** Suppression, the decision log, links and the data-subject rights that span every aggregate. */
+export interface ComplianceRepository {
+  suppress(tenant: string, channel: 'email' | 'sms', address: string, reason: string, at: string): Promise<void>;
+  isSuppressed(tenant: string, channel: 'email' | 'sms', address: string): Promise<boolean>;
+  recordDecision(tenant: string, customerId: string, decision: Decision): Promise<void>;
+  countMarketingSent(tenant: string, customerId: string, from: string): Promise<number>;
+  listDecisions(tenant: string, customerId: string): Promise<Decision[]>;
+  putShortLink(code: string, token: string, expiresAt: number): Promise<void>;
+  getShortLink(code: string): Promise<string | undefined>;
+  exportCustomer(tenant: string, customerId: string): Promise<Record<string, unknown>>;
+  eraseCustomer(tenant: string, customerId: string, at: string): Promise<void>;
+}
+
+/** Running the engine: event claims, rate limits, the SMS cap, staff tasks. */
+export interface OperationsRepository {
+  /** First delivery of an event key claims it (for 8 days); false for a duplicate. */
+  claimEvent(tenant: string, eventKey: string, now: Date): Promise<boolean>;
+  releaseEvent(tenant: string, eventKey: string): Promise<void>;
+  /** Takes `n` from a one-minute window of `limit`; false when fewer than `n` are left. */
+  takeRate(bucket: string, window: number, limit: number, n?: number): Promise<boolean>;
+  /** Counts one paid SMS against the day's cap; false once it is reached. */
+  countSms(tenant: string, day: string, cap: number): Promise<boolean>;
+  /** False when the task exists. */
+  createTask(tenant: string, task: StaffTask): Promise<boolean>;
+  listTasks(tenant: string): Promise<StaffTask[]>;
+}
+
+/** What a journey step decides on, read at once (one request on DynamoDB). */
+export interface StepContextReader {
+  stepContext(
+    tenant: string,
+    customerId: string,
+    journey: string,
+    enrolKey: string,
+    subject: 'cart' | 'order' | 'invoice' | undefined,
+  ): Promise<{ enrolment?: Enrolment; customer?: CustomerProfile; consent: Record<ConsentChannel, ConsentState | undefined>; subject?: Record<string, unknown> }>;
+}
+
+/** Every repository port: what a backend provides. */
+export type StateStore = CustomerRepository & SubjectRepository & EnrolmentRepository & ComplianceRepository & OperationsRepository & StepContextReader;

@@ -1,0 +1,118 @@
+import type { Checkout } from './domain.ts';
+
+/**
+ * What the engine keeps about customers and their journeys, as the use cases see it: the same
+ * shapes whichever backend stores them (DynamoDB, memory).
+ */
+
+export type ConsentChannel = 'email' | 'sms';
+export type ConsentTopic = 'marketing' | 'service';
+
+export interface ConsentState {
+  granted: boolean;
+  at: string;
+  source: string;
+}
+
+export interface CustomerProfile {
+  customerId: string;
+  email?: string;
+  phone?: string;
+  firstName?: string;
+  locale?: string;
+  preferredChannel?: 'email' | 'sms';
+  /** IANA zone for sending hours; Europe/Warsaw when unknown. */
+  timeZone?: string;
+  orderCount?: number;
+  spentPln?: number;
+  lastOrderAt?: string;
+  lastScore?: number;
+  updatedAt: string;
+}
+
+export interface OrderRecord {
+  id: string;
+  checkoutToken?: string;
+  total: string;
+  currency: string;
+  items: { title: string; quantity: number; price: string; category?: string }[];
+  placedAt: string;
+  status?: 'placed' | 'cancelled' | 'refunded';
+}
+
+export interface InvoiceRecord {
+  invoiceId: string;
+  customerId?: string;
+  status: 'failed' | 'paid';
+  amount: string;
+  currency: string;
+  hostedUrl?: string;
+  updatedAt: string;
+}
+
+export interface StaffTask {
+  id: string;
+  at: string;
+  kind: 'call' | 'follow-up' | 'data-request';
+  journey: string;
+  step: string;
+  customerId: string;
+  subject: string;
+  /** Rendered instructions for staff; may quote amounts, never the customer's address. */
+  text: string;
+  status: 'open' | 'done';
+}
+
+export interface CartRecord extends Checkout {
+  customerId?: string;
+  status: 'open' | 'ordered';
+  orderId?: string;
+  updatedAt: string;
+}
+
+export type EnrolmentStatus = 'active' | 'goal-reached' | 'completed' | 'stopped';
+
+export interface Enrolment {
+  journey: string;
+  key: string;
+  executionName: string;
+  status: EnrolmentStatus;
+  startedAt: string;
+  endedAt?: string;
+  endReason?: string;
+}
+
+export type SuppressionReason =
+  | 'no_consent'
+  | 'no_address'
+  | 'goal_reached'
+  | 'unsubscribed'
+  | 'already_sent'
+  | 'template_error'
+  | 'rejected_by_provider'
+  | 'sms_daily_cap'
+  | 'quiet_hours'
+  | 'frequency_cap'
+  | 'suppressed_address'
+  | 'delivery_uncertain';
+
+export interface Decision {
+  at: string;
+  journey: string;
+  step: string;
+  executionName: string;
+  channel: 'email' | 'sms' | 'staff';
+  outcome: 'sent' | 'suppressed' | 'task' | 'deferred';
+  /** For `deferred`: when the message will go out instead. */
+  until?: string;
+  topic?: 'marketing' | 'service';
+  reason?: SuppressionReason;
+  template: string;
+  locale: string;
+  subject?: string;
+  messageId?: string;
+  /** SMS only: parts billed, and the encoding that decided it. */
+  segments?: number;
+  encoding?: 'GSM-7' | 'UCS-2';
+}
+
