@@ -29,7 +29,7 @@ module.exports = {
       comment: 'use cases reach storage and providers through functions/app/ports.ts only',
       severity: 'error',
       from: { path: '^functions/app/' },
-      to: { path: ['^node_modules/@aws-sdk/', '^functions/adapters/', '^functions/[^/]+/handler\\.ts$', '^functions/shared/(store|dynamodb|mailer|sms-sender|sfn-runner|events-out|provider-clients|aws-deps)\\.ts$', '^(local|infra)/'] },
+      to: { path: ['^node_modules/@aws-sdk/', '^node_modules/@aws-lambda-powertools/', '^functions/adapters/', '^functions/[^/]+/handler\\.ts$', '^functions/shared/(provider-clients|aws-deps|secrets)\\.ts$', '^(local|infra)/'] },
     },
     {
       name: 'adapters-never-handlers',

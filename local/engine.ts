@@ -4,7 +4,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 
 type JSONValue = Parameters<NonNullable<NonNullable<NonNullable<Parameters<StateMachine['run']>[1]>['overrides']>['taskResourceLocalHandlers']>[string]>[0];
 import type { Clock } from '../functions/shared/clock.ts';
-import type { JourneyInput, JourneyRunner } from '../functions/shared/journey-runner.ts';
+import type { JourneyInput, JourneyRunner } from '../functions/app/ports.ts';
 import { type Log, LogCode } from '../functions/shared/logger.ts';
 import type { AslDefinition, AslState, JourneyDefinition } from './definitions.ts';
 import { VirtualClock } from './clock.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { smsLength } from '../functions/shared/sms.ts';
+import { smsLength } from '../functions/core/sms.ts';
 
 export interface OutboxSms {
   messageId: string;

@@ -12,7 +12,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { signBase64Hmac } from '../functions/ingest/signatures.ts';
-import { documentClient } from '../functions/shared/dynamodb.ts';
+import { documentClient } from '../functions/adapters/dynamo/client.ts';
 import { customerIdFor } from '../functions/shared/ids.ts';
 import { silentLog } from '../functions/shared/logger.ts';
 import { VirtualClock } from '../local/clock.ts';

@@ -57,7 +57,8 @@ export interface EnrolmentRepository {
   /** False when the enrolment exists. */
   createEnrolment(tenant: string, customerId: string, enrolment: Omit<Enrolment, 'status'>): Promise<boolean>;
   getEnrolment(tenant: string, customerId: string, journey: string, enrolKey: string): Promise<Enrolment | undefined>;
-  activeEnrolments(tenant: string, customerId: string, journey: string): Promise<Enrolment[]>;
+  /** The customer's active enrolments in one journey, or in every journey when none is named. */
+  activeEnrolments(tenant: string, customerId: string, journey?: string): Promise<Enrolment[]>;
   /** active → the given end state; false (and no change) from any other state. */
   endEnrolment(tenant: string, customerId: string, journey: string, enrolKey: string, status: Exclude<EnrolmentStatus, 'active'>, reason: string, at: string): Promise<boolean>;
   /** False when this execution's step was claimed before. */
@@ -106,3 +107,59 @@ export interface StepContextReader {
 
 /** Every repository port: what a backend provides. */
 export type StateStore = CustomerRepository & SubjectRepository & EnrolmentRepository & ComplianceRepository & OperationsRepository & StepContextReader;
+
+/** Sending e-mail (SES v2 on AWS, the SES emulator locally). */
+export interface EmailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+  headers: { name: string; value: string }[];
+  tags: Record<string, string>;
+}
+
+/** Raised for a message the provider will never accept (bad address, rejected content). */
+export class PermanentSendError extends Error {
+  override name = 'PermanentSendError';
+}
+
+export interface Mailer {
+  send(message: EmailMessage): Promise<{ messageId: string | undefined }>;
+}
+
+/** Sending SMS (End User Messaging SMS on AWS, the local outbox). */
+export interface SmsMessage {
+  to: string;
+  text: string;
+  kind: 'marketing' | 'service';
+  tags: Record<string, string>;
+}
+
+export interface SmsSender {
+  send(message: SmsMessage): Promise<{ messageId: string | undefined }>;
+}
+
+/** Business events other systems may react to (a helpdesk picking up call tasks). */
+export interface EventPublisher {
+  taskCreated(task: StaffTask): Promise<void>;
+}
+
+/**
+ * Starts and stops journey executions. On AWS: Step Functions StartExecution/StopExecution;
+ * locally: the embedded engine. Execution names are deterministic, so a second start of the
+ * same trigger is a no-op.
+ */
+export interface JourneyInput {
+  version: 1;
+  tenant: string;
+  customerId: string;
+  journey: string;
+  key: string;
+  /** When the first step is due, already moved into sending hours for marketing steps. */
+  firstAt: string;
+}
+
+export interface JourneyRunner {
+  start(journey: string, executionName: string, input: JourneyInput): Promise<'started' | 'exists'>;
+  stop(journey: string, executionName: string, reason: string): Promise<void>;
+}

@@ -2,10 +2,10 @@ import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
 import { systemClock } from '../shared/clock.ts';
 import { readEnv, SegmentEnv } from '../shared/config.ts';
-import { documentClient } from '../shared/dynamodb.ts';
+import { documentClient } from '../adapters/dynamo/client.ts';
 import { powertoolsLog } from '../shared/logger.ts';
-import { Store } from '../shared/store.ts';
-import { type FeedbackDeps, type FeedbackResult, handleFeedback } from './feedback.ts';
+import { Store } from '../adapters/dynamo/store.ts';
+import { type FeedbackDeps, type FeedbackResult, handleFeedback } from '../app/record-feedback.ts';
 
 /** SNS (SES event destination, two-way SMS) → one feedback event per record. */
 export function makeFeedbackHandler(deps: () => FeedbackDeps) {

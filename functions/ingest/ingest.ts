@@ -3,18 +3,19 @@ import type { Clock } from '../shared/clock.ts';
 import { assertUnreachable, type DomainEvent } from '../core/domain.ts';
 import { customerIdFor, shortHash } from '../shared/ids.ts';
 import { parseJsonKeepingIds } from '../shared/json.ts';
-import type { JourneyRunner } from '../shared/journey-runner.ts';
+import type { JourneyRunner } from '../app/ports.ts';
 import { type Log, LogCode } from '../shared/logger.ts';
 import { MetricName, type Metrics, noMetrics } from '../shared/metrics.ts';
-import type { CustomerProfile, Store } from '../shared/store.ts';
+import type { StateStore } from '../app/ports.ts';
+import type { CustomerProfile } from '../core/model.ts';
 import { verifyUnsubscribeToken } from '../shared/unsubscribe-token.ts';
 import type { JourneyConfig } from '../../workflows/src/journey.ts';
-import { type EnrolDeps, endJourneys, enrol } from '../shared/enrolment.ts';
+import { type EnrolDeps, endJourneys, enrol } from '../app/enrolment.ts';
 import type { SendingHours } from '../../workflows/src/quiet-hours.ts';
 import { ApiEvent, mapApiEvent } from './events-api.ts';
 import { type HttpRequest, type HttpResponse, json, problem } from './http.ts';
 import { isShopifyTopic, mapShopify, ShopifyPrivacyRequest } from './shopify.ts';
-import { eraseCustomer } from '../shared/privacy.ts';
+import { eraseCustomer } from '../app/privacy.ts';
 import { matchBase64Hmac, parseCredential, safeEqual } from './signatures.ts';
 import { rateLimiterFor } from './rate-limit.ts';
 import { mapStripe, verifyStripe } from './stripe.ts';
@@ -36,7 +37,7 @@ export interface IngestConfig {
 
 export interface IngestDeps {
   config: IngestConfig;
-  store: Store;
+  store: StateStore;
   /** The journey files, for their triggers and exits. */
   journeys: readonly JourneyConfig[];
   runner: JourneyRunner;

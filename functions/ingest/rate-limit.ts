@@ -1,4 +1,4 @@
-import type { Store } from '../shared/store.ts';
+import type { OperationsRepository } from '../app/ports.ts';
 
 interface Lease {
   window: number;
@@ -22,7 +22,7 @@ export class RateLimiter {
   private readonly leases = new Map<string, Lease>();
 
   constructor(
-    private readonly store: Pick<Store, 'takeRate'>,
+    private readonly store: Pick<OperationsRepository, 'takeRate'>,
     /** Largest block taken at once. */
     private readonly maxBlock = 50,
   ) {}
@@ -72,7 +72,7 @@ export class RateLimiter {
 const limiters = new WeakMap<object, RateLimiter>();
 
 /** One limiter per store: it lives as long as the process's store does (a Lambda container, the local stack). */
-export function rateLimiterFor(store: Pick<Store, 'takeRate'>): RateLimiter {
+export function rateLimiterFor(store: Pick<OperationsRepository, 'takeRate'>): RateLimiter {
   let limiter = limiters.get(store);
   if (!limiter) {
     limiter = new RateLimiter(store);

@@ -1,19 +1,19 @@
-import { EventBridgePublisher } from '../shared/events-out.ts';
-import { EndUserMessagingSms } from '../shared/sms-sender.ts';
+import { EventBridgePublisher } from '../adapters/eventbridge.ts';
+import { EndUserMessagingSms } from '../adapters/sms.ts';
 import middy from '@middy/core';
 import { join } from 'node:path';
 import { loadTemplates } from '../../workflows/src/load.ts';
 import { contentDir } from '../shared/aws-deps.ts';
 import { systemClock } from '../shared/clock.ts';
 import { readEnv, StepEnv } from '../shared/config.ts';
-import { documentClient } from '../shared/dynamodb.ts';
+import { documentClient } from '../adapters/dynamo/client.ts';
 import { powertoolsLog } from '../shared/logger.ts';
 import { powertoolsMetrics } from '../shared/metrics.ts';
 import { providerClients } from '../shared/provider-clients.ts';
 import { powertoolsSecretFetcher, SecretLists } from '../shared/secrets.ts';
-import { SesMailer } from '../shared/mailer.ts';
-import { Store } from '../shared/store.ts';
-import { runStep, type StepDeps, StepInput, type StepResult } from './step.ts';
+import { SesMailer } from '../adapters/ses.ts';
+import { Store } from '../adapters/dynamo/store.ts';
+import { runStep, type StepDeps, StepInput, type StepResult } from '../app/run-step.ts';
 
 /** Parses the versioned task payload at the boundary; a bad payload fails the task loudly. */
 export function makeStepHandler(deps: () => StepDeps | Promise<StepDeps>) {

@@ -2,8 +2,8 @@ import middy from '@middy/core';
 import { z } from 'zod';
 import { awsEnrolDeps } from '../shared/aws-deps.ts';
 import { readEnv, SegmentEnv } from '../shared/config.ts';
-import type { EnrolDeps } from '../shared/enrolment.ts';
-import { type SelectionResult, selectSegment } from './select.ts';
+import type { EnrolDeps } from '../app/enrolment.ts';
+import { type SelectionResult, selectSegment } from '../app/select-segment.ts';
 
 /** EventBridge Scheduler input: which journey, and the run's scheduled time. */
 export const SegmentRun = z.object({ version: z.literal(1), journey: z.string(), scheduledTime: z.iso.datetime().optional() });

@@ -3,13 +3,13 @@ import { fileURLToPath } from 'node:url';
 import type { SendingHours } from '../../workflows/src/quiet-hours.ts';
 import { loadJourneys } from '../../workflows/src/load.ts';
 import { systemClock } from './clock.ts';
-import { documentClient } from './dynamodb.ts';
-import type { EnrolDeps } from './enrolment.ts';
+import { documentClient } from '../adapters/dynamo/client.ts';
+import type { EnrolDeps } from '../app/enrolment.ts';
 import { powertoolsLog } from './logger.ts';
 import { powertoolsMetrics } from './metrics.ts';
 import { providerClients } from './provider-clients.ts';
-import { StepFunctionsRunner } from './sfn-runner.ts';
-import { Store } from './store.ts';
+import { StepFunctionsRunner } from '../adapters/sfn.ts';
+import { Store } from '../adapters/dynamo/store.ts';
 
 /** Where the journey and template files are: CONTENT_DIR, or `content/` beside the handler's bundle. */
 export function contentDir(env: { CONTENT_DIR?: string }, handlerUrl: string): string {

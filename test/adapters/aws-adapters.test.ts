@@ -2,8 +2,9 @@ import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { PermanentSendError, SesMailer } from '../../functions/shared/mailer.ts';
-import { StepFunctionsRunner } from '../../functions/shared/sfn-runner.ts';
+import { SesMailer } from '../../functions/adapters/ses.ts';
+import { PermanentSendError } from '../../functions/app/ports.ts';
+import { StepFunctionsRunner } from '../../functions/adapters/sfn.ts';
 
 const ses = mockClient(SESv2Client);
 const sfn = mockClient(SFNClient);

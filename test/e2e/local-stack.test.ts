@@ -4,7 +4,7 @@ import { networkInterfaces } from 'node:os';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../functions/shared/clock.ts';
-import { documentClient } from '../../functions/shared/dynamodb.ts';
+import { documentClient } from '../../functions/adapters/dynamo/client.ts';
 import { VirtualClock } from '../../local/clock.ts';
 import { LOCAL_CREDENTIALS } from '../../local/dynamodb-local.ts';
 import { startLocalStack } from '../../local/stack.ts';

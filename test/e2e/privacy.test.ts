@@ -1,9 +1,9 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { signBase64Hmac } from '../../functions/ingest/signatures.ts';
-import { documentClient } from '../../functions/shared/dynamodb.ts';
+import { documentClient } from '../../functions/adapters/dynamo/client.ts';
 import { customerIdFor, executionName } from '../../functions/shared/ids.ts';
-import { runStep } from '../../functions/journey-step/step.ts';
+import { runStep } from '../../functions/app/run-step.ts';
 import { silentLog } from '../../functions/shared/logger.ts';
 import { LOCAL_CREDENTIALS } from '../../local/dynamodb-local.ts';
 import { loadTemplates } from '../../workflows/src/load.ts';

@@ -66,7 +66,7 @@ describe('durable waits', () => {
       // Simulate a crash right after the send but before the engine recorded the wait:
       // put the execution back to RUNNING at the first step, as a killed process leaves it.
       const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
-      const { documentClient } = await import('../../functions/shared/dynamodb.ts');
+      const { documentClient } = await import('../../functions/adapters/dynamo/client.ts');
       const client = documentClient({ endpoint: db.endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
       await client.send(
         new UpdateCommand({

@@ -4,7 +4,7 @@ import type { IngestDeps } from '../../functions/ingest/ingest.ts';
 import { signBase64Hmac } from '../../functions/ingest/signatures.ts';
 import type { Log } from '../../functions/shared/logger.ts';
 import { MemoryMetrics } from '../../functions/shared/metrics.ts';
-import type { Store } from '../../functions/shared/store.ts';
+import type { Store } from '../../functions/adapters/dynamo/store.ts';
 import { signStripe } from '../../functions/ingest/stripe.ts';
 
 /** A platform whose webhook secret was never set is refused outright, loudly, before any store access. */

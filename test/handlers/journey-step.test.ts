@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { makeStepHandler } from '../../functions/journey-step/handler.ts';
-import type { StepDeps, StepInput } from '../../functions/journey-step/step.ts';
+import type { StepDeps, StepInput } from '../../functions/app/run-step.ts';
 import type { Log } from '../../functions/shared/logger.ts';
 import { MemoryMetrics } from '../../functions/shared/metrics.ts';
-import { type EmailMessage, PermanentSendError } from '../../functions/shared/mailer.ts';
-import type { CartRecord, ConsentState, CustomerProfile, Decision, Enrolment, Store } from '../../functions/shared/store.ts';
+import { type EmailMessage, PermanentSendError } from '../../functions/app/ports.ts';
+import type { CartRecord, ConsentState, CustomerProfile, Decision, Enrolment, Store } from '../../functions/adapters/dynamo/store.ts';
 import { verifyUnsubscribeToken } from '../../functions/shared/unsubscribe-token.ts';
 import { loadTemplates } from '../../workflows/src/load.ts';
 

@@ -94,7 +94,7 @@ describe('engine stack policies', () => {
 
   it('allows every DynamoDB request the store makes to each function that uses the store', () => {
     // The requests the store's code sends, read from the source so a new kind cannot be missed.
-    const source = readFileSync(join(import.meta.dirname, '..', '..', 'functions', 'shared', 'store.ts'), 'utf8');
+    const source = readFileSync(join(import.meta.dirname, '..', '..', 'functions', 'adapters', 'dynamo', 'store.ts'), 'utf8');
     const action: Record<string, string> = { Get: 'GetItem', BatchGet: 'BatchGetItem', Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', Query: 'Query' };
     const used = [...new Set([...source.matchAll(/new (\w+)Command\(/g)].map((m) => m[1]!))];
     expect(used.filter((c) => !action[c])).toEqual([]);

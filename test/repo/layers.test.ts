@@ -39,6 +39,6 @@ describe('layers', () => {
 
   it('fails on file I/O in the journey model and on a use case reaching past its ports', () => {
     expect(planted('workflows/src/zz-planted.ts', "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n").out).toContain('pure-core');
-    expect(planted('functions/app/zz-planted.ts', "import { Store } from '../shared/store.ts';\nexport const s = Store;\n").out).toContain('app-through-ports');
+    expect(planted('functions/app/zz-planted.ts', "import { Store } from '../adapters/dynamo/store.ts';\nexport const s = Store;\n").out).toContain('app-through-ports');
   });
 });

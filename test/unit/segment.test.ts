@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchesSegment, nextDailyRun } from '../../functions/segment-select/select.ts';
+import { matchesSegment, nextDailyRun } from '../../functions/app/select-segment.ts';
 import { JourneyConfig } from '../../workflows/src/journey.ts';
 
 const vip = JourneyConfig.parse({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { smsLength, transliterate } from '../../functions/shared/sms.ts';
+import { smsLength, transliterate } from '../../functions/core/sms.ts';
 
 describe('SMS length', () => {
   it('counts plain text as GSM-7: 160 in one part, 153 per part beyond', () => {

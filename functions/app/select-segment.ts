@@ -1,7 +1,7 @@
 import type { JourneyConfig } from '../../workflows/src/journey.ts';
 import { zonedTime } from '../../workflows/src/quiet-hours.ts';
-import { type EnrolDeps, enrol } from '../shared/enrolment.ts';
-import type { CustomerProfile } from '../shared/store.ts';
+import { type EnrolDeps, enrol } from './enrolment.ts';
+import type { CustomerProfile } from '../core/model.ts';
 
 export interface SelectionResult {
   journey: string;

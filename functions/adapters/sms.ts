@@ -1,16 +1,7 @@
 import { type PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import { PermanentSendError } from './mailer.ts';
+import { PermanentSendError, type SmsMessage, type SmsSender } from '../app/ports.ts';
 
-export interface SmsMessage {
-  to: string;
-  text: string;
-  kind: 'marketing' | 'service';
-  tags: Record<string, string>;
-}
 
-export interface SmsSender {
-  send(message: SmsMessage): Promise<{ messageId: string | undefined }>;
-}
 
 const PERMANENT = new Set(['ValidationException', 'ConflictException', 'ResourceNotFoundException']);
 

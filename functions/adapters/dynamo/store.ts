@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import type { Checkout, Contact, Order } from '../core/domain.ts';
-import type { StateStore } from '../app/ports.ts';
-import type { CartRecord, ConsentChannel, ConsentState, ConsentTopic, CustomerProfile, Decision, Enrolment, EnrolmentStatus, InvoiceRecord, OrderRecord, StaffTask } from '../core/model.ts';
-import { type AddressChannel, normaliseAddress } from '../core/identity.ts';
+import type { Checkout, Contact, Order } from '../../core/domain.ts';
+import type { StateStore } from '../../app/ports.ts';
+import type { CartRecord, ConsentChannel, ConsentState, ConsentTopic, CustomerProfile, Decision, Enrolment, EnrolmentStatus, InvoiceRecord, OrderRecord, StaffTask } from '../../core/model.ts';
+import { type AddressChannel, normaliseAddress } from '../../core/identity.ts';
 
 /**
  * Single-table layout (see docs/data-model.md). Every write that a replay could repeat is
@@ -38,7 +38,7 @@ export type {
   OrderRecord,
   StaffTask,
   SuppressionReason,
-} from '../core/model.ts';
+} from '../../core/model.ts';
 
 function isConditionFailure(e: unknown): boolean {
   return e instanceof ConditionalCheckFailedException || (e as Error)?.name === 'ConditionalCheckFailedException';
@@ -447,14 +447,14 @@ export class Store implements StateStore {
     return this.get<Enrolment>(key.customer(tenant, customerId), `ENROL#${journey}#${enrolKey}`);
   }
 
-  async activeEnrolments(tenant: string, customerId: string, journey: string): Promise<Enrolment[]> {
+  async activeEnrolments(tenant: string, customerId: string, journey?: string): Promise<Enrolment[]> {
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         FilterExpression: '#status = :active',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':pk': key.customer(tenant, customerId), ':prefix': `ENROL#${journey}#`, ':active': 'active' },
+        ExpressionAttributeValues: { ':pk': key.customer(tenant, customerId), ':prefix': journey === undefined ? 'ENROL#' : `ENROL#${journey}#`, ':active': 'active' },
         ConsistentRead: true,
       }),
     );

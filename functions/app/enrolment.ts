@@ -1,16 +1,17 @@
 import { type ExitEvent, exitScope, type JourneyConfig, stepDelays, type Topic, type Trigger } from '../../workflows/src/journey.ts';
 import { DEFAULT_SENDING_HOURS, DEFAULT_TIME_ZONE, nextSendingTime, type SendingHours } from '../../workflows/src/quiet-hours.ts';
-import type { Clock } from './clock.ts';
-import { executionName } from './ids.ts';
-import type { JourneyRunner } from './journey-runner.ts';
-import { type Log, LogCode } from './logger.ts';
-import { MetricName, type Metrics, noMetrics } from './metrics.ts';
-import type { CustomerProfile, Decision, Store } from './store.ts';
+import type { Clock } from '../shared/clock.ts';
+import { executionName } from '../shared/ids.ts';
+import type { JourneyRunner } from './ports.ts';
+import { type Log, LogCode } from '../shared/logger.ts';
+import { MetricName, type Metrics, noMetrics } from '../shared/metrics.ts';
+import type { StateStore } from './ports.ts';
+import type { CustomerProfile, Decision } from '../core/model.ts';
 
 /** What starting and ending journeys needs; the ingest and the segment selection both have it. */
 export interface EnrolDeps {
   config: { tenant: string; sendingHours?: SendingHours };
-  store: Store;
+  store: StateStore;
   journeys: readonly JourneyConfig[];
   runner: JourneyRunner;
   clock: Clock;

@@ -1,22 +1,8 @@
 import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { type EmailMessage, type Mailer, PermanentSendError } from '../app/ports.ts';
 
-export interface EmailMessage {
-  to: string;
-  subject: string;
-  text: string;
-  html?: string;
-  headers: { name: string; value: string }[];
-  tags: Record<string, string>;
-}
 
-/** Raised for a message the provider will never accept (bad address, rejected content). */
-export class PermanentSendError extends Error {
-  override name = 'PermanentSendError';
-}
 
-export interface Mailer {
-  send(message: EmailMessage): Promise<{ messageId: string | undefined }>;
-}
 
 const PERMANENT = new Set(['MessageRejected', 'BadRequestException', 'MailFromDomainNotVerifiedException', 'AccountSuspendedException', 'SendingPausedException']);
 

@@ -1,5 +1,5 @@
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import type { JourneyInput, JourneyRunner } from './journey-runner.ts';
+import type { JourneyInput, JourneyRunner } from '../app/ports.ts';
 
 /**
  * How far Step Functions' clock may be behind this function's: an execution whose start date is

@@ -3,16 +3,17 @@ import { StepChannel, Topic, Trigger } from '../../workflows/src/journey.ts';
 import { renderTemplate, TemplateRenderError } from '../../workflows/src/render.ts';
 import { type Locale, pickLocale, type TemplateFile } from '../../workflows/src/template-file.ts';
 import type { Clock } from '../shared/clock.ts';
-import type { EventPublisher } from '../shared/events-out.ts';
+import type { EventPublisher } from './ports.ts';
 import { shortHash } from '../shared/ids.ts';
-import { plannedAt, recordDeferral } from '../shared/enrolment.ts';
+import { plannedAt, recordDeferral } from './enrolment.ts';
 import { type Log, LogCode } from '../shared/logger.ts';
 import { MetricName, type Metrics, noMetrics } from '../shared/metrics.ts';
 import type { SendingHours } from '../../workflows/src/quiet-hours.ts';
-import { type Mailer, PermanentSendError } from '../shared/mailer.ts';
-import { smsLength, transliterate } from '../shared/sms.ts';
-import type { SmsSender } from '../shared/sms-sender.ts';
-import type { CartRecord, CustomerProfile, Decision, InvoiceRecord, OrderRecord, Store, SuppressionReason } from '../shared/store.ts';
+import { type Mailer, PermanentSendError } from './ports.ts';
+import { smsLength, transliterate } from '../core/sms.ts';
+import type { SmsSender } from './ports.ts';
+import type { StateStore } from './ports.ts';
+import type { CartRecord, CustomerProfile, Decision, InvoiceRecord, OrderRecord, SuppressionReason } from '../core/model.ts';
 import { optOutCode, signUnsubscribeToken, type UnsubscribePayload, unsubscribeExpiry } from '../shared/unsubscribe-token.ts';
 
 /**
@@ -68,7 +69,7 @@ export interface ObservedDecision extends Decision {
 
 export interface StepDeps {
   config: StepConfig;
-  store: Store;
+  store: StateStore;
   mailer: Mailer;
   sms: SmsSender;
   events: EventPublisher;

@@ -1,17 +1,13 @@
 import type { EnrolDeps } from './enrolment.ts';
-import { executionName } from './ids.ts';
-import { LogCode } from './logger.ts';
+import { executionName } from '../shared/ids.ts';
+import { LogCode } from '../shared/logger.ts';
 
 /** RODO art. 17: stops every running journey of the customer, then erases their data. */
 export async function eraseCustomer(customerId: string, deps: EnrolDeps): Promise<{ stopped: number }> {
   const { tenant } = deps.config;
   const at = deps.clock.now().toISOString();
   let stopped = 0;
-  for (const item of await deps.store.customerItems(tenant, customerId)) {
-    const sk = String(item['sk']);
-    if (!sk.startsWith('ENROL#') || item['status'] !== 'active') continue;
-    const journey = String(item['journey']);
-    const key = String(item['key']);
+  for (const { journey, key } of await deps.store.activeEnrolments(tenant, customerId)) {
     await deps.store.endEnrolment(tenant, customerId, journey, key, 'stopped', 'erasure', at);
     await deps.runner.stop(journey, executionName(journey, tenant, key), 'erasure');
     stopped++;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../shared/clock.ts';
 import { customerIdFor } from '../shared/ids.ts';
 import { type Log, LogCode } from '../shared/logger.ts';
-import type { Store } from '../shared/store.ts';
+import type { StateStore } from './ports.ts';
 
 /**
  * Delivery feedback that must stop future sends: SES bounce and complaint events (from the
@@ -22,7 +22,7 @@ const STOP_WORDS = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', '
 
 export interface FeedbackDeps {
   tenant: string;
-  store: Store;
+  store: StateStore;
   clock: Clock;
   log: Log;
 }

@@ -1,10 +1,7 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { StaffTask } from './store.ts';
+import type { EventPublisher } from '../app/ports.ts';
+import type { StaffTask } from '../core/model.ts';
 
-/** Business events other systems may react to (a helpdesk picking up call tasks). */
-export interface EventPublisher {
-  taskCreated(task: StaffTask): Promise<void>;
-}
 
 export class EventBridgePublisher implements EventPublisher {
   constructor(
