@@ -1,0 +1,385 @@
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fixture } from '../support/fixtures.ts';
+import { sesBounce } from './aws-events.ts';
+import type { Execution } from './executions.ts';
+import { productionPath } from './harness.ts';
+import { apiEvent, emailOf, emailsTo, machineOf, shopifyCheckout, shopifyOrder, shopifyRequest, stripePaymentFailed, stripeRequest, WEBHOOK_SECRET } from './shop.ts';
+
+/**
+ * The production path: the CDK app synthesized once for this file, each function's bundle from
+ * cdk.out run in its own process with the template's environment, the journeys' state machines
+ * run from the template's definitions, and every AWS call answered (and recorded) by the stand-in.
+ */
+const p = productionPath();
+const API_KEY = 'production-path-api-key';
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** Every address the tests use: none may appear in a function's log. */
+const ADDRESSES: string[] = [];
+const address = (local: string) => {
+  const a = `${local}@example.pl`;
+  ADDRESSES.push(a);
+  return a;
+};
+
+/** The ARN a function gets for a secret, from its environment in the template. */
+function secretArn(handlerName: string, variable: string): string {
+  const arn = p.app.fn(handlerName).environment[variable];
+  if (!arn) throw new Error(`${handlerName} has no ${variable} in its environment: the secrets contract is not in the template`);
+  return arn;
+}
+
+beforeAll(() => {
+  // Operators set these after deploy; WooCommerce is deliberately left unset.
+  p.aws.setSecret(secretArn('ingest', 'API_KEYS_SECRET_ARN'), `${API_KEY}\nother-shop::another-key`);
+  p.aws.setSecret(secretArn('ingest', 'SHOPIFY_SECRET_ARN'), WEBHOOK_SECRET);
+  p.aws.setSecret(secretArn('ingest', 'STRIPE_SECRET_ARN'), WEBHOOK_SECRET);
+});
+
+/** The first 09:00 in Warsaw after `from`. */
+function nineInWarsaw(from: number): number {
+  const hourMinute = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Warsaw', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const day = new Date(from);
+  for (let d = 0; d <= 2; d++) {
+    for (const utcHour of [7, 8]) {
+      const t = Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate() + d, utcHour);
+      if (t > from && hourMinute.format(t) === '09:00') return t;
+    }
+  }
+  throw new Error('no 09:00 in Warsaw within two days');
+}
+
+let seen = { calls: 0, logs: 0 };
+beforeEach(() => {
+  // Every test starts at 09:00 in Warsaw, inside the sending hours, on a day of its own.
+  p.clock.advanceTo(nineInWarsaw(p.clock.now()));
+  seen = { calls: p.aws.calls.length, logs: p.logs.length };
+});
+
+afterEach(async () => {
+  p.aws.clearFaults();
+  await p.settled();
+  p.executions.stopAll();
+  // Whatever a test did, the functions called only what their roles allow and the stand-in
+  // serves, and wrote no customer's address to their logs.
+  const calls = p.aws.calls.slice(seen.calls);
+  expect(calls.filter((c) => ['AccessDeniedException', 'UnknownOperationException', 'InvalidSignatureException'].includes(c.error ?? ''))).toEqual([]);
+  expect(p.logs.slice(seen.logs).filter(({ line }) => ADDRESSES.some((a) => line.toLowerCase().includes(a)))).toEqual([]);
+});
+
+const now = () => new Date(p.clock.now());
+
+async function decisions(email: string): Promise<Record<string, unknown>[]> {
+  const res = await p.http({ method: 'GET', url: `/v1/customers/decisions?email=${encodeURIComponent(email)}`, headers: { Authorization: `Bearer ${API_KEY}` } });
+  expect(res.status).toBe(200);
+  return res.json<{ decisions: Record<string, unknown>[] }>().decisions;
+}
+
+/** The execution a StartExecution call (recorded on the stand-in) started. */
+function startedBy(call: { request: Record<string, unknown> }): Execution {
+  const exec = p.executions.executions.get(p.executions.executionArn(String(call.request['stateMachineArn']), String(call.request['name'])));
+  if (!exec) throw new Error('no execution for that call');
+  return exec;
+}
+
+/** StartExecution calls for one journey's enrolment key (its cart token, invoice id…). */
+function startsOf(journey: string, key: string) {
+  const arn = machineOf(p.app, journey).arn;
+  return p.aws.callsOf('states:StartExecution').filter((c) => c.request['stateMachineArn'] === arn && (JSON.parse(String(c.request['input'])) as { key?: string }).key === key);
+}
+
+/** The customer id the engine gave an address (its data-subject API says). */
+async function customerIdOf(email: string): Promise<string> {
+  const res = await p.http({ method: 'GET', url: `/v1/customers/decisions?email=${encodeURIComponent(email)}`, headers: { Authorization: `Bearer ${API_KEY}` } });
+  return res.json<{ customerId: string }>().customerId;
+}
+
+describe('Shopify checkout to reminder', () => {
+  it('takes the shared sample as Shopify signed it, and decides against its reminder: that buyer did not accept marketing', async () => {
+    // The sample byte for byte, with the signature it was published with.
+    const { body, headers } = fixture('shopify', 'checkouts_create');
+    const sample = JSON.parse(body.toString('utf8')) as { email: string; token: string; buyer_accepts_marketing: boolean };
+    expect(sample.buyer_accepts_marketing).toBe(false);
+    ADDRESSES.push(sample.email);
+    const res = await p.http({ method: 'POST', url: '/webhooks/shopify', headers, body });
+    expect(res.status).toBe(202);
+    const [start] = startsOf('abandoned-cart', sample.token);
+    const exec = startedBy(start!);
+
+    await p.advance(2 * HOUR);
+    expect(exec.tasks.map((t) => [t.state, t.outcome.ok && (t.outcome.result as { reason?: string }).reason])).toEqual([['first-reminder', 'no_consent']]);
+    expect(emailsTo(p.aws.calls, sample.email)).toEqual([]);
+    expect(await decisions(sample.email)).toContainEqual(expect.objectContaining({ step: 'first-reminder', outcome: 'suppressed', reason: 'no_consent' }));
+  });
+
+  it('starts the journey from the signed webhook and sends the first reminder through SES an hour later, as the synthesized definition says', async () => {
+    const email = address('zofia');
+    const token = 'prod-consent';
+    const before = p.clock.now();
+    const res = await p.http(shopifyRequest('checkouts/create', shopifyCheckout({ token, email, consent: true, at: now() })));
+    expect(res.status).toBe(202);
+    expect(res.json()).toMatchObject({ status: 'accepted', events: [{ status: 'journey-started' }] });
+
+    const starts = startsOf('abandoned-cart', token);
+    expect(starts).toHaveLength(1);
+    const start = starts[0]!;
+    expect(start).toMatchObject({ caller: 'ingest', status: 200, request: { stateMachineArn: machineOf(p.app, 'abandoned-cart').arn } });
+    const input = JSON.parse(String(start.request['input'])) as { firstAt: string; customerId: string };
+    expect(input).toEqual({ version: 1, tenant: 'default', customerId: await customerIdOf(email), journey: 'abandoned-cart', key: token, firstAt: expect.any(String) });
+    expect(start.request['name']).toMatch(/^abandoned-cart-[0-9a-f]{40}$/);
+    const firstAt = Date.parse(input.firstAt);
+    expect(firstAt - before).toBeGreaterThanOrEqual(HOUR);
+    expect(firstAt - before).toBeLessThan(HOUR + 60_000);
+
+    // Open and waiting in "Wait 1 h before first-reminder": nothing sent yet.
+    const exec = startedBy(start);
+    await p.settled();
+    expect(exec).toMatchObject({ status: 'RUNNING', wakeAt: firstAt, tasks: [] });
+    await p.advance(HOUR - 60_000);
+    expect(emailsTo(p.aws.calls, email)).toEqual([]);
+
+    await p.advance(2 * 60_000);
+    expect(exec.tasks).toHaveLength(1);
+    const task = exec.tasks[0]!;
+    // The payload is what the definition's Parameters build from the execution input and context.
+    expect(task.payload).toEqual({
+      version: 1,
+      journey: 'abandoned-cart',
+      trigger: 'checkout',
+      step: 'first-reminder',
+      channel: 'email',
+      template: 'cart-reminder-1',
+      topic: 'marketing',
+      last: false,
+      // PT24H counts from enrolment: 23 h after the first reminder.
+      next: { step: 'second-reminder', delaySeconds: 82_800, topic: 'marketing' },
+      executionName: start.request['name'],
+      enrolment: input,
+    });
+    expect(task.outcome).toMatchObject({ ok: true, result: { continue: true, outcome: 'sent' } });
+
+    const sent = emailsTo(p.aws.calls, email);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ caller: 'journey-step', status: 200 });
+    // Signed on the function's clock at the Wait's end, not when the webhook came.
+    expect(Date.parse(sent[0]!.signedAt!)).toBeGreaterThanOrEqual(Math.floor(firstAt / 1000) * 1000);
+    const mail = emailOf(sent[0]!);
+    const step = p.app.fn('journey-step');
+    expect(mail).toMatchObject({
+      from: 'sklep@example.com',
+      to: [email],
+      configurationSet: step.environment['SES_CONFIGURATION_SET'],
+      subject: 'Zofia, twoje zakupy czekają w koszyku',
+      tags: { journey: 'abandoned-cart', step: 'first-reminder' },
+    });
+    expect(mail.text).toContain(`https://sklep.example.pl/checkouts/${token}/recover`);
+    expect(mail.headers['List-Unsubscribe']).toMatch(new RegExp(`^<${step.environment['PUBLIC_URL']}/unsubscribe\\?token=[^>]+>$`));
+    expect(mail.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+
+    // Waiting for the second reminder, 24 h after the checkout.
+    const nextAt = Date.parse((task.outcome as { result: { nextAt: string } }).result.nextAt);
+    expect(exec).toMatchObject({ status: 'RUNNING', wakeAt: nextAt });
+    expect(nextAt - before).toBeGreaterThanOrEqual(DAY);
+    expect(nextAt - before).toBeLessThan(DAY + 60_000);
+
+    // The order for that checkout stops the waiting execution: StopExecution from the ingest.
+    const order = await p.http(shopifyRequest('orders/create', shopifyOrder({ id: '7000000000000000001', checkoutToken: token, email, at: now() })));
+    expect(order.status).toBe(202);
+    expect(p.aws.callsOf('states:StopExecution')).toContainEqual(expect.objectContaining({ caller: 'ingest', status: 200, request: expect.objectContaining({ executionArn: exec.executionArn }) }));
+    const sfn = new SFNClient({ endpoint: p.aws.endpoint, region: p.app.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    expect((await sfn.send(new DescribeExecutionCommand({ executionArn: exec.executionArn }))).status).toBe('ABORTED');
+    sfn.destroy();
+    await p.advance(2 * DAY);
+    expect(emailsTo(p.aws.calls, email)).toHaveLength(1);
+  });
+
+  it('honours the one-click unsubscribe link the step signed: the ingest reads the same signing secret, and the second reminder is decided against', async () => {
+    const email = address('unsubscribes');
+    const token = 'prod-unsubscribe';
+    expect((await p.http(shopifyRequest('checkouts/create', shopifyCheckout({ token, email, consent: true, at: now() })))).status).toBe(202);
+    await p.advance(2 * HOUR);
+    const [first] = emailsTo(p.aws.calls, email);
+    const link = /^<([^>]+)>$/.exec(emailOf(first!).headers['List-Unsubscribe']!)![1]!;
+    const { pathname, search } = new URL(link);
+
+    const oneClick = await p.http({ method: 'POST', url: `${pathname}${search}`, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    expect(oneClick.status).toBe(200);
+    await p.advance(2 * DAY);
+    expect(emailsTo(p.aws.calls, email)).toHaveLength(1);
+    expect(await decisions(email)).toContainEqual(expect.objectContaining({ step: 'second-reminder', outcome: 'suppressed', reason: 'unsubscribed' }));
+  });
+});
+
+describe('Stripe dunning', () => {
+  it('verifies the Stripe-Signature against the secret in Secrets Manager and sends the first dunning e-mail at once', async () => {
+    const email = address('jan.dunning');
+    const invoiceId = 'in_prod_dunning_1';
+    const t = Math.floor(p.clock.now() / 1000);
+    const stale = await p.http(stripeRequest(stripePaymentFailed({ invoiceId, email, at: now() }), t - 600));
+    expect(stale.status).toBe(401);
+
+    const res = await p.http(stripeRequest(stripePaymentFailed({ invoiceId, email, at: now() }), t));
+    expect(res.status).toBe(202);
+    const [start] = startsOf('dunning', invoiceId);
+    expect(start).toMatchObject({ caller: 'ingest', request: { stateMachineArn: machineOf(p.app, 'dunning').arn } });
+    await p.settled();
+    const exec = startedBy(start!);
+    expect(exec.tasks.map((x) => x.state)).toEqual(['email-reminder']);
+    const sent = emailsTo(p.aws.calls, email);
+    expect(sent).toHaveLength(1);
+    expect(emailOf(sent[0]!)).toMatchObject({ subject: expect.stringMatching(/^Płatność 129,00\szł nie powiodła się$/), tags: { journey: 'dunning', step: 'email-reminder' } });
+    // Service mail: no marketing unsubscribe headers.
+    expect(emailOf(sent[0]!).headers['List-Unsubscribe']).toBeUndefined();
+  });
+});
+
+describe('SES bounce feedback', () => {
+  it('suppresses a permanently bounced address: the dunning ladder sends it nothing more, and the staff task goes to EventBridge', async () => {
+    const email = address('bounces');
+    const invoiceId = 'in_prod_bounce_1';
+    expect((await p.http(stripeRequest(stripePaymentFailed({ invoiceId, email, at: now() }), Math.floor(p.clock.now() / 1000)))).status).toBe(202);
+    await p.settled();
+    const [first] = emailsTo(p.aws.calls, email);
+    expect(first).toBeDefined();
+
+    const [topic] = p.app.subscriptions.filter((s) => s.fn.handlerName === 'feedback').map((s) => s.topicArn);
+    const bounce = sesBounce(email, { messageId: String((first!.response as { MessageId: string }).MessageId), from: 'sklep@example.com', at: now() });
+    const customerId = await customerIdOf(email);
+    const [delivered] = await p.publish(topic!, bounce);
+    expect(delivered).toMatchObject({ ok: true, result: [{ kind: 'bounce', suppressed: 1 }] });
+
+    await p.advance(11 * DAY);
+    const exec = startedBy(startsOf('dunning', invoiceId)[0]!);
+    expect(exec.status).toBe('SUCCEEDED');
+    expect(emailsTo(p.aws.calls, email)).toHaveLength(1);
+    expect(await decisions(email)).toContainEqual(expect.objectContaining({ step: 'final-notice', outcome: 'suppressed', reason: 'suppressed_address' }));
+    const tasks = p.aws.callsOf('events:PutEvents').filter((c) => c.caller === 'journey-step' && JSON.stringify(c.request).includes(customerId));
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]).toMatchObject({ status: 200, request: { Entries: [{ Source: 'koszyk.journeys', DetailType: 'StaffTaskCreated', EventBusName: 'default' }] } });
+  });
+});
+
+describe('scheduled win-back', () => {
+  it('selects the customer whose last order was 180 days before the scheduled run and starts the journey, once per run', async () => {
+    const email = address('dormant');
+    const scheduled = now();
+    const ordered = new Date(scheduled.getTime() - 180 * DAY);
+    const order = await p.http(
+      apiEvent(API_KEY, {
+        id: 'prod-winback-order',
+        type: 'order.placed',
+        occurredAt: ordered.toISOString(),
+        customer: { email, firstName: 'Anna', locale: 'pl', consent: { emailMarketing: true } },
+        order: { id: 'prod-winback-1', total: '250.00', currency: 'PLN' },
+      }),
+    );
+    expect(order.status).toBe(202);
+
+    const run = await p.schedule('win-back', scheduled);
+    expect(run).toMatchObject({ ok: true, result: { journey: 'win-back', day: ordered.toISOString().slice(0, 10), matched: 1, started: 1 } });
+    const customerId = await customerIdOf(email);
+    const key = `${scheduled.toISOString().slice(0, 10)}.${customerId}`;
+    const [start] = startsOf('win-back', key);
+    expect(start).toMatchObject({ caller: 'segment-select', status: 200, request: { stateMachineArn: machineOf(p.app, 'win-back').arn } });
+    expect(JSON.parse(String(start!.request['input']))).toMatchObject({ journey: 'win-back', customerId, key });
+
+    // EventBridge Scheduler retries a failed run with the same input: nobody is started twice.
+    const again = await p.schedule('win-back', scheduled);
+    expect(again).toMatchObject({ ok: true, result: { matched: 1, started: 0 } });
+    await p.advance(HOUR);
+    expect(emailsTo(p.aws.calls, email).map((c) => emailOf(c).subject)).toEqual(['Anna, tęsknimy!']);
+  });
+});
+
+describe('when AWS fails', () => {
+  const checkout = async (local: string) => {
+    const email = address(local);
+    const token = `prod-${local}`;
+    expect((await p.http(shopifyRequest('checkouts/create', shopifyCheckout({ token, email, consent: true, at: now() })))).status).toBe(202);
+    await p.settled();
+    const exec = startedBy(startsOf('abandoned-cart', token)[0]!);
+    return { email, exec, firstAt: Date.parse((JSON.parse(exec.input) as { firstAt: string }).firstAt) };
+  };
+  /** To the first reminder's time, and no further (a Retry's interval would be passed too). */
+  const toFirstReminder = (firstAt: number) => p.advance(firstAt + 1000 - p.clock.now());
+
+  it('SES throttling: the step gives the send back and fails, the definition retries it 20 s later, and the reminder goes out once', async () => {
+    const { email, exec, firstAt } = await checkout('throttled');
+    p.aws.fail({ operation: 'ses:SendEmail', error: 'TooManyRequestsException', status: 429, message: 'Maximum sending rate exceeded.', when: (r) => JSON.stringify(r).includes(email) });
+    await toFirstReminder(firstAt);
+    expect(exec.tasks.map((t) => (t.outcome.ok ? 'ok' : t.outcome.error.errorType))).toEqual(['TooManyRequestsException']);
+    const refused = emailsTo(p.aws.calls, email);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(refused.every((c) => c.status === 429)).toBe(true);
+    // The Retry interval runs from the failure: IntervalSeconds 20 of the definition.
+    const failed = exec.tasks[0]!;
+    expect(exec.status).toBe('RUNNING');
+    expect(exec.wakeAt! - (failed.at + failed.outcome.ms)).toBeGreaterThanOrEqual(20_000 - 50);
+    expect(exec.wakeAt! - (failed.at + failed.outcome.ms)).toBeLessThan(20_000 + 500);
+
+    p.aws.clearFaults();
+    await p.advance(20_000);
+    expect(exec.tasks.map((t) => (t.outcome.ok ? (t.outcome.result as { outcome: string }).outcome : t.outcome.error.errorType))).toEqual(['TooManyRequestsException', 'sent']);
+    expect(emailsTo(p.aws.calls, email).filter((c) => c.status === 200)).toHaveLength(1);
+    expect((await decisions(email)).filter((d) => d['step'] === 'first-reminder')).toEqual([expect.objectContaining({ outcome: 'sent' })]);
+  });
+
+  it('SES drops the connection without an answer: delivery is uncertain, recorded as such, never retried into a duplicate', async () => {
+    const { email, exec, firstAt } = await checkout('dropped');
+    p.aws.fail({ operation: 'ses:SendEmail', drop: 'reset', when: (r) => JSON.stringify(r).includes(email) });
+    await toFirstReminder(firstAt);
+    expect(exec.tasks).toHaveLength(1);
+    expect(exec.tasks[0]!.outcome).toMatchObject({ ok: true, result: { outcome: 'suppressed', reason: 'delivery_uncertain' } });
+    expect(emailsTo(p.aws.calls, email).every((c) => c.status === 'reset')).toBe(true);
+    expect(await decisions(email)).toContainEqual(expect.objectContaining({ step: 'first-reminder', outcome: 'suppressed', reason: 'delivery_uncertain' }));
+  });
+
+  it('SES never answers: the step still ends within its timeout and records the send as uncertain', async () => {
+    const { email, exec, firstAt } = await checkout('hung');
+    p.aws.fail({ operation: 'ses:SendEmail', drop: 'hang', when: (r) => JSON.stringify(r).includes(email) });
+    await toFirstReminder(firstAt);
+    expect(exec.tasks).toHaveLength(1);
+    const [task] = exec.tasks;
+    // Lambda kills a step that outlives its Timeout: then no decision is recorded, and the
+    // state machine's retry finds the send claimed and goes on (the reminder is silently lost).
+    expect(task!.outcome, 'a provider call that never answers must be cut short before the function times out').toMatchObject({
+      ok: true,
+      result: { outcome: 'suppressed', reason: 'delivery_uncertain' },
+    });
+    expect(task!.outcome.ms).toBeLessThan(p.app.fn('journey-step').timeoutSeconds * 1000);
+    expect(await decisions(email)).toContainEqual(expect.objectContaining({ step: 'first-reminder', outcome: 'suppressed', reason: 'delivery_uncertain' }));
+  });
+
+  it('Step Functions throttles StartExecution: the webhook answers 500, the delivery is given back, and the platform retry starts the journey', async () => {
+    const email = address('sfn-throttled');
+    const token = 'prod-sfn-throttled';
+    const request = shopifyRequest('checkouts/create', shopifyCheckout({ token, email, consent: true, at: now() }), { eventId: 'prod-sfn-throttled-delivery' });
+    p.aws.fail({ operation: 'states:StartExecution', error: 'ThrottlingException', message: 'Rate exceeded', when: (r) => String(r['input']).includes(token) });
+    const refused = await p.http(request);
+    expect(refused.status).toBe(500);
+    expect(startsOf('abandoned-cart', token).every((c) => c.error === 'ThrottlingException')).toBe(true);
+
+    p.aws.clearFaults();
+    const retried = await p.http(request);
+    expect(retried.status).toBe(202);
+    expect(startsOf('abandoned-cart', token).filter((c) => c.status === 200)).toHaveLength(1);
+  });
+
+  it('Secrets Manager: a webhook secret never set refuses its route with 401; an outage answers 500 so the platform retries', async () => {
+    const woo = await p.http({ method: 'POST', url: '/webhooks/woocommerce', headers: { 'Content-Type': 'application/json', 'X-WC-Webhook-Topic': 'order.created', 'X-WC-Webhook-Signature': 'c2lnbmF0dXJl' }, body: '{}' });
+    expect(woo.status).toBe(401);
+    expect(p.aws.callsOf('secretsmanager:GetSecretValue').filter((c) => c.request['SecretId'] === secretArn('ingest', 'WOOCOMMERCE_SECRET_ARN'))).toContainEqual(
+      expect.objectContaining({ caller: 'ingest', error: 'ResourceNotFoundException' }),
+    );
+
+    // Past the functions' secret cache, Secrets Manager fails.
+    await p.advance(10 * 60_000);
+    p.aws.fail({ operation: 'secretsmanager:GetSecretValue', error: 'InternalServiceError', status: 500, message: 'An error occurred on the server side.' });
+    const email = address('secrets-outage');
+    const request = shopifyRequest('checkouts/create', shopifyCheckout({ token: 'prod-secrets-outage', email, consent: true, at: now() }));
+    expect((await p.http(request)).status).toBe(500);
+    p.aws.clearFaults();
+    expect((await p.http(request)).status).toBe(202);
+  });
+});
