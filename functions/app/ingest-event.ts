@@ -1,0 +1,131 @@
+import { assertUnreachable, type DomainEvent } from '../core/domain.ts';
+import type { CustomerProfile } from '../core/model.ts';
+import { customerIdFor } from '../shared/ids.ts';
+import { LogCode } from '../shared/logger.ts';
+import { type EnrolDeps, endJourneys, enrol } from './enrolment.ts';
+
+/**
+ * Ingesting events: each new event (by its stable key) is applied to customer state and to the
+ * journeys it starts or ends; a duplicate does nothing. Platform routes and the simulator call it.
+ */
+
+export interface AcceptedEvents {
+  /** Every event was a duplicate. */
+  duplicate: boolean;
+  events: { key: string; status: string }[];
+}
+
+export async function acceptEvents(events: DomainEvent[], deps: EnrolDeps): Promise<AcceptedEvents> {
+  const { tenant } = deps.config;
+  const results: { key: string; status: string }[] = [];
+  for (const event of events) {
+    if (!(await deps.store.claimEvent(tenant, event.key, deps.clock.now()))) {
+      deps.log.info(LogCode.IngestDuplicate, { eventType: event.type });
+      results.push({ key: event.key, status: 'duplicate' });
+      continue;
+    }
+    try {
+      const outcome = await apply(event, deps);
+      deps.log.info(LogCode.IngestAccepted, { eventType: event.type, outcome });
+      results.push({ key: event.key, status: outcome });
+    } catch (e) {
+      // Give the key back so the platform's retry is processed rather than taken for a duplicate.
+      await deps.store.releaseEvent(tenant, event.key).catch(() => undefined);
+      throw e;
+    }
+  }
+  return { duplicate: results.every((r) => r.status === 'duplicate'), events: results };
+}
+
+/** Records contact details and consent; returns the profile as stored (undefined when a newer one is on file). */
+async function applyContact(event: DomainEvent, customerId: string, deps: EnrolDeps): Promise<CustomerProfile | undefined> {
+  const { tenant } = deps.config;
+  const consent = event.customer.consent;
+  const source = `${event.source}:${event.type}`;
+  // Independent items: written side by side.
+  const [profile] = await Promise.all([
+    deps.store.upsertCustomer(tenant, customerId, event.customer, event.occurredAt),
+    consent?.emailMarketing !== undefined
+      ? deps.store.recordConsent(tenant, customerId, 'email', 'marketing', consent.emailMarketing, event.occurredAt, source, event.key)
+      : undefined,
+    consent?.smsMarketing !== undefined && event.customer.phone
+      ? deps.store.recordConsent(tenant, customerId, 'sms', 'marketing', consent.smsMarketing, event.occurredAt, source, event.key)
+      : undefined,
+  ]);
+  return profile;
+}
+
+/** Applies one new event to customer state and to the journeys it starts or ends. */
+export async function apply(event: DomainEvent, deps: EnrolDeps): Promise<string> {
+  const { tenant } = deps.config;
+  const byPhoneOnly = !event.customer.email && event.customer.phone ? await deps.store.findByPhone(tenant, event.customer.phone) : undefined;
+  const customerId = byPhoneOnly ?? customerIdFor(tenant, event.customer);
+  // The profile just written also plans the first sends (time zone), with no second read.
+  const profile = customerId ? await applyContact(event, customerId, deps) : undefined;
+  switch (event.type) {
+    case 'checkout.updated': {
+      const { checkout } = event;
+      if (checkout.completed) {
+        await deps.store.markCartOrdered(tenant, checkout.token, 'completed-checkout', event.occurredAt);
+        if (customerId) await endJourneys('order.placed', customerId, checkout.token, deps);
+        return 'checkout-completed';
+      }
+      const stored = await deps.store.putCart(tenant, customerId ?? undefined, checkout, event.occurredAt);
+      if (stored === 'ordered') return 'already-ordered';
+      if (!customerId) return 'no-contact';
+      return (await enrol('checkout', customerId, checkout.token, event.occurredAt, deps, profile)) > 0 ? 'journey-started' : 'cart-updated';
+    }
+    case 'order.placed': {
+      const { order } = event;
+      if (order.checkoutToken) {
+        await deps.store.markCartOrdered(tenant, order.checkoutToken, order.id, event.occurredAt);
+        const cart = await deps.store.getCart(tenant, order.checkoutToken);
+        if (cart?.customerId && cart.customerId !== customerId) await endJourneys('order.placed', cart.customerId, order.checkoutToken, deps);
+      }
+      if (!customerId) return 'no-contact';
+      await deps.store.putOrder(tenant, customerId, order, event.occurredAt);
+      await endJourneys('order.placed', customerId, order.checkoutToken, deps);
+      const existing = await deps.store.getOrder(tenant, customerId, order.id);
+      if (existing?.status !== 'placed') return 'order-closed';
+      await enrol('order.placed', customerId, order.id, event.occurredAt, deps, profile);
+      return 'order-recorded';
+    }
+    case 'order.delivered': {
+      if (!customerId) return 'no-contact';
+      const existing = await deps.store.getOrder(tenant, customerId, event.order.id);
+      if (existing?.status === 'cancelled' || existing?.status === 'refunded') return 'order-closed';
+      await enrol('order.delivered', customerId, event.order.id, event.occurredAt, deps, profile);
+      return 'delivery-recorded';
+    }
+    case 'order.cancelled':
+    case 'order.refunded': {
+      const owner = customerId ?? (await deps.store.findOrderOwner(tenant, event.order.id));
+      if (!owner) return 'unknown-order';
+      await deps.store.markOrder(tenant, owner, event.order.id, event.type === 'order.cancelled' ? 'cancelled' : 'refunded', event.occurredAt);
+      await endJourneys(event.type, owner, event.order.id, deps);
+      return 'order-closed';
+    }
+    case 'payment.failed': {
+      const { payment } = event;
+      const state = await deps.store.recordInvoiceFailure(
+        tenant,
+        { invoiceId: payment.invoiceId, customerId: customerId ?? undefined, amount: payment.amount, currency: payment.currency, hostedUrl: payment.payUrl },
+        event.occurredAt,
+      );
+      if (state === 'paid') return 'already-paid';
+      if (!customerId) return 'no-contact';
+      return (await enrol('payment.failed', customerId, payment.invoiceId, event.occurredAt, deps, profile)) > 0 ? 'journey-started' : 'payment-failure-recorded';
+    }
+    case 'payment.succeeded': {
+      await deps.store.markInvoicePaid(tenant, event.payment.invoiceId, event.occurredAt);
+      const invoice = await deps.store.getInvoice(tenant, event.payment.invoiceId);
+      const owner = invoice?.customerId ?? customerId;
+      if (owner) await endJourneys('payment.succeeded', owner, event.payment.invoiceId, deps);
+      return 'payment-recorded';
+    }
+    case 'customer.updated':
+      return customerId ? 'customer-updated' : 'no-contact';
+    default:
+      return assertUnreachable(event);
+  }
+}

@@ -1,0 +1,28 @@
+import type { SendingHours } from '../../workflows/src/quiet-hours.ts';
+import type { EnrolDeps } from '../app/enrolment.ts';
+
+export interface IngestConfig {
+  tenant: string;
+  apiKeys: readonly string[];
+  shopifySecrets: readonly string[];
+  wooSecrets: readonly string[];
+  stripeSecrets: readonly string[];
+  unsubscribeSecret: string;
+  /** Largest body accepted, in bytes. */
+  maxBodyBytes: number;
+  /** Requests per minute per credential (API key, webhook secret). @default 1200 */
+  rateLimitPerMinute?: number;
+  sendingHours?: SendingHours;
+}
+
+/** What every route gets: the enrolment use cases' dependencies, with the ingest's own configuration. */
+export interface IngestDeps extends Omit<EnrolDeps, 'config'> {
+  config: IngestConfig;
+}
+
+export type WebhookPlatform = 'shopify' | 'woocommerce' | 'stripe';
+
+/** The same dependencies, scoped to the tenant whose credential verified the request. */
+export function forTenant(deps: IngestDeps, tenant: string): IngestDeps {
+  return tenant === deps.config.tenant ? deps : { ...deps, config: { ...deps.config, tenant } };
+}

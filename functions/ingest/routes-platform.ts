@@ -1,0 +1,129 @@
+import { acceptEvents } from '../app/ingest-event.ts';
+import { eraseCustomer } from '../app/privacy.ts';
+import type { DomainEvent } from '../core/domain.ts';
+import { customerIdFor, shortHash } from '../shared/ids.ts';
+import { LogCode } from '../shared/logger.ts';
+import { admit, admitApi, credentialOf, secretUnset } from './admission.ts';
+import type { IngestDeps } from './deps.ts';
+import { ApiEvent, mapApiEvent } from './events-api.ts';
+import { type HttpRequest, type HttpResponse, json, parseBody, problem, zodDetails } from './http.ts';
+import { isShopifyTopic, mapShopify, ShopifyPrivacyRequest } from './shopify.ts';
+import { matchBase64Hmac, parseCredential } from './signatures.ts';
+import { mapStripe, verifyStripe } from './stripe.ts';
+import { mapWooOrder } from './woocommerce.ts';
+
+/** The routes platforms call: each verifies, translates the payload into domain events, and hands them on. */
+
+export async function eventApi(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
+  const admitted = await admitApi(req, base, 'events');
+  if ('response' in admitted) return admitted.response;
+  const { deps } = admitted;
+  const body = parseBody(req);
+  if (!body.ok) return body.response;
+  const parsed = ApiEvent.safeParse(body.value);
+  if (!parsed.success) {
+    deps.log.warn(LogCode.IngestRejected, { route: 'events', reason: 'invalid' });
+    return problem(400, 'event does not match the schema', zodDetails(parsed.error));
+  }
+  return accept([mapApiEvent(parsed.data)], deps);
+}
+
+export async function shopifyWebhook(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
+  const unset = secretUnset('shopify', base.config.shopifySecrets, base);
+  if (unset) return unset;
+  const header = req.headers['x-shopify-hmac-sha256'];
+  const credential = credentialOf(base.config.shopifySecrets, (secret) => matchBase64Hmac(req.rawBody, header, [secret]) !== undefined, base);
+  // X-Shopify-Shop-Domain is not trusted: the secret that verified names the shop.
+  const admitted = await admit(credential, base, { route: 'shopify', reason: 'signature', message: 'X-Shopify-Hmac-Sha256 does not match the body' });
+  if ('response' in admitted) return admitted.response;
+  const { deps } = admitted;
+  const topic = req.headers['x-shopify-topic'] ?? '';
+  if (topic === 'customers/redact' || topic === 'customers/data_request') return shopifyPrivacy(topic, req, deps);
+  if (!isShopifyTopic(topic)) {
+    deps.log.info(LogCode.IngestIgnored, { route: 'shopify', topic });
+    return json(200, { status: 'ignored', reason: `topic "${topic}" is not used by any journey` });
+  }
+  const body = parseBody(req);
+  if (!body.ok) return body.response;
+  // The event id is shared by every subscription to one event; the webhook id is stable across
+  // retries of one delivery. Topic is part of the key: one event id can span topics.
+  const deliveryId = req.headers['x-shopify-event-id'] ?? req.headers['x-shopify-webhook-id'];
+  if (!deliveryId) return problem(400, 'X-Shopify-Event-Id or X-Shopify-Webhook-Id header is required');
+  const mapped = mapShopify(topic, body.value, `shopify:${topic}:${deliveryId}`, deps.clock.now().toISOString());
+  if ('error' in mapped) {
+    deps.log.warn(LogCode.IngestRejected, { route: 'shopify', topic, reason: 'invalid' });
+    return problem(400, `${topic} payload does not match the expected shape`, zodDetails(mapped.error));
+  }
+  return accept(mapped.events, deps);
+}
+
+/** Shopify's mandatory privacy webhooks drive the same code as the API. */
+async function shopifyPrivacy(topic: 'customers/redact' | 'customers/data_request', req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
+  const body = parseBody(req);
+  if (!body.ok) return body.response;
+  const parsed = ShopifyPrivacyRequest.safeParse(body.value);
+  if (!parsed.success) return problem(400, `${topic} payload does not match the expected shape`, zodDetails(parsed.error));
+  const { customer } = parsed.data;
+  const customerId = customerIdFor(deps.config.tenant, { email: customer.email ?? undefined, phone: customer.phone ?? undefined });
+  if (!customerId) return json(200, { status: 'ignored', reason: 'no e-mail or phone to find the customer by' });
+  if (topic === 'customers/redact') {
+    const { stopped } = await eraseCustomer(customerId, deps);
+    return json(200, { status: 'erased', stoppedJourneys: stopped });
+  }
+  const at = deps.clock.now().toISOString();
+  await deps.store.createTask(deps.config.tenant, {
+    id: shortHash(deps.config.tenant, customerId, 'data-request', String(parsed.data.data_request?.id ?? at)),
+    at,
+    kind: 'data-request',
+    journey: '-',
+    step: 'data-request',
+    customerId,
+    subject: 'Żądanie dostępu do danych (RODO art. 15) ze Shopify',
+    text: `Przekaż sklepowi eksport: GET /v1/customers/export?customerId=${customerId} (termin: 30 dni).`,
+    status: 'open',
+  });
+  return json(200, { status: 'recorded', customerId });
+}
+
+export async function wooWebhook(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
+  const signature = req.headers['x-wc-webhook-signature'];
+  // WooCommerce's activation ping is unsigned and form-encoded: webhook_id=N. Answer 200 or it never activates.
+  if (!signature && /^webhook_id=\d+$/.test(req.rawBody.toString('utf8').trim())) return json(200, { status: 'ping' });
+  const unset = secretUnset('woocommerce', base.config.wooSecrets, base);
+  if (unset) return unset;
+  const credential = credentialOf(base.config.wooSecrets, (secret) => matchBase64Hmac(req.rawBody, signature, [secret]) !== undefined, base);
+  const admitted = await admit(credential, base, { route: 'woocommerce', reason: 'signature', message: 'X-WC-Webhook-Signature does not match the body' });
+  if ('response' in admitted) return admitted.response;
+  const { deps } = admitted;
+  const topic = req.headers['x-wc-webhook-topic'] ?? '';
+  if (topic !== 'order.created' && topic !== 'order.updated') return json(200, { status: 'ignored', reason: `topic "${topic}" is not used by any journey` });
+  const body = parseBody(req);
+  if (!body.ok) return body.response;
+  const mapped = mapWooOrder(body.value, deps.clock.now().toISOString());
+  if ('ignored' in mapped) return json(200, { status: 'ignored', reason: mapped.ignored });
+  if ('error' in mapped) return problem(400, `${topic} payload does not match the expected shape`, zodDetails(mapped.error));
+  return accept(mapped.events, deps);
+}
+
+export async function stripeWebhook(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
+  const unset = secretUnset('stripe', base.config.stripeSecrets, base);
+  if (unset) return unset;
+  const secrets = base.config.stripeSecrets.map((e) => parseCredential(e, base.config.tenant).secret);
+  const check = verifyStripe(req.rawBody, req.headers['stripe-signature'], secrets, base.clock.now());
+  const credential = check.ok ? credentialOf(base.config.stripeSecrets, (secret) => secret === check.secret, base) : undefined;
+  const admitted = await admit(credential, base, { route: 'stripe', reason: 'signature', message: check.ok ? 'Stripe-Signature does not match the body' : check.reason });
+  if ('response' in admitted) return admitted.response;
+  const { deps } = admitted;
+  const body = parseBody(req);
+  if (!body.ok) return body.response;
+  const mapped = mapStripe(body.value);
+  if ('ignored' in mapped) return json(200, { status: 'ignored', reason: mapped.ignored });
+  if ('error' in mapped) return problem(400, 'Stripe event does not match the expected shape', zodDetails(mapped.error));
+  return accept(mapped.events, deps);
+}
+
+/** 202 when anything was new, 200 when every event was a duplicate. */
+async function accept(events: DomainEvent[], deps: IngestDeps): Promise<HttpResponse> {
+  const result = await acceptEvents(events, deps);
+  return json(result.duplicate ? 200 : 202, { status: result.duplicate ? 'duplicate' : 'accepted', events: result.events });
+}
