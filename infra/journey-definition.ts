@@ -3,10 +3,12 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import type { JourneyInput } from '../functions/app/ports.ts';
+import { STEP_PAYLOAD_VERSION, type StepPayloadTemplate } from '../functions/core/step-payload.ts';
 import { type JourneyConfig, stepDelays } from '../workflows/src/journey.ts';
 
-/** The execution input a trigger starts a journey with (see functions/shared/journey-runner.ts). */
-const ENROLMENT = {
+/** The execution input a trigger starts a journey with (JourneyInput), passed on to every step. */
+const ENROLMENT: Record<`${keyof JourneyInput}.$`, string> = {
   'version.$': '$.version',
   'tenant.$': '$.tenant',
   'customerId.$': '$.customerId',
@@ -47,23 +49,23 @@ export function journeyChain(scope: Construct, journey: JourneyConfig, stepFunct
           })
         : undefined;
     const following = journey.steps[i + 1];
+    // The payload's one description is functions/core/step-payload.ts; the step parses this shape.
+    const payload: StepPayloadTemplate = {
+      version: STEP_PAYLOAD_VERSION,
+      journey: journey.id,
+      trigger: journey.trigger,
+      step: step.id,
+      channel: step.channel,
+      template: step.template,
+      ...(step.templateByCategory ? { templateByCategory: step.templateByCategory } : {}),
+      topic,
+      last,
+      ...(following ? { next: { step: following.id, delaySeconds: delays[i + 1]!, topic: following.topic ?? journey.topic } } : {}),
+    };
     const task = new tasks.LambdaInvoke(scope, step.id, {
       lambdaFunction: stepFunction,
       payloadResponseOnly: true,
-      payload: sfn.TaskInput.fromObject({
-        version: 1,
-        journey: journey.id,
-        trigger: journey.trigger,
-        step: step.id,
-        channel: step.channel,
-        template: step.template,
-        ...(step.templateByCategory ? { templateByCategory: step.templateByCategory } : {}),
-        topic,
-        last,
-        ...(following ? { next: { step: following.id, delaySeconds: delays[i + 1]!, topic: following.topic ?? journey.topic } } : {}),
-        executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
-        enrolment: ENROLMENT,
-      }),
+      payload: sfn.TaskInput.fromObject({ ...payload, executionName: sfn.JsonPath.stringAt('$$.Execution.Name'), enrolment: ENROLMENT }),
       resultPath: '$.result',
     });
     task.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(20), backoffRate: 2, maxAttempts: 4 });

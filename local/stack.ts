@@ -25,7 +25,8 @@ import { parseDurationSeconds } from '../workflows/src/duration.ts';
 import { isVirtual } from './clock.ts';
 import { LOCAL_REGION, synthesizeApp } from './definitions.ts';
 import { type DynamoDbLocal, freePort, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb-local.ts';
-import { LocalEngine } from './engine.ts';
+import { DynamoExecutionStore } from './engine/dynamodb-executions.ts';
+import { LocalEngine } from './engine/index.ts';
 import { startHttpServer } from './server.ts';
 import { ensureTables } from './tables.ts';
 
@@ -232,6 +233,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     sms,
     events,
     templates: loadTemplates(),
+    journeys,
     clock: o.clock,
     log: o.log,
     observe: o.observe,
@@ -251,8 +253,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       })),
     journeys: synthesized.journeys,
     handlers: { 'journey-step': makeStepHandler(() => stepDeps) },
-    db,
-    tableName: tables.engine,
+    executions: new DynamoExecutionStore(db, tables.engine),
     clock: o.clock,
     log: o.log,
     persistClock: o.persistClock === true && isVirtual(o.clock),

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { subjectOf, templateData } from '../functions/app/run-step.ts';
+import { subjectOf, templateData } from '../functions/core/step-policy.ts';
 import type { JourneyConfig } from '../workflows/src/journey.ts';
 import { renderTemplate, TemplateRenderError } from '../workflows/src/render.ts';
 import { type Locale, Locale as Locales, type TemplateFile } from '../workflows/src/template-file.ts';

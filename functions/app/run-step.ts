@@ -1,5 +1,6 @@
-import { z } from 'zod';
-import { StepChannel, Topic, Trigger } from '../../workflows/src/journey.ts';
+import type { JourneyConfig } from '../../workflows/src/journey.ts';
+import { planStep, type SendFacts, sendVerdict, subjectKind, subjectOf, templateData } from '../core/step-policy.ts';
+import type { StepInput } from '../core/step-payload.ts';
 import { renderTemplate, TemplateRenderError } from '../../workflows/src/render.ts';
 import { type Locale, pickLocale, type TemplateFile } from '../../workflows/src/template-file.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -13,29 +14,8 @@ import { type Mailer, PermanentSendError } from './ports.ts';
 import { smsLength, transliterate } from '../core/sms.ts';
 import type { SmsSender } from './ports.ts';
 import type { StateStore } from './ports.ts';
-import type { CartRecord, CustomerProfile, Decision, InvoiceRecord, OrderRecord, SuppressionReason } from '../core/model.ts';
+import type { CustomerProfile, Decision, SuppressionReason } from '../core/model.ts';
 import { optOutCode, signUnsubscribeToken, type UnsubscribePayload, unsubscribeExpiry } from '../shared/unsubscribe-token.ts';
-
-/**
- * The payload a journey's Task state sends. Running executions keep the definition they
- * started with, so this shape is versioned and the handler accepts every version still live.
- */
-export const StepInput = z.object({
-  version: z.literal(1),
-  journey: z.string(),
-  trigger: Trigger.default('checkout'),
-  step: z.string(),
-  channel: StepChannel,
-  template: z.string(),
-  templateByCategory: z.record(z.string(), z.string()).optional(),
-  topic: Topic,
-  last: z.boolean(),
-  executionName: z.string(),
-  enrolment: z.object({ version: z.literal(1), tenant: z.string(), customerId: z.string(), journey: z.string(), key: z.string(), firstAt: z.string().optional() }),
-  /** The step after this one: the handler plans when it is due (sending hours for marketing). */
-  next: z.object({ step: z.string(), delaySeconds: z.number().int().min(0), topic: Topic }).optional(),
-});
-export type StepInput = z.infer<typeof StepInput>;
 
 export interface StepResult {
   continue: boolean;
@@ -74,81 +54,14 @@ export interface StepDeps {
   sms: SmsSender;
   events: EventPublisher;
   templates: ReadonlyMap<string, TemplateFile>;
+  /** The journey files deployed with the function: an old payload without its trigger takes it from here. */
+  journeys: readonly Pick<JourneyConfig, 'id' | 'trigger'>[];
   clock: Clock;
   log: Log;
   /** Counts sends, suppressions by reason, tasks, journeys ended and provider errors. @default none */
   metrics?: Metrics;
   /** Told of every decision after it is recorded (the simulator's output, live views). */
   observe?: (decision: ObservedDecision) => void;
-}
-
-export type Subject = Record<string, unknown> & { categories?: string[] };
-
-/** The item a trigger's journey is about: the cart, the order or the unpaid invoice. */
-export function subjectKind(trigger: StepInput['trigger']): 'cart' | 'order' | 'invoice' | undefined {
-  switch (trigger) {
-    case 'checkout':
-      return 'cart';
-    case 'order.placed':
-    case 'order.delivered':
-      return 'order';
-    case 'payment.failed':
-      return 'invoice';
-    case 'schedule':
-      return undefined;
-  }
-}
-
-/**
- * What the journey is about (`key`: its cart token, order or invoice id), and whether it is still
- * wanted. A link the platform did not give falls back to the shop's own site, or is `null` (the
- * templates leave it out): never the engine's API, which has nothing to show a customer.
- */
-export function subjectOf(
-  trigger: StepInput['trigger'],
-  key: string,
-  item: Record<string, unknown> | undefined,
-  shopUrl: string | undefined,
-): { wanted: true; data: Subject } | { wanted: false } {
-  switch (subjectKind(trigger)) {
-    case 'cart': {
-      const cart = item as CartRecord | undefined;
-      if (!cart || cart.status === 'ordered') return { wanted: false };
-      return { wanted: true, data: { cart: { items: cart.items, total: cart.total, currency: cart.currency, recoveryUrl: cart.recoveryUrl ?? shopUrl ?? null } } };
-    }
-    case 'order': {
-      const order = item as OrderRecord | undefined;
-      if (order?.status === 'cancelled' || order?.status === 'refunded') return { wanted: false };
-      const items = order?.items ?? [];
-      return {
-        wanted: true,
-        data: { order: { id: key, items, total: order?.total ?? '0', currency: order?.currency ?? 'PLN' }, categories: items.map((i) => i.category).filter((c): c is string => !!c) },
-      };
-    }
-    case 'invoice': {
-      const invoice = item as InvoiceRecord | undefined;
-      if (!invoice || invoice.status === 'paid') return { wanted: false };
-      return { wanted: true, data: { invoice: { id: key, amount: invoice.amount, currency: invoice.currency, payUrl: invoice.hostedUrl ?? shopUrl ?? null } } };
-    }
-    case undefined:
-      return { wanted: true, data: {} };
-  }
-}
-
-/**
- * The variables a template sees. `extra` is the unsubscribe and survey links for a message, the
- * customer id for a staff task. `journeys validate` renders every template with this same shape.
- */
-export function templateData(firstName: string, shopName: string, subject: Subject, extra: Record<string, unknown>): Record<string, unknown> {
-  return { firstName, shop: { name: shopName }, ...subject, ...extra };
-}
-
-function pickTemplate(input: StepInput, categories: readonly string[]): string {
-  for (const c of categories) {
-    const t = input.templateByCategory?.[c];
-    if (t) return t;
-  }
-  return input.template;
 }
 
 export async function runStep(input: StepInput, deps: StepDeps): Promise<StepResult> {
@@ -178,13 +91,14 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
   // One read for everything the guard needs up front; only the suppression list (keyed by the
   // address) and the frequency count (a range) are read on their own, and only when needed.
   const context = await deps.store.stepContext(tenant, customerId, input.journey, key, subjectKind(input.trigger));
-  const subject = context.enrolment?.status === 'active' ? subjectOf(input.trigger, key, context.subject, deps.config.shopUrl) : { wanted: false as const };
-  if (!subject.wanted) {
+  const subject = subjectOf(input.trigger, key, context.subject, deps.config.shopUrl);
+  const { customer } = context;
+  const plan = planStep(input, context.enrolment?.status === 'active', subject, customer);
+  if (plan.kind === 'goal_reached' || !subject.wanted) {
     if (await deps.store.endEnrolment(tenant, customerId, input.journey, key, 'goal-reached', 'goal', at)) ended('goal');
     await decide({ channel: input.channel === 'staff' ? 'staff' : input.channel === 'sms' ? 'sms' : 'email', outcome: 'suppressed', reason: 'goal_reached', template: input.template, locale: 'pl' });
     return { continue: false, outcome: 'goal_reached', reason: 'goal_reached' };
   }
-  const { customer } = context;
   const finish = async (result: StepResult): Promise<StepResult> => {
     if (input.last && (await deps.store.endEnrolment(tenant, customerId, input.journey, key, 'completed', 'last-step', at))) ended('completed');
     if (!input.next) return { ...result, continue: !input.last };
@@ -206,42 +120,29 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
   };
 
   const locale = pickLocale(customer?.locale);
-  const templateId = pickTemplate(input, subject.data.categories ?? []);
+  const templateId = plan.template;
   const template = deps.templates.get(templateId);
   if (!template) throw new Error(`template ${templateId} is not deployed with this function`);
   const base = { template: templateId, locale };
   const data = (extra: Record<string, unknown>) => templateData(customer?.firstName ?? '', deps.config.shopName, subject.data, extra);
 
-  if (input.channel === 'staff') {
-    return finish(await staffTask(input, deps, templateId, template, locale, data({ customerId }), decide));
-  }
-  const channel = input.channel === 'preferred' ? (customer?.preferredChannel === 'sms' && customer.phone ? 'sms' : 'email') : input.channel;
-  const to = channel === 'email' ? customer?.email : customer?.phone;
-  if (!to) {
-    await decide({ ...base, channel, outcome: 'suppressed', reason: 'no_address' });
+  if (plan.kind === 'task') return finish(await staffTask(input, deps, templateId, template, locale, data({ customerId }), decide));
+  if (plan.kind === 'no_address') {
+    await decide({ ...base, channel: plan.channel, outcome: 'suppressed', reason: 'no_address' });
     return finish({ continue: true, outcome: 'suppressed', reason: 'no_address' });
   }
-  if (await deps.store.isSuppressed(tenant, channel, to)) {
-    await decide({ ...base, channel, outcome: 'suppressed', reason: 'suppressed_address' }, to);
-    return finish({ continue: true, outcome: 'suppressed', reason: 'suppressed_address' });
-  }
+  const { channel, to } = plan;
   const topic = input.topic;
-  if (topic === 'marketing') {
-    const consent = context.consent[channel];
-    if (!consent?.granted) {
-      const reason = consent?.source === 'unsubscribe-link' ? 'unsubscribed' : 'no_consent';
-      await decide({ ...base, channel, outcome: 'suppressed', reason }, to);
-      return finish({ continue: true, outcome: 'suppressed', reason });
-    }
-  }
-
-  if (topic === 'marketing') {
-    const cap = deps.config.frequencyCap ?? { max: 3, days: 7 };
+  const cap = deps.config.frequencyCap ?? { max: 3, days: 7 };
+  const facts: SendFacts = { topic, suppressed: await deps.store.isSuppressed(tenant, channel, to), consent: context.consent[channel], cap };
+  let verdict = sendVerdict(facts);
+  if (verdict.kind === 'needs-sent-in-window') {
     const since = new Date(now.getTime() - cap.days * 86_400_000).toISOString();
-    if ((await deps.store.countMarketingSent(tenant, customerId, since)) >= cap.max) {
-      await decide({ ...base, channel, outcome: 'suppressed', reason: 'frequency_cap' }, to);
-      return finish({ continue: true, outcome: 'suppressed', reason: 'frequency_cap' });
-    }
+    verdict = sendVerdict({ ...facts, sentInWindow: await deps.store.countMarketingSent(tenant, customerId, since) });
+  }
+  if (verdict.kind === 'refuse') {
+    await decide({ ...base, channel, outcome: 'suppressed', reason: verdict.reason }, to);
+    return finish({ continue: true, outcome: 'suppressed', reason: verdict.reason });
   }
 
   const token = signUnsubscribeToken(deps.config.unsubscribeSecret, { t: tenant, c: customerId, ch: channel }, now);

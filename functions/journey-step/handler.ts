@@ -2,7 +2,7 @@ import { EventBridgePublisher } from '../adapters/eventbridge.ts';
 import { EndUserMessagingSms } from '../adapters/sms.ts';
 import middy from '@middy/core';
 import { join } from 'node:path';
-import { loadTemplates } from '../../workflows/src/load.ts';
+import { loadJourneys, loadTemplates } from '../../workflows/src/load.ts';
 import { contentDir } from '../shared/aws-deps.ts';
 import { systemClock } from '../shared/clock.ts';
 import { readEnv, StepEnv } from '../shared/config.ts';
@@ -13,11 +13,15 @@ import { providerClients } from '../shared/provider-clients.ts';
 import { powertoolsSecretFetcher, SecretLists } from '../shared/secrets.ts';
 import { SesMailer } from '../adapters/ses.ts';
 import { Store } from '../adapters/dynamo/store.ts';
-import { runStep, type StepDeps, StepInput, type StepResult } from '../app/run-step.ts';
+import { runStep, type StepDeps, type StepResult } from '../app/run-step.ts';
+import { parseStepPayload } from '../core/step-payload.ts';
 
 /** Parses the versioned task payload at the boundary; a bad payload fails the task loudly. */
 export function makeStepHandler(deps: () => StepDeps | Promise<StepDeps>) {
-  return async (event: unknown): Promise<StepResult> => runStep(StepInput.parse(event), await deps());
+  return async (event: unknown): Promise<StepResult> => {
+    const d = await deps();
+    return runStep(parseStepPayload(event, d.journeys), d);
+  };
 }
 
 let cached: { deps: StepDeps; secrets: SecretLists; arn: string } | undefined;
@@ -41,6 +45,7 @@ function base(): NonNullable<typeof cached> {
     sms: new EndUserMessagingSms(providerClients.sms(), env.SMS_ORIGINATION_IDENTITY, env.SMS_CONFIGURATION_SET),
     events: new EventBridgePublisher(providerClients.events(), env.EVENT_BUS_NAME),
     templates: loadTemplates(join(contentDir(env, import.meta.url), 'templates')),
+    journeys: loadJourneys(join(contentDir(env, import.meta.url), 'journeys')),
     clock: systemClock,
     log,
     metrics: powertoolsMetrics('journey-step'),

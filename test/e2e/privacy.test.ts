@@ -6,7 +6,7 @@ import { customerIdFor, executionName } from '../../functions/shared/ids.ts';
 import { runStep } from '../../functions/app/run-step.ts';
 import { silentLog } from '../../functions/shared/logger.ts';
 import { LOCAL_CREDENTIALS } from '../../local/dynamodb-local.ts';
-import { loadTemplates } from '../../workflows/src/load.ts';
+import { loadJourneys, loadTemplates } from '../../workflows/src/load.ts';
 import { localHarness } from '../support/harness.ts';
 import { apiEvent, CART, checkoutEvent, hours, inbox, SECRETS } from '../support/local.ts';
 
@@ -153,7 +153,7 @@ describe('suppression and consent sources', () => {
     // A marketer's SMS step on the cart journey, run by the real step code against the same store.
     const result = await runStep(
       {
-        version: 1,
+        version: 2,
         journey: 'abandoned-cart',
         trigger: 'checkout',
         step: 'sms-nudge',
@@ -176,6 +176,7 @@ describe('suppression and consent sources', () => {
         },
         events: { taskCreated: async () => undefined },
         templates: loadTemplates(),
+        journeys: loadJourneys(),
         clock: s.clock,
         log: silentLog,
       },

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { makeStepHandler } from '../../functions/journey-step/handler.ts';
-import type { StepDeps, StepInput } from '../../functions/app/run-step.ts';
+import type { StepDeps } from '../../functions/app/run-step.ts';
+import type { StepInput } from '../../functions/core/step-payload.ts';
+import { loadJourneys } from '../../workflows/src/load.ts';
 import type { Log } from '../../functions/shared/logger.ts';
 import { MemoryMetrics } from '../../functions/shared/metrics.ts';
 import { type EmailMessage, PermanentSendError } from '../../functions/app/ports.ts';
@@ -57,6 +59,7 @@ function setup(mailer?: (m: EmailMessage) => Promise<{ messageId: string }>, con
     sms: { send: async () => ({ messageId: 's1' }) },
     events: { taskCreated: async () => undefined },
     templates: loadTemplates(),
+    journeys: loadJourneys(),
     clock: { now: () => new Date('2026-03-30T10:00:00Z') },
     log,
     metrics,
@@ -65,7 +68,7 @@ function setup(mailer?: (m: EmailMessage) => Promise<{ messageId: string }>, con
 }
 
 const input: StepInput = {
-  version: 1,
+  version: 2,
   journey: 'abandoned-cart',
   trigger: 'checkout',
   step: 'first-reminder',

@@ -166,6 +166,7 @@ describe('ordering, withdrawal and redeploys', () => {
       sms: { send: async () => ({ messageId: 's' }) },
       events: { taskCreated: async () => undefined },
       templates: loadTemplates(),
+      journeys: loadJourneys(),
       clock: s.clock,
       log: s.log,
     }));

@@ -5,6 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import aslValidator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseStepPayload, STEP_PAYLOAD_VERSION, StepPayloadV2 } from '../../functions/core/step-payload.ts';
 import { buildApp } from '../../infra/app.ts';
 import { synthesizeApp } from '../../local/definitions.ts';
 
@@ -197,7 +198,25 @@ describe('journey state machines', () => {
 
   it('passes a versioned payload with the execution name to the step function', () => {
     const task = journeys.get('abandoned-cart')!.definition.States['first-reminder']!;
-    expect(task['Parameters']).toMatchObject({ version: 1, journey: 'abandoned-cart', step: 'first-reminder', 'executionName.$': '$$.Execution.Name', topic: 'marketing' });
+    expect(task['Parameters']).toMatchObject({ version: STEP_PAYLOAD_VERSION, journey: 'abandoned-cart', step: 'first-reminder', 'executionName.$': '$$.Execution.Name', topic: 'marketing' });
     expect(journeys.get('abandoned-cart')!.taskHandlers).toEqual({ 'first-reminder': 'journey-step', 'second-reminder': 'journey-step' });
+  });
+
+  it('builds every Task payload of every journey in the one shape the step parses', () => {
+    const enrolment = { version: 1, tenant: 'default', customerId: 'c_1', journey: 'j', key: 'k', firstAt: '2026-01-01T00:00:00Z' };
+    let tasks = 0;
+    for (const [, j] of journeys) {
+      for (const [name, state] of Object.entries(j.definition.States)) {
+        if (state['Type'] !== 'Task') continue;
+        tasks++;
+        const params = state['Parameters'] as Record<string, unknown>;
+        // What Step Functions makes of the JSONPath fields at run time.
+        const { 'executionName.$': _e, enrolment: _en, ...fixed } = params;
+        const payload = { ...fixed, executionName: 'exec-1', enrolment };
+        expect(() => parseStepPayload(payload, []), name).not.toThrow();
+        expect(StepPayloadV2.strict().safeParse(payload).success, `${name}: no field the parser does not know`).toBe(true);
+      }
+    }
+    expect(tasks).toBeGreaterThanOrEqual(12);
   });
 });

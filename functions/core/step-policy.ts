@@ -1,0 +1,139 @@
+import type { CartRecord, ConsentState, CustomerProfile, InvoiceRecord, OrderRecord, SuppressionReason } from './model.ts';
+import type { StepInput } from './step-payload.ts';
+import { assertUnreachable } from './domain.ts';
+
+/**
+ * The step's policy as pure decisions over what the step has read: whether the journey is still
+ * wanted, which channel and address, which template, and whether a message may go (suppression,
+ * consent, frequency cap, in that order). The use case (functions/app/run-step.ts) reads the facts
+ * and carries the decisions out; nothing here does I/O, so every rule is tested directly.
+ */
+
+export type Subject = Record<string, unknown> & { categories?: string[] };
+
+/** The item a trigger's journey is about: the cart, the order or the unpaid invoice. */
+export function subjectKind(trigger: StepInput['trigger']): 'cart' | 'order' | 'invoice' | undefined {
+  switch (trigger) {
+    case 'checkout':
+      return 'cart';
+    case 'order.placed':
+    case 'order.delivered':
+      return 'order';
+    case 'payment.failed':
+      return 'invoice';
+    case 'schedule':
+      return undefined;
+  }
+}
+
+/**
+ * What the journey is about (`key`: its cart token, order or invoice id), and whether it is still
+ * wanted. A link the platform did not give falls back to the shop's own site, or is `null` (the
+ * templates leave it out): never the engine's API, which has nothing to show a customer.
+ */
+export function subjectOf(
+  trigger: StepInput['trigger'],
+  key: string,
+  item: Record<string, unknown> | undefined,
+  shopUrl: string | undefined,
+): { wanted: true; data: Subject } | { wanted: false } {
+  switch (subjectKind(trigger)) {
+    case 'cart': {
+      const cart = item as CartRecord | undefined;
+      if (!cart || cart.status === 'ordered') return { wanted: false };
+      return { wanted: true, data: { cart: { items: cart.items, total: cart.total, currency: cart.currency, recoveryUrl: cart.recoveryUrl ?? shopUrl ?? null } } };
+    }
+    case 'order': {
+      const order = item as OrderRecord | undefined;
+      if (order?.status === 'cancelled' || order?.status === 'refunded') return { wanted: false };
+      const items = order?.items ?? [];
+      return {
+        wanted: true,
+        data: { order: { id: key, items, total: order?.total ?? '0', currency: order?.currency ?? 'PLN' }, categories: items.map((i) => i.category).filter((c): c is string => !!c) },
+      };
+    }
+    case 'invoice': {
+      const invoice = item as InvoiceRecord | undefined;
+      if (!invoice || invoice.status === 'paid') return { wanted: false };
+      return { wanted: true, data: { invoice: { id: key, amount: invoice.amount, currency: invoice.currency, payUrl: invoice.hostedUrl ?? shopUrl ?? null } } };
+    }
+    case undefined:
+      return { wanted: true, data: {} };
+  }
+}
+
+/**
+ * The variables a template sees. `extra` is the unsubscribe and survey links for a message, the
+ * customer id for a staff task. `journeys validate` renders every template with this same shape.
+ */
+export function templateData(firstName: string, shopName: string, subject: Subject, extra: Record<string, unknown>): Record<string, unknown> {
+  return { firstName, shop: { name: shopName }, ...subject, ...extra };
+}
+
+function pickTemplate(input: Pick<StepInput, 'template' | 'templateByCategory'>, categories: readonly string[]): string {
+  for (const c of categories) {
+    const t = input.templateByCategory?.[c];
+    if (t) return t;
+  }
+  return input.template;
+}
+
+
+/** The channel of a step as the customer receives it: `preferred` is their choice, SMS only with a number. */
+export function channelFor(channel: StepInput['channel'], customer: Pick<CustomerProfile, 'preferredChannel' | 'phone'> | undefined): 'email' | 'sms' | 'staff' {
+  switch (channel) {
+    case 'staff':
+    case 'email':
+    case 'sms':
+      return channel;
+    case 'preferred':
+      return customer?.preferredChannel === 'sms' && customer.phone ? 'sms' : 'email';
+    default:
+      return assertUnreachable(channel);
+  }
+}
+
+/** What a step does before any send-time check: end, open a task, give up for want of an address, or try to send. */
+export type StepPlan =
+  | { kind: 'goal_reached' }
+  | { kind: 'task'; template: string }
+  | { kind: 'no_address'; channel: 'email' | 'sms'; template: string }
+  | { kind: 'send'; channel: 'email' | 'sms'; to: string; template: string };
+
+export function planStep(
+  input: Pick<StepInput, 'channel' | 'template' | 'templateByCategory'>,
+  enrolmentActive: boolean,
+  subject: ReturnType<typeof subjectOf>,
+  customer: CustomerProfile | undefined,
+): StepPlan {
+  if (!enrolmentActive || !subject.wanted) return { kind: 'goal_reached' };
+  const template = pickTemplate(input, subject.data.categories ?? []);
+  const channel = channelFor(input.channel, customer);
+  if (channel === 'staff') return { kind: 'task', template };
+  const to = channel === 'email' ? customer?.email : customer?.phone;
+  return to ? { kind: 'send', channel, to, template } : { kind: 'no_address', channel, template };
+}
+
+/** The facts a send is checked against; the frequency count is read only when the verdict asks for it. */
+export interface SendFacts {
+  topic: 'marketing' | 'service';
+  suppressed: boolean;
+  consent: ConsentState | undefined;
+  /** Marketing messages sent to the customer within the cap's window; undefined until read. */
+  sentInWindow?: number;
+  cap: { max: number; days: number };
+}
+
+export type SendVerdict = { kind: 'send' } | { kind: 'refuse'; reason: SuppressionReason } | { kind: 'needs-sent-in-window' };
+
+/**
+ * Suppression first (a bounced, complained or erased address gets nothing, service included),
+ * then, for marketing only, consent, then the frequency cap.
+ */
+export function sendVerdict(f: SendFacts): SendVerdict {
+  if (f.suppressed) return { kind: 'refuse', reason: 'suppressed_address' };
+  if (f.topic === 'service') return { kind: 'send' };
+  if (!f.consent?.granted) return { kind: 'refuse', reason: f.consent?.source === 'unsubscribe-link' ? 'unsubscribed' : 'no_consent' };
+  if (f.sentInWindow === undefined) return { kind: 'needs-sent-in-window' };
+  return f.sentInWindow >= f.cap.max ? { kind: 'refuse', reason: 'frequency_cap' } : { kind: 'send' };
+}
