@@ -1,8 +1,7 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App } from 'aws-cdk-lib';
-import { buildApp } from '../../infra/app.ts';
 import type { SynthesizedApp } from '../../local/definitions.ts';
 import { type CfnTemplate, exportsOf, FAKE_ACCOUNT, TemplateResolver } from './intrinsics.ts';
 
@@ -86,22 +85,46 @@ function refId(v: unknown): string | undefined {
 }
 
 /**
- * Synthesizes the CDK app the way `cdk synth` does (cdk.json's context, asset metadata on, the
- * functions bundled by esbuild into `outdir`) and describes what would be deployed.
+ * Synthesizes the CDK app into `outdir` in a child process (synth-app.ts), as the CDK CLI runs an
+ * app, so this process stays free meanwhile (DynamoDB Local starts beside it).
  */
-export function synthesizeShippedApp(outdir: string, opts: { tableName: string }): ShippedApp {
-  const cdkJson = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
-  // The CLI turns asset metadata on by default; an App made in code has it off.
-  const app = new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true } });
-  const built = buildApp(app);
-  const assembly = app.synth();
-  const engineArtifact = assembly.getStackByName(built.engine.stackName);
-  const dataArtifact = assembly.getStackByName(built.data.stackName);
-  const concrete = (v: string, unknown: string, fallback: string) => (v.startsWith('unknown-') || v === unknown ? fallback : v);
-  const region = concrete(engineArtifact.environment.region, 'unknown-region', 'eu-central-1');
-  const account = concrete(engineArtifact.environment.account, 'unknown-account', FAKE_ACCOUNT);
+export async function synthesize(outdir: string): Promise<void> {
+  const tsx = import.meta.resolve('tsx');
+  const child = spawn(process.execPath, ['--import', tsx, join(ROOT, 'test', 'production', 'synth-app.ts'), outdir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (d: Buffer) => {
+    output = (output + d.toString('utf8')).slice(-8000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  if (code !== 0) throw new Error(`cdk synth (test/production/synth-app.ts) exited with ${code}:\n${output}`);
+}
 
-  const dataTemplate = dataArtifact.template as CfnTemplate;
+interface Manifest {
+  artifacts: Record<string, { type: string; environment?: string; properties?: { templateFile?: string } }>;
+}
+
+/** Describes what the cloud assembly in `outdir` would deploy. */
+export function readShippedApp(outdir: string, opts: { tableName: string }): ShippedApp {
+  const names = JSON.parse(readFileSync(join(outdir, 'production-path.json'), 'utf8')) as { data: string; engine: string };
+  const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as Manifest;
+  const stack = (name: string) => {
+    const a = manifest.artifacts[name];
+    if (a?.type !== 'aws:cloudformation:stack' || !a.properties?.templateFile) throw new Error(`no stack ${name} in the cloud assembly`);
+    const [, account = '', region = ''] = /^aws:\/\/([^/]+)\/(.+)$/.exec(a.environment ?? '') ?? [];
+    return { stackName: name, account, region, template: JSON.parse(readFileSync(join(outdir, a.properties.templateFile), 'utf8')) as CfnTemplate };
+  };
+  const engineArtifact = stack(names.engine);
+  const dataArtifact = stack(names.data);
+  const concrete = (v: string, fallback: string) => (v === '' || v.startsWith('unknown-') ? fallback : v);
+  const region = concrete(engineArtifact.region, 'eu-central-1');
+  const account = concrete(engineArtifact.account, FAKE_ACCOUNT);
+
+  const dataTemplate = dataArtifact.template;
   const tableIds = Object.entries(dataTemplate.Resources)
     .filter(([, r]) => r.Type === 'AWS::DynamoDB::GlobalTable' || r.Type === 'AWS::DynamoDB::Table')
     .map(([id]) => id);
@@ -112,7 +135,7 @@ export function synthesizeShippedApp(outdir: string, opts: { tableName: string }
   };
   const data = new TemplateResolver(dataTemplate, { stackName: dataArtifact.stackName, region, account, tableName });
   const dataExports = exportsOf(data);
-  const engine = new TemplateResolver(engineArtifact.template as CfnTemplate, {
+  const engine = new TemplateResolver(engineArtifact.template, {
     stackName: engineArtifact.stackName,
     region,
     account,

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
-import { type DynamoDbLocal, freePort, LOCAL_CREDENTIALS, startDynamoDbLocal } from '../../local/dynamodb-local.ts';
+import { type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from '../../local/dynamodb-local.ts';
 import { createStateTable } from '../../local/tables.ts';
 import { AwsStandIn } from './aws-stand-in.ts';
 import { type HttpRequest, httpApiEvent, schedulerInput, snsEvent } from './aws-events.ts';
-import { type ShippedApp, type ShippedFunction, synthesizeShippedApp } from './cloud-assembly.ts';
+import { readShippedApp, type ShippedApp, type ShippedFunction, synthesize } from './cloud-assembly.ts';
 import { StepFunctionsEngine } from './executions.ts';
 import { HarnessClock, type Invocation, LambdaSandbox } from './lambda-host.ts';
 
@@ -56,12 +56,12 @@ export function productionPath(): ProductionPath {
 
   beforeAll(async () => {
     outdir = mkdtempSync(join(tmpdir(), 'koszyk-cdk-out-'));
-    // Java starts while the app is synthesized (which keeps this process busy): given a port and a
-    // moment to reach its spawn, it does not wait for the synthesis to finish.
-    const dynamo = startDynamoDbLocal({ port: await freePort() });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const app = synthesizeShippedApp(outdir, { tableName: 'koszyk-state' });
-    ddb = await dynamo;
+    // Both in processes of their own: Java starts while the app is synthesized.
+    const [db, synthesized] = await Promise.allSettled([startDynamoDbLocal(), synthesize(outdir)]);
+    if (db.status === 'fulfilled') ddb = db.value;
+    else throw db.reason;
+    if (synthesized.status === 'rejected') throw synthesized.reason;
+    const app = readShippedApp(outdir, { tableName: 'koszyk-state' });
     const client = new DynamoDBClient({ endpoint: ddb.endpoint, region: app.region, credentials: LOCAL_CREDENTIALS });
     await createStateTable(client, { journeys: new Map(), table: app.table }, app.tableName);
     client.destroy();

@@ -2,7 +2,7 @@ import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fixture } from '../support/fixtures.ts';
 import { sesBounce } from './aws-events.ts';
-import type { Execution } from './executions.ts';
+import { type Execution, simplePath } from './executions.ts';
 import { productionPath } from './harness.ts';
 import { apiEvent, emailOf, emailsTo, machineOf, shopifyCheckout, shopifyOrder, shopifyRequest, stripePaymentFailed, stripeRequest, WEBHOOK_SECRET } from './shop.ts';
 
@@ -83,6 +83,19 @@ function startedBy(call: { request: Record<string, unknown> }): Execution {
   return exec;
 }
 
+/** A Task's Parameters applied to its input: `key.$` fields take `$.path` from the input, `$$.path` from the context. */
+function builtBy(parameters: unknown, input: unknown, context: unknown): unknown {
+  if (Array.isArray(parameters)) return parameters.map((v) => builtBy(v, input, context));
+  if (parameters === null || typeof parameters !== 'object') return parameters;
+  return Object.fromEntries(
+    Object.entries(parameters).map(([k, v]) => {
+      if (!k.endsWith('.$')) return [k, builtBy(v, input, context)];
+      const path = String(v);
+      return [k.slice(0, -2), path.startsWith('$$') ? simplePath(path.slice(1), context) : simplePath(path, input)];
+    }),
+  );
+}
+
 /** StartExecution calls for one journey's enrolment key (its cart token, invoice id…). */
 function startsOf(journey: string, key: string) {
   const arn = machineOf(p.app, journey).arn;
@@ -143,10 +156,10 @@ describe('Shopify checkout to reminder', () => {
     expect(exec.tasks).toHaveLength(1);
     const task = exec.tasks[0]!;
     // The payload is what the definition's Parameters build from the execution input and context.
-    expect(task.payload).toEqual({
-      version: 1,
+    const parameters = machineOf(p.app, 'abandoned-cart').definition.States['first-reminder']!['Parameters'];
+    expect(task.payload).toEqual(builtBy(parameters, input, { Execution: { Name: start.request['name'] } }));
+    expect(task.payload).toMatchObject({
       journey: 'abandoned-cart',
-      trigger: 'checkout',
       step: 'first-reminder',
       channel: 'email',
       template: 'cart-reminder-1',
@@ -363,6 +376,21 @@ describe('when AWS fails', () => {
     p.aws.clearFaults();
     const retried = await p.http(request);
     expect(retried.status).toBe(202);
+    expect(startsOf('abandoned-cart', token).filter((c) => c.status === 200)).toHaveLength(1);
+  });
+
+  it('Step Functions never answers StartExecution: the webhook is not acknowledged, and the platform retry still starts the journey', async () => {
+    const email = address('sfn-hung');
+    const token = 'prod-sfn-hung';
+    const request = shopifyRequest('checkouts/create', shopifyCheckout({ token, email, consent: true, at: now() }), { eventId: 'prod-sfn-hung-delivery' });
+    p.aws.fail({ operation: 'states:StartExecution', drop: 'hang', when: (r) => String(r['input']).includes(token) });
+    const unanswered = await p.http(request);
+    expect(unanswered.status).toBeGreaterThanOrEqual(500);
+
+    p.aws.clearFaults();
+    const retried = await p.http(request);
+    // A delivery that was never acknowledged is not a duplicate: the journey starts now.
+    expect(retried.json(), 'the delivery key must not stay claimed by an invocation that never finished').toMatchObject({ status: 'accepted' });
     expect(startsOf('abandoned-cart', token).filter((c) => c.status === 200)).toHaveLength(1);
   });
 
