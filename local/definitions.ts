@@ -3,33 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../infra/app.ts';
+import type { AslDefinition, JourneyDefinition } from './asl.ts';
 
-export interface AslState {
-  Type: string;
-  Next?: string;
-  End?: boolean;
-  Resource?: string;
-  Seconds?: number;
-  SecondsPath?: string;
-  Timestamp?: string;
-  TimestampPath?: string;
-  InputPath?: string;
-  OutputPath?: string;
-  [k: string]: unknown;
-}
-export interface AslDefinition {
-  StartAt: string;
-  States: Record<string, AslState>;
-  Comment?: string;
-  [k: string]: unknown;
-}
-
-export interface JourneyDefinition {
-  journey: string;
-  definition: AslDefinition;
-  /** Task state name → HANDLER_NAME of the Lambda function it invokes. */
-  taskHandlers: Record<string, string>;
-}
+export type { AslDefinition, AslState, JourneyDefinition } from './asl.ts';
 
 export interface SynthesizedApp {
   journeys: Map<string, JourneyDefinition>;

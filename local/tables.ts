@@ -6,7 +6,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { SynthesizedApp } from './definitions.ts';
-import { WAKE_INDEX } from './engine.ts';
+import { STATUS_INDEX, WAKE_INDEX } from './engine/dynamodb-executions.ts';
 
 /** Creates the state table with the key schema CDK declares, and the local engine's table. */
 /**
@@ -22,8 +22,13 @@ export async function ensureTables(client: DynamoDBClient, app: SynthesizedApp, 
         if (!/already enabled|TimeToLive is already/i.test(e.message)) throw e;
       });
   }
+  await createExecutionsTable(client, names.engine);
+}
+
+/** The local engine's table: executions, the definition versions they run on, a kept clock (see engine/dynamodb-executions.ts). */
+export async function createExecutionsTable(client: DynamoDBClient, name: string): Promise<void> {
   await create(client, {
-    TableName: names.engine,
+    TableName: name,
     KeySchema: [
       { AttributeName: 'pk', KeyType: 'HASH' },
       { AttributeName: 'sk', KeyType: 'RANGE' },
@@ -45,7 +50,7 @@ export async function ensureTables(client: DynamoDBClient, app: SynthesizedApp, 
         Projection: { ProjectionType: 'ALL' },
       },
       {
-        IndexName: 'byStatus',
+        IndexName: STATUS_INDEX,
         KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }],
         Projection: { ProjectionType: 'ALL' },
       },

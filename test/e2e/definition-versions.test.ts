@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documentClient } from '../../functions/adapters/dynamo/client.ts';
+import { silentLog } from '../../functions/shared/logger.ts';
+import { VirtualClock } from '../../local/clock.ts';
+import { type JourneyDefinition, synthesizeApp } from '../../local/definitions.ts';
+import { type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from '../../local/dynamodb-local.ts';
+import { DynamoExecutionStore } from '../../local/engine/dynamodb-executions.ts';
+import { definitionVersion, type ExecutionStore, LocalEngine } from '../../local/engine/index.ts';
+import { MemoryExecutionStore } from '../../local/engine/memory-executions.ts';
+import { createExecutionsTable } from '../../local/tables.ts';
+
+/**
+ * A waiting execution resumes on the definition it started with, across a restart onto a changed
+ * definition, as a running Standard execution on AWS does; new executions take the new one.
+ */
+
+const T0 = new Date('2026-05-04T08:00:00Z');
+const hours = (n: number) => new Date(T0.getTime() + n * 3_600_000);
+
+let ddb: DynamoDbLocal;
+let v1: JourneyDefinition;
+let v2: JourneyDefinition;
+
+beforeAll(async () => {
+  ddb = await startDynamoDbLocal();
+  v1 = synthesizeApp().journeys.get('abandoned-cart')!;
+  // The next release: the second reminder comes 2 h after the first, not 23 h, with another template.
+  v2 = structuredClone(v1);
+  const params = (state: string) => v2.definition.States[state]!['Parameters'] as { template: string; next?: { delaySeconds: number } };
+  params('first-reminder').next!.delaySeconds = 7200;
+  params('second-reminder').template = 'cart-reminder-2-new';
+});
+afterAll(async () => {
+  await ddb?.stop();
+});
+
+const backends: [string, () => Promise<ExecutionStore>][] = [
+  [
+    'dynamodb-local',
+    async () => {
+      const config = { endpoint: ddb.endpoint, region: 'eu-central-1', credentials: LOCAL_CREDENTIALS };
+      const table = `versions-${randomUUID().slice(0, 8)}`;
+      const raw = new DynamoDBClient(config);
+      await createExecutionsTable(raw, table);
+      raw.destroy();
+      return new DynamoExecutionStore(documentClient(config), table);
+    },
+  ],
+  ['memory', async () => new MemoryExecutionStore()],
+];
+
+interface Sent {
+  execution: string;
+  step: string;
+  template: string;
+  at: string;
+}
+
+/** An engine on one definition of abandoned-cart whose step only records what it would send. */
+function engine(store: ExecutionStore, jd: JourneyDefinition, clock: VirtualClock, sent: Sent[]): LocalEngine {
+  const step = async (input: unknown) => {
+    const p = input as { executionName: string; step: string; template: string; last: boolean; next?: { delaySeconds: number } };
+    sent.push({ execution: p.executionName, step: p.step, template: p.template, at: clock.now().toISOString() });
+    return { continue: !p.last, outcome: 'sent', ...(p.next ? { nextAt: new Date(clock.now().getTime() + p.next.delaySeconds * 1000).toISOString() } : {}) };
+  };
+  return new LocalEngine({ journeys: new Map([['abandoned-cart', jd]]), handlers: { 'journey-step': step }, executions: store, clock, log: silentLog });
+}
+
+const input = (key: string, firstAt: Date) => ({ version: 1 as const, tenant: 'default', customerId: `c-${key}`, journey: 'abandoned-cart', key, firstAt: firstAt.toISOString() });
+
+describe.each(backends)('definition versions on %s', (_backend, make) => {
+  it('an execution waiting across a restart onto a changed definition finishes on its own; a new one runs the new', async () => {
+    const store = await make();
+    const clock = new VirtualClock(T0);
+    const sent: Sent[] = [];
+    const before = engine(store, v1, clock, sent);
+    expect(await before.start('abandoned-cart', 'old', input('old', hours(1)))).toBe('started');
+    await before.advanceTo(hours(2));
+    expect(await before.describe('abandoned-cart', 'old')).toMatchObject({ status: 'WAITING', state: 'second-reminder', wakeAt: hours(24).toISOString(), version: definitionVersion(v1) });
+    await before.close();
+
+    // Restarted on the new definition: this engine has never seen the old one but in the store.
+    const after = engine(store, v2, clock, sent);
+    await after.recover();
+    expect(await after.start('abandoned-cart', 'new', input('new', hours(3)))).toBe('started');
+    await after.advanceTo(hours(48));
+
+    expect(sent).toEqual([
+      { execution: 'old', step: 'first-reminder', template: 'cart-reminder-1', at: hours(1).toISOString() },
+      { execution: 'new', step: 'first-reminder', template: 'cart-reminder-1', at: hours(3).toISOString() },
+      { execution: 'new', step: 'second-reminder', template: 'cart-reminder-2-new', at: hours(5).toISOString() },
+      { execution: 'old', step: 'second-reminder', template: 'cart-reminder-2', at: hours(24).toISOString() },
+    ]);
+    expect(await after.describe('abandoned-cart', 'old')).toMatchObject({ status: 'SUCCEEDED', version: definitionVersion(v1) });
+    expect(await after.describe('abandoned-cart', 'new')).toMatchObject({ status: 'SUCCEEDED', version: definitionVersion(v2) });
+    expect(definitionVersion(v2)).not.toBe(definitionVersion(v1));
+    // Every version seen is kept, by its hash.
+    expect((await store.getDefinition(definitionVersion(v1)))?.definition).toEqual(v1.definition);
+    expect((await store.getDefinition(definitionVersion(v2)))?.definition).toEqual(v2.definition);
+  });
+
+  it('an execution kept before versions were recorded resumes on the current definition; one whose version is gone fails, naming it', async () => {
+    const store = await make();
+    const clock = new VirtualClock(hours(2));
+    const sent: Sent[] = [];
+    const waiting = (name: string, version?: string) => ({
+      journey: 'abandoned-cart',
+      name,
+      status: 'WAITING' as const,
+      state: 'second-reminder',
+      input: JSON.stringify({ ...input(name, hours(1)), result: { continue: true, outcome: 'sent', nextAt: hours(3).toISOString() } }),
+      originalInput: JSON.stringify(input(name, hours(1))),
+      startedAt: T0.toISOString(),
+      ...(version ? { version } : {}),
+      wakeAt: hours(3).toISOString(),
+      transitions: 4,
+    });
+    await store.create(waiting('unversioned'));
+    await store.create(waiting('lost', 'f'.repeat(32)));
+    const e = engine(store, v2, clock, sent);
+    await e.advanceTo(hours(4));
+    expect(sent).toEqual([{ execution: 'unversioned', step: 'second-reminder', template: 'cart-reminder-2-new', at: hours(3).toISOString() }]);
+    expect(await e.describe('abandoned-cart', 'unversioned')).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await e.describe('abandoned-cart', 'lost')).toMatchObject({ status: 'FAILED', error: `definition version ${'f'.repeat(32)} of abandoned-cart is not in the executions store` });
+  });
+});
