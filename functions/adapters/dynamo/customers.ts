@@ -1,0 +1,160 @@
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { CustomerRepository } from '../../app/ports.ts';
+import type { Contact, Order } from '../../core/domain.ts';
+import type { ConsentChannel, ConsentState, ConsentTopic, CustomerProfile } from '../../core/model.ts';
+import { isConditionFailure, type Table } from './base.ts';
+import { items, lastOrderIndex } from './keys.ts';
+
+/** Customers on DynamoDB: the profile (with its phone reference), consent and its ledger, cool-downs, scores. */
+export class DynamoCustomers implements CustomerRepository {
+  constructor(private readonly t: Table) {}
+
+  /** Merges contact details into the profile; returns the profile as stored, or undefined when a newer one won. */
+  async upsertCustomer(tenant: string, customerId: string, contact: Contact, at: string): Promise<CustomerProfile | undefined> {
+    const fields: Record<string, unknown> = {
+      customerId,
+      email: contact.email,
+      phone: contact.phone,
+      firstName: contact.firstName,
+      locale: contact.locale,
+      preferredChannel: contact.preferredChannel,
+      timeZone: contact.timeZone,
+    };
+    const names: Record<string, string> = { '#updatedAt': 'updatedAt', '#createdAt': 'createdAt' };
+    const values: Record<string, unknown> = { ':at': at, ':exp': this.t.expiry(at) };
+    const sets = ['#updatedAt = :at', '#createdAt = if_not_exists(#createdAt, :at)', 'expiresAt = :exp'];
+    for (const [k, v] of Object.entries(fields)) {
+      if (v === undefined) continue;
+      names[`#${k}`] = k;
+      values[`:${k}`] = v;
+      sets.push(`#${k} = :${k}`);
+    }
+    if (contact.phone) {
+      await this.t.db.send(new PutCommand({ TableName: this.t.name, Item: { ...items.phoneRef(tenant, contact.phone), customerId, expiresAt: this.t.expiry(at) } }));
+    }
+    try {
+      const out = await this.t.db.send(
+        new UpdateCommand({
+          TableName: this.t.name,
+          Key: items.profile(tenant, customerId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          // An older event replayed late must not overwrite newer contact details.
+          ConditionExpression: 'attribute_not_exists(#updatedAt) OR #updatedAt <= :at',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes as CustomerProfile | undefined;
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      return undefined;
+    }
+  }
+
+  /** The customer a phone number belongs to, for events that carry only the number (SMS consent, opt-outs). */
+  async findByPhone(tenant: string, phone: string): Promise<string | undefined> {
+    return (await this.t.get<{ customerId: string }>(items.phoneRef(tenant, phone)))?.customerId;
+  }
+
+  async getCustomer(tenant: string, customerId: string): Promise<CustomerProfile | undefined> {
+    return this.t.get<CustomerProfile>(items.profile(tenant, customerId));
+  }
+
+  /**
+   * Appends to the consent ledger (never rewritten) and moves the current state forward
+   * only when this statement is newer than the one on file.
+   */
+  async recordConsent(
+    tenant: string,
+    customerId: string,
+    channel: ConsentChannel,
+    topic: ConsentTopic,
+    granted: boolean,
+    at: string,
+    source: string,
+    eventKey: string,
+  ): Promise<void> {
+    const moveState = async () => {
+      await this.t.conditional(
+        new PutCommand({
+          TableName: this.t.name,
+          Item: { ...items.consent(tenant, customerId, channel, topic), channel, topic, granted, at, source },
+          ConditionExpression: 'attribute_not_exists(pk) OR #at <= :at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      );
+    };
+    await Promise.all([this.t.putIfAbsent({ ...items.consentLog(tenant, customerId, channel, topic, at, eventKey), channel, topic, granted, at, source, eventKey }), moveState()]);
+  }
+
+  async getConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic): Promise<ConsentState | undefined> {
+    return this.t.get<ConsentState>(items.consent(tenant, customerId, channel, topic));
+  }
+
+  /** Customers whose last order fell on `day` (YYYY-MM-DD), a page at a time. */
+  async customersByLastOrderDay(tenant: string, day: string, cursor?: Record<string, unknown>): Promise<{ items: CustomerProfile[]; cursor?: Record<string, unknown> }> {
+    const out = await this.t.db.send(
+      new QueryCommand({
+        TableName: this.t.name,
+        IndexName: lastOrderIndex.name,
+        KeyConditionExpression: `${lastOrderIndex.partitionKey} = :day`,
+        ExpressionAttributeValues: { ':day': lastOrderIndex.day(tenant, day) },
+        ExclusiveStartKey: cursor,
+        Limit: 500,
+      }),
+    );
+    return { items: (out.Items ?? []) as CustomerProfile[], cursor: out.LastEvaluatedKey };
+  }
+
+  /** RFM facts on the profile; the last-order day moves the customer in the sparse win-back index. */
+  async recordOrderStats(tenant: string, customerId: string, order: Order, at: string): Promise<void> {
+    const profile = items.profile(tenant, customerId);
+    const spent = order.currency === 'PLN' ? Number(order.total) : 0;
+    await this.t.db.send(
+      new UpdateCommand({
+        TableName: this.t.name,
+        Key: profile,
+        UpdateExpression: 'SET customerId = :c, #updatedAt = if_not_exists(#updatedAt, :at) ADD orderCount :one, spentPln :spent',
+        ExpressionAttributeNames: { '#updatedAt': 'updatedAt' },
+        ExpressionAttributeValues: { ':c': customerId, ':at': at, ':one': 1, ':spent': spent },
+      }),
+    );
+    await this.t.conditional(
+      new UpdateCommand({
+        TableName: this.t.name,
+        Key: profile,
+        UpdateExpression: `SET lastOrderAt = :at, ${lastOrderIndex.partitionKey} = :day, ${lastOrderIndex.sortKey} = :c`,
+        ConditionExpression: 'attribute_not_exists(lastOrderAt) OR lastOrderAt < :at',
+        ExpressionAttributeValues: { ':at': at, ':day': lastOrderIndex.day(tenant, at.slice(0, 10)), ':c': customerId },
+      }),
+    );
+  }
+
+  /** Holds a customer out of a journey until `until`; false while an earlier hold lasts. */
+  async claimCooldown(tenant: string, customerId: string, journey: string, now: string, until: string): Promise<boolean> {
+    return this.t.conditional(
+      new PutCommand({
+        TableName: this.t.name,
+        Item: { ...items.cooldown(tenant, customerId, journey), until, at: now },
+        ConditionExpression: 'attribute_not_exists(pk) OR #until <= :now',
+        ExpressionAttributeNames: { '#until': 'until' },
+        ExpressionAttributeValues: { ':now': now },
+      }),
+    );
+  }
+
+  /** A survey answer, kept on the customer (ledger) and as the latest score on the profile. */
+  async recordScore(tenant: string, customerId: string, answer: { journey: string; subject: string; score: number; at: string }): Promise<void> {
+    await this.t.putIfAbsent({ ...items.score(tenant, customerId, answer.at, answer.journey, answer.subject), ...answer, expiresAt: this.t.expiry(answer.at) });
+    await this.t.db.send(
+      new UpdateCommand({
+        TableName: this.t.name,
+        Key: items.profile(tenant, customerId),
+        UpdateExpression: 'SET lastScore = :s, lastScoreAt = :at',
+        ExpressionAttributeValues: { ':s': answer.score, ':at': answer.at },
+      }),
+    );
+  }
+}

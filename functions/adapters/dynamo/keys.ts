@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { type AddressChannel, normaliseAddress } from '../../core/identity.ts';
+
+/**
+ * The state table's keys: the only place their formats are spelled (each item kind is documented in
+ * docs/data-model.md, and test/repo/data-model.test.ts holds the two together). One table, `pk` and
+ * `sk` strings. No key holds personal data: customers are ids, addresses are hashed.
+ */
+
+export type ItemKey = { pk: string; sk: string };
+
+/** Suppression and phone references are keyed by a hash of the normalised address, never the address. */
+export function addressHash(channel: AddressChannel, address: string): string {
+  return createHash('sha256').update(normaliseAddress(channel, address)).digest('hex');
+}
+
+/** Partitions read as a whole: everything held on a customer, a tenant's staff tasks. */
+export const partitions = {
+  customer: (tenant: string, customerId: string) => `CUST#${tenant}#${customerId}`,
+  tasks: (tenant: string) => `TASKS#${tenant}`,
+};
+
+/** Sort keys, or their prefixes, of the kinds under a customer's partition: queries, export and erasure select by them. */
+export const customerSk = {
+  profile: 'PROFILE',
+  consent: 'CONSENT#',
+  consentLog: 'CONSENTLOG#',
+  cooldown: 'COOLDOWN#',
+  score: 'SCORE#',
+  cartRef: 'CARTREF#',
+  order: 'ORDER#',
+  enrolment: 'ENROL#',
+  decision: 'DECISION#',
+  erased: 'ERASED',
+} as const;
+
+/** Sort-key conditions of the range queries on a customer's partition. */
+export const customerRanges = {
+  /** `begins_with` prefix of the enrolments in one journey, or in every journey. */
+  enrolments: (journey?: string) => (journey === undefined ? customerSk.enrolment : `${customerSk.enrolment}${journey}#`),
+  /** `begins_with` prefix of the whole decision log. */
+  decisions: () => customerSk.decision,
+  /** `BETWEEN` bounds of the decisions logged at or after `from` (ISO time); `~` sorts after every time. */
+  decisionsSince: (from: string) => ({ from: `${customerSk.decision}${from}`, to: `${customerSk.decision}~` }),
+};
+
+/** The sparse index of customers by the day of their last order: only profiles with an order carry its attributes. */
+export const lastOrderIndex = {
+  name: 'byLastOrderDay',
+  /** Partition key attribute: `day(tenant, lastOrderDay)`. */
+  partitionKey: 'gsi1pk',
+  /** Sort key attribute: the customer id. */
+  sortKey: 'gsi1sk',
+  /** The index partition of one tenant's day (YYYY-MM-DD). */
+  day: (tenant: string, day: string) => `LASTORDER#${tenant}#${day}`,
+} as const;
+
+const customer = partitions.customer;
+
+/** Every item kind of the state table, by name: `items.<kind>(…)` is its `{ pk, sk }`. */
+export const items = {
+  /** Customer profile: contact details, order facts, the last score, the win-back index attributes. */
+  profile: (tenant: string, customerId: string): ItemKey => ({ pk: customer(tenant, customerId), sk: customerSk.profile }),
+  /** Phone reference: the customer a (hashed) phone number belongs to. */
+  phoneRef: (tenant: string, phone: string): ItemKey => ({ pk: `PHONEREF#${tenant}#${addressHash('sms', phone)}`, sk: 'PHONEREF' }),
+  /** Current consent on one channel and topic. */
+  consent: (tenant: string, customerId: string, channel: string, topic: string): ItemKey => ({ pk: customer(tenant, customerId), sk: `${customerSk.consent}${channel}#${topic}` }),
+  /** Consent ledger entry: one statement of consent or withdrawal, never rewritten. */
+  consentLog: (tenant: string, customerId: string, channel: string, topic: string, at: string, eventKey: string): ItemKey => ({
+    pk: customer(tenant, customerId),
+    sk: `${customerSk.consentLog}${channel}#${topic}#${at}#${eventKey}`,
+  }),
+  /** Journey re-entry cool-down: holds a customer out of a journey until a time. */
+  cooldown: (tenant: string, customerId: string, journey: string): ItemKey => ({ pk: customer(tenant, customerId), sk: `${customerSk.cooldown}${journey}` }),
+  /** Survey answer (NPS score) given in a journey about a subject. */
+  score: (tenant: string, customerId: string, at: string, journey: string, subject: string): ItemKey => ({
+    pk: customer(tenant, customerId),
+    sk: `${customerSk.score}${at}#${journey}#${subject}`,
+  }),
+  /** Cart or checkout, keyed by its token. */
+  cart: (tenant: string, token: string): ItemKey => ({ pk: `CART#${tenant}#${token}`, sk: 'CART' }),
+  /** Cart reference: a cart the customer owns, for export and erasure. */
+  cartRef: (tenant: string, customerId: string, token: string): ItemKey => ({ pk: customer(tenant, customerId), sk: `${customerSk.cartRef}${token}` }),
+  /** Order, held on its customer. */
+  order: (tenant: string, customerId: string, orderId: string): ItemKey => ({ pk: customer(tenant, customerId), sk: `${customerSk.order}${orderId}` }),
+  /** Order reference: whose order an order id is. */
+  orderRef: (tenant: string, orderId: string): ItemKey => ({ pk: `ORDERREF#${tenant}#${orderId}`, sk: 'ORDERREF' }),
+  /** Invoice whose payment failed (or that was paid). */
+  invoice: (tenant: string, invoiceId: string): ItemKey => ({ pk: `INVOICE#${tenant}#${invoiceId}`, sk: 'INVOICE' }),
+  /** Journey enrolment: one customer in one journey about one key (a cart token, an order id…). */
+  enrolment: (tenant: string, customerId: string, journey: string, key: string): ItemKey => ({ pk: customer(tenant, customerId), sk: `${customerSk.enrolment}${journey}#${key}` }),
+  /** Send claim: the right to send one step of one execution, once. */
+  sendClaim: (executionName: string, step: string): ItemKey => ({ pk: `SEND#${executionName}#${step}`, sk: 'SEND' }),
+  /** Decision log entry: a send, or a decision not to send and why. */
+  decision: (tenant: string, customerId: string, at: string, executionName: string, step: string): ItemKey => ({
+    pk: customer(tenant, customerId),
+    sk: `${customerSk.decision}${at}#${executionName}#${step}`,
+  }),
+  /** Suppression entry: a (hashed) address never sent to again. */
+  suppression: (tenant: string, channel: AddressChannel, address: string): ItemKey => ({ pk: `SUPPRESS#${tenant}#${channel}#${addressHash(channel, address)}`, sk: 'SUPPRESS' }),
+  /** SMS short link: a code standing for a signed opt-out token. */
+  shortLink: (code: string): ItemKey => ({ pk: `SHORT#${code}`, sk: 'SHORT' }),
+  /** Erasure marker: when the customer's data was erased. */
+  erased: (tenant: string, customerId: string): ItemKey => ({ pk: customer(tenant, customerId), sk: customerSk.erased }),
+  /** Event claim: the first delivery of an event key (dedupe). */
+  eventClaim: (tenant: string, eventKey: string): ItemKey => ({ pk: `EVENT#${tenant}#${eventKey}`, sk: 'EVENT' }),
+  /** Rate-limit window: requests counted for a bucket (tenant and credential) in one minute. */
+  rateWindow: (bucket: string, window: number): ItemKey => ({ pk: `RATE#${bucket}`, sk: String(window) }),
+  /** SMS cap: paid SMS counted for a tenant on one day. */
+  smsCap: (tenant: string, day: string): ItemKey => ({ pk: `SMSCAP#${tenant}`, sk: day }),
+  /** Staff task: a call or follow-up for the shop's staff. */
+  task: (tenant: string, at: string, taskId: string): ItemKey => ({ pk: partitions.tasks(tenant), sk: `${at}#${taskId}` }),
+};
+
+export type ItemKind = keyof typeof items;

@@ -1,0 +1,116 @@
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { SubjectRepository } from '../../app/ports.ts';
+import type { Checkout, Order } from '../../core/domain.ts';
+import type { CartRecord, InvoiceRecord, OrderRecord } from '../../core/model.ts';
+import { isConditionFailure, type Table } from './base.ts';
+import type { DynamoCustomers } from './customers.ts';
+import { items } from './keys.ts';
+
+/** Carts (with the customer's references to them), orders (with their owner reference) and invoices on DynamoDB. */
+export class DynamoSubjects implements SubjectRepository {
+  constructor(
+    private readonly t: Table,
+    /** An order's facts go on its customer's profile. */
+    private readonly customers: Pick<DynamoCustomers, 'recordOrderStats'>,
+  ) {}
+
+  /** Stores the latest view of a cart; an ordered cart or a newer version on file wins. */
+  async putCart(tenant: string, customerId: string | undefined, checkout: Checkout, at: string): Promise<'stored' | 'stale' | 'ordered'> {
+    const stored = await this.t.conditional(
+      new PutCommand({
+        TableName: this.t.name,
+        Item: { ...items.cart(tenant, checkout.token), ...checkout, customerId, status: 'open', updatedAt: at, expiresAt: this.t.expiry(at) },
+        ConditionExpression: 'attribute_not_exists(pk) OR (#status = :open AND #updatedAt <= :at)',
+        ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt' },
+        ExpressionAttributeValues: { ':open': 'open', ':at': at },
+      }),
+    );
+    if (!stored) return (await this.getCart(tenant, checkout.token))?.status === 'ordered' ? 'ordered' : 'stale';
+    // The customer's carts, for export and erasure (a cart is keyed by its token).
+    if (customerId) await this.t.putIfAbsent({ ...items.cartRef(tenant, customerId, checkout.token), token: checkout.token, expiresAt: this.t.expiry(at) });
+    return 'stored';
+  }
+
+  async getCart(tenant: string, token: string): Promise<CartRecord | undefined> {
+    return this.t.get<CartRecord>(items.cart(tenant, token));
+  }
+
+  /** Marks a cart as bought; creates a tombstone when the order beat its checkout event here. */
+  async markCartOrdered(tenant: string, token: string, orderId: string, at: string): Promise<void> {
+    await this.t.db.send(
+      new UpdateCommand({
+        TableName: this.t.name,
+        Key: items.cart(tenant, token),
+        UpdateExpression: 'SET #status = :ordered, orderId = :orderId, #token = :token, orderedAt = :at',
+        ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
+        ExpressionAttributeValues: { ':ordered': 'ordered', ':orderId': orderId, ':token': token, ':at': at },
+      }),
+    );
+  }
+
+  async putOrder(tenant: string, customerId: string, order: Order, at: string): Promise<boolean> {
+    const stored = await this.t.putIfAbsent({ ...items.order(tenant, customerId, order.id), ...order, placedAt: at, status: 'placed', expiresAt: this.t.expiry(at) });
+    if (stored) {
+      await this.t.putIfAbsent({ ...items.orderRef(tenant, order.id), customerId });
+      await this.customers.recordOrderStats(tenant, customerId, order, at);
+    }
+    return stored;
+  }
+
+  /** Whose order this is, for events that name only the order (a Shopify refund). */
+  async findOrderOwner(tenant: string, orderId: string): Promise<string | undefined> {
+    return (await this.t.get<{ customerId: string }>(items.orderRef(tenant, orderId)))?.customerId;
+  }
+
+  async getOrder(tenant: string, customerId: string, orderId: string): Promise<OrderRecord | undefined> {
+    return this.t.get<OrderRecord>(items.order(tenant, customerId, orderId));
+  }
+
+  /** placed → cancelled | refunded; creates a tombstone when the order itself is not known yet. */
+  async markOrder(tenant: string, customerId: string, orderId: string, status: 'cancelled' | 'refunded', at: string): Promise<void> {
+    await this.t.db.send(
+      new UpdateCommand({
+        TableName: this.t.name,
+        Key: items.order(tenant, customerId, orderId),
+        UpdateExpression: 'SET #status = :s, endedAt = :at, id = if_not_exists(id, :id)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':s': status, ':at': at, ':id': orderId },
+      }),
+    );
+  }
+
+  /** Records a failed payment unless the invoice is already paid (an `invoice.paid` may arrive first). */
+  async recordInvoiceFailure(tenant: string, invoice: Omit<InvoiceRecord, 'status' | 'updatedAt'>, at: string): Promise<'open' | 'paid'> {
+    try {
+      await this.t.db.send(
+        new PutCommand({
+          TableName: this.t.name,
+          Item: { ...items.invoice(tenant, invoice.invoiceId), ...invoice, status: 'failed', updatedAt: at },
+          ConditionExpression: 'attribute_not_exists(pk) OR #status <> :paid',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':paid': 'paid' },
+        }),
+      );
+      return 'open';
+    } catch (e) {
+      if (isConditionFailure(e)) return 'paid';
+      throw e;
+    }
+  }
+
+  async markInvoicePaid(tenant: string, invoiceId: string, at: string): Promise<void> {
+    await this.t.db.send(
+      new UpdateCommand({
+        TableName: this.t.name,
+        Key: items.invoice(tenant, invoiceId),
+        UpdateExpression: 'SET #status = :paid, invoiceId = :id, paidAt = :at',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':paid': 'paid', ':id': invoiceId, ':at': at },
+      }),
+    );
+  }
+
+  async getInvoice(tenant: string, invoiceId: string): Promise<InvoiceRecord | undefined> {
+    return this.t.get<InvoiceRecord>(items.invoice(tenant, invoiceId));
+  }
+}
