@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { lastOrderIndex } from '../functions/adapters/dynamo/keys.ts';
 
 /** Stateful resources live apart from the code that uses them, so a redeploy never replaces them. */
 export class DataStack extends Stack {
@@ -26,13 +27,13 @@ export class DataStack extends Stack {
       encryption: dynamodb.TableEncryptionV2.customerManagedKey(this.key),
       timeToLiveAttribute: 'expiresAt',
       deletionProtection: true,
-      // Sparse: only customers with an order carry gsi1pk (their last order's day); win-back
-      // selection reads one day's partition instead of scanning the table.
+      // Sparse: only customers with an order carry its partition key (their last order's day);
+      // win-back selection reads one day's partition instead of scanning the table.
       globalSecondaryIndexes: [
         {
-          indexName: 'byLastOrderDay',
-          partitionKey: { name: 'gsi1pk', type: dynamodb.AttributeType.STRING },
-          sortKey: { name: 'gsi1sk', type: dynamodb.AttributeType.STRING },
+          indexName: lastOrderIndex.name,
+          partitionKey: { name: lastOrderIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: lastOrderIndex.sortKey, type: dynamodb.AttributeType.STRING },
           projectionType: dynamodb.ProjectionType.INCLUDE,
           nonKeyAttributes: ['customerId', 'orderCount', 'spentPln', 'lastOrderAt'],
         },

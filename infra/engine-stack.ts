@@ -17,6 +17,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { EngineFunction } from './constructs/engine-function.ts';
 import { EngineSecrets } from './constructs/engine-secrets.ts';
+import { lastOrderIndex } from '../functions/adapters/dynamo/keys.ts';
 import { METRICS_NAMESPACE, MetricName } from '../functions/shared/metrics.ts';
 import type { EngineSettings } from './settings.ts';
 import type { IConstruct } from 'constructs';
@@ -337,7 +338,7 @@ export class EngineStack extends Stack {
     fn.function.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
-        resources: [props.table.tableArn, `${props.table.tableArn}/index/byLastOrderDay`],
+        resources: [props.table.tableArn, `${props.table.tableArn}/index/${lastOrderIndex.name}`],
       }),
     );
     props.key.grantEncryptDecrypt(fn.function);

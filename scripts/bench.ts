@@ -13,6 +13,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { signBase64Hmac } from '../functions/ingest/signatures.ts';
 import { documentClient } from '../functions/adapters/dynamo/client.ts';
+import { items } from '../functions/adapters/dynamo/keys.ts';
 import { customerIdFor } from '../functions/shared/ids.ts';
 import { silentLog } from '../functions/shared/logger.ts';
 import { VirtualClock } from '../local/clock.ts';
@@ -79,7 +80,7 @@ async function ceiling(ddb: DynamoDbLocal, n: number, table: string) {
   const t0 = performance.now();
   await pool(n, CONCURRENCY, async (i) => {
     const s = performance.now();
-    await db.send(new PutCommand({ TableName: table, Item: { pk: `EVENT#${i}`, sk: 'EVENT', at: new Date().toISOString() }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    await db.send(new PutCommand({ TableName: table, Item: { ...items.eventClaim('bench', String(i)), at: new Date().toISOString() }, ConditionExpression: 'attribute_not_exists(pk)' }));
     latencies.push(performance.now() - s);
   });
   const seconds = (performance.now() - t0) / 1000;

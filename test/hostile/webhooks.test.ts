@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { partitions } from '../../functions/adapters/dynamo/keys.ts';
 import { makeIngestHandler } from '../../functions/ingest/handler.ts';
 import type { IngestDeps } from '../../functions/ingest/ingest.ts';
 import { signBase64Hmac } from '../../functions/ingest/signatures.ts';
@@ -182,7 +183,7 @@ describe('size, ids and text', () => {
         type: 'checkout.abandoned',
         occurredAt: T.toISOString(),
         status: 'ordered',
-        pk: 'CUST#default#someone-else',
+        pk: partitions.customer('default', 'someone-else'),
         customer: { email: 'h20@example.pl', customerId: 'c_0000', isAdmin: true, consent: { emailMarketing: true } },
         checkout: { token: 'h20', status: 'ordered', customerId: 'c_0000', items: [], total: '1.00', currency: 'PLN' },
       }),
