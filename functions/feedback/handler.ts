@@ -1,11 +1,13 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
-import { systemClock } from '../shared/clock.ts';
-import { readEnv, SegmentEnv } from '../shared/config.ts';
-import { documentClient } from '../adapters/dynamo/client.ts';
-import { powertoolsLog } from '../shared/logger.ts';
-import { Store } from '../adapters/dynamo/store.ts';
+import { z } from 'zod';
 import { type FeedbackDeps, type FeedbackResult, handleFeedback } from '../app/record-feedback.ts';
+import { awsFeedbackDeps, serviceLogger } from '../composition.ts';
+import { logContext, parseEvent } from '../shared/middleware.ts';
+
+/** The part of SNS's envelope the function reads; the message itself is parsed by the use case. */
+const SnsEnvelope = z.looseObject({ Records: z.array(z.looseObject({ Sns: z.looseObject({ Message: z.string() }) })) });
 
 /** SNS (SES event destination, two-way SMS) → one feedback event per record. */
 export function makeFeedbackHandler(deps: () => FeedbackDeps) {
@@ -25,12 +27,12 @@ export function makeFeedbackHandler(deps: () => FeedbackDeps) {
   };
 }
 
-let cached: FeedbackDeps | undefined;
-function awsDeps(): FeedbackDeps {
-  if (cached !== undefined) return cached;
-  const env = readEnv(SegmentEnv.pick({ TABLE_NAME: true, TENANT_ID: true }));
-  cached = { tenant: env.TENANT_ID, store: new Store(documentClient(), env.TABLE_NAME), clock: systemClock, log: powertoolsLog('feedback') };
-  return cached as FeedbackDeps;
+/** The function as SNS invokes it, and as the local stack replays SES and SMS feedback. */
+export function feedbackHandler(deps: () => FeedbackDeps, logger?: Logger) {
+  return middy<SNSEvent, FeedbackResult[]>()
+    .use(logContext(logger))
+    .use(parseEvent(SnsEnvelope, 'SNS event') as middy.MiddlewareObj<SNSEvent, FeedbackResult[]>)
+    .handler(makeFeedbackHandler(deps));
 }
 
-export const handler = middy<SNSEvent, FeedbackResult[]>().handler(makeFeedbackHandler(awsDeps));
+export const handler = feedbackHandler(awsFeedbackDeps, serviceLogger());

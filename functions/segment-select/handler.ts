@@ -1,16 +1,17 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import { z } from 'zod';
-import { awsEnrolDeps } from '../shared/aws-deps.ts';
-import { readEnv, SegmentEnv } from '../shared/config.ts';
 import type { EnrolDeps } from '../app/enrolment.ts';
 import { type SelectionResult, selectSegment } from '../app/select-segment.ts';
+import { awsSegmentDeps, serviceLogger } from '../composition.ts';
+import { logContext, parseEvent } from '../shared/middleware.ts';
 
 /** EventBridge Scheduler input: which journey, and the run's scheduled time. */
 export const SegmentRun = z.object({ version: z.literal(1), journey: z.string(), scheduledTime: z.iso.datetime().optional() });
+export type SegmentRun = z.infer<typeof SegmentRun>;
 
 export function makeSegmentHandler(deps: () => EnrolDeps) {
-  return async (event: unknown): Promise<SelectionResult> => {
-    const run = SegmentRun.parse(event);
+  return async (run: SegmentRun): Promise<SelectionResult> => {
     const d = deps();
     const journey = d.journeys.find((j) => j.id === run.journey && j.trigger === 'schedule');
     if (!journey) throw new Error(`no scheduled journey ${run.journey}`);
@@ -18,10 +19,12 @@ export function makeSegmentHandler(deps: () => EnrolDeps) {
   };
 }
 
-let cached: EnrolDeps | undefined;
-function awsDeps(): EnrolDeps {
-  cached ??= awsEnrolDeps(readEnv(SegmentEnv), import.meta.url, 'segment-select');
-  return cached;
+/** The function as EventBridge Scheduler invokes it, and as the local scheduler does. */
+export function segmentHandler(deps: () => EnrolDeps, logger?: Logger) {
+  return middy<SegmentRun, SelectionResult>()
+    .use(logContext(logger))
+    .use(parseEvent(SegmentRun, 'scheduler input') as middy.MiddlewareObj<SegmentRun, SelectionResult>)
+    .handler(makeSegmentHandler(deps));
 }
 
-export const handler = middy().handler(makeSegmentHandler(awsDeps));
+export const handler = segmentHandler(awsSegmentDeps, serviceLogger());

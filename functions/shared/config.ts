@@ -72,6 +72,8 @@ export const SegmentEnv = z.object({
   STATE_MACHINE_ARNS: StateMachineArns,
 });
 
+export type SegmentEnv = z.infer<typeof SegmentEnv>;
+
 export const StepEnv = z.object({
   TABLE_NAME: z.string().min(1),
   FROM_EMAIL: fields.fromEmail,

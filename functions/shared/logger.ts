@@ -32,7 +32,8 @@ export interface Log {
   error(code: LogCode, fields?: Record<string, unknown>): void;
 }
 
-export function powertoolsLog(serviceName: string, logger = new Logger({ serviceName })): Log {
+export function powertoolsLog(loggerOrService: Logger | string): Log {
+  const logger = typeof loggerOrService === 'string' ? new Logger({ serviceName: loggerOrService }) : loggerOrService;
   return {
     info: (code, fields) => logger.info(code, { code, ...fields }),
     warn: (code, fields) => logger.warn(code, { code, ...fields }),

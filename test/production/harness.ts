@@ -6,7 +6,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from '../../local/dynamodb-local.ts';
 import { createStateTable } from '../../local/tables.ts';
 import { AwsStandIn } from './aws-stand-in.ts';
-import { type HttpRequest, httpApiEvent, schedulerInput, snsEvent } from './aws-events.ts';
+import { type HttpCall as HttpRequest, httpApiEvent, schedulerInput, snsEvent } from '../../local/aws-events.ts';
 import { readShippedApp, type ShippedApp, type ShippedFunction, synthesize } from './cloud-assembly.ts';
 import { StepFunctionsEngine } from './executions.ts';
 import { HarnessClock, type Invocation, LambdaSandbox } from './lambda-host.ts';

@@ -1,7 +1,7 @@
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fixture } from '../support/fixtures.ts';
-import { sesBounce } from './aws-events.ts';
+import { sesBounce } from '../../local/aws-events.ts';
 import { type Execution, simplePath } from './executions.ts';
 import { productionPath } from './harness.ts';
 import { apiEvent, emailOf, emailsTo, machineOf, shopifyCheckout, shopifyOrder, shopifyRequest, stripePaymentFailed, stripeRequest, WEBHOOK_SECRET } from './shop.ts';

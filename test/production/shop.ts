@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { fixture } from '../support/fixtures.ts';
 import type { ShippedApp, ShippedStateMachine } from './cloud-assembly.ts';
 import type { RecordedCall } from './aws-stand-in.ts';
-import type { HttpRequest } from './aws-events.ts';
+import type { HttpCall as HttpRequest } from '../../local/aws-events.ts';
 
 /** Requests as the platforms send them, signed here (not with the code under test). */
 

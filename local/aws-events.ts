@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-/** Event shapes as AWS services deliver them to a function. */
+/** Event shapes as AWS services deliver them to a function: the local stack drives its handlers with them, and the production-path tests the bundles. */
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -10,7 +10,7 @@ function apiGatewayTime(d: Date): string {
   return `${p(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
 }
 
-export interface HttpRequest {
+export interface HttpCall {
   method: string;
   /** Path with an optional query string. */
   url: string;
@@ -22,7 +22,7 @@ export interface HttpRequest {
  * An HTTP API (API Gateway v2) Lambda proxy event, payload format 2.0, for a matched route:
  * header names lower-cased, the body base64-encoded as API Gateway hands over a JSON or form body.
  */
-export function httpApiEvent(req: HttpRequest, route: { routeKey: string; pathParameters?: Record<string, string> }, api: { apiId: string; region: string; account: string; now: Date }) {
+export function httpApiEvent(req: HttpCall, route: { routeKey: string; pathParameters?: Record<string, string> }, api: { apiId: string; region: string; account: string; now: Date }) {
   const [rawPath, rawQueryString = ''] = req.url.split(/\?(.*)/s) as [string, string?];
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers ?? {})) {
@@ -122,4 +122,11 @@ export function schedulerInput(template: string, scheduledTime: Date, scheduleAr
     .replaceAll('<aws.scheduler.attempt-number>', '1');
   if (/<aws\.scheduler\.[^>]+>/.test(filled)) throw new Error(`schedule input has a placeholder the harness does not fill: ${filled}`);
   return JSON.parse(filled);
+}
+
+/** API Gateway's answer to the caller, read back into the local server's response. */
+export function fromHttpApiResult(r: { statusCode?: number; headers?: Record<string, string | number | boolean>; body?: string }): { status: number; headers: Record<string, string>; body: unknown } {
+  const headers = Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+  const json = (headers['content-type'] ?? '').includes('application/json');
+  return { status: r.statusCode ?? 200, headers, body: json && r.body ? (JSON.parse(r.body) as unknown) : (r.body ?? '') };
 }

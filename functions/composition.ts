@@ -1,0 +1,123 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { loadJourneys, loadTemplates } from '../workflows/src/load.ts';
+import { documentClient } from './adapters/dynamo/client.ts';
+import { Store } from './adapters/dynamo/store.ts';
+import { EventBridgePublisher } from './adapters/eventbridge.ts';
+import { SesMailer } from './adapters/ses.ts';
+import { StepFunctionsRunner } from './adapters/sfn.ts';
+import { EndUserMessagingSms } from './adapters/sms.ts';
+import type { EnrolDeps } from './app/enrolment.ts';
+import type { FeedbackDeps } from './app/record-feedback.ts';
+import type { StepDeps } from './app/run-step.ts';
+import type { IngestDeps } from './ingest/deps.ts';
+import { systemClock } from './shared/clock.ts';
+import { IngestEnv, readEnv, SegmentEnv, StepEnv } from './shared/config.ts';
+import { powertoolsLog } from './shared/logger.ts';
+import { powertoolsMetrics } from './shared/metrics.ts';
+import { providerClients } from './shared/provider-clients.ts';
+import { powertoolsSecretFetcher, SecretLists } from './shared/secrets.ts';
+
+/**
+ * The composition root of every Lambda function: configuration read once and checked, each
+ * adapter made in one place, secrets read per invocation through a cache (a rotation needs no
+ * redeploy). The local stack builds the same dependency shapes from its local adapters
+ * (local/stack.ts) and drives the same handlers.
+ */
+
+/** Where the journey and template files are: CONTENT_DIR, or `content/` beside the bundle. */
+export function contentDir(env: { CONTENT_DIR?: string }): string {
+  return env.CONTENT_DIR ?? join(dirname(fileURLToPath(import.meta.url)), 'content');
+}
+
+function once<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= make();
+    return value;
+  };
+}
+
+/** One Powertools logger per function, so the middy chain can put the Lambda context on every line. */
+const serviceName = () => process.env['HANDLER_NAME'] ?? 'koszyk';
+export const serviceLogger = once(() => new Logger({ serviceName: serviceName() }));
+
+const enrolDeps = (env: IngestEnv | SegmentEnv): EnrolDeps => ({
+  config: { tenant: env.TENANT_ID, sendingHours: env.SENDING_HOURS },
+  store: new Store(documentClient(), env.TABLE_NAME),
+  journeys: loadJourneys(join(contentDir(env), 'journeys')),
+  runner: new StepFunctionsRunner(providerClients.sfn(), env.STATE_MACHINE_ARNS),
+  clock: systemClock,
+  log: powertoolsLog(serviceLogger()),
+  metrics: powertoolsMetrics(serviceName()),
+});
+
+const ingestBase = once(() => {
+  const env = readEnv(IngestEnv);
+  const base = enrolDeps(env);
+  const deps: IngestDeps = {
+    ...base,
+    config: { ...base.config, apiKeys: [], shopifySecrets: [], wooSecrets: [], stripeSecrets: [], unsubscribeSecret: '', maxBodyBytes: env.MAX_BODY_BYTES, rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE },
+  };
+  return { deps, env, secrets: new SecretLists(powertoolsSecretFetcher, systemClock, base.log) };
+});
+
+/** Links signed with an empty key could be forged by anyone: no signing secret, no service. */
+function signingSecret(value: string | undefined): string {
+  if (!value) throw new Error('the unsubscribe signing secret has no value');
+  return value;
+}
+
+/** The ingest: credentials from Secrets Manager on every request (cached a few minutes). */
+export async function awsIngestDeps(): Promise<IngestDeps> {
+  const { deps, env, secrets } = ingestBase();
+  const [apiKeys, shopifySecrets, wooSecrets, stripeSecrets, unsubscribe] = await Promise.all([
+    secrets.list(env.API_KEYS_SECRET_ARN),
+    secrets.list(env.SHOPIFY_SECRET_ARN),
+    secrets.list(env.WOOCOMMERCE_SECRET_ARN),
+    secrets.list(env.STRIPE_SECRET_ARN),
+    secrets.one(env.UNSUBSCRIBE_SECRET_ARN),
+  ]);
+  return { ...deps, config: { ...deps.config, apiKeys, shopifySecrets, wooSecrets, stripeSecrets, unsubscribeSecret: signingSecret(unsubscribe) } };
+}
+
+const stepBase = once(() => {
+  const env = readEnv(StepEnv);
+  const log = powertoolsLog(serviceLogger());
+  const deps: StepDeps = {
+    config: {
+      shopName: env.SHOP_NAME,
+      shopUrl: env.SHOP_URL,
+      publicUrl: env.PUBLIC_URL,
+      unsubscribeSecret: '',
+      smsTransliterate: env.SMS_TRANSLITERATE,
+      smsDailyCap: env.SMS_DAILY_CAP,
+      sendingHours: env.SENDING_HOURS,
+      frequencyCap: { max: env.FREQUENCY_CAP_MAX, days: env.FREQUENCY_CAP_DAYS },
+    },
+    store: new Store(documentClient(), env.TABLE_NAME),
+    mailer: new SesMailer(providerClients.ses(), env.FROM_EMAIL, env.SES_CONFIGURATION_SET),
+    sms: new EndUserMessagingSms(providerClients.sms(), env.SMS_ORIGINATION_IDENTITY, env.SMS_CONFIGURATION_SET),
+    events: new EventBridgePublisher(providerClients.events(), env.EVENT_BUS_NAME),
+    templates: loadTemplates(join(contentDir(env), 'templates')),
+    journeys: loadJourneys(join(contentDir(env), 'journeys')),
+    clock: systemClock,
+    log,
+    metrics: powertoolsMetrics(serviceName()),
+  };
+  return { deps, secrets: new SecretLists(powertoolsSecretFetcher, systemClock, log), arn: env.UNSUBSCRIBE_SECRET_ARN };
+});
+
+/** The journey step: the signing secret from Secrets Manager (cached), never from the environment. */
+export async function awsStepDeps(): Promise<StepDeps> {
+  const { deps, secrets, arn } = stepBase();
+  return { ...deps, config: { ...deps.config, unsubscribeSecret: signingSecret(await secrets.one(arn)) } };
+}
+
+export const awsFeedbackDeps = once((): FeedbackDeps => {
+  const env = readEnv(SegmentEnv.pick({ TABLE_NAME: true, TENANT_ID: true }));
+  return { tenant: env.TENANT_ID, store: new Store(documentClient(), env.TABLE_NAME), clock: systemClock, log: powertoolsLog(serviceLogger()) };
+});
+
+export const awsSegmentDeps = once((): EnrolDeps => enrolDeps(readEnv(SegmentEnv)));
