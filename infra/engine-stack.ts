@@ -179,7 +179,10 @@ export class EngineStack extends Stack {
       entry: 'functions/ingest/handler.ts',
       handlerName: 'ingest',
       encryptionKey: props.key,
-      timeout: Duration.seconds(10),
+      // A Step Functions call that hangs is cut by the client's time limits well before this, so the
+      // claim of the event is given back and the platform's redelivery is processed; API Gateway's
+      // HTTP API waits up to 30 s for its integration.
+      timeout: Duration.seconds(25),
       copyDirs: CONTENT,
       environment: {
         TABLE_NAME: props.table.tableName,

@@ -23,7 +23,9 @@ export function worstProviderCallMs(): number {
 }
 
 function handler(): NodeHttpHandler {
-  return new NodeHttpHandler({ connectionTimeout: PROVIDER_CALLS.connectionTimeoutMs, requestTimeout: PROVIDER_CALLS.requestTimeoutMs });
+  // throwOnRequestTimeout: without it the handler only warns at requestTimeout and the call waits
+  // for the socket's own timeout (minutes), long past the function's.
+  return new NodeHttpHandler({ connectionTimeout: PROVIDER_CALLS.connectionTimeoutMs, requestTimeout: PROVIDER_CALLS.requestTimeoutMs, throwOnRequestTimeout: true });
 }
 
 /** The one place the engine's provider clients are made; region and endpoints come from the Lambda environment. */
