@@ -78,7 +78,8 @@ export function productionPath(): ProductionPath {
       );
     }
     Object.assign(state, { app, aws, executions });
-  });
+    // Synthesis bundles every function with esbuild: ~25 s alone, much longer beside the rest of the suite on two cores.
+  }, 360_000);
 
   afterAll(async () => {
     state.executions?.stopAll();

@@ -1,0 +1,114 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { synthesizeApp } from '../../local/definitions.ts';
+
+/**
+ * Each shipped journey's state machine, state by state, as the synthesized definition has it:
+ * "Type -> next" (a Choice: "yes else no"). A change to a journey's shape must change this file.
+ */
+type State = { Type: string; Next?: string; End?: boolean; Choices?: { Next: string; Variable?: string; BooleanEquals?: boolean }[]; Default?: string; TimestampPath?: string; Resource?: string };
+let definitions: Map<string, { StartAt: string; States: Record<string, State> }>;
+
+beforeAll(() => {
+  definitions = new Map([...synthesizeApp().journeys].map(([id, j]) => [id, j.definition as unknown as { StartAt: string; States: Record<string, State> }]));
+});
+
+function render(id: string): { StartAt: string; States: Record<string, string> } {
+  const d = definitions.get(id)!;
+  const states = Object.fromEntries(
+    Object.entries(d.States).map(([name, s]) => [name, `${s.Type} -> ${s.Next ?? (s.Choices ? `${s.Choices.map((c) => c.Next).join('|')} else ${s.Default}` : s.End ? 'END' : '')}`]),
+  );
+  return { StartAt: d.StartAt, States: states };
+}
+
+const ended = { 'Journey no longer wanted': 'Succeed -> ' };
+
+describe('journey graphs', () => {
+  it('abandoned cart: wait 1 h, first reminder, still wanted?, wait 23 h, second reminder', () => {
+    expect(render('abandoned-cart')).toEqual({
+      StartAt: 'Wait 1 h before first-reminder',
+      States: {
+        'Wait 1 h before first-reminder': 'Wait -> first-reminder',
+        'first-reminder': 'Task -> Still wanted after first-reminder?',
+        'Still wanted after first-reminder?': 'Choice -> Wait 23 h before second-reminder else Journey no longer wanted',
+        'Wait 23 h before second-reminder': 'Wait -> second-reminder',
+        'second-reminder': 'Task -> END',
+        ...ended,
+      },
+    });
+  });
+
+  it('post-purchase: how-to after 2 d, care tips 12 d later', () => {
+    expect(render('post-purchase')).toEqual({
+      StartAt: 'Wait 2 d before how-to-use',
+      States: {
+        'Wait 2 d before how-to-use': 'Wait -> how-to-use',
+        'how-to-use': 'Task -> Still wanted after how-to-use?',
+        'Still wanted after how-to-use?': 'Choice -> Wait 12 d before care-tips else Journey no longer wanted',
+        'Wait 12 d before care-tips': 'Wait -> care-tips',
+        'care-tips': 'Task -> END',
+        ...ended,
+      },
+    });
+  });
+
+  it('order follow-up: check-in after 3 d, NPS 2 d later, review request 3 d after that', () => {
+    expect(render('order-follow-up')).toEqual({
+      StartAt: 'Wait 3 d before check-in',
+      States: {
+        'Wait 3 d before check-in': 'Wait -> check-in',
+        'check-in': 'Task -> Still wanted after check-in?',
+        'Still wanted after check-in?': 'Choice -> Wait 2 d before nps-survey else Journey no longer wanted',
+        'Wait 2 d before nps-survey': 'Wait -> nps-survey',
+        'nps-survey': 'Task -> Still wanted after nps-survey?',
+        'Still wanted after nps-survey?': 'Choice -> Wait 3 d before review-request else Journey no longer wanted',
+        'Wait 3 d before review-request': 'Wait -> review-request',
+        'review-request': 'Task -> END',
+        ...ended,
+      },
+    });
+  });
+
+  it('win-back: "we miss you" at once (within sending hours), the offer 7 d later', () => {
+    expect(render('win-back')).toEqual({
+      StartAt: 'Wait 0 s before we-miss-you',
+      States: {
+        'Wait 0 s before we-miss-you': 'Wait -> we-miss-you',
+        'we-miss-you': 'Task -> Still wanted after we-miss-you?',
+        'Still wanted after we-miss-you?': 'Choice -> Wait 7 d before offer else Journey no longer wanted',
+        'Wait 7 d before offer': 'Wait -> offer',
+        offer: 'Task -> END',
+        ...ended,
+      },
+    });
+  });
+
+  it('dunning: e-mail at once (a service step needs no wait), SMS 3 d, a call task 4 d later, the final notice 3 d after', () => {
+    expect(render('dunning')).toEqual({
+      StartAt: 'email-reminder',
+      States: {
+        'email-reminder': 'Task -> Still wanted after email-reminder?',
+        'Still wanted after email-reminder?': 'Choice -> Wait 3 d before sms-reminder else Journey no longer wanted',
+        'Wait 3 d before sms-reminder': 'Wait -> sms-reminder',
+        'sms-reminder': 'Task -> Still wanted after sms-reminder?',
+        'Still wanted after sms-reminder?': 'Choice -> Wait 4 d before call-task else Journey no longer wanted',
+        'Wait 4 d before call-task': 'Wait -> call-task',
+        'call-task': 'Task -> Still wanted after call-task?',
+        'Still wanted after call-task?': 'Choice -> Wait 3 d before final-notice else Journey no longer wanted',
+        'Wait 3 d before final-notice': 'Wait -> final-notice',
+        'final-notice': 'Task -> END',
+        ...ended,
+      },
+    });
+  });
+
+  it('every Wait waits for a planned instant, every Choice reads the step’s answer', () => {
+    expect([...definitions.keys()].sort()).toEqual(['abandoned-cart', 'dunning', 'order-follow-up', 'post-purchase', 'win-back']);
+    for (const [id, d] of definitions) {
+      for (const [name, s] of Object.entries(d.States)) {
+        // The opening Wait waits for the time the trigger planned; later ones for the time the step before planned.
+        if (s.Type === 'Wait') expect(s.TimestampPath, `${id}: ${name}`).toBe(name === d.StartAt ? '$.firstAt' : '$.result.nextAt');
+        if (s.Type === 'Choice') expect(s.Choices, `${id}: ${name}`).toEqual([expect.objectContaining({ Variable: '$.result.continue', BooleanEquals: true })]);
+      }
+    }
+  });
+});
