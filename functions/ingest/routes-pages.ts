@@ -6,6 +6,8 @@ import { type HttpRequest, type HttpResponse, html, problem } from './http.ts';
 
 /** What customers open from a message: the unsubscribe confirmation, one-click unsubscribe, the survey. */
 
+const INVALID_LINK = '<!doctype html><meta charset="utf-8"><p>Ten link jest nieważny lub wygasł. / This link is invalid or has expired.</p>';
+
 function tokenFrom(req: HttpRequest): string {
   const fromQuery = req.query?.['token'];
   if (fromQuery) return fromQuery;
@@ -25,7 +27,7 @@ async function pageToken(req: HttpRequest, deps: IngestDeps): Promise<string> {
 export async function unsubscribePage(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
   const token = await pageToken(req, deps);
   const check = verifyUnsubscribeToken(deps.config.unsubscribeSecret, token, deps.clock.now());
-  if (!check.ok) return html(400, '<!doctype html><meta charset="utf-8"><p>Ten link jest nieważny lub wygasł. / This link is invalid or has expired.</p>');
+  if (!check.ok) return html(400, INVALID_LINK);
   const safe = token.replace(/[^A-Za-z0-9._-]/g, '');
   return html(
     200,
@@ -45,7 +47,7 @@ function surveyParams(req: HttpRequest): { token: string; journey: string; key: 
 /** GET shows the 0-10 question; only the POST of a chosen score records anything. */
 export async function surveyPage(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
   const p = surveyParams(req);
-  if (!verifyUnsubscribeToken(deps.config.unsubscribeSecret, p.token, deps.clock.now()).ok) return html(400, '<!doctype html><meta charset="utf-8"><p>Ten link jest nieważny lub wygasł. / This link is invalid or has expired.</p>');
+  if (!verifyUnsubscribeToken(deps.config.unsubscribeSecret, p.token, deps.clock.now()).ok) return html(400, INVALID_LINK);
   const esc = (v: string) => encodeURIComponent(v);
   const buttons = Array.from({ length: 11 }, (_, n) => `<button name="score" value="${n}">${n}</button>`).join(' ');
   return html(
