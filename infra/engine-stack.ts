@@ -18,7 +18,7 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { EngineFunction } from './constructs/engine-function.ts';
 import { EngineSecrets } from './constructs/engine-secrets.ts';
 import { lastOrderIndex } from '../functions/adapters/dynamo/keys.ts';
-import { METRICS_NAMESPACE, MetricName } from '../functions/shared/metrics.ts';
+import { EngineOperations } from './constructs/engine-operations.ts';
 import type { EngineSettings } from './settings.ts';
 import type { IConstruct } from 'constructs';
 
@@ -270,71 +270,14 @@ export class EngineStack extends Stack {
     stage.defaultRouteSettings = { throttlingBurstLimit: 500, throttlingRateLimit: 200 };
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
-    this.operationalAlarms();
-    this.dashboard = this.buildDashboard(props);
+    this.dashboard = new EngineOperations(this, 'Operations', {
+      secrets: this.secrets,
+      stateMachines: Object.values(this.stateMachines),
+      functions: [this.ingest, this.step, this.feedback, this.segmentSelect],
+      namePrefix: props.settings.namePrefix,
+    }).dashboard;
   }
 
-  /**
-   * Alarms on what the engine counts itself: provider refusals past a threshold (an unverified
-   * sender, the SES sandbox, a bad SMS identity) and webhooks refused because their secret is unset.
-   */
-  private operationalAlarms(): void {
-    const metric = (name: string, dimensionsMap: Record<string, string>) =>
-      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: name, dimensionsMap, statistic: 'Sum', period: Duration.minutes(15) });
-    for (const provider of ['ses', 'sms']) {
-      new cloudwatch.Alarm(this, `ProviderRejected-${provider}`, {
-        metric: metric(MetricName.ProviderRejected, { service: 'journey-step', provider }),
-        threshold: 10,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `${provider === 'ses' ? 'SES' : 'End User Messaging SMS'} refused 10 or more messages in 15 minutes: check the sender identity, the SES sandbox or the SMS origination identity (decisions say rejected_by_provider).`,
-      });
-    }
-    for (const [platform, secret] of [
-      ['shopify', this.secrets.shopify],
-      ['woocommerce', this.secrets.woocommerce],
-      ['stripe', this.secrets.stripe],
-    ] as const) {
-      new cloudwatch.Alarm(this, `WebhookSecretUnset-${platform}`, {
-        metric: metric(MetricName.WebhookSecretUnset, { service: 'ingest', platform }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `${platform} webhooks are refused because their secret is not set: ${secret.setCommand}`,
-      });
-    }
-  }
-
-  /** One screen per installation: sends, suppressions by reason, journeys started and ended, provider errors. */
-  private buildDashboard(props: EngineStackProps): cloudwatch.Dashboard {
-    const search = (name: string, dims: string[], label: string) =>
-      new cloudwatch.MathExpression({
-        expression: `SEARCH('{${METRICS_NAMESPACE},${['service', ...dims].join(',')}} MetricName="${name}"', 'Sum', 3600)`,
-        label,
-        period: Duration.hours(1),
-      });
-    const graph = (title: string, ...metrics: cloudwatch.IMetric[]) => new cloudwatch.GraphWidget({ title, left: metrics, width: 12, height: 6, stacked: true });
-    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `${props.settings.namePrefix}-engine`, defaultInterval: Duration.days(7) });
-    dashboard.addWidgets(
-      graph('Messages sent, by journey and step', search(MetricName.MessageSent, ['journey', 'step', 'channel'], 'sent')),
-      graph('Sends decided against, by reason', search(MetricName.MessageSuppressed, ['journey', 'step', 'reason'], 'suppressed')),
-    );
-    dashboard.addWidgets(
-      graph('Journeys started', search(MetricName.JourneyStarted, ['journey'], 'started')),
-      graph('Journeys ended, by reason', search(MetricName.JourneyEnded, ['journey', 'reason'], 'ended')),
-    );
-    dashboard.addWidgets(
-      graph('Provider refusals and errors', search(MetricName.ProviderRejected, ['provider'], 'rejected'), search(MetricName.ProviderError, ['provider'], 'errors')),
-      graph('Staff tasks and refused webhooks', search(MetricName.StaffTaskCreated, ['journey', 'step'], 'tasks'), search(MetricName.WebhookSecretUnset, ['platform'], 'secret unset')),
-    );
-    dashboard.addWidgets(
-      graph('Failed journey executions', ...Object.values(this.stateMachines).map((m) => m.metricFailed({ period: Duration.hours(1) }))),
-      graph('Function errors', ...[this.ingest, this.step, this.feedback, this.segmentSelect].map((f) => f.function.metricErrors({ period: Duration.hours(1) }))),
-    );
-    return dashboard;
-  }
 
   /** Item-level access to the state table and its one index, nothing table-wide (no Scan). */
   private grantState(fn: EngineFunction, props: EngineStackProps): void {
