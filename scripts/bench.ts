@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
@@ -34,24 +34,57 @@ const SIZES = arg('customers', '1000,10000').split(',').map(Number);
 const INGEST_N = Number(arg('ingest', '2000'));
 const PER_JOURNEY = Number(arg('per-journey', '100'));
 const OUT = arg('out', join('bench', 'results.json'));
+/** Where the results go: `--out` as given when absolute, else from the project folder. */
+const OUT_FILE = resolve(ROOT, OUT);
 const CONCURRENCY = 16;
 const SECRET = 'bench-shopify-secret';
 /** One set for every stack the bench starts; the simulation's API events use `apiKey`. */
 const SECRETS = { apiKey: 'bench-key', shopifySecret: SECRET, wooSecret: 'w', stripeSecret: 's', unsubscribeSecret: 'bench-unsubscribe-secret-0123' };
 
+/** A phase of at least this many items (webhooks, writes, customers) is long: its progress is shown by tenths. */
+const LONG_PHASE = 1000;
+
+/**
+ * Progress on stderr (stdout carries only the table): a line as each phase starts and, for a long
+ * one, a line at every further tenth done, with the seconds it has taken so far.
+ */
+class Progress {
+  private shown = 0;
+  private readonly t0 = performance.now();
+
+  constructor(
+    private readonly name: string,
+    private readonly total = 0,
+    private readonly long = total >= LONG_PHASE,
+  ) {
+    process.stderr.write(`${name}…\n`);
+  }
+
+  /** `done` of `total` are finished. */
+  at(done: number): void {
+    if (!this.long || this.total <= 0) return;
+    const tenths = Math.min(10, Math.floor((done / this.total) * 10));
+    if (tenths <= this.shown) return;
+    this.shown = tenths;
+    process.stderr.write(`  ${this.name}: ${tenths * 10}% (${Math.floor(done)}/${this.total}) after ${round((performance.now() - this.t0) / 1000, 1)} s\n`);
+  }
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-async function pool<T>(n: number, concurrency: number, work: (i: number) => Promise<T>): Promise<T[]> {
+async function pool<T>(n: number, concurrency: number, work: (i: number) => Promise<T>, progress?: Progress): Promise<T[]> {
   const out: T[] = new Array(n);
   let next = 0;
+  let done = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       for (;;) {
         const i = next++;
         if (i >= n) return;
         out[i] = await work(i);
+        progress?.at(++done);
       }
     }),
   );
@@ -70,19 +103,20 @@ function javaPeakRssMb(pid: number | undefined): number | undefined {
 }
 
 /** Raw conditional writes from this process to the same server: the ceiling ingest is held against. */
-async function ceiling(ddb: DynamoDbLocal, n: number, table: string) {
+async function ceiling(ddb: DynamoDbLocal, n: number, table: string, label: string) {
   const raw = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'eu-central-1', credentials: LOCAL_CREDENTIALS });
   // The same schema as the state table the ingest writes to.
   await createStateTable(raw, synthesizeApp(), table);
   const db = documentClient({ endpoint: ddb.endpoint, region: 'eu-central-1', credentials: LOCAL_CREDENTIALS });
   const latencies: number[] = [];
+  const progress = new Progress(label, n);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await pool(n, CONCURRENCY, async (i) => {
     const s = performance.now();
     await db.send(new PutCommand({ TableName: table, Item: { ...items.eventClaim('bench', String(i)), at: new Date().toISOString() }, ConditionExpression: 'attribute_not_exists(pk)' }));
     latencies.push(performance.now() - s);
-  });
+  }, progress);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   latencies.sort((a, b) => a - b);
@@ -111,7 +145,7 @@ function checkoutBody(i: number): Buffer {
 }
 
 /** Signed Shopify checkouts over HTTP: verified, deduped, stored, journey started, 202. */
-async function ingest(ddb: DynamoDbLocal, n: number, tablePrefix: string) {
+async function ingest(ddb: DynamoDbLocal, n: number, tablePrefix: string, label: string) {
   let peakNodeRss = process.memoryUsage().rss;
   const sampler = setInterval(() => {
     peakNodeRss = Math.max(peakNodeRss, process.memoryUsage().rss);
@@ -132,6 +166,7 @@ async function ingest(ddb: DynamoDbLocal, n: number, tablePrefix: string) {
   const latencies: number[] = [];
   let accepted = 0;
   storeRequests = 0;
+  const progress = new Progress(label, n);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await pool(n, CONCURRENCY, async (i) => {
@@ -145,7 +180,7 @@ async function ingest(ddb: DynamoDbLocal, n: number, tablePrefix: string) {
     await res.arrayBuffer();
     latencies.push(performance.now() - s);
     if (res.status === 202) accepted++;
-  });
+  }, progress);
   const seconds = (performance.now() - t0) / 1000;
   await stack.engine.idle();
   const cpu = process.cpuUsage(cpu0);
@@ -217,7 +252,7 @@ interface SimRun {
   ingestRequests: number;
 }
 
-async function simulateCustomers(ddb: DynamoDbLocal, customers: number, journeys: readonly JourneyId[], prefix: string): Promise<SimRun> {
+async function simulateCustomers(ddb: DynamoDbLocal, customers: number, journeys: readonly JourneyId[], prefix: string, label: string): Promise<SimRun> {
   const sent = { email: 0, smsParts: 0, tasks: 0 };
   const stateTable = { rru: 0, wru: 0 };
   let storeRequests = 0;
@@ -250,9 +285,14 @@ async function simulateCustomers(ddb: DynamoDbLocal, customers: number, journeys
   }, 5000);
   const t0 = performance.now();
   let ingestRequests = 0;
-  const counts = await pool(customers, CONCURRENCY, (i) => trigger(stack, journeys[i % journeys.length]!, i));
+  const counts = await pool(customers, CONCURRENCY, (i) => trigger(stack, journeys[i % journeys.length]!, i), new Progress(`${label}: triggers`, customers));
   ingestRequests = counts.reduce((a, b) => a + b, 0);
+  // Read off the virtual clock, so that the run measured is the same as without progress.
+  const days = new Progress(`${label}: 30 simulated days`, 30, customers >= LONG_PHASE);
+  const watching = setInterval(() => days.at((stack.clock.now().getTime() - T0.getTime()) / 86_400_000), 1000);
   await stack.engine.advanceTo(new Date(T0.getTime() + 30 * 86_400_000));
+  clearInterval(watching);
+  days.at(30);
   const wallSeconds = (performance.now() - t0) / 1000;
   clearInterval(clearing);
   const counters = structuredClone(stack.engine.counters);
@@ -270,7 +310,7 @@ async function simulateCustomers(ddb: DynamoDbLocal, customers: number, journeys
 }
 
 /** The same synthesized definitions in aws-local-stepfunctions alone: no-op tasks, zero waits. */
-async function bareInterpreter(customers: number) {
+async function bareInterpreter(customers: number, label: string) {
   const { journeys } = synthesizeApp();
   const machines = JOURNEYS.map((id) => {
     const jd = journeys.get(id)!;
@@ -280,12 +320,13 @@ async function bareInterpreter(customers: number) {
     const { TimeoutSeconds: _t, ...definition } = jd.definition;
     return { id, machine: new StateMachine(definition as never), waits, tasks };
   });
+  const progress = new Progress(label, customers);
   const t0 = performance.now();
   await pool(customers, 64, async (i) => {
     const m = machines[i % machines.length]!;
     const input = { version: 1, tenant: 'default', customerId: `c${i}`, journey: m.id, key: `k${i}`, firstAt: T0.toISOString() };
     await m.machine.run(input, { overrides: { taskResourceLocalHandlers: m.tasks, waitTimeOverrides: m.waits }, context: { Execution: { Name: `x${i}`, Input: input, StartTime: T0.toISOString() } } }).result;
-  });
+  }, progress);
   const wallSeconds = (performance.now() - t0) / 1000;
   return { customers, wallSeconds: round(wallSeconds), customerDaysPerSecond: Math.round((customers * 30) / wallSeconds) };
 }
@@ -332,22 +373,19 @@ function round(x: number, digits = 2): number {
 }
 
 async function main(): Promise<void> {
+  new Progress('starting DynamoDB Local');
   const ddb = await startDynamoDbLocal();
   try {
     // Both sides are measured warm: a first pass of each lets the JVM and V8 compile their hot paths.
-    process.stderr.write('warm-up…\n');
-    await ceiling(ddb, Math.min(INGEST_N, 2000), 'bench-warmup');
-    await ingest(ddb, Math.min(INGEST_N, 1000), 'warmup-');
-    process.stderr.write('ceiling…\n');
-    const ceil = await ceiling(ddb, INGEST_N * 2, 'bench-ceiling');
-    process.stderr.write('ingest…\n');
-    const ing = await ingest(ddb, INGEST_N, 'ingest-');
+    await ceiling(ddb, Math.min(INGEST_N, 2000), 'bench-warmup', 'warm-up: ceiling');
+    await ingest(ddb, Math.min(INGEST_N, 1000), 'warmup-', 'warm-up: ingest');
+    const ceil = await ceiling(ddb, INGEST_N * 2, 'bench-ceiling', 'ceiling');
+    const ing = await ingest(ddb, INGEST_N, 'ingest-', 'ingest');
     const javaAfterIngest = javaPeakRssMb(ddb.pid);
     const simulation: { size: number; engine: Omit<SimRun, 'counters' | 'stateTable' | 'sent' | 'ingestRequests'>; bare: Awaited<ReturnType<typeof bareInterpreter>>; overhead: number }[] = [];
     for (const size of SIZES) {
-      process.stderr.write(`simulation ${size}…\n`);
-      const run = await simulateCustomers(ddb, size, JOURNEYS, `sim${size}-`);
-      const bare = await bareInterpreter(size);
+      const run = await simulateCustomers(ddb, size, JOURNEYS, `sim${size}-`, `simulation ${size}`);
+      const bare = await bareInterpreter(size, `bare interpreter ${size}`);
       simulation.push({
         size,
         engine: { customers: run.customers, wallSeconds: run.wallSeconds, customerDaysPerSecond: run.customerDaysPerSecond, storeRequestsPerCustomer: run.storeRequestsPerCustomer },
@@ -357,8 +395,7 @@ async function main(): Promise<void> {
     }
     const costs = [];
     for (const j of JOURNEYS) {
-      process.stderr.write(`cost ${j}…\n`);
-      costs.push(cost(await simulateCustomers(ddb, PER_JOURNEY, [j], `cost-${j}-`), j));
+      costs.push(cost(await simulateCustomers(ddb, PER_JOURNEY, [j], `cost-${j}-`, `cost ${j}`), j));
     }
     const results = {
       ranAt: new Date().toISOString(),
@@ -377,7 +414,8 @@ async function main(): Promise<void> {
       simulation,
       costPer1000Journeys: costs,
     };
-    writeFileSync(join(ROOT, OUT), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(OUT_FILE, `${JSON.stringify(results, null, 2)}\n`);
+    process.stderr.write(`wrote ${OUT_FILE}\n`);
     printTable(results);
   } finally {
     await ddb.stop();
