@@ -1,0 +1,203 @@
+import type { StateStore } from '../../app/ports.ts';
+import type { Checkout, Contact, Order } from '../../core/domain.ts';
+import type {
+  CartRecord,
+  ConsentChannel,
+  ConsentState,
+  ConsentTopic,
+  CustomerProfile,
+  Decision,
+  Enrolment,
+  EnrolmentStatus,
+  InvoiceRecord,
+  OrderRecord,
+  StaffTask,
+} from '../../core/model.ts';
+import { MemoryCompliance } from './compliance.ts';
+import { MemoryCustomers } from './customers.ts';
+import { MemoryEnrolments } from './enrolments.ts';
+import { MemoryOperations } from './operations.ts';
+import { MemorySubjects } from './subjects.ts';
+
+/**
+ * Every storage port in memory, one module per aggregate, with the DynamoDB backend's behaviour
+ * (test/contract/ holds the two to it): the same conditions, orders, pages and copies. Nothing
+ * expires by itself (as before DynamoDB's TTL sweep reaches an item); methods whose conditions
+ * read `expiresAt` treat an expired item as gone, as there.
+ */
+export class MemoryStore implements StateStore {
+  private readonly customers: MemoryCustomers;
+  private readonly subjects: MemorySubjects;
+  private readonly enrolments: MemoryEnrolments;
+  private readonly compliance: MemoryCompliance;
+  private readonly operations: MemoryOperations;
+
+  /** @param retentionDays how far ahead `expiresAt` is set on marketing data, as on DynamoDB. @default 3 years */
+  constructor(readonly retentionDays = 1095) {
+    this.customers = new MemoryCustomers(retentionDays);
+    this.subjects = new MemorySubjects(this.customers, retentionDays);
+    this.enrolments = new MemoryEnrolments(retentionDays);
+    this.operations = new MemoryOperations();
+    this.compliance = new MemoryCompliance({ customers: this.customers, subjects: this.subjects, enrolments: this.enrolments, operations: this.operations }, retentionDays);
+  }
+
+  async stepContext(
+    tenant: string,
+    customerId: string,
+    journey: string,
+    enrolKey: string,
+    subject: 'cart' | 'order' | 'invoice' | undefined,
+  ): Promise<{ enrolment?: Enrolment; customer?: CustomerProfile; consent: Record<ConsentChannel, ConsentState | undefined>; subject?: Record<string, unknown> }> {
+    const about =
+      subject === 'cart'
+        ? await this.subjects.getCart(tenant, enrolKey)
+        : subject === 'order'
+          ? await this.subjects.getOrder(tenant, customerId, enrolKey)
+          : subject === 'invoice'
+            ? await this.subjects.getInvoice(tenant, enrolKey)
+            : undefined;
+    return {
+      enrolment: await this.enrolments.getEnrolment(tenant, customerId, journey, enrolKey),
+      customer: await this.customers.getCustomer(tenant, customerId),
+      consent: {
+        email: await this.customers.getConsent(tenant, customerId, 'email', 'marketing'),
+        sms: await this.customers.getConsent(tenant, customerId, 'sms', 'marketing'),
+      },
+      subject: about as Record<string, unknown> | undefined,
+    };
+  }
+
+  // Customers
+  upsertCustomer(tenant: string, customerId: string, contact: Contact, at: string): Promise<CustomerProfile | undefined> {
+    return this.customers.upsertCustomer(tenant, customerId, contact, at);
+  }
+  findByPhone(tenant: string, phone: string): Promise<string | undefined> {
+    return this.customers.findByPhone(tenant, phone);
+  }
+  getCustomer(tenant: string, customerId: string): Promise<CustomerProfile | undefined> {
+    return this.customers.getCustomer(tenant, customerId);
+  }
+  recordConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic, granted: boolean, at: string, source: string, eventKey: string): Promise<void> {
+    return this.customers.recordConsent(tenant, customerId, channel, topic, granted, at, source, eventKey);
+  }
+  getConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic): Promise<ConsentState | undefined> {
+    return this.customers.getConsent(tenant, customerId, channel, topic);
+  }
+  customersByLastOrderDay(tenant: string, day: string, cursor?: Record<string, unknown>): Promise<{ items: CustomerProfile[]; cursor?: Record<string, unknown> }> {
+    return this.customers.customersByLastOrderDay(tenant, day, cursor);
+  }
+  claimCooldown(tenant: string, customerId: string, journey: string, now: string, until: string): Promise<boolean> {
+    return this.customers.claimCooldown(tenant, customerId, journey, now, until);
+  }
+  recordScore(tenant: string, customerId: string, answer: { journey: string; subject: string; score: number; at: string }): Promise<void> {
+    return this.customers.recordScore(tenant, customerId, answer);
+  }
+
+  // Subjects
+  putCart(tenant: string, customerId: string | undefined, checkout: Checkout, at: string): Promise<'stored' | 'stale' | 'ordered'> {
+    return this.subjects.putCart(tenant, customerId, checkout, at);
+  }
+  getCart(tenant: string, token: string): Promise<CartRecord | undefined> {
+    return this.subjects.getCart(tenant, token);
+  }
+  markCartOrdered(tenant: string, token: string, orderId: string, at: string): Promise<void> {
+    return this.subjects.markCartOrdered(tenant, token, orderId, at);
+  }
+  putOrder(tenant: string, customerId: string, order: Order, at: string): Promise<boolean> {
+    return this.subjects.putOrder(tenant, customerId, order, at);
+  }
+  findOrderOwner(tenant: string, orderId: string): Promise<string | undefined> {
+    return this.subjects.findOrderOwner(tenant, orderId);
+  }
+  getOrder(tenant: string, customerId: string, orderId: string): Promise<OrderRecord | undefined> {
+    return this.subjects.getOrder(tenant, customerId, orderId);
+  }
+  markOrder(tenant: string, customerId: string, orderId: string, status: 'cancelled' | 'refunded', at: string): Promise<void> {
+    return this.subjects.markOrder(tenant, customerId, orderId, status, at);
+  }
+  recordInvoiceFailure(tenant: string, invoice: Omit<InvoiceRecord, 'status' | 'updatedAt'>, at: string): Promise<'open' | 'paid'> {
+    return this.subjects.recordInvoiceFailure(tenant, invoice, at);
+  }
+  markInvoicePaid(tenant: string, invoiceId: string, at: string): Promise<void> {
+    return this.subjects.markInvoicePaid(tenant, invoiceId, at);
+  }
+  getInvoice(tenant: string, invoiceId: string): Promise<InvoiceRecord | undefined> {
+    return this.subjects.getInvoice(tenant, invoiceId);
+  }
+
+  // Enrolments
+  createEnrolment(tenant: string, customerId: string, enrolment: Omit<Enrolment, 'status'>): Promise<boolean> {
+    return this.enrolments.createEnrolment(tenant, customerId, enrolment);
+  }
+  getEnrolment(tenant: string, customerId: string, journey: string, enrolKey: string): Promise<Enrolment | undefined> {
+    return this.enrolments.getEnrolment(tenant, customerId, journey, enrolKey);
+  }
+  activeEnrolments(tenant: string, customerId: string, journey?: string): Promise<Enrolment[]> {
+    return this.enrolments.activeEnrolments(tenant, customerId, journey);
+  }
+  endEnrolment(tenant: string, customerId: string, journey: string, enrolKey: string, status: Exclude<EnrolmentStatus, 'active'>, reason: string, at: string): Promise<boolean> {
+    return this.enrolments.endEnrolment(tenant, customerId, journey, enrolKey, status, reason, at);
+  }
+  claimSend(executionName: string, stepId: string, at: string): Promise<boolean> {
+    return this.enrolments.claimSend(executionName, stepId, at);
+  }
+  completeSend(executionName: string, stepId: string, messageId: string | undefined): Promise<void> {
+    return this.enrolments.completeSend(executionName, stepId, messageId);
+  }
+  releaseSend(executionName: string, stepId: string): Promise<void> {
+    return this.enrolments.releaseSend(executionName, stepId);
+  }
+
+  // Compliance
+  suppress(tenant: string, channel: 'email' | 'sms', address: string, reason: string, at: string): Promise<void> {
+    return this.compliance.suppress(tenant, channel, address, reason, at);
+  }
+  isSuppressed(tenant: string, channel: 'email' | 'sms', address: string): Promise<boolean> {
+    return this.compliance.isSuppressed(tenant, channel, address);
+  }
+  recordDecision(tenant: string, customerId: string, decision: Decision): Promise<void> {
+    return this.compliance.recordDecision(tenant, customerId, decision);
+  }
+  countMarketingSent(tenant: string, customerId: string, from: string): Promise<number> {
+    return this.compliance.countMarketingSent(tenant, customerId, from);
+  }
+  listDecisions(tenant: string, customerId: string): Promise<Decision[]> {
+    return this.compliance.listDecisions(tenant, customerId);
+  }
+  putShortLink(code: string, token: string, expiresAt: number): Promise<void> {
+    return this.compliance.putShortLink(code, token, expiresAt);
+  }
+  getShortLink(code: string): Promise<string | undefined> {
+    return this.compliance.getShortLink(code);
+  }
+  exportCustomer(tenant: string, customerId: string): Promise<Record<string, unknown>> {
+    return this.compliance.exportCustomer(tenant, customerId);
+  }
+  eraseCustomer(tenant: string, customerId: string, at: string): Promise<void> {
+    return this.compliance.eraseCustomer(tenant, customerId, at);
+  }
+  /** When the customer was last erased (DynamoDB's `ERASED` item); not part of any port. */
+  erasedAt(tenant: string, customerId: string): Promise<string | undefined> {
+    return this.compliance.erasedAt(tenant, customerId);
+  }
+
+  // Operations
+  claimEvent(tenant: string, eventKey: string, now: Date): Promise<boolean> {
+    return this.operations.claimEvent(tenant, eventKey, now);
+  }
+  releaseEvent(tenant: string, eventKey: string): Promise<void> {
+    return this.operations.releaseEvent(tenant, eventKey);
+  }
+  takeRate(bucket: string, window: number, limit: number, n?: number): Promise<boolean> {
+    return this.operations.takeRate(bucket, window, limit, n);
+  }
+  countSms(tenant: string, day: string, cap: number): Promise<boolean> {
+    return this.operations.countSms(tenant, day, cap);
+  }
+  createTask(tenant: string, task: StaffTask): Promise<boolean> {
+    return this.operations.createTask(tenant, task);
+  }
+  listTasks(tenant: string): Promise<StaffTask[]> {
+    return this.operations.listTasks(tenant);
+  }
+}

@@ -1,0 +1,59 @@
+import type { OperationsRepository } from '../../app/ports.ts';
+import type { StaffTask } from '../../core/model.ts';
+import { add, copy, epochSeconds, type Item, pairKey, Partitions } from './records.ts';
+
+const DEDUPE_SECONDS = 8 * 86_400;
+
+/** Running the engine: event claims, rate-limit windows, the daily SMS count, staff tasks. */
+export class MemoryOperations implements OperationsRepository {
+  /** `{tenant}#{eventKey}`, joined as the DynamoDB key is. */
+  private readonly events = new Map<string, { at: string; expiresAt: number }>();
+  private readonly rates = new Map<string, { count: number; expiresAt: number }>();
+  private readonly smsCounts = new Map<string, { count: number }>();
+  /** Per tenant, by `{at}#{id}`. */
+  private readonly tasks = new Partitions();
+
+  async claimEvent(tenant: string, eventKey: string, now: Date): Promise<boolean> {
+    const k = `${tenant}#${eventKey}`;
+    const current = this.events.get(k);
+    // TTL deletes lag, so an expired claim counts as gone (and nothing sweeps it here).
+    if (current && !(current.expiresAt < epochSeconds(now))) return false;
+    this.events.set(k, { at: now.toISOString(), expiresAt: epochSeconds(now) + DEDUPE_SECONDS });
+    return true;
+  }
+
+  async releaseEvent(tenant: string, eventKey: string): Promise<void> {
+    this.events.delete(`${tenant}#${eventKey}`);
+  }
+
+  async takeRate(bucket: string, window: number, limit: number, n = 1): Promise<boolean> {
+    if (n > limit) return false;
+    const k = pairKey(bucket, String(window));
+    const current = this.rates.get(k);
+    if (current && !(current.count <= limit - n)) return false;
+    this.rates.set(k, { count: add(current?.count, n), expiresAt: (window + 2) * 60 });
+    return true;
+  }
+
+  async countSms(tenant: string, day: string, cap: number): Promise<boolean> {
+    const k = pairKey(tenant, day);
+    const current = this.smsCounts.get(k);
+    // As on DynamoDB: the first SMS of a day is counted whatever the cap (even 0).
+    if (current && !(current.count < cap)) return false;
+    this.smsCounts.set(k, { count: add(current?.count, 1) });
+    return true;
+  }
+
+  async createTask(tenant: string, task: StaffTask): Promise<boolean> {
+    return this.tasks.putIfAbsent(tenant, `${task.at}#${task.id}`, copy(task) as unknown as Item);
+  }
+
+  async listTasks(tenant: string): Promise<StaffTask[]> {
+    return this.tasks.query(tenant).map(([, t]) => copy(t) as unknown as StaffTask);
+  }
+
+  /** Erasure: the tenant's tasks about this customer. */
+  erase(tenant: string, customerId: string): void {
+    for (const [k, task] of this.tasks.query(tenant)) if (task['customerId'] === customerId) this.tasks.delete(tenant, k);
+  }
+}

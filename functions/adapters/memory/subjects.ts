@@ -1,0 +1,105 @@
+import type { SubjectRepository } from '../../app/ports.ts';
+import type { Checkout, Order } from '../../core/domain.ts';
+import type { CartRecord, InvoiceRecord, OrderRecord } from '../../core/model.ts';
+import type { MemoryCustomers } from './customers.ts';
+import { copy, customerKey, expiry, type Item, le, Partitions } from './records.ts';
+
+/**
+ * What journeys are about: carts (by checkout token, with a reference from each customer who
+ * stored one), orders (under the customer, with a reference by order id) and invoices.
+ */
+export class MemorySubjects implements SubjectRepository {
+  private readonly carts = new Map<string, Item>();
+  private readonly cartRefs = new Partitions();
+  private readonly orders = new Partitions();
+  private readonly orderRefs = new Map<string, { customerId: string }>();
+  private readonly invoices = new Map<string, Item>();
+
+  constructor(
+    private readonly customers: MemoryCustomers,
+    private readonly retentionDays: number,
+  ) {}
+
+  async putCart(tenant: string, customerId: string | undefined, checkout: Checkout, at: string): Promise<'stored' | 'stale' | 'ordered'> {
+    const expiresAt = expiry(at, this.retentionDays);
+    const k = `${tenant}#${checkout.token}`;
+    const current = this.carts.get(k);
+    // Only while open and not older; an ordered cart (or its tombstone) wins.
+    if (current && !(current['status'] === 'open' && le(current['updatedAt'], at))) return current['status'] === 'ordered' ? 'ordered' : 'stale';
+    this.carts.set(k, copy({ ...checkout, customerId, status: 'open', updatedAt: at, expiresAt }));
+    if (customerId) this.cartRefs.putIfAbsent(customerKey(tenant, customerId), checkout.token, { token: checkout.token, expiresAt });
+    return 'stored';
+  }
+
+  async getCart(tenant: string, token: string): Promise<CartRecord | undefined> {
+    return copy(this.carts.get(`${tenant}#${token}`)) as CartRecord | undefined;
+  }
+
+  async markCartOrdered(tenant: string, token: string, orderId: string, at: string): Promise<void> {
+    const k = `${tenant}#${token}`;
+    // A tombstone when the order beat its checkout event.
+    this.carts.set(k, { ...this.carts.get(k), status: 'ordered', orderId, token, orderedAt: at });
+  }
+
+  async putOrder(tenant: string, customerId: string, order: Order, at: string): Promise<boolean> {
+    const stored = this.orders.putIfAbsent(customerKey(tenant, customerId), order.id, copy({ ...order, placedAt: at, status: 'placed', expiresAt: expiry(at, this.retentionDays) }));
+    if (stored) {
+      if (!this.orderRefs.has(`${tenant}#${order.id}`)) this.orderRefs.set(`${tenant}#${order.id}`, { customerId });
+      this.customers.recordOrderStats(tenant, customerId, order, at);
+    }
+    return stored;
+  }
+
+  async findOrderOwner(tenant: string, orderId: string): Promise<string | undefined> {
+    return this.orderRefs.get(`${tenant}#${orderId}`)?.customerId;
+  }
+
+  async getOrder(tenant: string, customerId: string, orderId: string): Promise<OrderRecord | undefined> {
+    return copy(this.orders.get(customerKey(tenant, customerId), orderId)) as OrderRecord | undefined;
+  }
+
+  async markOrder(tenant: string, customerId: string, orderId: string, status: 'cancelled' | 'refunded', at: string): Promise<void> {
+    const k = customerKey(tenant, customerId);
+    // Unconditional, as on DynamoDB; a tombstone when the order is not known yet.
+    const current = this.orders.get(k, orderId) ?? {};
+    this.orders.put(k, orderId, { ...current, status, endedAt: at, id: current['id'] ?? orderId });
+  }
+
+  async recordInvoiceFailure(tenant: string, invoice: Omit<InvoiceRecord, 'status' | 'updatedAt'>, at: string): Promise<'open' | 'paid'> {
+    const k = `${tenant}#${invoice.invoiceId}`;
+    const current = this.invoices.get(k);
+    // `#status <> :paid` is false on an item without a status, as any comparison with a missing attribute.
+    if (current && !(current['status'] !== undefined && current['status'] !== 'paid')) return 'paid';
+    this.invoices.set(k, copy({ ...invoice, status: 'failed', updatedAt: at }));
+    return 'open';
+  }
+
+  async markInvoicePaid(tenant: string, invoiceId: string, at: string): Promise<void> {
+    const k = `${tenant}#${invoiceId}`;
+    this.invoices.set(k, { ...this.invoices.get(k), status: 'paid', invoiceId, paidAt: at });
+  }
+
+  async getInvoice(tenant: string, invoiceId: string): Promise<InvoiceRecord | undefined> {
+    return copy(this.invoices.get(`${tenant}#${invoiceId}`)) as InvoiceRecord | undefined;
+  }
+
+  /** The customer's orders (by order id) and the carts their references point at (by token). */
+  exportOf(tenant: string, customerId: string): { orders: Item[]; carts: Item[] } {
+    const k = customerKey(tenant, customerId);
+    const carts: Item[] = [];
+    for (const [token] of this.cartRefs.query(k)) {
+      const cart = this.carts.get(`${tenant}#${token}`);
+      if (cart) carts.push(copy(cart));
+    }
+    return { orders: this.orders.query(k).map(([, order]) => copy(order)), carts };
+  }
+
+  /** Erasure: every cart a reference of the customer's points at, the references, the orders and their references. Invoices stay. */
+  erase(tenant: string, customerId: string): void {
+    const k = customerKey(tenant, customerId);
+    for (const [token] of this.cartRefs.query(k)) this.carts.delete(`${tenant}#${token}`);
+    for (const [orderId] of this.orders.query(k)) this.orderRefs.delete(`${tenant}#${orderId}`);
+    this.cartRefs.deletePartition(k);
+    this.orders.deletePartition(k);
+  }
+}
