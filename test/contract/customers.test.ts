@@ -1,0 +1,257 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { StateStore } from '../../functions/app/ports.ts';
+import { contractBackends, data, order, retained, t } from './backends.ts';
+
+/** CustomerRepository: profiles, phone references, consent, the last-order index, cool-downs, scores. */
+describe.each(contractBackends())('CustomerRepository on $name', (backend) => {
+  let store: StateStore;
+  beforeEach(async () => {
+    store = await backend.fresh();
+  });
+
+  describe('upsertCustomer', () => {
+    it('creates the profile and returns it as stored, without what the contact leaves out', async () => {
+      const stored = await store.upsertCustomer('shop-a', 'c_1', { email: 'zofia@example.pl', firstName: 'Zofia', locale: 'pl-PL', consent: { emailMarketing: true } }, t(0));
+      const expected = { customerId: 'c_1', email: 'zofia@example.pl', firstName: 'Zofia', locale: 'pl-PL', updatedAt: t(0), createdAt: t(0), expiresAt: retained(t(0)) };
+      expect(data(stored)).toStrictEqual(expected);
+      expect(data(await store.getCustomer('shop-a', 'c_1'))).toStrictEqual(expected);
+      expect(await store.getCustomer('shop-a', 'c_2')).toBeUndefined();
+    });
+
+    it('merges a later contact into the profile: given fields change, the rest and createdAt stay', async () => {
+      await store.upsertCustomer('shop-a', 'c_1', { email: 'zofia@example.pl', firstName: 'Zofia', timeZone: 'Europe/Warsaw' }, t(0));
+      const merged = await store.upsertCustomer('shop-a', 'c_1', { firstName: 'Zosia', phone: '+48600100200', preferredChannel: 'sms' }, t(10));
+      const expected = {
+        customerId: 'c_1',
+        email: 'zofia@example.pl',
+        firstName: 'Zosia',
+        phone: '+48600100200',
+        preferredChannel: 'sms',
+        timeZone: 'Europe/Warsaw',
+        updatedAt: t(10),
+        createdAt: t(0),
+        expiresAt: retained(t(10)),
+      };
+      expect(data(merged)).toStrictEqual(expected);
+      expect(data(await store.getCustomer('shop-a', 'c_1'))).toStrictEqual(expected);
+    });
+
+    it('refuses an older event (undefined, profile unchanged) and accepts a replay of the same time', async () => {
+      await store.upsertCustomer('shop-a', 'c_1', { email: 'zofia@example.pl', firstName: 'Zofia' }, t(10));
+      expect(await store.upsertCustomer('shop-a', 'c_1', { firstName: 'Stara' }, t(9))).toBeUndefined();
+      expect((await store.getCustomer('shop-a', 'c_1'))?.firstName).toBe('Zofia');
+      const replay = await store.upsertCustomer('shop-a', 'c_1', { firstName: 'Zofia' }, t(10));
+      expect(data(replay)).toStrictEqual({ customerId: 'c_1', email: 'zofia@example.pl', firstName: 'Zofia', updatedAt: t(10), createdAt: t(10), expiresAt: retained(t(10)) });
+    });
+
+    it('returns the whole stored profile, order facts included', async () => {
+      await store.putOrder('shop-a', 'c_1', order('o-1', { total: '10.50' }), t(0));
+      const stored = await store.upsertCustomer('shop-a', 'c_1', { email: 'zofia@example.pl' }, t(5));
+      expect(data(stored)).toStrictEqual({
+        customerId: 'c_1',
+        email: 'zofia@example.pl',
+        orderCount: 1,
+        spentPln: 10.5,
+        lastOrderAt: t(0),
+        updatedAt: t(5),
+        createdAt: t(5),
+        expiresAt: retained(t(5)),
+      });
+    });
+
+    it('keeps two shops apart for the same customer id', async () => {
+      await store.upsertCustomer('shop-a', 'c_1', { firstName: 'Anna' }, t(0));
+      await store.upsertCustomer('shop-b', 'c_1', { firstName: 'Beata' }, t(0));
+      expect(await store.upsertCustomer('shop-b', 'c_1', { firstName: 'Older' }, t(-1))).toBeUndefined();
+      expect((await store.getCustomer('shop-a', 'c_1'))?.firstName).toBe('Anna');
+      expect((await store.getCustomer('shop-b', 'c_1'))?.firstName).toBe('Beata');
+    });
+
+    it('hands out copies: changing a result or the contact given changes nothing stored', async () => {
+      const contact = { email: 'zofia@example.pl', firstName: 'Zofia' };
+      const stored = await store.upsertCustomer('shop-a', 'c_1', contact, t(0));
+      stored!.firstName = 'Changed';
+      contact.firstName = 'Changed too';
+      const read = await store.getCustomer('shop-a', 'c_1');
+      read!.email = 'x@example.pl';
+      expect(await store.getCustomer('shop-a', 'c_1')).toMatchObject({ firstName: 'Zofia', email: 'zofia@example.pl' });
+    });
+  });
+
+  describe('findByPhone', () => {
+    it('finds the customer by the number however it is written, in its own shop only', async () => {
+      await store.upsertCustomer('shop-a', 'c_1', { phone: '+48 600-100-200' }, t(0));
+      expect(await store.findByPhone('shop-a', '+48600100200')).toBe('c_1');
+      expect(await store.findByPhone('shop-a', '+48 (600) 100 200')).toBe('c_1');
+      expect(await store.findByPhone('shop-a', '+48600100201')).toBeUndefined();
+      expect(await store.findByPhone('shop-b', '+48600100200')).toBeUndefined();
+    });
+
+    it('follows the number to the customer who gave it last', async () => {
+      await store.upsertCustomer('shop-a', 'c_1', { phone: '+48600100200' }, t(0));
+      await store.upsertCustomer('shop-a', 'c_2', { phone: '+48600100200' }, t(5));
+      expect(await store.findByPhone('shop-a', '+48600100200')).toBe('c_2');
+    });
+
+    it('moves the reference even for an older contact the profile refuses (current behaviour of both)', async () => {
+      await store.upsertCustomer('shop-a', 'c_2', { phone: '+48600100200' }, t(10));
+      await store.upsertCustomer('shop-a', 'c_1', { email: 'a@example.pl' }, t(10));
+      expect(await store.upsertCustomer('shop-a', 'c_1', { phone: '+48600100200' }, t(5))).toBeUndefined();
+      expect(await store.findByPhone('shop-a', '+48600100200')).toBe('c_1');
+      expect((await store.getCustomer('shop-a', 'c_1'))?.phone).toBeUndefined();
+    });
+  });
+
+  describe('recordConsent / getConsent', () => {
+    const ledger = async (tenant: string, customerId: string) => data((await store.exportCustomer(tenant, customerId))['consentLedger']);
+
+    it('keeps the current state per channel and topic', async () => {
+      await store.recordConsent('shop-a', 'c_1', 'email', 'marketing', true, t(0), 'checkout', 'ev-1');
+      await store.recordConsent('shop-a', 'c_1', 'sms', 'marketing', false, t(1), 'api', 'ev-2');
+      expect(data(await store.getConsent('shop-a', 'c_1', 'email', 'marketing'))).toStrictEqual({ channel: 'email', topic: 'marketing', granted: true, at: t(0), source: 'checkout' });
+      expect(data(await store.getConsent('shop-a', 'c_1', 'sms', 'marketing'))).toStrictEqual({ channel: 'sms', topic: 'marketing', granted: false, at: t(1), source: 'api' });
+      expect(await store.getConsent('shop-a', 'c_1', 'email', 'service')).toBeUndefined();
+      expect(await store.getConsent('shop-b', 'c_1', 'email', 'marketing')).toBeUndefined();
+    });
+
+    it('moves the state forward only: an older statement goes to the ledger and leaves the state', async () => {
+      await store.recordConsent('shop-a', 'c_1', 'email', 'marketing', false, t(10), 'unsubscribe', 'ev-2');
+      await store.recordConsent('shop-a', 'c_1', 'email', 'marketing', true, t(5), 'checkout', 'ev-1');
+      expect(await store.getConsent('shop-a', 'c_1', 'email', 'marketing')).toMatchObject({ granted: false, at: t(10), source: 'unsubscribe' });
+      expect(await ledger('shop-a', 'c_1')).toStrictEqual([
+        { channel: 'email', topic: 'marketing', granted: true, at: t(5), source: 'checkout', eventKey: 'ev-1' },
+        { channel: 'email', topic: 'marketing', granted: false, at: t(10), source: 'unsubscribe', eventKey: 'ev-2' },
+      ]);
+    });
+
+    it('takes a statement of the same time as the latest', async () => {
+      await store.recordConsent('shop-a', 'c_1', 'email', 'marketing', true, t(5), 'checkout', 'ev-1');
+      await store.recordConsent('shop-a', 'c_1', 'email', 'marketing', false, t(5), 'api', 'ev-2');
+      expect(await store.getConsent('shop-a', 'c_1', 'email', 'marketing')).toMatchObject({ granted: false, source: 'api' });
+    });
+
+    it('appends once per event key: a replay adds nothing', async () => {
+      await store.recordConsent('shop-a', 'c_1', 'email', 'marketing', true, t(0), 'checkout', 'ev-1');
+      await store.recordConsent('shop-a', 'c_1', 'email', 'marketing', true, t(0), 'checkout', 'ev-1');
+      await store.recordConsent('shop-a', 'c_1', 'email', 'marketing', true, t(0), 'checkout', 'ev-1b');
+      expect(((await ledger('shop-a', 'c_1')) as { eventKey: string }[]).map((e) => e.eventKey)).toEqual(['ev-1', 'ev-1b']);
+    });
+
+    it('keeps the ledger in channel, topic, time, event order', async () => {
+      await store.recordConsent('shop-a', 'c_1', 'sms', 'marketing', true, t(0), 's', 'e3');
+      await store.recordConsent('shop-a', 'c_1', 'email', 'service', true, t(0), 's', 'e2');
+      await store.recordConsent('shop-a', 'c_1', 'email', 'marketing', true, t(9), 's', 'e1');
+      await store.recordConsent('shop-a', 'c_1', 'email', 'marketing', true, t(1), 's', 'e0');
+      expect(((await ledger('shop-a', 'c_1')) as { eventKey: string }[]).map((e) => e.eventKey)).toEqual(['e0', 'e1', 'e2', 'e3']);
+    });
+
+    it('returns copies', async () => {
+      await store.recordConsent('shop-a', 'c_1', 'email', 'marketing', true, t(0), 'checkout', 'ev-1');
+      const state = await store.getConsent('shop-a', 'c_1', 'email', 'marketing');
+      state!.granted = false;
+      expect((await store.getConsent('shop-a', 'c_1', 'email', 'marketing'))?.granted).toBe(true);
+    });
+  });
+
+  describe('customersByLastOrderDay', () => {
+    it('lists the customers whose last order fell on the day, in id order, with the index projection only', async () => {
+      await store.upsertCustomer('shop-a', 'c_b', { email: 'b@example.pl', firstName: 'B' }, t(0));
+      await store.putOrder('shop-a', 'c_b', order('o-1', { total: '20.00' }), '2026-03-02T10:00:00.000Z');
+      await store.putOrder('shop-a', 'c_a', order('o-2', { total: '5.25', currency: 'EUR' }), '2026-03-02T23:59:59.000Z');
+      await store.putOrder('shop-a', 'c_c', order('o-3'), '2026-03-03T00:00:00.000Z');
+      await store.putOrder('shop-b', 'c_d', order('o-4'), '2026-03-02T11:00:00.000Z');
+      const page = await store.customersByLastOrderDay('shop-a', '2026-03-02');
+      expect(data(page.items)).toStrictEqual([
+        { customerId: 'c_a', orderCount: 1, spentPln: 0, lastOrderAt: '2026-03-02T23:59:59.000Z' },
+        { customerId: 'c_b', orderCount: 1, spentPln: 20, lastOrderAt: '2026-03-02T10:00:00.000Z' },
+      ]);
+      expect(page.cursor).toBeUndefined();
+      expect(data((await store.customersByLastOrderDay('shop-b', '2026-03-02')).items).map((c) => c.customerId)).toEqual(['c_d']);
+      expect((await store.customersByLastOrderDay('shop-a', '2026-03-04')).items).toEqual([]);
+    });
+
+    it('moves a customer to the day of a later order, and not back for an older one', async () => {
+      await store.putOrder('shop-a', 'c_1', order('o-1'), '2026-03-02T10:00:00.000Z');
+      await store.putOrder('shop-a', 'c_1', order('o-2'), '2026-03-05T10:00:00.000Z');
+      await store.putOrder('shop-a', 'c_1', order('o-3'), '2026-03-01T10:00:00.000Z');
+      expect((await store.customersByLastOrderDay('shop-a', '2026-03-02')).items).toEqual([]);
+      expect((await store.customersByLastOrderDay('shop-a', '2026-03-01')).items).toEqual([]);
+      expect(data((await store.customersByLastOrderDay('shop-a', '2026-03-05')).items)).toStrictEqual([
+        { customerId: 'c_1', orderCount: 3, spentPln: 299.4, lastOrderAt: '2026-03-05T10:00:00.000Z' },
+      ]);
+    });
+
+    it('pages 500 at a time with a cursor that survives JSON; a full last page is followed by an empty one', async () => {
+      const day = '2026-03-02';
+      const ids = Array.from({ length: 500 }, (_, i) => `c_${String(i * 2).padStart(4, '0')}`);
+      for (let i = 0; i < ids.length; i += 50) await Promise.all(ids.slice(i, i + 50).map((id) => store.putOrder('shop-a', id, order(`o-${id}`), `${day}T12:00:00.000Z`)));
+      await store.putOrder('shop-b', 'c_0001', order('o-b'), `${day}T12:00:00.000Z`);
+
+      const full = await store.customersByLastOrderDay('shop-a', day);
+      expect(full.items.map((c) => c.customerId)).toEqual(ids);
+      expect(full.cursor).toBeDefined();
+      const after = await store.customersByLastOrderDay('shop-a', day, JSON.parse(JSON.stringify(full.cursor)));
+      expect(after).toEqual({ items: [] });
+      expect(after.cursor).toBeUndefined();
+
+      // A 501st customer sorting in the middle: the first page ends one earlier, the second holds the last.
+      await store.putOrder('shop-a', 'c_0001', order('o-x'), `${day}T13:00:00.000Z`);
+      const first = await store.customersByLastOrderDay('shop-a', day);
+      expect(first.items).toHaveLength(500);
+      const second = await store.customersByLastOrderDay('shop-a', day, JSON.parse(JSON.stringify(first.cursor)));
+      expect(second.cursor).toBeUndefined();
+      expect([...first.items, ...second.items].map((c) => c.customerId)).toEqual(['c_0000', 'c_0001', ...ids.slice(1)]);
+      expect(data(second.items)).toStrictEqual([{ customerId: 'c_0998', orderCount: 1, spentPln: 99.8, lastOrderAt: `${day}T12:00:00.000Z` }]);
+    });
+  });
+
+  describe('claimCooldown', () => {
+    it('holds until `until`: refused before it, taken again at it', async () => {
+      expect(await store.claimCooldown('shop-a', 'c_1', 'win-back', t(0), t(60))).toBe(true);
+      expect(await store.claimCooldown('shop-a', 'c_1', 'win-back', t(0), t(60))).toBe(false);
+      expect(await store.claimCooldown('shop-a', 'c_1', 'win-back', t(59), t(120))).toBe(false);
+      expect(await store.claimCooldown('shop-a', 'c_1', 'other', t(59), t(120))).toBe(true);
+      expect(await store.claimCooldown('shop-b', 'c_1', 'win-back', t(59), t(120))).toBe(true);
+      expect(await store.claimCooldown('shop-a', 'c_1', 'win-back', t(60), t(120))).toBe(true);
+      expect(await store.claimCooldown('shop-a', 'c_1', 'win-back', t(119), t(200))).toBe(false);
+    });
+  });
+
+  describe('recordScore', () => {
+    it('keeps each answer once and the latest recorded score on the profile', async () => {
+      await store.upsertCustomer('shop-a', 'c_1', { firstName: 'Zofia' }, t(0));
+      await store.recordScore('shop-a', 'c_1', { journey: 'nps', subject: 'o-1', score: 9, at: t(5) });
+      await store.recordScore('shop-a', 'c_1', { journey: 'nps', subject: 'o-1', score: 2, at: t(5) });
+      await store.recordScore('shop-a', 'c_1', { journey: 'nps', subject: 'o-2', score: 7, at: t(3) });
+      expect(data((await store.exportCustomer('shop-a', 'c_1'))['surveyAnswers'])).toStrictEqual([
+        { journey: 'nps', subject: 'o-2', score: 7, at: t(3), expiresAt: retained(t(3)) },
+        { journey: 'nps', subject: 'o-1', score: 9, at: t(5), expiresAt: retained(t(5)) },
+      ]);
+      // Unconditional on the profile: the last call wins, a replay and an older answer included (current behaviour).
+      expect(data(await store.getCustomer('shop-a', 'c_1'))).toStrictEqual({
+        customerId: 'c_1',
+        firstName: 'Zofia',
+        updatedAt: t(0),
+        createdAt: t(0),
+        expiresAt: retained(t(0)),
+        lastScore: 7,
+        lastScoreAt: t(3),
+      });
+    });
+
+    it('leaves a profile of the score alone for a customer not known yet, which a later contact completes', async () => {
+      await store.recordScore('shop-a', 'c_1', { journey: 'nps', subject: 'o-1', score: 10, at: t(5) });
+      expect(data(await store.getCustomer('shop-a', 'c_1'))).toStrictEqual({ lastScore: 10, lastScoreAt: t(5) });
+      await store.upsertCustomer('shop-a', 'c_1', { firstName: 'Zofia' }, t(1));
+      expect(data(await store.getCustomer('shop-a', 'c_1'))).toStrictEqual({
+        customerId: 'c_1',
+        firstName: 'Zofia',
+        updatedAt: t(1),
+        createdAt: t(1),
+        expiresAt: retained(t(1)),
+        lastScore: 10,
+        lastScoreAt: t(5),
+      });
+    });
+  });
+});
