@@ -4,9 +4,8 @@ import { z } from 'zod';
 import { toMermaid, toSvg } from '../workflows/src/graph.ts';
 import { JourneyConfig } from '../workflows/src/journey.ts';
 import { ConfigError, loadJourneys, loadTemplates, WORKFLOWS_DIR } from '../workflows/src/load.ts';
-import { parseDurationSeconds } from '../workflows/src/duration.ts';
 import { synthesizeApp } from './definitions.ts';
-import { InputError, readScenario, simulate } from './simulate.ts';
+import { InputError, parseSimulateArgs, readScenario, SIMULATE_USAGE, simulate } from './simulate.ts';
 import { templateProblems } from './template-check.ts';
 
 /** The JSON Schema editors use for completion in workflows/journeys/*.yaml. */
@@ -20,7 +19,8 @@ const USAGE = `usage: npm run journeys -- <command>
                          render each template a step can send, in every locale, with sample data
                          (dir: a workflows folder with journeys/ and templates/; default workflows/)
   graph <journey> [dir]  print Mermaid and write <dir>/<journey>.svg (default docs/journeys)
-  simulate FILE.jsonl [--for P30D]   replay events through the engine (same as npm run simulate)
+  simulate ${SIMULATE_USAGE}
+                         replay events through the engine (same as npm run simulate)
   schema                 rewrite workflows/journey.schema.json`;
 
 export interface Writable {
@@ -61,23 +61,13 @@ export async function main(argv: string[], out: Writable = process.stdout, err: 
       return 0;
     }
     case 'simulate': {
-      const forAt = rest.indexOf('--for');
-      let forSeconds = 30 * 86_400;
-      if (forAt >= 0) {
-        try {
-          forSeconds = parseDurationSeconds(rest[forAt + 1] ?? '');
-        } catch {
-          err.write(`--for: "${rest[forAt + 1] ?? ''}" is not an ISO-8601 duration such as P30D\n`);
-          return 2;
-        }
-        rest.splice(forAt, 2);
-      }
-      if (!rest[0]) {
-        err.write(`${USAGE}\n`);
+      const parsed = parseSimulateArgs(rest);
+      if (!('file' in parsed)) {
+        err.write(`${'error' in parsed ? parsed.error : USAGE}\n`);
         return 2;
       }
       try {
-        await simulate(readScenario(rest[0]), { forSeconds, write: (l) => out.write(`${JSON.stringify(l)}\n`) });
+        await simulate(readScenario(parsed.file), { forSeconds: parsed.forSeconds, backend: parsed.backend, write: (l) => out.write(`${JSON.stringify(l)}\n`) });
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
         err.write(`${e.message}\n`);

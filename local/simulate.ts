@@ -5,6 +5,7 @@ import { type Log, silentLog } from '../functions/shared/logger.ts';
 import { parseDurationSeconds } from '../workflows/src/duration.ts';
 import { VirtualClock } from './clock.ts';
 import { startLocalStack } from './stack.ts';
+import type { LocalBackend } from './storage.ts';
 
 /**
  * Replays timestamped requests through the real ingest and engine on a virtual clock and
@@ -89,6 +90,8 @@ export interface SimulationOptions {
   write: (line: Record<string, unknown>) => void;
   log?: Log;
   dynamoEndpoint?: string;
+  /** Where the run keeps its state and executions (see startLocalStack). @default 'dynamodb-local' */
+  backend?: LocalBackend;
 }
 
 export async function simulate(requests: SimulatedRequest[], o: SimulationOptions): Promise<void> {
@@ -98,6 +101,7 @@ export async function simulate(requests: SimulatedRequest[], o: SimulationOption
     clock,
     log: o.log ?? silentLog,
     dynamoEndpoint: o.dynamoEndpoint,
+    backend: o.backend,
     sesEmulator: true,
     observe: (d) => {
       if (d.outcome === 'sent') {
@@ -136,7 +140,20 @@ export async function simulate(requests: SimulatedRequest[], o: SimulationOption
   }
 }
 
-async function main(argv: string[]): Promise<number> {
+export interface SimulateArgs {
+  file: string;
+  forSeconds: number;
+  backend: LocalBackend;
+}
+
+export const SIMULATE_USAGE = 'FILE.jsonl [--for P30D] [--backend memory|dynamodb-local]';
+
+/**
+ * The simulator's command line (npm run simulate, npm run journeys -- simulate), or what is wrong
+ * with it. The command line runs in memory unless told otherwise: a replay keeps nothing, so it
+ * needs neither Java nor DynamoDB Local's start-up.
+ */
+export function parseSimulateArgs(argv: string[]): SimulateArgs | { error: string } | { usage: true } {
   const args = [...argv];
   let forSeconds = 30 * 86_400;
   const i = args.indexOf('--for');
@@ -145,24 +162,37 @@ async function main(argv: string[]): Promise<number> {
     try {
       forSeconds = parseDurationSeconds(value ?? '');
     } catch {
-      process.stderr.write(`--for: "${value ?? ''}" is not an ISO-8601 duration such as P30D\n`);
-      return 2;
+      return { error: `--for: "${value ?? ''}" is not an ISO-8601 duration such as P30D` };
     }
     args.splice(i, 2);
   }
+  let backend: LocalBackend = 'memory';
+  const j = args.indexOf('--backend');
+  if (j >= 0) {
+    const value = args[j + 1];
+    if (value !== 'memory' && value !== 'dynamodb-local') return { error: `--backend: "${value ?? ''}" is neither memory nor dynamodb-local` };
+    backend = value;
+    args.splice(j, 2);
+  }
   const file = args[0];
-  if (!file) {
-    process.stderr.write('usage: npm run --silent simulate -- FILE.jsonl [--for P30D]\n');
+  if (!file) return { usage: true };
+  return { file, forSeconds, backend };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const parsed = parseSimulateArgs(argv);
+  if (!('file' in parsed)) {
+    process.stderr.write(`${'error' in parsed ? parsed.error : `usage: npm run --silent simulate -- ${SIMULATE_USAGE}`}\n`);
     return 2;
   }
   let requests: SimulatedRequest[];
   try {
-    requests = readScenario(file);
+    requests = readScenario(parsed.file);
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
     return 2;
   }
-  await simulate(requests, { forSeconds, write: (l) => process.stdout.write(`${JSON.stringify(l)}\n`) });
+  await simulate(requests, { forSeconds: parsed.forSeconds, backend: parsed.backend, write: (l) => process.stdout.write(`${JSON.stringify(l)}\n`) });
   return 0;
 }
 

@@ -1,15 +1,14 @@
 import type { Server } from 'node:http';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import sesModule from 'aws-ses-v2-local';
 import { type HttpRequest, type HttpResponse, json, problem } from '../functions/ingest/http.ts';
 import { handleRequest, type IngestDeps } from '../functions/ingest/ingest.ts';
 import { parseCredential, safeEqual } from '../functions/ingest/signatures.ts';
 import type { Clock } from '../functions/shared/clock.ts';
-import { documentClient } from '../functions/adapters/dynamo/client.ts';
 import { type Log, LogCode } from '../functions/shared/logger.ts';
 import { SesMailer } from '../functions/adapters/ses.ts';
-import { Store } from '../functions/adapters/dynamo/store.ts';
+import type { Store } from '../functions/adapters/dynamo/store.ts';
+import type { MemoryStore } from '../functions/adapters/memory/index.ts';
 import { handleFeedback } from '../functions/app/record-feedback.ts';
 import { makeStepHandler } from '../functions/journey-step/handler.ts';
 import type { ObservedDecision, StepDeps } from '../functions/app/run-step.ts';
@@ -24,11 +23,10 @@ import type { SendingHours } from '../workflows/src/quiet-hours.ts';
 import { parseDurationSeconds } from '../workflows/src/duration.ts';
 import { isVirtual } from './clock.ts';
 import { LOCAL_REGION, synthesizeApp } from './definitions.ts';
-import { type DynamoDbLocal, freePort, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb-local.ts';
-import { DynamoExecutionStore } from './engine/dynamodb-executions.ts';
+import { freePort, LOCAL_CREDENTIALS } from './dynamodb-local.ts';
 import { LocalEngine } from './engine/index.ts';
 import { startHttpServer } from './server.ts';
-import { ensureTables } from './tables.ts';
+import { type LocalBackend, openLocalStorage } from './storage.ts';
 
 export interface LocalSecrets {
   apiKey: string;
@@ -87,7 +85,10 @@ export interface LocalStackOptions {
   persistClock?: boolean;
 }
 
-export interface LocalStack {
+/** The state store a backend gives: the port, with what each implementation adds for tests and tools. */
+export type StoreOf<B extends LocalBackend> = B extends 'memory' ? MemoryStore : Store;
+
+export interface LocalStack<B extends LocalBackend = 'dynamodb-local'> {
   apiUrl: string;
   inboxUrl?: string;
   smsOutboxUrl: string;
@@ -95,11 +96,12 @@ export interface LocalStack {
   /** Staff tasks published as events (EventBridge on AWS). */
   publishedTasks: StaffTask[];
   sesEndpoint?: string;
-  dynamoEndpoint: string;
+  /** The DynamoDB server in use; undefined on the memory backend. */
+  dynamoEndpoint?: string;
   /** false when the DynamoDB Local it started listens on every interface (no JDK to bind it to loopback); undefined when given an endpoint. */
   dynamoLoopbackOnly?: boolean;
   engine: LocalEngine;
-  store: Store;
+  store: StoreOf<B>;
   clock: Clock;
   tenant: string;
   request(req: Omit<HttpRequest, 'headers'> & { headers?: Record<string, string | undefined> }): Promise<HttpResponse>;
@@ -107,8 +109,7 @@ export interface LocalStack {
   stop(opts?: { crash?: boolean }): Promise<void>;
 }
 
-export const STATE_TABLE = 'koszyk-state';
-export const ENGINE_TABLE = 'koszyk-local-executions';
+export { ENGINE_TABLE, STATE_TABLE } from './storage.ts';
 const MAX_BODY = 262_144;
 /** The most one POST /_local/clock moves the clock: each simulated day runs the daily schedules. */
 const MAX_ADVANCE_SECONDS = 366 * 86_400;
@@ -156,37 +157,20 @@ function advanceSeconds(query: HttpRequest['query']): { seconds: number } | { er
 }
 
 /** The whole product on one machine: DynamoDB Local, the SES v2 emulator, the engine and the API. */
-export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
+export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>(
+  o: LocalStackOptions & {
+    /**
+     * Where state and executions are kept: 'dynamodb-local' (npm start, the e2e tests) or 'memory'
+     * (no DynamoDB Local is started; nothing outlives the process). @default 'dynamodb-local'
+     */
+    backend?: B;
+  },
+): Promise<LocalStack<B>> {
   const secrets = o.secrets ?? secretsFromEnv();
   const extraTenants = o.extraCredentials ?? { apiKeys: [], shopifySecrets: [], wooSecrets: [], stripeSecrets: [] };
   const synthesized = synthesizeApp();
-  const ddb: DynamoDbLocal | undefined = o.dynamoEndpoint ? undefined : await startDynamoDbLocal({ dataDir: o.dataDir });
-  const dynamoEndpoint = o.dynamoEndpoint ?? ddb!.endpoint;
-  const clientConfig = { endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
-  const raw = new DynamoDBClient(clientConfig);
-  const tables = { state: `${o.tablePrefix ?? ''}${STATE_TABLE}`, engine: `${o.tablePrefix ?? ''}${ENGINE_TABLE}` };
-  await ensureTables(raw, synthesized, tables, { ttl: !isVirtual(o.clock) });
-  const db = documentClient(clientConfig);
-  if (o.onDynamoCapacity) {
-    const report = o.onDynamoCapacity;
-    db.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as Record<string, unknown>;
-        input['ReturnConsumedCapacity'] = 'TOTAL';
-        const result = await next(args);
-        type Consumed = { TableName?: string; CapacityUnits?: number };
-        const consumed = (result.output as { ConsumedCapacity?: Consumed | Consumed[] }).ConsumedCapacity;
-        const kind = /Get|Query|Scan/.test(context.commandName ?? '') ? 'read' : 'write';
-        // Batch and transaction requests report one entry per table.
-        for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
-          if (c.TableName) report(c.TableName, kind, c.CapacityUnits ?? 0);
-        }
-        return result;
-      },
-      { step: 'initialize', name: 'capacityReport' },
-    );
-  }
-  const store = new Store(db, tables.state);
+  const storage = await openLocalStorage(o, synthesized);
+  const store = storage.store as StoreOf<B>;
 
   let sesHttp: Server | undefined;
   let sesEndpoint: string | undefined;
@@ -253,7 +237,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       })),
     journeys: synthesized.journeys,
     handlers: { 'journey-step': makeStepHandler(() => stepDeps) },
-    executions: new DynamoExecutionStore(db, tables.engine),
+    executions: storage.executions,
     clock: o.clock,
     log: o.log,
     persistClock: o.persistClock === true && isVirtual(o.clock),
@@ -324,8 +308,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     smsOutbox: outbox.messages,
     publishedTasks,
     sesEndpoint,
-    dynamoEndpoint,
-    dynamoLoopbackOnly: ddb?.loopbackOnly,
+    dynamoEndpoint: storage.dynamoEndpoint,
+    dynamoLoopbackOnly: storage.loopbackOnly,
     engine,
     store,
     clock: o.clock,
@@ -342,8 +326,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       }
       outbox.server.closeAllConnections();
       await new Promise<void>((r) => outbox.server.close(() => r()));
-      raw.destroy();
-      if (ddb) await ddb.stop();
+      await storage.close();
     },
   };
 }
