@@ -1,20 +1,26 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
+import type { APIGatewayProxyEventV2, Context, SNSEvent } from 'aws-lambda';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import sesModule from 'aws-ses-v2-local';
 import { type HttpRequest, type HttpResponse, json, problem } from '../functions/ingest/http.ts';
-import { handleRequest, type IngestDeps } from '../functions/ingest/ingest.ts';
+import { API_KEY_REFUSED } from '../functions/ingest/admission.ts';
+import { ingestHandler } from '../functions/ingest/handler.ts';
+import type { IngestDeps } from '../functions/ingest/ingest.ts';
+import { feedbackHandler } from '../functions/feedback/handler.ts';
+import { segmentHandler } from '../functions/segment-select/handler.ts';
+import { fromHttpApiResult, httpApiEvent, snsEvent } from './aws-events.ts';
 import { parseCredential, safeEqual } from '../functions/ingest/signatures.ts';
 import type { Clock } from '../functions/shared/clock.ts';
 import { type Log, LogCode } from '../functions/shared/logger.ts';
 import { SesMailer } from '../functions/adapters/ses.ts';
 import type { Store } from '../functions/adapters/dynamo/store.ts';
 import type { MemoryStore } from '../functions/adapters/memory/index.ts';
-import { handleFeedback } from '../functions/app/record-feedback.ts';
-import { makeStepHandler } from '../functions/journey-step/handler.ts';
+import { stepHandler } from '../functions/journey-step/handler.ts';
 import type { ObservedDecision, StepDeps } from '../functions/app/run-step.ts';
 import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { loadJourneys, loadTemplates } from '../workflows/src/load.ts';
-import { nextDailyRun, selectSegment } from '../functions/app/select-segment.ts';
+import { nextDailyRun } from '../functions/app/select-segment.ts';
 import type { EventPublisher } from '../functions/app/ports.ts';
 import { EndUserMessagingSms } from '../functions/adapters/sms.ts';
 import type { StaffTask } from '../functions/adapters/dynamo/store.ts';
@@ -109,6 +115,13 @@ export interface LocalStack<B extends LocalBackend = 'dynamodb-local'> {
   stop(opts?: { crash?: boolean }): Promise<void>;
 }
 
+/** What Lambda passes a handler beside the event; the local stack's functions get one like it. */
+function lambdaContext(functionName: string): Context {
+  return { functionName, awsRequestId: randomUUID(), invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:${functionName}` } as Context;
+}
+
+const LOCAL_FEEDBACK_TOPIC = 'arn:aws:sns:eu-central-1:000000000000:koszyk-local-feedback';
+
 export { ENGINE_TABLE, STATE_TABLE } from './storage.ts';
 const MAX_BODY = 262_144;
 /** The most one POST /_local/clock moves the clock: each simulated day runs the daily schedules. */
@@ -135,7 +148,7 @@ function refuseLocalRoute(req: HttpRequest, port: number, apiKey: string | undef
   if (apiKey !== undefined) {
     const auth = req.headers['authorization'] ?? '';
     const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
-    if (!token || !safeEqual(token, apiKey)) return problem(401, 'missing or wrong API key (Authorization: Bearer …)');
+    if (!token || !safeEqual(token, apiKey)) return problem(401, API_KEY_REFUSED);
   }
   if (method === 'POST' && (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() !== 'application/json') {
     return problem(415, 'POST with Content-Type: application/json');
@@ -225,6 +238,9 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
   const tenant = 'default';
   // The engine needs the enrolment deps for scheduled runs, and the enrolment deps need the engine.
   const enrolDeps = (runner: LocalEngine) => ({ config: { tenant, sendingHours: o.sendingHours }, store, journeys, runner, clock: o.clock, log: o.log, observe: o.observe });
+  // The same middy chains Lambda runs, given the events AWS gives them.
+  const journeyStep = stepHandler(() => stepDeps);
+  const segment = segmentHandler(() => enrolDeps(engine));
   const engine: LocalEngine = new LocalEngine({
     schedules: journeys
       .filter((j) => j.trigger === 'schedule' && j.schedule)
@@ -232,11 +248,12 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
         name: j.id,
         next: (from: Date) => nextDailyRun(from, j.schedule!.dailyAt, j.schedule!.timeZone),
         run: async (at: Date) => {
-          await selectSegment(j, at, enrolDeps(engine));
+          // As EventBridge Scheduler invokes the selection function on AWS.
+          await segment({ version: 1, journey: j.id, scheduledTime: at.toISOString() }, lambdaContext('segment-select'));
         },
       })),
     journeys: synthesized.journeys,
-    handlers: { 'journey-step': makeStepHandler(() => stepDeps) },
+    handlers: { 'journey-step': (event) => journeyStep(event, lambdaContext('journey-step')) },
     executions: storage.executions,
     clock: o.clock,
     log: o.log,
@@ -262,7 +279,9 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
     observe: o.observe,
     clock: o.clock,
     log: o.log,
-  };
+  };  const ingest = ingestHandler(() => ingestDeps, o.log);
+  const feedback = feedbackHandler(() => ({ tenant, store, clock: o.clock, log: o.log }));
+
 
   // The bearer key of /_local/feedback: the default tenant's API key, as /v1/events reads it.
   const feedbackKey = parseCredential(secrets.apiKey, tenant).secret;
@@ -288,15 +307,21 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
         o.log.warn(LogCode.IngestRejected, { route: 'local-feedback', reason: 'refused', status: refused.status });
         return refused;
       }
-      let body: unknown;
+      const message = req.rawBody.toString('utf8');
       try {
-        body = JSON.parse(req.rawBody.toString('utf8'));
+        JSON.parse(message);
       } catch {
         return json(400, { error: 'body is not valid JSON' });
       }
-      return json(200, await handleFeedback(body, { tenant, store, clock: o.clock, log: o.log }));
+      // As SNS delivers SES events and inbound SMS to the feedback function on AWS.
+      const [result] = await feedback(snsEvent(LOCAL_FEEDBACK_TOPIC, 'local', message, o.clock.now()) as unknown as SNSEvent, lambdaContext('feedback'));
+      return json(200, result);
     }
-    return handleRequest(req, ingestDeps);
+    // As API Gateway's HTTP API hands a request to the ingest function, and its answer back.
+    const url = `${req.path}${req.query && Object.keys(req.query).length ? `?${new URLSearchParams(req.query as Record<string, string>)}` : ''}`;
+    const headers = Object.fromEntries(Object.entries(req.headers).filter((e): e is [string, string] => e[1] !== undefined));
+    const event = httpApiEvent({ method: req.method, url, headers, body: req.rawBody.length ? req.rawBody : undefined }, { routeKey: '$default' }, { apiId: 'local', region: LOCAL_REGION, account: '000000000000', now: o.clock.now() });
+    return fromHttpApiResult(await ingest(event as unknown as APIGatewayProxyEventV2, lambdaContext('ingest')));
   };
   const http = await startHttpServer(handle, { port: apiPort, maxBodyBytes: MAX_BODY, onError: (e) => o.log.error('INGEST_REJECTED', { reason: 'internal', error: (e as Error).name }) });
   if (o.realTimeTimer) engine.startTimer();
