@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
 
 /** Event shapes as AWS services deliver them to a function: the local stack drives its handlers with them, and the production-path tests the bundles. */
 
@@ -130,3 +131,9 @@ export function fromHttpApiResult(r: { statusCode?: number; headers?: Record<str
   const json = (headers['content-type'] ?? '').includes('application/json');
   return { status: r.statusCode ?? 200, headers, body: json && r.body ? (JSON.parse(r.body) as unknown) : (r.body ?? '') };
 }
+
+/** What Lambda passes a handler beside the event; the local stack's functions get one like it. */
+export function lambdaContext(functionName: string): Context {
+  return { functionName, awsRequestId: randomUUID(), invokedFunctionArn: `arn:aws:lambda:eu-central-1:000000000000:function:${functionName}` } as Context;
+}
+

@@ -1,18 +1,18 @@
-import { randomUUID } from 'node:crypto';
+
 import type { Server } from 'node:http';
-import type { APIGatewayProxyEventV2, Context, SNSEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, SNSEvent } from 'aws-lambda';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import sesModule from 'aws-ses-v2-local';
-import { type HttpRequest, type HttpResponse, json, problem } from '../functions/ingest/http.ts';
-import { API_KEY_REFUSED } from '../functions/ingest/admission.ts';
+import type { HttpRequest, HttpResponse } from '../functions/ingest/http.ts';
 import { ingestHandler } from '../functions/ingest/handler.ts';
 import type { IngestDeps } from '../functions/ingest/ingest.ts';
 import { feedbackHandler } from '../functions/feedback/handler.ts';
 import { segmentHandler } from '../functions/segment-select/handler.ts';
-import { fromHttpApiResult, httpApiEvent, snsEvent } from './aws-events.ts';
-import { parseCredential, safeEqual } from '../functions/ingest/signatures.ts';
+import { fromHttpApiResult, httpApiEvent, lambdaContext, snsEvent } from './aws-events.ts';
+import { localRoute } from './local-routes.ts';
+import { parseCredential } from '../functions/ingest/signatures.ts';
 import type { Clock } from '../functions/shared/clock.ts';
-import { type Log, LogCode } from '../functions/shared/logger.ts';
+import type { Log } from '../functions/shared/logger.ts';
 import { SesMailer } from '../functions/adapters/ses.ts';
 import type { Store } from '../functions/adapters/dynamo/store.ts';
 import type { MemoryStore } from '../functions/adapters/memory/index.ts';
@@ -26,7 +26,6 @@ import { EndUserMessagingSms } from '../functions/adapters/sms.ts';
 import type { StaffTask } from '../functions/adapters/dynamo/store.ts';
 import { type OutboxSms, startSmsOutbox } from './sms-outbox.ts';
 import type { SendingHours } from '../workflows/src/quiet-hours.ts';
-import { parseDurationSeconds } from '../workflows/src/duration.ts';
 import { isVirtual } from './clock.ts';
 import { LOCAL_REGION, synthesizeApp } from './definitions.ts';
 import { freePort, LOCAL_CREDENTIALS } from './dynamodb-local.ts';
@@ -72,6 +71,8 @@ export interface LocalStackOptions {
   smsDailyCap?: number;
   /** Called with the capacity DynamoDB reports for every request (benchmarks price it). */
   onDynamoCapacity?: (table: string, kind: 'read' | 'write', units: number) => void;
+  /** Memory backend: told of every call to a storage port (the benchmark's store requests). */
+  onStoreCall?: (method: string) => void;
   /** More credentials, `tenant::secret` for other shops or rotated secrets. */
   extraCredentials?: { apiKeys: string[]; shopifySecrets: string[]; wooSecrets: string[]; stripeSecrets: string[] };
   /** false: no SES emulator; mail goes to `mailer` or nowhere. */
@@ -115,60 +116,10 @@ export interface LocalStack<B extends LocalBackend = 'dynamodb-local'> {
   stop(opts?: { crash?: boolean }): Promise<void>;
 }
 
-/** What Lambda passes a handler beside the event; the local stack's functions get one like it. */
-function lambdaContext(functionName: string): Context {
-  return { functionName, awsRequestId: randomUUID(), invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:${functionName}` } as Context;
-}
-
 const LOCAL_FEEDBACK_TOPIC = 'arn:aws:sns:eu-central-1:000000000000:koszyk-local-feedback';
 
 export { ENGINE_TABLE, STATE_TABLE } from './storage.ts';
 const MAX_BODY = 262_144;
-/** The most one POST /_local/clock moves the clock: each simulated day runs the daily schedules. */
-const MAX_ADVANCE_SECONDS = 366 * 86_400;
-
-/** Whether `host` (a Host header) names this server by a loopback name, so no other site's name resolves to it. */
-function isLoopbackHost(host: string | undefined, port: number): boolean {
-  return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
-}
-
-/**
- * The guard in front of /_local/*: a browser page on another site must not be able to drive them.
- * Host must be this server's loopback name (no DNS rebinding), Origin, when sent, the same
- * origin, and a POST must be JSON (a form cannot send that without a CORS preflight, which this
- * server never grants). `apiKey`: a bearer key is required too.
- */
-function refuseLocalRoute(req: HttpRequest, port: number, apiKey: string | undefined): HttpResponse | undefined {
-  const host = req.headers['host'];
-  if (!isLoopbackHost(host, port)) return problem(403, `/_local routes answer only at http://127.0.0.1:${port} or http://localhost:${port}`);
-  const origin = req.headers['origin'];
-  if (origin !== undefined && origin !== `http://${host}`) return problem(403, 'cross-site requests to /_local routes are refused');
-  const method = req.method.toUpperCase();
-  if (method !== 'GET' && method !== 'POST') return { status: 405, headers: { allow: 'GET, POST' }, body: { error: `${method} is not allowed here` } };
-  if (apiKey !== undefined) {
-    const auth = req.headers['authorization'] ?? '';
-    const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
-    if (!token || !safeEqual(token, apiKey)) return problem(401, API_KEY_REFUSED);
-  }
-  if (method === 'POST' && (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() !== 'application/json') {
-    return problem(415, 'POST with Content-Type: application/json');
-  }
-  return undefined;
-}
-
-/** `?advance=` as seconds, or why not: an ISO-8601 duration of at most MAX_ADVANCE_SECONDS. */
-function advanceSeconds(query: HttpRequest['query']): { seconds: number } | { error: HttpResponse } {
-  const text = query?.['advance'] ?? 'PT0S';
-  let seconds: number;
-  try {
-    seconds = parseDurationSeconds(text);
-  } catch {
-    return { error: problem(400, 'advance must be an ISO-8601 duration such as PT1H, P3D or P1DT12H', [{ path: 'advance', message: 'not a duration' }]) };
-  }
-  if (!(seconds <= MAX_ADVANCE_SECONDS)) return { error: problem(400, 'advance is at most P366D at a time; advance again for more', [{ path: 'advance', message: 'too long' }]) };
-  return { seconds };
-}
-
 /** The whole product on one machine: DynamoDB Local, the SES v2 emulator, the engine and the API. */
 export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>(
   o: LocalStackOptions & {
@@ -279,44 +230,16 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
     observe: o.observe,
     clock: o.clock,
     log: o.log,
-  };  const ingest = ingestHandler(() => ingestDeps, o.log);
+  };
+  const ingest = ingestHandler(() => ingestDeps, o.log);
   const feedback = feedbackHandler(() => ({ tenant, store, clock: o.clock, log: o.log }));
 
 
   // The bearer key of /_local/feedback: the default tenant's API key, as /v1/events reads it.
   const feedbackKey = parseCredential(secrets.apiKey, tenant).secret;
   const handle = async (req: HttpRequest): Promise<HttpResponse> => {
-    // Exists only under a virtual clock: elsewhere it is an unknown route, like on AWS.
-    if (req.path === '/_local/clock' && isVirtual(o.clock)) {
-      const refused = refuseLocalRoute(req, apiPort, undefined);
-      if (refused) {
-        o.log.warn(LogCode.IngestRejected, { route: 'local-clock', reason: 'refused', status: refused.status });
-        return refused;
-      }
-      if (req.method.toUpperCase() === 'POST') {
-        const by = advanceSeconds(req.query);
-        if ('error' in by) return by.error;
-        await engine.advanceTo(new Date(o.clock.now().getTime() + by.seconds * 1000));
-      }
-      return json(200, { now: o.clock.now().toISOString() });
-    }
-    // Replays SES bounce/complaint events and inbound SMS, as the SNS topics deliver them on AWS.
-    if (req.path === '/_local/feedback') {
-      const refused = refuseLocalRoute(req, apiPort, feedbackKey) ?? (req.method.toUpperCase() === 'POST' ? undefined : { status: 405, headers: { allow: 'POST' }, body: { error: 'POST a feedback event' } });
-      if (refused) {
-        o.log.warn(LogCode.IngestRejected, { route: 'local-feedback', reason: 'refused', status: refused.status });
-        return refused;
-      }
-      const message = req.rawBody.toString('utf8');
-      try {
-        JSON.parse(message);
-      } catch {
-        return json(400, { error: 'body is not valid JSON' });
-      }
-      // As SNS delivers SES events and inbound SMS to the feedback function on AWS.
-      const [result] = await feedback(snsEvent(LOCAL_FEEDBACK_TOPIC, 'local', message, o.clock.now()) as unknown as SNSEvent, lambdaContext('feedback'));
-      return json(200, result);
-    }
+    const local = await localRoute(req, { port: apiPort, clock: o.clock, log: o.log, feedbackKey, advance: (to) => engine.advanceTo(to), feedback: async (message) => (await feedback(snsEvent(LOCAL_FEEDBACK_TOPIC, 'local', message, o.clock.now()) as unknown as SNSEvent, lambdaContext('feedback')))[0] });
+    if (local) return local;
     // As API Gateway's HTTP API hands a request to the ingest function, and its answer back.
     const url = `${req.path}${req.query && Object.keys(req.query).length ? `?${new URLSearchParams(req.query as Record<string, string>)}` : ''}`;
     const headers = Object.fromEntries(Object.entries(req.headers).filter((e): e is [string, string] => e[1] !== undefined));
