@@ -26,6 +26,8 @@ export interface LocalStorageOptions {
   dynamoEndpoint?: string;
   tablePrefix?: string;
   onDynamoCapacity?: (table: string, kind: 'read' | 'write', units: number) => void;
+  /** Memory backend: told of every call to a storage port (the benchmark counts them as store requests). */
+  onStoreCall?: (method: string) => void;
 }
 
 export interface LocalStorage {
@@ -47,7 +49,7 @@ export async function openLocalStorage(o: LocalStorageOptions, synthesized: Synt
     for (const [option, given] of Object.entries({ dataDir: o.dataDir, dynamoEndpoint: o.dynamoEndpoint, onDynamoCapacity: o.onDynamoCapacity })) {
       if (given !== undefined) throw new Error(`${option} needs the dynamodb-local backend, not memory`);
     }
-    return { store: new MemoryStore(), executions: new MemoryExecutionStore(), close: async () => undefined };
+    return { store: countCalls(new MemoryStore(), o.onStoreCall), executions: new MemoryExecutionStore(), close: async () => undefined };
   }
   const ddb: DynamoDbLocal | undefined = o.dynamoEndpoint ? undefined : await startDynamoDbLocal({ dataDir: o.dataDir });
   const dynamoEndpoint = o.dynamoEndpoint ?? ddb!.endpoint;
@@ -85,4 +87,19 @@ export async function openLocalStorage(o: LocalStorageOptions, synthesized: Synt
       if (ddb) await ddb.stop();
     },
   };
+}
+
+/** The store as it is, each method call reported first; the store itself when nobody listens. */
+function countCalls<T extends object>(store: T, onCall: ((method: string) => void) | undefined): T {
+  if (!onCall) return store;
+  return new Proxy(store, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        onCall(String(name));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
 }

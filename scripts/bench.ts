@@ -20,6 +20,7 @@ import { VirtualClock } from '../local/clock.ts';
 import { synthesizeApp } from '../local/definitions.ts';
 import { type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from '../local/dynamodb-local.ts';
 import { type LocalStack, startLocalStack } from '../local/stack.ts';
+import type { LocalBackend } from '../local/storage.ts';
 import { createStateTable } from '../local/tables.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -34,6 +35,10 @@ const SIZES = arg('customers', '1000,10000').split(',').map(Number);
 const INGEST_N = Number(arg('ingest', '2000'));
 const PER_JOURNEY = Number(arg('per-journey', '100'));
 const OUT = arg('out', join('bench', 'results.json'));
+/** Where the scaling simulation keeps its state: memory (the engine alone) or DynamoDB Local (today's product path). */
+const STORE_ARG = arg('store', 'memory');
+if (STORE_ARG !== 'memory' && STORE_ARG !== 'dynamodb-local') throw new Error(`--store: "${STORE_ARG}" is neither memory nor dynamodb-local`);
+const STORE: LocalBackend = STORE_ARG;
 /** Where the results go: `--out` as given when absolute, else from the project folder. */
 const OUT_FILE = resolve(ROOT, OUT);
 const CONCURRENCY = 16;
@@ -212,7 +217,7 @@ function event(body: Record<string, unknown>) {
 }
 
 /** One customer's trigger for a journey; win-back customers are seeded with an order 180 days back. */
-async function trigger(stack: LocalStack, journey: JourneyId, i: number): Promise<number> {
+async function trigger(stack: LocalStack<LocalBackend>, journey: JourneyId, i: number): Promise<number> {
   const email = `sim${i}@example.pl`;
   const customer = { email, phone: `+4860${String(i).padStart(7, '0')}`, firstName: 'Zofia', locale: 'pl', consent: { emailMarketing: true, smsMarketing: true } };
   const at = T0.toISOString();
@@ -252,16 +257,33 @@ interface SimRun {
   ingestRequests: number;
 }
 
-async function simulateCustomers(ddb: DynamoDbLocal, customers: number, journeys: readonly JourneyId[], prefix: string, label: string): Promise<SimRun> {
+/**
+ * Customers through five journeys for 30 simulated days. In memory (the default, `--store`) the
+ * engine and the use cases are measured, not a database server; the cost runs use DynamoDB Local,
+ * whose capacity units are priced.
+ */
+async function simulateCustomers(ddb: DynamoDbLocal, customers: number, journeys: readonly JourneyId[], prefix: string, label: string, store: LocalBackend = STORE): Promise<SimRun> {
   const sent = { email: 0, smsParts: 0, tasks: 0 };
   const stateTable = { rru: 0, wru: 0 };
   let storeRequests = 0;
   const stateName = `${prefix}koszyk-state`;
+  const backend =
+    store === 'memory'
+      ? { backend: 'memory' as const, onStoreCall: () => storeRequests++ }
+      : {
+          dynamoEndpoint: ddb.endpoint,
+          tablePrefix: prefix,
+          onDynamoCapacity: (table: string, kind: 'read' | 'write', units: number) => {
+            storeRequests++;
+            if (table !== stateName) return;
+            if (kind === 'read') stateTable.rru += units;
+            else stateTable.wru += units;
+          },
+        };
   const stack = await startLocalStack({
     clock: new VirtualClock(T0),
     log: silentLog,
-    dynamoEndpoint: ddb.endpoint,
-    tablePrefix: prefix,
+    ...backend,
     secrets: SECRETS,
     rateLimitPerMinute: 10_000_000,
     frequencyCap: { max: 100, days: 7 },
@@ -271,12 +293,6 @@ async function simulateCustomers(ddb: DynamoDbLocal, customers: number, journeys
       if (d.outcome === 'sent' && d.channel === 'email') sent.email++;
       if (d.outcome === 'sent' && d.channel === 'sms') sent.smsParts += d.segments ?? 1;
       if (d.outcome === 'task') sent.tasks++;
-    },
-    onDynamoCapacity: (table, kind, units) => {
-      storeRequests++;
-      if (table !== stateName) return;
-      if (kind === 'read') stateTable.rru += units;
-      else stateTable.wru += units;
     },
   });
   // The SES emulator keeps every message in memory; the counts come from the decisions instead.
@@ -395,11 +411,11 @@ async function main(): Promise<void> {
     }
     const costs = [];
     for (const j of JOURNEYS) {
-      costs.push(cost(await simulateCustomers(ddb, PER_JOURNEY, [j], `cost-${j}-`, `cost ${j}`), j));
+      costs.push(cost(await simulateCustomers(ddb, PER_JOURNEY, [j], `cost-${j}-`, `cost ${j}`, 'dynamodb-local'), j));
     }
     const results = {
       ranAt: new Date().toISOString(),
-      command: `npm run bench -- --customers ${SIZES.join(',')} --ingest ${INGEST_N} --per-journey ${PER_JOURNEY}${OUT === join('bench', 'results.json') ? '' : ` --out ${OUT}`}`,
+      command: `npm run bench -- --customers ${SIZES.join(',')} --ingest ${INGEST_N} --per-journey ${PER_JOURNEY}${STORE === 'memory' ? '' : ` --store ${STORE}`}${OUT === join('bench', 'results.json') ? '' : ` --out ${OUT}`}`,
       machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGb: Math.round(totalmem() / 1024 ** 3), node: process.version },
       prices: { file: 'bench/prices.json', asOf: prices['asOf'], region: prices['region'] },
       ingest: {
@@ -440,7 +456,7 @@ function printTable(r: {
   out.push(`| this process's CPU per webhook / per ceiling write | ${r.ingest['nodeCpuMsPerWebhook']} ms / ${r.ingest['ceilingNodeCpuMsPerWrite']} ms |`);
   out.push(`| peak RSS | engine ${r.memory['peakNodeRssMb']} MiB, DynamoDB Local ${r.memory['peakDynamoDbLocalRssMb'] ?? '?'} MiB |`);
   out.push('');
-  out.push('| customers × 30 days, five journeys | engine (wall s, customer-days/s) | store requests per customer | bare interpreter (wall s, customer-days/s) | overhead |', '|---|---|---|---|---|');
+  out.push(`| customers × 30 days, five journeys | engine on ${STORE} (wall s, customer-days/s) | store requests per customer | bare interpreter (wall s, customer-days/s) | overhead |`, '|---|---|---|---|---|');
   for (const s of r.simulation) {
     out.push(`| ${s.size} | ${s.engine.wallSeconds} s, ${s.engine.customerDaysPerSecond}/s | ${s.engine.storeRequestsPerCustomer} | ${s.bare.wallSeconds} s, ${s.bare.customerDaysPerSecond}/s | ${s.overhead}× |`);
   }
