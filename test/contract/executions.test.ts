@@ -3,14 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentClient } from '../../functions/adapters/dynamo/client.ts';
-import { type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from '../../local/dynamodb-local.ts';
-import { DynamoExecutionStore } from '../../local/engine/dynamodb-executions.ts';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.ts';
 import type { ExecutionRecord, ExecutionStore, StoredDefinition } from '../../local/engine/executions.ts';
-import { MemoryExecutionStore } from '../../local/engine/memory-executions.ts';
-import { createExecutionsTable } from '../../local/tables.ts';
+import { executionBackends } from '../support/execution-backends.ts';
 
 /** The executions port: the same assertions against DynamoDB Local and memory. */
 
@@ -22,20 +18,7 @@ afterAll(async () => {
   await ddb?.stop();
 });
 
-const backends: [string, () => Promise<ExecutionStore>][] = [
-  [
-    'dynamodb-local',
-    async () => {
-      const config = { endpoint: ddb.endpoint, region: 'eu-central-1', credentials: LOCAL_CREDENTIALS };
-      const table = `contract-${randomUUID().slice(0, 8)}`;
-      const raw = new DynamoDBClient(config);
-      await createExecutionsTable(raw, table);
-      raw.destroy();
-      return new DynamoExecutionStore(documentClient(config), table);
-    },
-  ],
-  ['memory', async () => new MemoryExecutionStore()],
-];
+const backends = executionBackends(() => ddb, 'contract');
 
 const T = '2026-05-04T08:00:00.000Z';
 const at = (minutes: number) => new Date(Date.parse(T) + minutes * 60_000).toISOString();

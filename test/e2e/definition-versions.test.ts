@@ -1,15 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentClient } from '../../functions/adapters/dynamo/client.ts';
 import { silentLog } from '../../functions/shared/logger.ts';
 import { VirtualClock } from '../../local/clock.ts';
 import { type JourneyDefinition, synthesizeApp } from '../../local/definitions.ts';
-import { type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from '../../local/dynamodb-local.ts';
-import { DynamoExecutionStore } from '../../local/engine/dynamodb-executions.ts';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.ts';
 import { definitionVersion, type ExecutionStore, LocalEngine } from '../../local/engine/index.ts';
-import { MemoryExecutionStore } from '../../local/engine/memory-executions.ts';
-import { createExecutionsTable } from '../../local/tables.ts';
+import { executionBackends } from '../support/execution-backends.ts';
 
 /**
  * A waiting execution resumes on the definition it started with, across a restart onto a changed
@@ -36,20 +32,7 @@ afterAll(async () => {
   await ddb?.stop();
 });
 
-const backends: [string, () => Promise<ExecutionStore>][] = [
-  [
-    'dynamodb-local',
-    async () => {
-      const config = { endpoint: ddb.endpoint, region: 'eu-central-1', credentials: LOCAL_CREDENTIALS };
-      const table = `versions-${randomUUID().slice(0, 8)}`;
-      const raw = new DynamoDBClient(config);
-      await createExecutionsTable(raw, table);
-      raw.destroy();
-      return new DynamoExecutionStore(documentClient(config), table);
-    },
-  ],
-  ['memory', async () => new MemoryExecutionStore()],
-];
+const backends = executionBackends(() => ddb, 'versions');
 
 interface Sent {
   execution: string;
