@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ExecutionRecord, ExecutionStore, StoredDefinition } from './executions.ts';
 
 /** Sparse index of queued executions by wake time: only an item with `queue` is in it. */
@@ -95,21 +95,24 @@ export class DynamoExecutionStore implements ExecutionStore {
     );
   }
 
-  async due(until: string, limit?: number): Promise<ExecutionRecord[]> {
+  due(until: string, limit?: number): Promise<ExecutionRecord[]> {
+    return this.query(
+      {
+        IndexName: WAKE_INDEX,
+        KeyConditionExpression: '#queue = :q AND wakeAt <= :until',
+        ExpressionAttributeNames: { '#queue': 'queue' },
+        ExpressionAttributeValues: { ':q': 'Q', ':until': until },
+      },
+      limit,
+    );
+  }
+
+  /** Every execution a query on an index matches, page after page; with a limit, the first page only. */
+  private async query(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey' | 'Limit'>, limit?: number): Promise<ExecutionRecord[]> {
     const items: ExecutionRecord[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: WAKE_INDEX,
-          KeyConditionExpression: '#queue = :q AND wakeAt <= :until',
-          ExpressionAttributeNames: { '#queue': 'queue' },
-          ExpressionAttributeValues: { ':q': 'Q', ':until': until },
-          ExclusiveStartKey,
-          Limit: limit,
-        }),
-      );
+      const out = await this.db.send(new QueryCommand({ TableName: this.tableName, ...input, ExclusiveStartKey, Limit: limit }));
       items.push(...(out.Items ?? []).map(record));
       ExclusiveStartKey = limit ? undefined : out.LastEvaluatedKey;
     } while (ExclusiveStartKey);
@@ -129,24 +132,13 @@ export class DynamoExecutionStore implements ExecutionStore {
     );
   }
 
-  async running(): Promise<ExecutionRecord[]> {
-    const items: ExecutionRecord[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: STATUS_INDEX,
-          KeyConditionExpression: '#status = :running',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':running': 'RUNNING' },
-          ExclusiveStartKey,
-        }),
-      );
-      items.push(...(out.Items ?? []).map(record));
-      ExclusiveStartKey = out.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return items;
+  running(): Promise<ExecutionRecord[]> {
+    return this.query({
+      IndexName: STATUS_INDEX,
+      KeyConditionExpression: '#status = :running',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':running': 'RUNNING' },
+    });
   }
 
   requeue(journey: string, name: string, at: string): Promise<boolean> {
