@@ -48,13 +48,19 @@ export class Table {
   }
 
   /** Every item of one partition, a page at a time. */
-  async queryAll(pk: string): Promise<Record<string, unknown>[]> {
+  queryAll(pk: string): Promise<Record<string, unknown>[]> {
+    return this.query({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } });
+  }
+
+  /**
+   * Every item a consistent query matches, page after page: a page ends after 1 MB read, before the
+   * filter, so one request alone can miss items (decisions, enrolments and tasks grow without bound).
+   */
+  async query(input: { KeyConditionExpression: string; ExpressionAttributeValues: Record<string, unknown>; FilterExpression?: string; ExpressionAttributeNames?: Record<string, string> }): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
-      const out = await this.db.send(
-        new QueryCommand({ TableName: this.name, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ConsistentRead: true, ExclusiveStartKey }),
-      );
+      const out = await this.db.send(new QueryCommand({ TableName: this.name, ...input, ConsistentRead: true, ExclusiveStartKey }));
       items.push(...(out.Items ?? []));
       ExclusiveStartKey = out.LastEvaluatedKey;
     } while (ExclusiveStartKey);

@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ComplianceRepository, OperationsRepository, SubjectRepository } from '../../app/ports.ts';
 import type { CustomerProfile, Decision } from '../../core/model.ts';
 import type { Table } from './base.ts';
@@ -33,28 +33,19 @@ export class DynamoCompliance implements ComplianceRepository {
   /** Marketing messages sent to a customer since `from` (all journeys): the frequency cap counts these. */
   async countMarketingSent(tenant: string, customerId: string, from: string): Promise<number> {
     const range = customerRanges.decisionsSince(from);
-    const out = await this.t.db.send(
-      new QueryCommand({
-        TableName: this.t.name,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        FilterExpression: 'outcome = :sent AND topic = :marketing',
-        ExpressionAttributeValues: { ':pk': partitions.customer(tenant, customerId), ':from': range.from, ':to': range.to, ':sent': 'sent', ':marketing': 'marketing' },
-        ConsistentRead: true,
-      }),
-    );
-    return out.Items?.length ?? 0;
+    const sent = await this.t.query({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      FilterExpression: 'outcome = :sent AND topic = :marketing',
+      ExpressionAttributeValues: { ':pk': partitions.customer(tenant, customerId), ':from': range.from, ':to': range.to, ':sent': 'sent', ':marketing': 'marketing' },
+    });
+    return sent.length;
   }
 
   async listDecisions(tenant: string, customerId: string): Promise<Decision[]> {
-    const out = await this.t.db.send(
-      new QueryCommand({
-        TableName: this.t.name,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': partitions.customer(tenant, customerId), ':prefix': customerRanges.decisions() },
-        ConsistentRead: true,
-      }),
-    );
-    return (out.Items ?? []) as Decision[];
+    return (await this.t.query({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': partitions.customer(tenant, customerId), ':prefix': customerRanges.decisions() },
+    })) as unknown as Decision[];
   }
 
   /** An SMS opt-out short link: the code stands for the signed token, and expires with it. */

@@ -1,4 +1,4 @@
-import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { EnrolmentRepository } from '../../app/ports.ts';
 import type { Enrolment, EnrolmentStatus } from '../../core/model.ts';
 import type { Table } from './base.ts';
@@ -22,17 +22,12 @@ export class DynamoEnrolments implements EnrolmentRepository {
   }
 
   async activeEnrolments(tenant: string, customerId: string, journey?: string): Promise<Enrolment[]> {
-    const out = await this.t.db.send(
-      new QueryCommand({
-        TableName: this.t.name,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        FilterExpression: '#status = :active',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':pk': partitions.customer(tenant, customerId), ':prefix': customerRanges.enrolments(journey), ':active': 'active' },
-        ConsistentRead: true,
-      }),
-    );
-    return (out.Items ?? []) as Enrolment[];
+    return (await this.t.query({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      FilterExpression: '#status = :active',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':pk': partitions.customer(tenant, customerId), ':prefix': customerRanges.enrolments(journey), ':active': 'active' },
+    })) as unknown as Enrolment[];
   }
 
   /** active → goal-reached | completed | stopped; any other prior state makes this a no-op. */

@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { OperationsRepository } from '../../app/ports.ts';
 import type { StaffTask } from '../../core/model.ts';
 import { epoch, type Table } from './base.ts';
@@ -65,9 +65,6 @@ export class DynamoOperations implements OperationsRepository {
   }
 
   async listTasks(tenant: string): Promise<StaffTask[]> {
-    const out = await this.t.db.send(
-      new QueryCommand({ TableName: this.t.name, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': partitions.tasks(tenant) }, ConsistentRead: true }),
-    );
-    return (out.Items ?? []) as StaffTask[];
+    return (await this.t.queryAll(partitions.tasks(tenant))) as unknown as StaffTask[];
   }
 }
