@@ -72,9 +72,12 @@ describe.each(contractBackends())('OperationsRepository on $name', (backend) => 
       expect(await store.countSms('shop-b', '2026-03-02', 2)).toBe(true);
     });
 
-    it('lets the first SMS of a day through under a cap of 0 (current behaviour: the first count of a day is not compared with the cap)', async () => {
-      expect(await store.countSms('shop-a', '2026-03-02', 0)).toBe(true);
+    it('a cap of 0 lets no paid SMS through, not even the first of the day', async () => {
       expect(await store.countSms('shop-a', '2026-03-02', 0)).toBe(false);
+      expect(await store.countSms('shop-a', '2026-03-02', 0)).toBe(false);
+      // Nothing was counted: a cap raised later in the day starts from zero.
+      expect(await store.countSms('shop-a', '2026-03-02', 1)).toBe(true);
+      expect(await store.countSms('shop-a', '2026-03-02', 1)).toBe(false);
     });
   });
 

@@ -48,6 +48,8 @@ export class DynamoOperations implements OperationsRepository {
 
   /** Counts a paid SMS against the tenant's daily cap; false once the cap is reached. */
   async countSms(tenant: string, day: string, cap: number): Promise<boolean> {
+    // The condition below lets the day's first SMS through whatever the cap; a cap of 0 admits none.
+    if (!(cap > 0)) return false;
     return this.t.conditional(
       new UpdateCommand({
         TableName: this.t.name,

@@ -38,8 +38,7 @@ export class MemoryOperations implements OperationsRepository {
   async countSms(tenant: string, day: string, cap: number): Promise<boolean> {
     const k = pairKey(tenant, day);
     const current = this.smsCounts.get(k);
-    // As on DynamoDB: the first SMS of a day is counted whatever the cap (even 0).
-    if (current && !(current.count < cap)) return false;
+    if (!((current?.count ?? 0) < cap)) return false;
     this.smsCounts.set(k, { count: add(current?.count, 1) });
     return true;
   }
