@@ -23,7 +23,7 @@ import { loadJourneys, loadTemplates } from '../workflows/src/load.ts';
 import { nextDailyRun } from '../functions/app/select-segment.ts';
 import type { EventPublisher } from '../functions/app/ports.ts';
 import { EndUserMessagingSms } from '../functions/adapters/sms.ts';
-import type { StaffTask } from '../functions/adapters/dynamo/store.ts';
+import type { StaffTask } from '../functions/core/model.ts';
 import { type OutboxSms, startSmsOutbox } from './sms-outbox.ts';
 import type { SendingHours } from '../workflows/src/quiet-hours.ts';
 import { isVirtual } from './clock.ts';

@@ -6,7 +6,8 @@ import { loadJourneys } from '../../workflows/src/load.ts';
 import type { Log } from '../../functions/shared/logger.ts';
 import { MemoryMetrics } from '../../functions/shared/metrics.ts';
 import { type EmailMessage, PermanentSendError } from '../../functions/app/ports.ts';
-import type { CartRecord, ConsentState, CustomerProfile, Decision, Enrolment, Store } from '../../functions/adapters/dynamo/store.ts';
+import type { Store } from '../../functions/adapters/dynamo/store.ts';
+import type { CartRecord, ConsentState, CustomerProfile, Decision, Enrolment } from '../../functions/core/model.ts';
 import { verifyUnsubscribeToken } from '../../functions/shared/unsubscribe-token.ts';
 import { loadTemplates } from '../../workflows/src/load.ts';
 

@@ -4,41 +4,9 @@ import { Table } from './base.ts';
 import { DynamoCompliance } from './compliance.ts';
 import { DynamoCustomers } from './customers.ts';
 import { DynamoEnrolments } from './enrolments.ts';
-import { items, lastOrderIndex, partitions } from './keys.ts';
 import { DynamoOperations } from './operations.ts';
 import { DynamoStepContext } from './step-context.ts';
 import { DynamoSubjects } from './subjects.ts';
-
-export { addressHash } from './keys.ts';
-
-/** Partition keys by kind (kept for callers that predate keys.ts; new code uses `items` there). */
-export const key = {
-  customer: partitions.customer,
-  cart: (tenant: string, token: string) => items.cart(tenant, token).pk,
-  dedupe: (tenant: string, eventKey: string) => items.eventClaim(tenant, eventKey).pk,
-  send: (executionName: string, stepId: string) => items.sendClaim(executionName, stepId).pk,
-  invoice: (tenant: string, invoiceId: string) => items.invoice(tenant, invoiceId).pk,
-  tasks: partitions.tasks,
-  lastOrderDay: lastOrderIndex.day,
-};
-
-/** Sparse index of customers by the day of their last order: win-back selection reads one day, never the table. */
-export const LAST_ORDER_INDEX = lastOrderIndex.name;
-
-export type {
-  CartRecord,
-  ConsentChannel,
-  ConsentState,
-  ConsentTopic,
-  CustomerProfile,
-  Decision,
-  Enrolment,
-  EnrolmentStatus,
-  InvoiceRecord,
-  OrderRecord,
-  StaffTask,
-  SuppressionReason,
-} from '../../core/model.ts';
 
 type Args<R, M extends keyof R> = R[M] extends (...a: infer A) => unknown ? A : never;
 
