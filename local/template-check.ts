@@ -54,8 +54,8 @@ export function templateProblems(journeys: readonly JourneyConfig[], templates: 
             renderTemplate(id, file, locale, templateData('Zofia', 'Sklep', subject.data, extra));
           } catch (e) {
             if (!(e instanceof TemplateRenderError)) throw e;
-            const cause = e.message.replace(/^template [^:]+: /, '');
-            problems.push(`${join(templatesDir, `${id}.yaml`)}: ${locale}: ${cause} (journey ${journey.id}, step ${step.id}${category ? `, category ${category}` : ''})`);
+            const where = `${e.locale}.${e.field}${e.position ? ` line ${e.position.line}, column ${e.position.column}` : ''}`;
+            problems.push(`${join(templatesDir, `${id}.yaml`)}: ${where}: ${e.reason} (journey ${journey.id}, step ${step.id}${category ? `, category ${category}` : ''})`);
           }
         }
         }

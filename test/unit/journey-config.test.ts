@@ -43,6 +43,17 @@ describe('journey files', () => {
     ]);
   });
 
+  it('names the real line and column of a YAML syntax error', () => {
+    const lines = ['id: bad', 'name: Bad', 'trigger: checkout', 'steps:', '  - id: one', '    after: PT1H', '    after: PT2H', '\tchannel: email'];
+    try {
+      loadYaml('bad.yaml', JourneyConfig, lines.join('\n'));
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).problems).toEqual([expect.stringMatching(/^bad\.yaml:7:5: Map keys must be unique/), expect.stringMatching(/^bad\.yaml:8:1: Tabs are not allowed/)]);
+    }
+  });
+
   it('names file, line and field of a schema error', () => {
     const dir = mkdtempSync(join(tmpdir(), 'journey-'));
     const file = join(dir, 'bad.yaml');

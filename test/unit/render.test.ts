@@ -42,4 +42,44 @@ describe('templates', () => {
     const { unsubscribeUrl: _drop, ...incomplete } = data;
     expect(() => renderTemplate('cart-reminder-1', templates.get('cart-reminder-1')!, 'pl', incomplete)).toThrow(TemplateRenderError);
   });
+
+  describe('errors name the template, locale, field, position and variable', () => {
+    const file = (text: string, subject?: string) => ({ pl: { text, ...(subject ? { subject } : {}) }, en: { text } });
+    const fail = (text: string, subject?: string): TemplateRenderError => {
+      try {
+        renderTemplate('t', file(text, subject), 'pl', data);
+      } catch (e) {
+        expect(e).toBeInstanceOf(TemplateRenderError);
+        return e as TemplateRenderError;
+      }
+      throw new Error('rendered');
+    };
+
+    it('a misspelt variable, with the field it is in and the name it was meant to be', () => {
+      const e = fail('ok', 'Cześć {{firstNme}}');
+      expect([e.template, e.locale, e.field, e.position]).toEqual(['t', 'pl', 'subject', { line: 1, column: 9 }]);
+      expect(e.reason).toBe('{{firstNme}} is not in the data (did you mean "firstName"?)');
+    });
+
+    it('a misspelt field of a nested object and of a list item', () => {
+      expect(fail('{{cart.totl}}').reason).toBe('{{cart.totl}} is not in the data (did you mean "total"?)');
+      expect(fail('{{#each cart.items}}\n{{titel}}{{/each}}')).toMatchObject({ reason: '{{cart.items[].titel}} is not in the data (did you mean "title"?)', position: { line: 2, column: 3 } });
+    });
+
+    it('an object or list printed as text never reaches a message as [object Object]', () => {
+      expect(fail('Twój koszyk: {{cart}}').reason).toBe('{{cart}} is an object, not text: name one of its fields (items, total, currency, recoveryUrl)');
+      expect(fail('{{cart.items}}').reason).toMatch(/^\{\{cart\.items\}\} is a list: go through it with \{\{#each cart\.items\}\}/);
+      expect(fail('<p>{{shop}}</p>').reason).toMatch(/^\{\{shop\}\} is an object/);
+    });
+
+    it('a helper called without its currency, or with an object, says how to call it', () => {
+      expect(fail('Razem:\n  {{money cart.total}}')).toMatchObject({ position: { line: 2, column: 3 }, reason: '{{money}} needs an amount and a currency code, as in {{money cart.total cart.currency}}' });
+      expect(fail('{{money cart cart.currency}}').reason).toBe('{{money}} was given {{cart}}, which is not a single value');
+    });
+
+    it('lists and objects still work where a template goes through them', () => {
+      const out = renderTemplate('t', file('{{#each cart.items}}{{title}} × {{quantity}}{{/each}} {{#if cart}}{{money cart.total cart.currency}}{{/if}}'), 'pl', data);
+      expect(out.text).toBe('Kubek „Żuraw” × 2 1234,50\u00a0zł');
+    });
+  });
 });

@@ -22,7 +22,10 @@ export function loadYaml<S extends z.ZodType>(file: string, schema: S, text = re
   const name = relative(process.cwd(), file) || file;
   if (doc.errors.length > 0) {
     throw new ConfigError(
-      doc.errors.map((e) => `${name}:${e.linePos?.[0]?.line ?? 1}: ${e.message.split('\n')[0]}`),
+      doc.errors.map((e) => {
+        const { line, col } = lineCounter.linePos(e.pos[0]);
+        return `${name}:${line}:${col}: ${e.message.split('\n')[0]}`;
+      }),
     );
   }
   const parsed = schema.safeParse(doc.toJS());
