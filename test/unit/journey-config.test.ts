@@ -54,6 +54,25 @@ describe('journey files', () => {
     }
   });
 
+  it('suggests the field or value a typo was meant to be, and names a missing field', () => {
+    const lines = ['id: bad', 'name: Bad', 'trigger: chekout', 'topic: marketing', 'steps:', '  - id: one', '    after: PT1H', '    channel: emial', '    templte: x', 'segment:', '  noPurchaseForDay: 3'];
+    try {
+      loadYaml('bad.yaml', JourneyConfig, lines.join('\n'));
+      expect.unreachable();
+    } catch (e) {
+      expect((e as ConfigError).problems.sort()).toEqual(
+        [
+          'bad.yaml:3: trigger: "chekout" is not one of checkout, order.placed, order.delivered, payment.failed, schedule (did you mean "checkout"?)',
+          'bad.yaml:8: steps.0.channel: "emial" is not one of email, sms, preferred, staff (did you mean "email"?)',
+          'bad.yaml:9: steps.0.templte: unknown field (did you mean "template"?); the fields here are id, after, channel, template, templateByCategory, topic',
+          'bad.yaml:6: steps.0.template: missing (string required)',
+          'bad.yaml:10: segment.noPurchaseForDays: missing (number required)',
+          'bad.yaml:11: segment.noPurchaseForDay: unknown field (did you mean "noPurchaseForDays"?); the fields here are noPurchaseForDays, minOrders, minSpentPln, maxSpentPln',
+        ].sort(),
+      );
+    }
+  });
+
   it('names file, line and field of a schema error', () => {
     const dir = mkdtempSync(join(tmpdir(), 'journey-'));
     const file = join(dir, 'bad.yaml');

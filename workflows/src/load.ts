@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { JourneyConfig, journeyViolations, type TemplateFacts } from './journey.ts';
+import { didYouMean } from './suggest.ts';
 import { TemplateFile } from './template-file.ts';
 
 export const WORKFLOWS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,14 +29,48 @@ export function loadYaml<S extends z.ZodType>(file: string, schema: S, text = re
       }),
     );
   }
-  const parsed = schema.safeParse(doc.toJS());
+  const value = doc.toJS();
+  const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   throw new ConfigError(
-    parsed.error.issues.map((issue) => {
-      const line = lineOf(doc, issue.path as (string | number)[], lineCounter);
-      return `${name}:${line}: ${issue.path.join('.') || '(root)'}: ${issue.message}`;
+    parsed.error.issues.flatMap((issue) => {
+      const path = issue.path as (string | number)[];
+      const at = (p: (string | number)[]) => `${name}:${lineOf(doc, p, lineCounter)}: ${p.join('.') || '(root)'}`;
+      if (issue.code === 'unrecognized_keys') {
+        const known = Object.keys(shapeAt(schema, path) ?? {});
+        return issue.keys.map((key) => `${at([...path, key])}: unknown field${didYouMean(key, known)}; the fields here are ${known.join(', ')}`);
+      }
+      if (issue.code === 'invalid_value' && issue.values.every((v) => typeof v === 'string')) {
+        const given = valueAt(value, path);
+        const options = issue.values as string[];
+        return [`${at(path)}: ${JSON.stringify(given)} is not one of ${options.join(', ')}${typeof given === 'string' ? didYouMean(given, options) : ''}`];
+      }
+      if (issue.code === 'invalid_type' && valueAt(value, path) === undefined) return [`${at(path)}: missing (${issue.expected} required)`];
+      return [`${at(path)}: ${issue.message}`];
     }),
   );
+}
+
+type SchemaNode = { def?: { type?: string; innerType?: SchemaNode; element?: SchemaNode; valueType?: SchemaNode }; shape?: Record<string, SchemaNode> };
+
+/** The fields an object schema declares at a path of the document (through arrays, records and optionals). */
+function shapeAt(schema: unknown, path: (string | number)[]): Record<string, SchemaNode> | undefined {
+  let node = schema as SchemaNode | undefined;
+  const unwrap = () => {
+    while (node?.def?.innerType) node = node.def.innerType;
+  };
+  for (const key of path) {
+    unwrap();
+    if (node?.def?.type === 'array') node = node.def.element;
+    else if (node?.def?.type === 'record') node = node.def.valueType;
+    else node = node?.shape?.[String(key)];
+  }
+  unwrap();
+  return node?.shape;
+}
+
+function valueAt(value: unknown, path: (string | number)[]): unknown {
+  return path.reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[key] : undefined), value);
 }
 
 function lineOf(doc: ReturnType<typeof parseDocument>, path: (string | number)[], lc: LineCounter): number {
