@@ -81,7 +81,7 @@ describe('abandoned-cart recovery end to end', () => {
     expect(await inbox(s.sesEndpoint!, email)).toHaveLength(0);
     await s.engine.advanceTo(new Date(T0.getTime() + hours(1)));
     const first = await inbox(s.sesEndpoint!, email);
-    expect(first.map((e) => e.subject)).toEqual(['Zofia, twoje zakupy czekają w koszyku']);
+    expect(first.map((e) => e.subject)).toEqual(['Zofio, Twoje zakupy czekają w koszyku']);
     expect(first[0]!.headers).toContainEqual({ name: 'List-Unsubscribe-Post', value: 'List-Unsubscribe=One-Click' });
     expect(first[0]!.headers?.find((h) => h.name === 'List-Unsubscribe')?.value).toMatch(/^<http:\/\/127\.0\.0\.1:\d+\/unsubscribe\?token=/);
 
@@ -89,7 +89,7 @@ describe('abandoned-cart recovery end to end', () => {
     const all = await inbox(s.sesEndpoint!, email);
     expect(all).toHaveLength(2);
     expect(all[1]!.subject).toBe('Twój koszyk: 1 produkt na 99,80\u00a0zł');
-    expect(all[1]!.body.text).toContain('Kubek „Żuraw” × 2 — 49,90\u00a0zł');
+    expect(all[1]!.body.text).toContain('Kubek „Żuraw”: 2 × 49,90\u00a0zł = 99,80\u00a0zł');
     expect(all[1]!.body.text).toContain('https://sklep.example.pl/koszyk/tok-both');
     const exec = await s.engine.describe('abandoned-cart', executionName('abandoned-cart', 'default', 'tok-both'));
     expect(exec?.status).toBe('SUCCEEDED');

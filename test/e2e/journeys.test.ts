@@ -161,7 +161,7 @@ describe('follow-up checks', () => {
     await delivered(s, email, 'o-low');
     await s.engine.advanceTo(later(T, days(3)));
     expect(s.smsOutbox.filter((m) => m.to === '+48600300400').map((m) => m.body)).toEqual([
-      'Zofia, czy wszystko w porządku z zamówieniem o-low ze sklepu Sklep Testowy? Odpowiedz, jeśli czegoś brakuje.',
+      'Zofio, czy wszystko w porządku z zamówieniem o-low ze sklepu Sklep Testowy? Odpowiedz, jeśli czegoś brakuje.',
     ]);
     await s.engine.advanceTo(later(T, days(5)));
     const [nps] = await inbox(s.sesEndpoint!, email);
@@ -213,14 +213,14 @@ describe('win-back for dormant customers', () => {
     expect(await inbox(s.sesEndpoint!, 'dormant@example.pl', WINBACK)).toHaveLength(0);
     await s.engine.advanceTo(new Date('2026-07-04T07:00:00Z'));
     const dormant = await inbox(s.sesEndpoint!, 'dormant@example.pl', WINBACK);
-    expect(dormant.map((m) => m.subject)).toEqual(['Zofia, tęsknimy!']);
+    expect(dormant.map((m) => m.subject)).toEqual(['Zofio, tęsknimy!']);
     expect(await inbox(s.sesEndpoint!, 'buys-again@example.pl', WINBACK)).toHaveLength(0);
     expect(await inbox(s.sesEndpoint!, 'returns@example.pl', WINBACK)).toHaveLength(1);
 
     await s.engine.advanceTo(new Date('2026-07-06T10:00:00Z'));
     await s.request(placed('w-5', 'returns@example.pl', new Date('2026-07-06T10:00:00Z')));
     await s.engine.advanceTo(new Date('2026-07-20T10:00:00Z'));
-    expect((await inbox(s.sesEndpoint!, 'dormant@example.pl', WINBACK)).map((m) => m.subject)).toEqual(['Zofia, tęsknimy!', 'Kod WRACAM10: -10% na kolejne zakupy']);
+    expect((await inbox(s.sesEndpoint!, 'dormant@example.pl', WINBACK)).map((m) => m.subject)).toEqual(['Zofio, tęsknimy!', 'Kod WRACAM10: -10% na kolejne zakupy']);
     expect(await inbox(s.sesEndpoint!, 'returns@example.pl', WINBACK)).toHaveLength(1);
   });
 });

@@ -86,7 +86,7 @@ describe('journey step handler', () => {
     const { sent, store, handler } = setup();
     await expect(handler(input)).resolves.toEqual({ continue: true, outcome: 'sent' });
     expect(sent).toHaveLength(1);
-    expect(sent[0]!.subject).toBe('Zofia, twoje zakupy czekają w koszyku');
+    expect(sent[0]!.subject).toBe('Zofio, Twoje zakupy czekają w koszyku');
     const header = (name: string) => sent[0]!.headers.find((h) => h.name === name)?.value;
     expect(header('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
     const url = /^<(https:\/\/api\.example\.pl\/unsubscribe\?token=[^>]+)>$/.exec(header('List-Unsubscribe') ?? '')?.[1];

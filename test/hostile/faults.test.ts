@@ -182,7 +182,7 @@ describe('ordering, withdrawal and redeploys', () => {
       enrolment: { version: 1, tenant: 'default', customerId: customerIdFor('default', { email }), journey: 'abandoned-cart', key: 'f35' },
     };
     await expect(step(previous)).resolves.toEqual({ continue: true, outcome: 'sent' });
-    expect(sent).toEqual(['Zofia, twoje zakupy czekają w koszyku']);
+    expect(sent).toEqual(['Zofio, Twoje zakupy czekają w koszyku']);
   });
 
   it('36 crash mid-segment: the execution is resumed on start and nothing is sent twice', async () => {

@@ -183,7 +183,7 @@ describe('Shopify checkout to reminder', () => {
       from: 'sklep@example.com',
       to: [email],
       configurationSet: step.environment['SES_CONFIGURATION_SET'],
-      subject: 'Zofia, twoje zakupy czekają w koszyku',
+      subject: 'Zofio, Twoje zakupy czekają w koszyku',
       tags: { journey: 'abandoned-cart', step: 'first-reminder' },
     });
     expect(mail.text).toContain(`https://sklep.example.pl/checkouts/${token}/recover`);
@@ -301,7 +301,7 @@ describe('scheduled win-back', () => {
     const again = await p.schedule('win-back', scheduled);
     expect(again).toMatchObject({ ok: true, result: { matched: 1, started: 0 } });
     await p.advance(HOUR);
-    expect(emailsTo(p.aws.calls, email).map((c) => emailOf(c).subject)).toEqual(['Anna, tęsknimy!']);
+    expect(emailsTo(p.aws.calls, email).map((c) => emailOf(c).subject)).toEqual(['Anno, tęsknimy!']);
   });
 });
 

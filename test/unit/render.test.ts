@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadTemplates } from '../../workflows/src/load.ts';
-import { formatMoney, pluralForm, renderTemplate, TemplateRenderError } from '../../workflows/src/render.ts';
+import fc from 'fast-check';
+import { formatMoney, greeting, multiplyAmount, pluralForm } from '../../workflows/src/format.ts';
+import { polishVocative } from '../../workflows/src/vocative.ts';
+import { renderTemplate, TemplateRenderError } from '../../workflows/src/render.ts';
 import { pickLocale } from '../../workflows/src/template-file.ts';
 
 const templates = loadTemplates();
@@ -20,11 +23,64 @@ describe('formatting', () => {
   });
 });
 
+describe('lines and greetings', () => {
+  it('multiplies a decimal price by a quantity exactly', () => {
+    expect([multiplyAmount('49.90', 3), multiplyAmount('0.10', 3), multiplyAmount('19.99', 0), multiplyAmount('7', 12), multiplyAmount('1.005', 2)]).toEqual(['149.70', '0.30', '0.00', '84', '2.010']);
+    // No float rounding at any size: the product of the minor units, whatever they are.
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.integer({ min: 0, max: 10_000 }), (cents, qty) => {
+        const price = `${cents / 100n}.${(cents % 100n).toString().padStart(2, '0')}`;
+        const total = multiplyAmount(price, qty).replace('.', '');
+        expect(BigInt(total)).toBe(cents * BigInt(qty));
+      }),
+    );
+  });
+
+  it('addresses Polish customers in the vocative, and leaves out a name whose vocative is not known', () => {
+    const names = ['Zofia', 'Anna', 'Kasia', 'Ola', 'Urszula', 'Alicja', 'Kuba', 'Paweł', 'Piotr', 'Marek', 'Kacper', 'Tomasz', 'JAN', 'anna-maria', 'Xavier', 'M.'];
+    expect(names.map((n) => polishVocative(n))).toEqual(['Zofio', 'Anno', 'Kasiu', 'Olu', 'Urszulo', 'Alicjo', 'Kubo', 'Pawle', 'Piotrze', 'Marku', 'Kacprze', 'Tomaszu', 'Janie', 'Anno', undefined, undefined]);
+    expect([greeting('Zofia', 'pl'), greeting('Xavier', 'pl'), greeting('', 'pl'), greeting('Zofia', 'en'), greeting(undefined, 'en')]).toEqual(['Cześć, Zofio', 'Dzień dobry', 'Dzień dobry', 'Hi Zofia', 'Hello']);
+  });
+});
+
+describe('the HTML part of e-mails', () => {
+  const all = [...templates].filter(([, t]) => t.pl.subject !== undefined);
+
+  it('every e-mail template has one, in the shop frame, with the opt-out in the footer and the main link as a button', () => {
+    for (const [id, file] of all) {
+      if (!file.pl.text.includes('unsubscribeUrl')) continue;
+      const out = renderTemplate(id, file, 'pl', { ...data, order: { id: 'o-1', items: cart.items }, invoice: { id: 'f-1', amount: '10.00', currency: 'PLN', payUrl: 'https://pay.example/p' }, surveyUrl: 'https://s.example/q' });
+      expect(out.html, id).toMatch(/^<!doctype html>\n<html lang="pl">/);
+      expect(out.html, id).toContain('>Sklep</td>');
+      expect(out.html, id).toMatch(/<a href="https:\/\/u\.example\/x" style="color:#6b6b6b">[^<]+<\/a>/);
+      if (file.pl.action) expect(out.html, id).toMatch(new RegExp(`<a href="[^"]+" style="display:inline-block[^"]*">${file.pl.action.label}</a>`));
+    }
+    expect(all.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('a button only where the platform gave the link, and customer data escaped', () => {
+    const file = templates.get('cart-reminder-2')!;
+    const withLink = renderTemplate('cart-reminder-2', file, 'pl', { ...data, firstName: '<b>Zofia</b>' }).html!;
+    expect(withLink).toContain('href="https://sklep.example.pl/k"');
+    expect(withLink.match(/display:inline-block/g)).toHaveLength(1);
+    expect(withLink).not.toContain('<b>Zofia');
+    const { recoveryUrl: _drop, ...noLink } = cart;
+    const withoutLink = renderTemplate('cart-reminder-2', file, 'pl', { ...data, cart: { ...noLink, recoveryUrl: undefined } }).html!;
+    expect(withoutLink).not.toContain('display:inline-block');
+  });
+
+  it('takes the shop colour when it is a colour, and the default otherwise', () => {
+    const file = templates.get('cart-reminder-1')!;
+    expect(renderTemplate('c', file, 'pl', { ...data, shop: { name: 'S', color: '#aa3300' } }).html).toContain('background:#aa3300');
+    expect(renderTemplate('c', file, 'pl', { ...data, shop: { name: 'S', color: 'red;x:y' } }).html).not.toContain('red;x');
+  });
+});
+
 describe('templates', () => {
   it('renders the second reminder in Polish with the cart and the unsubscribe link', () => {
     const out = renderTemplate('cart-reminder-2', templates.get('cart-reminder-2')!, 'pl', data);
     expect(out.subject).toBe('Twój koszyk: 1 produkt na 1234,50\u00a0zł');
-    expect(out.text).toContain('Kubek „Żuraw” × 2 — 49,90\u00a0zł');
+    expect(out.text).toContain('Kubek „Żuraw”: 2 × 49,90\u00a0zł = 99,80\u00a0zł');
     expect(out.html).toContain('href="https://u.example/x"');
   });
 
@@ -33,7 +89,7 @@ describe('templates', () => {
   });
 
   it('escapes HTML from customer data in the HTML part', () => {
-    const out = renderTemplate('cart-reminder-1', templates.get('cart-reminder-1')!, 'pl', { ...data, firstName: '<script>' });
+    const out = renderTemplate('cart-reminder-1', templates.get('cart-reminder-1')!, 'en', { ...data, firstName: '<script>' });
     expect(out.html).not.toContain('<script>');
     expect(out.html).toContain('&lt;script&gt;');
   });

@@ -1,31 +1,14 @@
 import Handlebars from 'handlebars';
+import { bodyFromText, emailDocument, shopColor } from './email-html.ts';
+import { formatDate, formatMoney, greeting, multiplyAmount, pluralForm } from './format.ts';
 import { didYouMean } from './suggest.ts';
+import { polishVocative } from './vocative.ts';
 import type { Locale, LocalizedTemplate, TemplateFile } from './template-file.ts';
 
 export interface RenderedMessage {
   subject?: string;
   text: string;
   html?: string;
-}
-
-const INTL_LOCALE: Record<Locale, string> = { pl: 'pl-PL', en: 'en-GB' };
-
-/** Amounts arrive as decimal strings ("199.00"); never as floats from a platform. */
-export function formatMoney(amount: string | number, currency: string, locale: Locale): string {
-  if (amount === undefined || amount === null || amount === '') throw new TypeError('money: the amount is missing');
-  const value = typeof amount === 'number' ? amount : Number(amount);
-  if (!Number.isFinite(value)) throw new TypeError(`money: "${amount}" is not an amount`);
-  return new Intl.NumberFormat(INTL_LOCALE[locale], { style: 'currency', currency }).format(value);
-}
-
-/** Polish has three plural forms: 1 produkt, 2-4 produkty, 5+ (and 12-14) produktów. */
-export function pluralForm(n: number, one: string, few: string, many: string, locale: Locale): string {
-  const rule = new Intl.PluralRules(INTL_LOCALE[locale]).select(n);
-  return rule === 'one' ? one : rule === 'few' ? few : many;
-}
-
-export function formatDate(iso: string, locale: Locale, timeZone = 'Europe/Warsaw'): string {
-  return new Intl.DateTimeFormat(INTL_LOCALE[locale], { dateStyle: 'long', timeZone }).format(new Date(iso));
 }
 
 type HelperOptions = { loc?: { start: { line: number; column: number } } };
@@ -49,6 +32,19 @@ function environment(locale: Locale): typeof Handlebars {
     return pluralForm(Number(scalar(n, 'plural', args)), one, few, many, locale);
   });
   hb.registerHelper('date', (...args: unknown[]) => formatDate(String(scalar(args[0], 'date', args)), locale));
+  // {{lineTotal price quantity currency}}: the line's total, so a line reads "2 × 49,90 zł = 99,80 zł".
+  hb.registerHelper('lineTotal', (...args: unknown[]) => {
+    const [price, quantity, currency] = args;
+    if (typeof currency !== 'string') throw new TemplateValueError('{{lineTotal}} needs a price, a quantity and a currency code, as in {{lineTotal price quantity ../cart.currency}}', at(args));
+    return formatMoney(multiplyAmount(scalar(price, 'lineTotal', args) as string, scalar(quantity, 'lineTotal', args) as number), currency, locale);
+  });
+  // {{vocative firstName}}: the name as Polish addresses a person ("Zofio"), empty when not known.
+  hb.registerHelper('vocative', (...args: unknown[]) => {
+    const name = typeof args[0] === 'string' ? args[0].trim() : '';
+    return locale === 'pl' ? (polishVocative(name) ?? '') : name;
+  });
+  // {{greeting firstName}}: "Cześć, Zofio" / "Dzień dobry" / "Hi Zofia" / "Hello".
+  hb.registerHelper('greeting', (...args: unknown[]) => greeting(args.length > 1 && typeof args[0] === 'string' ? args[0] : undefined, locale));
   return hb;
 }
 
@@ -65,7 +61,7 @@ function compile(source: string, locale: Locale, escapeHtml: boolean): Handlebar
   return fn;
 }
 
-export type TemplateField = 'subject' | 'text' | 'html';
+export type TemplateField = 'subject' | 'text' | 'html' | 'action.label' | 'action.url';
 
 /** A template that cannot be rendered with the data given: which template, locale, field and why. */
 export class TemplateRenderError extends Error {
@@ -162,12 +158,25 @@ function renderField(id: string, locale: Locale, field: TemplateField, source: s
   return out;
 }
 
+/**
+ * Renders a template's fields for one locale. A template with a subject is an e-mail and gets an
+ * HTML part: its own `html`, or its text laid out in the shop's frame, both with the action button.
+ */
 export function renderTemplate(id: string, file: TemplateFile, locale: Locale, data: Record<string, unknown>): RenderedMessage {
   const t: LocalizedTemplate = file[locale];
   const shapes: Shapes = new Map();
   const guarded = guard(data, '', shapes);
-  const subject = t.subject === undefined ? undefined : renderField(id, locale, 'subject', t.subject, guarded, shapes, false).replace(/[ \t\r\n]+/g, ' ').trim();
-  const text = renderField(id, locale, 'text', t.text, guarded, shapes, false);
-  const html = t.html === undefined ? undefined : renderField(id, locale, 'html', t.html, guarded, shapes, true);
-  return { ...(subject === undefined ? {} : { subject }), text, ...(html === undefined ? {} : { html }) };
+  const field = (name: TemplateField, source: string, asHtml = false) => renderField(id, locale, name, source, guarded, shapes, asHtml);
+  const text = field('text', t.text);
+  if (t.subject === undefined) return { text };
+  const subject = field('subject', t.subject).replace(/[ \t\r\n]+/g, ' ').trim();
+  const action = t.action ? { label: field('action.label', t.action.label).trim(), url: field('action.url', t.action.url).trim() } : undefined;
+  // A link the platform did not give renders empty: no button then.
+  const button = action && /^https?:\/\//.test(action.url) ? action : undefined;
+  const shop = (data.shop ?? {}) as { name?: unknown; color?: unknown };
+  const color = shopColor(shop.color);
+  const optOut = typeof data.unsubscribeUrl === 'string' ? [data.unsubscribeUrl] : [];
+  const content = t.html === undefined ? bodyFromText(text, button, optOut, color) : { body: field('html', t.html, true), footer: [] };
+  const html = emailDocument({ locale, title: subject, shopName: String(shop.name ?? ''), color }, content.body, content.footer);
+  return { subject, text, html };
 }

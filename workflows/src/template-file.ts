@@ -7,7 +7,10 @@ export const LocalizedTemplate = z.strictObject({
   /** Required for e-mail; SMS and staff tasks use `text` alone. */
   subject: z.string().min(1).optional(),
   text: z.string().min(1),
+  /** A body of one's own inside the shop's frame; without it the frame lays out `text`. */
   html: z.string().min(1).optional(),
+  /** The message's main link, shown as a button in the HTML part (where the text carries the same link). */
+  action: z.strictObject({ label: z.string().min(1), url: z.string().min(1) }).optional(),
 });
 export type LocalizedTemplate = z.infer<typeof LocalizedTemplate>;
 
