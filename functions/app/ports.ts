@@ -1,3 +1,4 @@
+import type { ConsentDecision, TimedConsentStatement } from '../core/consent.ts';
 import type { Checkout, Contact, Order } from '../core/domain.ts';
 import type {
   CartRecord,
@@ -20,14 +21,22 @@ import type {
  * could repeat is idempotent or guarded, in both.
  */
 
+/** A consent statement as a use case hands it to storage: kind, claim, time, source, and the event that carried it. */
+export type ConsentInput = TimedConsentStatement & { eventKey: string };
+
 /** Customers, their consent (current state and the append-only ledger), and what selection reads. */
 export interface CustomerRepository {
   /** Merges contact details into the profile; returns it as stored, or undefined when a newer write won. */
   upsertCustomer(tenant: string, customerId: string, contact: Contact, at: string): Promise<CustomerProfile | undefined>;
   findByPhone(tenant: string, phone: string): Promise<string | undefined>;
   getCustomer(tenant: string, customerId: string): Promise<CustomerProfile | undefined>;
-  /** Appends to the ledger (once per event key); moves the current state only when this statement is not older. */
-  recordConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic, granted: boolean, at: string, source: string, eventKey: string): Promise<void>;
+  /**
+   * Decides with core/consent.ts (`nextConsent`, at `receivedAt` on the engine's clock) and moves
+   * the current state when the statement applies, by a write conditional on the state it read (a
+   * concurrent change makes it decide again); appends the statement to the ledger with the
+   * decision and its reason, applied or not (once per time and event key).
+   */
+  recordConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic, statement: ConsentInput, receivedAt: Date): Promise<ConsentDecision>;
   getConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic): Promise<ConsentState | undefined>;
   /** Customers whose last order fell on `day` (YYYY-MM-DD), a page at a time. */
   customersByLastOrderDay(tenant: string, day: string, cursor?: Record<string, unknown>): Promise<{ items: CustomerProfile[]; cursor?: Record<string, unknown> }>;

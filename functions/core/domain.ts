@@ -79,16 +79,25 @@ export type Order = z.infer<typeof Order>;
 interface Base {
   /** Stable across redeliveries of the same event; the dedupe key. */
   key: string;
+  /** When the source says it happened, on the engine's clock once accepted (see core/engine-time.ts). */
   occurredAt: string;
+  /** The `occurredAt` the source stated, when it lay too far ahead of the engine's clock and was clamped. */
+  clampedFrom?: string;
   source: 'api' | 'shopify' | 'woocommerce' | 'stripe';
   customer: Contact;
 }
 
-/** What every route turns its input into; journeys only ever see these. */
+/**
+ * What every route turns its input into; journeys only ever see these. The type decides what a
+ * consent flag in `customer.consent` is: on `customer.consent` an explicit statement of the
+ * customer (a platform's consent webhook, the API's consent event), on every other type an echo
+ * of a state carried by a payload about something else (see `consentStatements`).
+ */
 export type DomainEvent =
   | (Base & { type: 'checkout.updated'; checkout: Checkout })
   | (Base & { type: 'order.placed'; order: Order })
   | (Base & { type: 'customer.updated' })
+  | (Base & { type: 'customer.consent' })
   | (Base & { type: 'order.delivered' | 'order.cancelled' | 'order.refunded'; order: Pick<Order, 'id'> })
   | (Base & { type: 'payment.failed' | 'payment.succeeded'; payment: Payment });
 
@@ -100,6 +109,37 @@ export const Payment = z.object({
   payUrl: z.url().max(2048).optional(),
 });
 export type Payment = z.infer<typeof Payment>;
+
+/**
+ * A statement about marketing consent on one channel, with its kind:
+ * - `withdrawal`: the customer said no (unsubscribe link, SMS STOP, a complaint, a consent webhook
+ *   or API statement that is not an opt-in); it takes effect at once and only an `opt-in` lifts it;
+ * - `opt-in`: the customer said yes, explicitly (a consent webhook, the API's consent event);
+ * - `echo`: a flag carried by a payload about something else (a checkout's or order's
+ *   `buyer_accepts_marketing`, a customer update), a state seen, not a new decision.
+ */
+export type ConsentStatement = { kind: 'withdrawal'; granted: false } | { kind: 'opt-in'; granted: true } | { kind: 'echo'; granted: boolean };
+export type ConsentKind = ConsentStatement['kind'];
+
+export const WITHDRAWAL: ConsentStatement = { kind: 'withdrawal', granted: false };
+
+/** An explicit statement of the customer: an opt-in when it grants, a withdrawal when it does not. */
+export function explicitConsent(granted: boolean): ConsentStatement {
+  return granted ? { kind: 'opt-in', granted: true } : WITHDRAWAL;
+}
+
+/** The consent statements an event makes, per channel, of the kind its type decides. */
+export function consentStatements(event: DomainEvent): { channel: 'email' | 'sms'; statement: ConsentStatement }[] {
+  const stated = event.customer.consent;
+  const out: { channel: 'email' | 'sms'; statement: ConsentStatement }[] = [];
+  const add = (channel: 'email' | 'sms', granted: boolean | undefined) => {
+    if (granted === undefined) return;
+    out.push({ channel, statement: event.type === 'customer.consent' ? explicitConsent(granted) : { kind: 'echo', granted } });
+  };
+  add('email', stated?.emailMarketing);
+  add('sms', stated?.smsMarketing);
+  return out;
+}
 
 export function assertUnreachable(x: never): never {
   throw new Error(`unexpected value ${JSON.stringify(x)}`);

@@ -1,4 +1,4 @@
-import type { Checkout } from './domain.ts';
+import type { Checkout, ConsentKind } from './domain.ts';
 
 /**
  * What the engine keeps about customers and their journeys, as the use cases see it: the same
@@ -8,10 +8,32 @@ import type { Checkout } from './domain.ts';
 export type ConsentChannel = 'email' | 'sms';
 export type ConsentTopic = 'marketing' | 'service';
 
+/** The current consent on one channel and topic; core/consent.ts decides how a statement moves it. */
 export interface ConsentState {
   granted: boolean;
+  /** The kind of statement that set it; absent on a state stored before kinds were recorded. */
+  kind?: ConsentKind;
+  /** When it took effect on the engine's clock: a withdrawal's is when the engine received it. */
   at: string;
   source: string;
+  /** Counts the changes; a write is conditional on the version it read. */
+  version?: number;
+}
+
+/** One line of the append-only consent ledger: every statement, and whether and why it moved the state. */
+export interface ConsentLedgerEntry {
+  channel: ConsentChannel;
+  topic: ConsentTopic;
+  kind: ConsentKind;
+  granted: boolean;
+  /** The statement's time, clamped to the engine's clock. */
+  at: string;
+  /** When the engine received it. */
+  receivedAt: string;
+  source: string;
+  eventKey: string;
+  applied: boolean;
+  reason: string;
 }
 
 export interface CustomerProfile {
@@ -94,7 +116,8 @@ export type SuppressionReason =
   | 'quiet_hours'
   | 'frequency_cap'
   | 'suppressed_address'
-  | 'delivery_uncertain';
+  | 'delivery_uncertain'
+  | 'stale_trigger';
 
 export interface Decision {
   at: string;

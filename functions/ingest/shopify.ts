@@ -151,13 +151,15 @@ export function mapShopify(topic: ShopifyTopic, body: unknown, eventKey: string,
         ],
       };
     }
+    // The consent topics are the customer's own statements (opt-in or withdrawal); the flags on
+    // checkouts and orders above are echoes of a state (see consentStatements in core/domain.ts).
     case 'customers_email_marketing_consent/update': {
       const parsed = EmailConsent.safeParse(body);
       if (!parsed.success) return { error: parsed.error };
       const c = parsed.data;
       if (!c.email_address) return { events: [] };
       const at = iso(c.email_marketing_consent.consent_updated_at, receivedAt);
-      return { events: [{ type: 'customer.updated', key: eventKey, source: 'shopify', occurredAt: at, customer: { email: c.email_address, consent: { emailMarketing: c.email_marketing_consent.state === 'subscribed' } } }] };
+      return { events: [{ type: 'customer.consent', key: eventKey, source: 'shopify', occurredAt: at, customer: { email: c.email_address, consent: { emailMarketing: c.email_marketing_consent.state === 'subscribed' } } }] };
     }
     case 'customers_marketing_consent/update': {
       const parsed = SmsConsent.safeParse(body);
@@ -166,7 +168,7 @@ export function mapShopify(topic: ShopifyTopic, body: unknown, eventKey: string,
       const p = phone(c.phone);
       if (!p) return { events: [] };
       const at = iso(c.sms_marketing_consent.consent_updated_at, receivedAt);
-      return { events: [{ type: 'customer.updated', key: eventKey, source: 'shopify', occurredAt: at, customer: { phone: p, consent: { smsMarketing: c.sms_marketing_consent.state === 'subscribed' } } }] };
+      return { events: [{ type: 'customer.consent', key: eventKey, source: 'shopify', occurredAt: at, customer: { phone: p, consent: { smsMarketing: c.sms_marketing_consent.state === 'subscribed' } } }] };
     }
     case 'refunds/create': {
       const parsed = ShopifyRefund.safeParse(body);

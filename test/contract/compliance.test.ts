@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { StateStore } from '../../functions/app/ports.ts';
 import type { Decision } from '../../functions/core/model.ts';
-import { checkout, contractBackends, data, decision, order, retained, t, task } from './backends.ts';
+import { checkout, contractBackends, data, decision, echo, order, retained, t, task, withdrawal } from './backends.ts';
 
 /** ComplianceRepository: suppression, the decision log, short links, export and erasure. */
 describe.each(contractBackends())('ComplianceRepository on $name', (backend) => {
@@ -94,9 +94,9 @@ describe.each(contractBackends())('ComplianceRepository on $name', (backend) => 
     /** A customer with something in every aggregate, and neighbours who must stay as they are. */
     async function seed(): Promise<void> {
       await store.upsertCustomer('shop-a', 'c_1', { email: 'Zofia@Example.PL', phone: '+48 600 100 200', firstName: 'Zofia' }, t(0));
-      await store.recordConsent('shop-a', 'c_1', 'sms', 'service', true, t(0), 'checkout', 'ev-0');
-      await store.recordConsent('shop-a', 'c_1', 'email', 'marketing', true, t(0), 'checkout', 'ev-1');
-      await store.recordConsent('shop-a', 'c_1', 'email', 'marketing', false, t(20), 'unsubscribe', 'ev-2');
+      await store.recordConsent('shop-a', 'c_1', 'sms', 'service', echo(true, t(0), 'checkout', 'ev-0'), new Date(t(0)));
+      await store.recordConsent('shop-a', 'c_1', 'email', 'marketing', echo(true, t(0), 'checkout', 'ev-1'), new Date(t(0)));
+      await store.recordConsent('shop-a', 'c_1', 'email', 'marketing', withdrawal(t(20), 'unsubscribe', 'ev-2'), new Date(t(20)));
       await store.putCart('shop-a', 'c_1', checkout('tok-1'), t(1));
       await store.putCart('shop-a', undefined, checkout('tok-guest'), t(1));
       await store.putOrder('shop-a', 'c_1', order('o-1'), t(2));
@@ -118,13 +118,13 @@ describe.each(contractBackends())('ComplianceRepository on $name', (backend) => 
 
     const kept = {
       consents: [
-        { channel: 'email', topic: 'marketing', granted: false, at: t(20), source: 'unsubscribe' },
-        { channel: 'sms', topic: 'service', granted: true, at: t(0), source: 'checkout' },
+        { channel: 'email', topic: 'marketing', granted: false, kind: 'withdrawal', at: t(20), source: 'unsubscribe', version: 2 },
+        { channel: 'sms', topic: 'service', granted: true, kind: 'echo', at: t(0), source: 'checkout', version: 1 },
       ],
       consentLedger: [
-        { channel: 'email', topic: 'marketing', granted: true, at: t(0), source: 'checkout', eventKey: 'ev-1' },
-        { channel: 'email', topic: 'marketing', granted: false, at: t(20), source: 'unsubscribe', eventKey: 'ev-2' },
-        { channel: 'sms', topic: 'service', granted: true, at: t(0), source: 'checkout', eventKey: 'ev-0' },
+        { channel: 'email', topic: 'marketing', kind: 'echo', granted: true, at: t(0), receivedAt: t(0), source: 'checkout', eventKey: 'ev-1', applied: true, reason: 'first_statement' },
+        { channel: 'email', topic: 'marketing', kind: 'withdrawal', granted: false, at: t(20), receivedAt: t(20), source: 'unsubscribe', eventKey: 'ev-2', applied: true, reason: 'withdrawal' },
+        { channel: 'sms', topic: 'service', kind: 'echo', granted: true, at: t(0), receivedAt: t(0), source: 'checkout', eventKey: 'ev-0', applied: true, reason: 'first_statement' },
       ],
     };
 

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { StateStore } from '../../functions/app/ports.ts';
 import type { Enrolment } from '../../functions/core/model.ts';
-import { checkout, contractBackends, data, order, retained, t } from './backends.ts';
+import { checkout, contractBackends, data, echo, order, retained, t } from './backends.ts';
 
 const enrolment = (journey: string, key: string, startedAt = t(0)): Omit<Enrolment, 'status'> => ({ journey, key, executionName: `${journey}-${key}`, startedAt });
 
@@ -116,15 +116,15 @@ describe.each(contractBackends())('EnrolmentRepository and StepContextReader on 
 
     it('reads the enrolment, the profile, marketing consent on both channels and the cart', async () => {
       await store.upsertCustomer('shop-a', 'c_1', { email: 'z@example.pl', firstName: 'Zofia' }, t(0));
-      await store.recordConsent('shop-a', 'c_1', 'email', 'marketing', true, t(0), 'checkout', 'ev-1');
-      await store.recordConsent('shop-a', 'c_1', 'sms', 'service', true, t(0), 'checkout', 'ev-2');
+      await store.recordConsent('shop-a', 'c_1', 'email', 'marketing', echo(true, t(0), 'checkout', 'ev-1'), new Date(t(0)));
+      await store.recordConsent('shop-a', 'c_1', 'sms', 'service', echo(true, t(0), 'checkout', 'ev-2'), new Date(t(0)));
       await store.createEnrolment('shop-a', 'c_1', enrolment('abandoned-cart', 'tok-1'));
       await store.putCart('shop-a', 'c_1', checkout('tok-1'), t(0));
       await store.createEnrolment('shop-b', 'c_1', enrolment('abandoned-cart', 'tok-1', t(1)));
       expect(data(await store.stepContext('shop-a', 'c_1', 'abandoned-cart', 'tok-1', 'cart'))).toEqual({
         enrolment: { ...enrolment('abandoned-cart', 'tok-1'), status: 'active', expiresAt: retained(t(0)) },
         customer: { customerId: 'c_1', email: 'z@example.pl', firstName: 'Zofia', updatedAt: t(0), createdAt: t(0), expiresAt: retained(t(0)) },
-        consent: { email: { channel: 'email', topic: 'marketing', granted: true, at: t(0), source: 'checkout' }, sms: undefined },
+        consent: { email: { channel: 'email', topic: 'marketing', granted: true, kind: 'echo', at: t(0), source: 'checkout', version: 1 }, sms: undefined },
         subject: { ...checkout('tok-1'), customerId: 'c_1', status: 'open', updatedAt: t(0), expiresAt: retained(t(0)) },
       });
       const other = data(await store.stepContext('shop-b', 'c_1', 'abandoned-cart', 'tok-1', 'cart'));

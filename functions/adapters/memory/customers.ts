@@ -1,5 +1,6 @@
-import type { CustomerRepository } from '../../app/ports.ts';
+import type { ConsentInput, CustomerRepository } from '../../app/ports.ts';
 import type { Contact, Order } from '../../core/domain.ts';
+import { type ConsentDecision, consentLedgerEntry, nextConsent } from '../../core/consent.ts';
 import type { ConsentChannel, ConsentState, ConsentTopic, CustomerProfile } from '../../core/model.ts';
 import { add, addressKey, compareKeys, copy, customerKey, expiry, type Item, le, lt, Partitions } from './records.ts';
 
@@ -59,20 +60,14 @@ export class MemoryCustomers implements CustomerRepository {
     return copy(this.profiles.get(customerKey(tenant, customerId))) as CustomerProfile | undefined;
   }
 
-  async recordConsent(
-    tenant: string,
-    customerId: string,
-    channel: ConsentChannel,
-    topic: ConsentTopic,
-    granted: boolean,
-    at: string,
-    source: string,
-    eventKey: string,
-  ): Promise<void> {
+  async recordConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic, statement: ConsentInput, receivedAt: Date): Promise<ConsentDecision> {
     const k = customerKey(tenant, customerId);
-    this.ledger.putIfAbsent(k, `${channel}#${topic}#${at}#${eventKey}`, { channel, topic, granted, at, source, eventKey });
-    const current = this.consent.get(k, `${channel}#${topic}`);
-    if (!current || le(current['at'], at)) this.consent.put(k, `${channel}#${topic}`, { channel, topic, granted, at, source });
+    const current = this.consent.get(k, `${channel}#${topic}`) as ConsentState | undefined;
+    // Read, decide and write with no await between: nothing can change the state in between.
+    const decision = nextConsent(current, statement, receivedAt);
+    if (decision.applied) this.consent.put(k, `${channel}#${topic}`, { channel, topic, ...decision.state, version: (current?.version ?? 0) + 1 });
+    this.ledger.putIfAbsent(k, `${channel}#${topic}#${decision.at}#${statement.eventKey}`, consentLedgerEntry(channel, topic, statement, receivedAt, decision) as unknown as Item);
+    return decision;
   }
 
   async getConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic): Promise<ConsentState | undefined> {

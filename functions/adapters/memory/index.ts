@@ -1,4 +1,5 @@
-import type { StateStore } from '../../app/ports.ts';
+import type { ConsentInput, StateStore } from '../../app/ports.ts';
+import type { ConsentDecision } from '../../core/consent.ts';
 import type { Checkout, Contact, Order } from '../../core/domain.ts';
 import type {
   CartRecord,
@@ -77,8 +78,8 @@ export class MemoryStore implements StateStore {
   getCustomer(tenant: string, customerId: string): Promise<CustomerProfile | undefined> {
     return this.customers.getCustomer(tenant, customerId);
   }
-  recordConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic, granted: boolean, at: string, source: string, eventKey: string): Promise<void> {
-    return this.customers.recordConsent(tenant, customerId, channel, topic, granted, at, source, eventKey);
+  recordConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic, statement: ConsentInput, receivedAt: Date): Promise<ConsentDecision> {
+    return this.customers.recordConsent(tenant, customerId, channel, topic, statement, receivedAt);
   }
   getConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic): Promise<ConsentState | undefined> {
     return this.customers.getConsent(tenant, customerId, channel, topic);
