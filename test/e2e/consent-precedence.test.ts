@@ -55,7 +55,7 @@ describe('consent sticks, end to end', () => {
     await checkout(s, 'k3', { token: 'tok-b', email, buyer_accepts_marketing: true, updated_at: at(30).toISOString() });
     await s.engine.advanceTo(at(31));
     expect(await inbox(s.sesEndpoint!, email, CART)).toHaveLength(2);
-  });
+  }, 180_000);
 });
 
 describe('time from the engine, end to end', () => {
