@@ -109,7 +109,6 @@ export type SuppressionReason =
   | 'no_address'
   | 'goal_reached'
   | 'unsubscribed'
-  | 'already_sent'
   | 'template_error'
   | 'rejected_by_provider'
   | 'sms_daily_cap'
@@ -139,3 +138,32 @@ export interface Decision {
   encoding?: 'GSM-7' | 'UCS-2';
 }
 
+
+/**
+ * A send as intended, written before the provider is called: journey × execution × step (one send
+ * each), what goes out, and what its decision will say. The step's time `at` is also the time its
+ * decision is logged under, so every run of the step writes the same decision once.
+ */
+export interface SendIntent {
+  journey: string;
+  executionName: string;
+  step: string;
+  channel: 'email' | 'sms';
+  topic: 'marketing' | 'service';
+  template: string;
+  locale: string;
+  subject?: string;
+  /** SMS only: parts billed, and the encoding that decided it. */
+  segments?: number;
+  encoding?: 'GSM-7' | 'UCS-2';
+  at: string;
+}
+
+/** What the provider call came to: accepted, refused (certainly not sent) or unknown (it may have gone). */
+export type SendOutcome = { outcome: 'sent'; messageId?: string } | { outcome: 'refused'; reason: 'rejected_by_provider' | 'sms_daily_cap' } | { outcome: 'uncertain' };
+
+/** A stored intent: `claimed` from before the provider call until its outcome is written, then `done` with it. */
+export type SendRecord = SendIntent & { status: 'claimed' | 'done'; outcome?: SendOutcome['outcome']; messageId?: string; reason?: SuppressionReason };
+
+/** What claiming a send came to: the right to send, no room left in the frequency cap, or an earlier run's intent. */
+export type SendClaim = { kind: 'claimed' } | { kind: 'capped' } | { kind: 'exists'; record: SendRecord };

@@ -1,12 +1,13 @@
-import type { CartRecord, ConsentState, CustomerProfile, InvoiceRecord, OrderRecord, SuppressionReason } from './model.ts';
+import type { CartRecord, ConsentState, CustomerProfile, Decision, InvoiceRecord, OrderRecord, SendRecord, SuppressionReason } from './model.ts';
 import type { StepInput } from './step-payload.ts';
 import { assertUnreachable } from './domain.ts';
 
 /**
  * The step's policy as pure decisions over what the step has read: whether the journey is still
- * wanted, which channel and address, which template, and whether a message may go (suppression,
- * consent, frequency cap, in that order). The use case (functions/app/run-step.ts) reads the facts
- * and carries the decisions out; nothing here does I/O, so every rule is tested directly.
+ * wanted, which channel and address, which template, whether a message may go (suppression, then
+ * consent; the frequency cap is a slot taken with the send's claim) and what a send intent came to.
+ * The use case (functions/app/run-step.ts) reads the facts and carries the decisions out; nothing
+ * here does I/O, so every rule is tested directly.
  */
 
 export type Subject = Record<string, unknown> & { categories?: string[] };
@@ -114,26 +115,35 @@ export function planStep(
   return to ? { kind: 'send', channel, to, template } : { kind: 'no_address', channel, template };
 }
 
-/** The facts a send is checked against; the frequency count is read only when the verdict asks for it. */
+/** The facts a send is checked against before it is claimed; the frequency cap is taken with the claim. */
 export interface SendFacts {
   topic: 'marketing' | 'service';
   suppressed: boolean;
   consent: ConsentState | undefined;
-  /** Marketing messages sent to the customer within the cap's window; undefined until read. */
-  sentInWindow?: number;
-  cap: { max: number; days: number };
 }
 
-export type SendVerdict = { kind: 'send' } | { kind: 'refuse'; reason: SuppressionReason } | { kind: 'needs-sent-in-window' };
+export type SendVerdict = { kind: 'send' } | { kind: 'refuse'; reason: SuppressionReason };
 
 /**
  * Suppression first (a bounced, complained or erased address gets nothing, service included),
- * then, for marketing only, consent, then the frequency cap.
+ * then, for marketing only, consent. The frequency cap comes last, as a slot taken with the send's
+ * claim (functions/core/frequency-cap.ts), never as a count read beforehand.
  */
 export function sendVerdict(f: SendFacts): SendVerdict {
   if (f.suppressed) return { kind: 'refuse', reason: 'suppressed_address' };
   if (f.topic === 'service') return { kind: 'send' };
   if (!f.consent?.granted) return { kind: 'refuse', reason: f.consent?.source === 'unsubscribe-link' ? 'unsubscribed' : 'no_consent' };
-  if (f.sentInWindow === undefined) return { kind: 'needs-sent-in-window' };
-  return f.sentInWindow >= f.cap.max ? { kind: 'refuse', reason: 'frequency_cap' } : { kind: 'send' };
+  return { kind: 'send' };
+}
+
+/**
+ * The decision a send intent stands for. Without an outcome the step stopped between the provider
+ * call and writing what it came to: the message may have gone, so it is `delivery_uncertain` (and
+ * keeps its frequency slot), never sent a second time.
+ */
+export function sendDecision(r: SendRecord): Pick<Decision, 'channel' | 'template' | 'locale' | 'outcome' | 'reason' | 'subject' | 'messageId' | 'segments' | 'encoding'> {
+  const base = { channel: r.channel, template: r.template, locale: r.locale };
+  if (r.status === 'done' && r.outcome === 'sent') return { ...base, outcome: 'sent', subject: r.subject, messageId: r.messageId, segments: r.segments, encoding: r.encoding };
+  if (r.status === 'done' && r.outcome === 'refused' && r.reason) return { ...base, outcome: 'suppressed', reason: r.reason };
+  return { ...base, outcome: 'suppressed', reason: 'delivery_uncertain' };
 }

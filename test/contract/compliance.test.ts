@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { StateStore } from '../../functions/app/ports.ts';
 import type { Decision } from '../../functions/core/model.ts';
-import { checkout, contractBackends, data, decision, echo, order, retained, t, task, withdrawal } from './backends.ts';
+import { checkout, contractBackends, data, decision, echo, intent, order, retained, t, task, withdrawal } from './backends.ts';
 
 /** ComplianceRepository: suppression, the decision log, short links, export and erasure. */
 describe.each(contractBackends())('ComplianceRepository on $name', (backend) => {
@@ -50,24 +50,16 @@ describe.each(contractBackends())('ComplianceRepository on $name', (backend) => 
       expect(names).toEqual(['z', 'a!', 'a', 'a\uE000', 'a\u{1F600}']);
     });
 
-    it('counts marketing messages sent since `from`, inclusive, for one customer of one shop', async () => {
-      const log: [string, Partial<Decision>][] = [
-        [t(0), {}],
-        [t(1), {}],
-        [t(2), { topic: 'service' }],
-        [t(3), { outcome: 'suppressed', reason: 'frequency_cap' }],
-        [t(4), { executionName: 'win-back-1' }],
-        [t(5), { topic: undefined }],
-        [t(6), { channel: 'sms', outcome: 'sent' }],
-        [t(7), { outcome: 'deferred', until: t(60) }],
-      ];
-      for (const [at, extra] of log) await store.recordDecision('shop-a', 'c_1', decision(at, extra));
-      await store.recordDecision('shop-a', 'c_2', decision(t(4)));
-      await store.recordDecision('shop-b', 'c_1', decision(t(4)));
-      expect(await store.countMarketingSent('shop-a', 'c_1', t(1))).toBe(3);
-      expect(await store.countMarketingSent('shop-a', 'c_1', t(0))).toBe(4);
-      expect(await store.countMarketingSent('shop-a', 'c_1', t(7))).toBe(0);
-      expect(await store.countMarketingSent('shop-a', 'c_3', t(0))).toBe(0);
+    it('logs a decision once per time, execution and step', async () => {
+      expect(await store.recordDecision('shop-a', 'c_1', decision(t(1)))).toBe(true);
+      expect(await store.recordDecision('shop-a', 'c_1', decision(t(1), { outcome: 'suppressed', reason: 'delivery_uncertain' }))).toBe(false);
+      expect(await store.recordDecision('shop-a', 'c_1', decision(t(2)))).toBe(true);
+      expect(await store.recordDecision('shop-a', 'c_1', decision(t(1), { step: 'other' }))).toBe(true);
+      expect((await store.listDecisions('shop-a', 'c_1')).map((d) => [d.at, d.step, d.outcome])).toEqual([
+        [t(1), 'other', 'sent'],
+        [t(1), 'reminder', 'sent'],
+        [t(2), 'reminder', 'sent'],
+      ]);
     });
 
     it('hands out copies', async () => {
@@ -103,6 +95,8 @@ describe.each(contractBackends())('ComplianceRepository on $name', (backend) => 
       await store.markOrder('shop-a', 'c_1', 'o-0', 'cancelled', t(3));
       await store.createEnrolment('shop-a', 'c_1', { journey: 'abandoned-cart', key: 'tok-1', executionName: 'abandoned-cart-x1', startedAt: t(1) });
       await store.recordDecision('shop-a', 'c_1', decision(t(4)));
+      await store.claimSend('shop-a', 'c_1', intent('abandoned-cart-x1', 'reminder', t(4)), { max: 1, days: 7 });
+      await store.completeSend('shop-a', 'c_1', 'abandoned-cart-x1', 'reminder', { outcome: 'sent', messageId: 'msg-1' });
       await store.recordScore('shop-a', 'c_1', { journey: 'nps', subject: 'o-1', score: 9, at: t(6) });
       await store.createTask('shop-a', task('task-1', t(7), 'c_1'));
       await store.createTask('shop-a', task('task-2', t(7), 'c_2'));
@@ -154,6 +148,7 @@ describe.each(contractBackends())('ComplianceRepository on $name', (backend) => 
         carts: [{ ...checkout('tok-1'), customerId: 'c_1', status: 'open', updatedAt: t(1), expiresAt: retained(t(1)) }],
         journeys: [{ journey: 'abandoned-cart', key: 'tok-1', executionName: 'abandoned-cart-x1', startedAt: t(1), status: 'active', expiresAt: retained(t(1)) }],
         messages: [{ ...decision(t(4)), expiresAt: retained(t(4)) }],
+        sends: [{ ...intent('abandoned-cart-x1', 'reminder', t(4)), status: 'done', outcome: 'sent', messageId: 'msg-1', expiresAt: retained(t(4)) }],
         surveyAnswers: [{ journey: 'nps', subject: 'o-1', score: 9, at: t(6), expiresAt: retained(t(6)) }],
         staffTasks: [task('task-1', t(7), 'c_1')],
       });
@@ -169,6 +164,7 @@ describe.each(contractBackends())('ComplianceRepository on $name', (backend) => 
         carts: [],
         journeys: [],
         messages: [],
+        sends: [],
         surveyAnswers: [],
         staffTasks: [],
       });
@@ -194,6 +190,7 @@ describe.each(contractBackends())('ComplianceRepository on $name', (backend) => 
         carts: [],
         journeys: [],
         messages: [],
+        sends: [],
         surveyAnswers: [],
         staffTasks: [],
       });
@@ -207,7 +204,7 @@ describe.each(contractBackends())('ComplianceRepository on $name', (backend) => 
       expect(await store.findOrderOwner('shop-a', 'o-1')).toBeUndefined();
       expect(await store.getEnrolment('shop-a', 'c_1', 'abandoned-cart', 'tok-1')).toBeUndefined();
       expect(await store.listDecisions('shop-a', 'c_1')).toEqual([]);
-      expect(await store.countMarketingSent('shop-a', 'c_1', t(0))).toBe(0);
+      expect(await store.claimSend('shop-a', 'c_1', intent('abandoned-cart-x1', 'reminder', t(31)), { max: 1, days: 7 })).toEqual({ kind: 'claimed' });
       expect(await store.claimCooldown('shop-a', 'c_1', 'win-back', t(31), t(600))).toBe(true);
       expect((await store.customersByLastOrderDay('shop-a', day)).items.map((c) => c.customerId)).toEqual(['c_2']);
       expect(await backend.erasedAt(store, 'shop-a', 'c_1')).toBe(t(30));

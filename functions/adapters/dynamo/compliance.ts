@@ -22,23 +22,12 @@ export class DynamoCompliance implements ComplianceRepository {
   }
 
   /** The decision log: every send and every decision not to send, with its reason. */
-  async recordDecision(tenant: string, customerId: string, decision: Decision): Promise<void> {
-    await this.t.putIfAbsent({
+  async recordDecision(tenant: string, customerId: string, decision: Decision): Promise<boolean> {
+    return this.t.putIfAbsent({
       ...items.decision(tenant, customerId, decision.at, decision.executionName, decision.step),
       ...decision,
       expiresAt: this.t.expiry(decision.at),
     });
-  }
-
-  /** Marketing messages sent to a customer since `from` (all journeys): the frequency cap counts these. */
-  async countMarketingSent(tenant: string, customerId: string, from: string): Promise<number> {
-    const range = customerRanges.decisionsSince(from);
-    const sent = await this.t.query({
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      FilterExpression: 'outcome = :sent AND topic = :marketing',
-      ExpressionAttributeValues: { ':pk': partitions.customer(tenant, customerId), ':from': range.from, ':to': range.to, ':sent': 'sent', ':marketing': 'marketing' },
-    });
-    return sent.length;
   }
 
   async listDecisions(tenant: string, customerId: string): Promise<Decision[]> {
@@ -83,6 +72,7 @@ export class DynamoCompliance implements ComplianceRepository {
       carts,
       journeys: by(customerSk.enrolment),
       messages: by(customerSk.decision),
+      sends: by(customerSk.sendIntent),
       surveyAnswers: by(customerSk.score),
       staffTasks: tasks,
     };

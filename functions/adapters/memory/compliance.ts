@@ -4,7 +4,7 @@ import type { MemoryCustomers } from './customers.ts';
 import type { MemoryEnrolments } from './enrolments.ts';
 import type { MemoryOperations } from './operations.ts';
 import type { MemorySubjects } from './subjects.ts';
-import { addressKey, compareKeys, copy, customerKey, expiry, type Item, Partitions } from './records.ts';
+import { addressKey, copy, customerKey, expiry, type Item, Partitions } from './records.ts';
 
 /**
  * Suppression (by a hash of the normalised address), the decision log (under the customer, by
@@ -32,16 +32,9 @@ export class MemoryCompliance implements ComplianceRepository {
     return this.suppressions.has(`${tenant}#${channel}#${addressKey(channel, address)}`);
   }
 
-  async recordDecision(tenant: string, customerId: string, decision: Decision): Promise<void> {
+  async recordDecision(tenant: string, customerId: string, decision: Decision): Promise<boolean> {
     const item = copy({ ...decision, expiresAt: expiry(decision.at, this.retentionDays) }) as Item;
-    this.decisions.putIfAbsent(customerKey(tenant, customerId), `${decision.at}#${decision.executionName}#${decision.step}`, item);
-  }
-
-  async countMarketingSent(tenant: string, customerId: string, from: string): Promise<number> {
-    // The sort-key range `DECISION#{from}` … `DECISION#~`, then the filter.
-    return this.decisions
-      .query(customerKey(tenant, customerId))
-      .filter(([k, d]) => compareKeys(k, from) >= 0 && compareKeys(k, '~') <= 0 && d['outcome'] === 'sent' && d['topic'] === 'marketing').length;
+    return this.decisions.putIfAbsent(customerKey(tenant, customerId), `${decision.at}#${decision.executionName}#${decision.step}`, item);
   }
 
   async listDecisions(tenant: string, customerId: string): Promise<Decision[]> {
@@ -70,6 +63,7 @@ export class MemoryCompliance implements ComplianceRepository {
       carts,
       journeys: enrolments.exportOf(tenant, customerId),
       messages: this.decisions.query(customerKey(tenant, customerId)).map(([, d]) => copy(d)),
+      sends: enrolments.sendsOf(tenant, customerId),
       surveyAnswers: own.surveyAnswers,
       staffTasks: (await operations.listTasks(tenant)).filter((t) => t.customerId === customerId),
     };
