@@ -129,9 +129,10 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
   const data = (extra: Record<string, unknown>) => templateData(customer?.firstName ?? '', deps.config.shopName, subject.data, extra);
 
   if (plan.kind === 'task') return finish(await staffTask(input, deps, templateId, template, locale, data({ customerId }), decide));
-  if (plan.kind === 'no_address') {
-    await decide({ ...base, channel: plan.channel, outcome: 'suppressed', reason: 'no_address' });
-    return finish({ continue: true, outcome: 'suppressed', reason: 'no_address' });
+  if (plan.kind === 'no_address' || plan.kind === 'undeliverable') {
+    const reason = plan.kind === 'no_address' ? 'no_address' : plan.reason;
+    await decide({ ...base, channel: plan.channel, outcome: 'suppressed', reason });
+    return finish({ continue: true, outcome: 'suppressed', reason });
   }
   const { channel, to } = plan;
   const topic = input.topic;

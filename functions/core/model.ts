@@ -107,6 +107,8 @@ export interface Enrolment {
 export type SuppressionReason =
   | 'no_consent'
   | 'no_address'
+  | 'invalid_address'
+  | 'not_mobile'
   | 'goal_reached'
   | 'unsubscribed'
   | 'template_error'

@@ -1,6 +1,7 @@
 import type { CartRecord, ConsentState, CustomerProfile, Decision, InvoiceRecord, OrderRecord, SendRecord, SuppressionReason } from './model.ts';
 import type { StepInput } from './step-payload.ts';
 import { assertUnreachable } from './domain.ts';
+import { isDeliverableEmail, smsReach } from './identity.ts';
 
 /**
  * The step's policy as pure decisions over what the step has read: whether the journey is still
@@ -27,6 +28,11 @@ export function subjectKind(trigger: StepInput['trigger']): 'cart' | 'order' | '
   }
 }
 
+/** A stored link, if it is http(s): ingest refuses others, and one kept from before never reaches a template. */
+function webLink(url: string | undefined): string | undefined {
+  return url && /^https?:\/\//i.test(url) ? url : undefined;
+}
+
 /**
  * What the journey is about (`key`: its cart token, order or invoice id), and whether it is still
  * wanted. A link the platform did not give falls back to the shop's own site, or is `null` (the
@@ -42,7 +48,7 @@ export function subjectOf(
     case 'cart': {
       const cart = item as CartRecord | undefined;
       if (!cart || cart.status === 'ordered') return { wanted: false };
-      return { wanted: true, data: { cart: { items: cart.items, total: cart.total, currency: cart.currency, recoveryUrl: cart.recoveryUrl ?? shopUrl ?? null } } };
+      return { wanted: true, data: { cart: { items: cart.items, total: cart.total, currency: cart.currency, recoveryUrl: webLink(cart.recoveryUrl) ?? shopUrl ?? null } } };
     }
     case 'order': {
       const order = item as OrderRecord | undefined;
@@ -56,7 +62,7 @@ export function subjectOf(
     case 'invoice': {
       const invoice = item as InvoiceRecord | undefined;
       if (!invoice || invoice.status === 'paid') return { wanted: false };
-      return { wanted: true, data: { invoice: { id: key, amount: invoice.amount, currency: invoice.currency, payUrl: invoice.hostedUrl ?? shopUrl ?? null } } };
+      return { wanted: true, data: { invoice: { id: key, amount: invoice.amount, currency: invoice.currency, payUrl: webLink(invoice.hostedUrl) ?? shopUrl ?? null } } };
     }
     case undefined:
       return { wanted: true, data: {} };
@@ -80,7 +86,7 @@ function pickTemplate(input: Pick<StepInput, 'template' | 'templateByCategory'>,
 }
 
 
-/** The channel of a step as the customer receives it: `preferred` is their choice, SMS only with a number. */
+/** The channel of a step as the customer receives it: `preferred` is their choice, SMS only with a mobile number. */
 export function channelFor(channel: StepInput['channel'], customer: Pick<CustomerProfile, 'preferredChannel' | 'phone'> | undefined): 'email' | 'sms' | 'staff' {
   switch (channel) {
     case 'staff':
@@ -88,7 +94,7 @@ export function channelFor(channel: StepInput['channel'], customer: Pick<Custome
     case 'sms':
       return channel;
     case 'preferred':
-      return customer?.preferredChannel === 'sms' && customer.phone ? 'sms' : 'email';
+      return customer?.preferredChannel === 'sms' && customer.phone && smsReach(customer.phone) === 'mobile' ? 'sms' : 'email';
     default:
       return assertUnreachable(channel);
   }
@@ -99,7 +105,18 @@ export type StepPlan =
   | { kind: 'goal_reached' }
   | { kind: 'task'; template: string }
   | { kind: 'no_address'; channel: 'email' | 'sms'; template: string }
+  | { kind: 'undeliverable'; channel: 'email' | 'sms'; template: string; reason: 'invalid_address' | 'not_mobile' }
   | { kind: 'send'; channel: 'email' | 'sms'; to: string; template: string };
+
+/**
+ * Why an address on file cannot take the channel, if it cannot: platforms hand over whatever the
+ * buyer typed, and it is kept, so the decision is made here. SMS goes to mobile numbers only.
+ */
+export function undeliverable(channel: 'email' | 'sms', to: string): 'invalid_address' | 'not_mobile' | undefined {
+  if (channel === 'email') return isDeliverableEmail(to) ? undefined : 'invalid_address';
+  const reach = smsReach(to);
+  return reach === 'mobile' ? undefined : reach;
+}
 
 export function planStep(
   input: Pick<StepInput, 'channel' | 'template' | 'templateByCategory'>,
@@ -112,7 +129,9 @@ export function planStep(
   const channel = channelFor(input.channel, customer);
   if (channel === 'staff') return { kind: 'task', template };
   const to = channel === 'email' ? customer?.email : customer?.phone;
-  return to ? { kind: 'send', channel, to, template } : { kind: 'no_address', channel, template };
+  if (!to) return { kind: 'no_address', channel, template };
+  const reason = undeliverable(channel, to);
+  return reason ? { kind: 'undeliverable', channel, template, reason } : { kind: 'send', channel, to, template };
 }
 
 /** The facts a send is checked against before it is claimed; the frequency cap is taken with the claim. */

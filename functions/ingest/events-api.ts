@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Checkout, Contact, type DomainEvent, Order, Payment } from '../core/domain.ts';
+import { Checkout, Contact, type DomainEvent, Id, Order, Payment } from '../core/domain.ts';
 
 /** The platform-neutral event API (`POST /v1/events`). Unknown fields are dropped, not stored. */
 const Common = {
@@ -10,7 +10,7 @@ const Common = {
 
 const CheckoutEvent = z.object({ ...Common, type: z.enum(['cart.updated', 'checkout.abandoned']), checkout: Checkout });
 const OrderPlaced = z.object({ ...Common, type: z.literal('order.placed'), order: Order });
-const OrderChanged = z.object({ ...Common, type: z.enum(['order.delivered', 'order.cancelled', 'order.refunded']), order: z.object({ id: z.string().min(1).max(128) }) });
+const OrderChanged = z.object({ ...Common, type: z.enum(['order.delivered', 'order.cancelled', 'order.refunded']), order: z.object({ id: Id(128) }) });
 const PaymentEvent = z.object({ ...Common, type: z.enum(['payment.failed', 'payment.succeeded']), payment: Payment });
 const CustomerUpdated = z.object({ ...Common, type: z.literal('customer.updated') });
 /** The customer's own statement of consent: `true` an opt-in, `false` a withdrawal. Elsewhere `consent` is an echo. */

@@ -1,6 +1,7 @@
 import { acceptEvents } from '../app/ingest-event.ts';
 import { eraseCustomer } from '../app/privacy.ts';
 import type { DomainEvent } from '../core/domain.ts';
+import { oversizedEvent, STORED_SUBJECT_BYTES } from '../core/limits.ts';
 import { customerIdFor, shortHash } from '../shared/ids.ts';
 import { LogCode } from '../shared/logger.ts';
 import { admit, admitApi, credentialOf, secretUnset } from './admission.ts';
@@ -122,8 +123,19 @@ export async function stripeWebhook(req: HttpRequest, base: IngestDeps): Promise
   return accept(mapped.events, deps);
 }
 
-/** 202 when anything was new, 200 when every event was a duplicate. */
+/**
+ * 202 when anything was new, 200 when every event was a duplicate. An event whose cart or order
+ * could not be stored as one item is refused (413) before anything is written.
+ */
 async function accept(events: DomainEvent[], deps: IngestDeps): Promise<HttpResponse> {
+  for (const event of events) {
+    const oversized = oversizedEvent(event);
+    if (oversized) {
+      deps.log.warn(LogCode.IngestRejected, { eventType: event.type, reason: 'too-large' });
+      const message = `would be stored as ${oversized.bytes} bytes; at most ${STORED_SUBJECT_BYTES}`;
+      return problem(413, `${oversized.path} is too large to store`, [{ path: oversized.path, message }]);
+    }
+  }
   const result = await acceptEvents(events, deps);
   return json(result.duplicate ? 200 : 202, { status: result.duplicate ? 'duplicate' : 'accepted', events: result.events });
 }
