@@ -10,7 +10,8 @@ export const SECRET_MAX_AGE_SECONDS = 300;
 
 /**
  * A secret's value is a list of credentials, one per line or comma-separated, each `secret`
- * (the installation's default shop) or `tenant::secret`. Several entries for one shop are a
+ * (the installation's default shop), `tenant::secret`, or `tenant@shop::secret` for a webhook
+ * secret bound to the shop the platform names in its requests. Several entries for one shop are a
  * rotation in progress: every one is accepted until the old one is removed.
  */
 export function parseSecretList(value: string | undefined): string[] {
