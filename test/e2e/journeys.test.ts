@@ -125,7 +125,7 @@ describe('post-purchase education', () => {
     await s.request(order('o-coffee', 'coffee@example.pl', 'Kawa'));
     await s.request(order('o-other', 'other@example.pl', 'Książki'));
     await s.engine.advanceTo(later(T, days(15)));
-    expect((await inbox(s.sesEndpoint!, 'coffee@example.pl')).map((m) => m.subject)).toEqual(['Jak parzyć kawę, którą kupiłeś(-aś)', 'Jak dbać o zakupy ze sklepu Sklep Testowy']);
+    expect((await inbox(s.sesEndpoint!, 'coffee@example.pl')).map((m) => m.subject)).toEqual(['Jak parzyć kawę z Twojego zamówienia', 'Jak dbać o zakupy ze sklepu Sklep Testowy']);
     expect((await inbox(s.sesEndpoint!, 'other@example.pl')).map((m) => m.subject)).toEqual(['Jak najlepiej korzystać z zamówienia o-other', 'Jak dbać o zakupy ze sklepu Sklep Testowy']);
   });
 
