@@ -4,7 +4,7 @@ import { type SynthesizedApp, synthesizeApp } from '../../local/definitions.ts';
 import type { Fault } from './faults.ts';
 import type { Invariant } from './invariants.ts';
 import { checkSeed, describeFailure } from './property.ts';
-import { runWorkload } from './run.ts';
+import { type RunStats, runWorkload } from './run.ts';
 import type { Step } from './workload.ts';
 
 /**
@@ -13,21 +13,37 @@ import type { Step } from './workload.ts';
  * run; a violation of one of them alone does not fail the test. Empty this list as their fixes
  * land: nothing else gates the simulation.
  */
-const PENDING = new Set<Invariant>([]);
+const PENDING = new Set<Invariant>([
+  'consent', // a grant stamped in the future outlives a later withdrawal (occurredAt not clamped to engine time)
+  'unsubscribe', // a platform's stale "accepts marketing" after an unsubscribe grants consent again
+  'send-has-decision', // a crash after the provider accepted: the retry finds the claim, says already_sent, records nothing
+  'event-lease', // a crash mid-event keeps the event key claimed for 8 days: every redelivery is a duplicate
+  'journeys-settle', // the same crash between enrolment and the start: an active enrolment with no execution
+]);
 
 /** Fixed seeds for `npm test`; `npm run fuzz -- --seeds N` runs more. */
 const SEEDS = [11, 23, 37, 41, 59];
 const RUNS_PER_SEED = 8;
 
 let synthesized: SynthesizedApp;
+// Synthesizing the CDK app takes most of this file's time on a busy machine.
 beforeAll(() => {
   synthesized = synthesizeApp();
-});
+}, 300_000);
 
 describe('deterministic simulation on the memory backend', () => {
+  const exercised: RunStats = { messages: 0, marketing: 0, faults: 0, redeliveries: 0, erasures: 0 };
+  const tally = (_: unknown, stats: RunStats) => {
+    for (const k of Object.keys(exercised) as (keyof RunStats)[]) exercised[k] += stats[k];
+  };
+
   it.each(SEEDS)('seed %i: every invariant holds under faults at every port call', async (seed) => {
-    const report = await checkSeed({ backend: 'memory', synthesized, seed, numRuns: RUNS_PER_SEED, pending: PENDING });
+    const report = await checkSeed({ backend: 'memory', synthesized, seed, numRuns: RUNS_PER_SEED, pending: PENDING, onRun: tally });
     expect(describeFailure(report)).toBeUndefined();
+  }, 180_000);
+
+  it('the seeds exercise what the invariants speak of: messages, marketing, faults, redeliveries, erasures', () => {
+    for (const [what, n] of Object.entries(exercised)) expect(n, what).toBeGreaterThan(0);
   });
 
   it('a run replays exactly: the same workload and faults give the same history', async () => {
@@ -50,7 +66,7 @@ describe('deterministic simulation on the memory backend', () => {
     // The run did something worth replaying: faults met, messages sent.
     expect(first.trace.some((t) => t.includes('faults:'))).toBe(true);
     expect(first.trace.filter((t) => t.includes(' sent ')).length).toBeGreaterThan(0);
-  });
+  }, 120_000);
 });
 
 describe('deterministic simulation on DynamoDB Local', () => {
