@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Invariant, Violation } from './invariants.ts';
 import { type Fault, faultsArb } from './faults.ts';
-import { type RunOptions, runWorkload } from './run.ts';
+import { type RunOptions, type RunStats, runWorkload } from './run.ts';
 import { describeStep, type Step, workloadArb } from './workload.ts';
 
 /**
@@ -15,7 +15,7 @@ export interface SimulationOptions extends Omit<RunOptions, 'tablePrefix'> {
   /** Invariants known to fail on this code: recorded, not failed on. */
   pending?: ReadonlySet<Invariant>;
   /** Told of every run (progress), with the violations it found. */
-  onRun?: (violations: Violation[]) => void;
+  onRun?: (violations: Violation[], stats: RunStats) => void;
 }
 
 export class InvariantBroken extends Error {
@@ -26,17 +26,17 @@ let tables = 0;
 
 export function simulationProperty(o: SimulationOptions) {
   return fc.asyncProperty(workloadArb, faultsArb, async (workload: Step[], faults: Fault[]) => {
-    const { violations, trace } = await runWorkload(workload, faults, { ...o, tablePrefix: o.backend === 'dynamodb-local' ? `sim${tables++}-` : undefined });
-    o.onRun?.(violations);
+    const { violations, stats, trace } = await runWorkload(workload, faults, { ...o, tablePrefix: o.backend === 'dynamodb-local' ? `sim${tables++}-` : undefined });
+    o.onRun?.(violations, stats);
     const failing = violations.filter((v) => !o.pending?.has(v.invariant));
-    if (failing.length > 0) throw new InvariantBroken(counterexample(workload, faults, failing, trace));
+    if (failing.length > 0) throw new InvariantBroken(counterexample(workload, faults, violations, trace, o.pending));
   });
 }
 
-export function counterexample(workload: readonly Step[], faults: readonly Fault[], violations: readonly Violation[], trace: readonly string[]): string {
+export function counterexample(workload: readonly Step[], faults: readonly Fault[], violations: readonly Violation[], trace: readonly string[], pending?: ReadonlySet<Invariant>): string {
   return [
     'invariants broken:',
-    ...[...new Map(violations.map((v) => [`${v.invariant}: ${v.detail}`, v])).keys()].map((v) => `  ${v}`),
+    ...[...new Set(violations.map((v) => `${v.invariant}${pending?.has(v.invariant) ? ' (pending)' : ''}: ${v.detail}`))].map((v) => `  ${v}`),
     'workload:',
     ...workload.map((s, i) => `  ${i}. ${describeStep(s)}`),
     `faults: ${faults.length ? faults.map((f) => `${f.kind} at ${f.port} call ${f.call}`).join(', ') : 'none'}`,

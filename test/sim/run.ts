@@ -62,8 +62,18 @@ export interface RunOptions {
   tablePrefix?: string;
 }
 
+/** What a run exercised: a simulation that sends nothing or meets no fault proves nothing. */
+export interface RunStats {
+  messages: number;
+  marketing: number;
+  faults: number;
+  redeliveries: number;
+  erasures: number;
+}
+
 export interface RunResult {
   violations: Violation[];
+  stats: RunStats;
   /** What happened, step by step: printed with a counterexample. */
   trace: string[];
 }
@@ -114,11 +124,14 @@ export async function runWorkload(workload: readonly Step[], faults: readonly Fa
     trace.push(`${at} ${d.kind}#${d.seq} → ${status}${injector.hits.length > hitsBefore ? ` (faults: ${injector.hits.slice(hitsBefore).map((f) => `${f.kind}@${f.port}.${f.method}`).join(', ')})` : ''}`);
     if (status !== 'crash' && status >= 200 && status < 300) {
       d.ackedAt ??= at;
-    } else if (status === 'crash' || status >= 500 || status === 429) {
+    } else {
+      // Platforms deliver again after any answer but a 2xx, and after none.
       const wait = REDELIVERY_MINUTES[d.attempts.length - 1];
       if (wait !== undefined) pending.push({ due: clock.now().getTime() + wait * 60_000, delivery: d });
-    } else {
-      violations.push({ invariant: 'good-input-accepted', detail: `${d.kind}#${d.seq} answered ${status}` });
+      // 409 (being processed) and 429 (slow down) ask for that redelivery; any other 4xx refuses valid input.
+      if (status !== 'crash' && status >= 400 && status < 500 && status !== 409 && status !== 429) {
+        violations.push({ invariant: 'good-input-accepted', detail: `${d.kind}#${d.seq} answered ${status}` });
+      }
     }
     await stack.engine.idle();
   };
@@ -208,5 +221,12 @@ export async function runWorkload(workload: readonly Step[], faults: readonly Fa
   } finally {
     await stack.stop();
   }
-  return { violations, trace: [...trace, ...injector.sends.map((s) => `${s.at} sent ${s.channel}${s.marketing ? ' marketing' : ''} ${s.step?.journey}/${s.step?.step} ${s.step?.executionName}`)] };
+  const stats: RunStats = {
+    messages: injector.sends.length,
+    marketing: injector.sends.filter((m) => m.marketing).length,
+    faults: injector.hits.length,
+    redeliveries: h.deliveries.reduce((n, d) => n + d.attempts.length - 1, 0),
+    erasures: h.deliveries.filter((d) => d.kind === 'erase' && d.ackedAt).length,
+  };
+  return { violations, stats, trace: [...trace, ...injector.sends.map((s) => `${s.at} sent ${s.channel}${s.marketing ? ' marketing' : ''} ${s.step?.journey}/${s.step?.step} ${s.step?.executionName}`)] };
 }
