@@ -12,7 +12,7 @@ import { eventLeases, journeyKeys } from './leases.ts';
  */
 export const INVARIANTS = [
   'consent', // no marketing send without granted consent on its channel at the time of sending
-  'unsubscribe', // no marketing send on a channel after an unsubscribe link, SMS STOP or complaint on it
+  'unsubscribe', // no marketing send on a channel after an unsubscribe link, SMS STOP or complaint on it, until the customer's own later opt-in
   'suppression', // nothing to an address after its permanent bounce, complaint or STOP
   'erasure-stops', // nothing from a journey that started before its customer's erasure
   'goal', // nothing after the journey's goal (order placed, invoice paid, order cancelled or refunded)
@@ -34,6 +34,14 @@ export interface Violation {
 const before = (d: Delivery, t: string) => d.ackedAt !== undefined && d.ackedAt < t;
 const sameCustomer = (d: Delivery, tenant: string, customerId: string) => d.tenant === tenant && d.customerId === customerId;
 
+/** FUTURE_TOLERANCE_MS of functions/core/engine-time.ts: an event stamped further ahead is taken as of its arrival. */
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
+function engineTime(d: Delivery): string {
+  const occurredAt = Date.parse(String(d.body?.['occurredAt']));
+  const arrived = Date.parse(d.attempts[0]!.at);
+  return new Date(occurredAt > arrived + FUTURE_TOLERANCE_MS ? arrived : occurredAt).toISOString();
+}
+
 /** The customer's marketing consent on `channel` at `t`, as the platforms and the customer stated it. */
 function consentAt(h: Harness, tenant: string, customerId: string, channel: 'email' | 'sms', t: string): boolean {
   const field = channel === 'email' ? 'emailMarketing' : 'smsMarketing';
@@ -48,11 +56,10 @@ function consentAt(h: Harness, tenant: string, customerId: string, channel: 'ema
       const stated = (d.body?.['customer'] as { consent?: Record<string, boolean> } | undefined)?.consent?.[field];
       if (stated === undefined) continue;
       // A grant counts from its first delivery (the engine may have acted on it); a withdrawal
-      // from the answer (the platform knows it arrived). A statement from the future counts as of
-      // its arrival.
+      // from the answer (the platform knows it arrived). A statement dated over 5 minutes ahead
+      // counts as of its arrival.
       const seen = stated ? first < t : before(d, t);
-      const occurredAt = String(d.body?.['occurredAt']);
-      if (seen) consider(new Date(occurredAt) < new Date(first) ? new Date(occurredAt).toISOString() : first, stated);
+      if (seen) consider(engineTime(d), stated);
     } else if (d.channel === channel && (d.kind === 'unsubscribe' || d.kind === 'sms-stop' || d.kind === 'complaint') && before(d, t)) {
       consider(d.ackedAt!, false);
     }
@@ -73,7 +80,19 @@ export async function checkSends(h: Harness, sends: RecordedSend[]): Promise<Vio
     const where = `${s.at} ${step.journey}/${step.step} ${step.executionName} (${tenant} ${customerId})`;
     if (s.marketing) {
       if (!consentAt(h, tenant, customerId, s.channel, s.at)) out.push({ invariant: 'consent', detail: `marketing ${s.channel} without consent: ${where}` });
-      const withdrawn = h.deliveries.find((d) => sameCustomer(d, tenant, customerId) && d.channel === s.channel && ['unsubscribe', 'sms-stop', 'complaint'].includes(d.kind) && before(d, s.at));
+      // Only the customer's own opt-in (a customer.updated that subscribes), later on the engine's clock, lifts it.
+      const optedIn = (after: string) =>
+        h.deliveries.some(
+          (d) =>
+            sameCustomer(d, tenant, customerId) &&
+            d.body?.['type'] === 'customer.updated' &&
+            (d.body?.['customer'] as { consent?: Record<string, boolean> } | undefined)?.consent?.[s.channel === 'email' ? 'emailMarketing' : 'smsMarketing'] === true &&
+            d.attempts[0]!.at < s.at &&
+            engineTime(d) > after,
+        );
+      const withdrawn = h.deliveries.find(
+        (d) => sameCustomer(d, tenant, customerId) && d.channel === s.channel && ['unsubscribe', 'sms-stop', 'complaint'].includes(d.kind) && before(d, s.at) && !optedIn(d.ackedAt!),
+      );
       if (withdrawn) out.push({ invariant: 'unsubscribe', detail: `marketing ${s.channel} after ${withdrawn.kind} at ${withdrawn.ackedAt}: ${where}` });
     }
     const suppressed = h.deliveries.find((d) => d.tenant === tenant && d.address === s.to && ['bounce', 'complaint', 'sms-stop'].includes(d.kind) && before(d, s.at));
@@ -85,7 +104,8 @@ export async function checkSends(h: Harness, sends: RecordedSend[]): Promise<Vio
     if (erased) out.push({ invariant: 'erasure-stops', detail: `sent after the customer's erasure at ${erased.ackedAt} by a journey started at ${startedAt}: ${where}` });
 
     const goal = h.deliveries.find((d) => {
-      if (d.kind !== 'event' || d.tenant !== tenant || !before(d, s.at)) return false;
+      // A repeated delivery of an old event is not a new goal (the original, when answered, was).
+      if (d.kind !== 'event' || d.duplicateOf !== undefined || d.tenant !== tenant || !before(d, s.at)) return false;
       const type = d.body?.['type'];
       const about = (d.body?.['order'] ?? d.body?.['payment']) as { id?: string; invoiceId?: string; checkoutToken?: string } | undefined;
       switch (step.journey) {

@@ -42,6 +42,8 @@ export interface Delivery {
   attempts: { at: string; status: number | 'crash' }[];
   /** The first 2xx answer. */
   ackedAt?: string;
+  /** The platform sending an event it had delivered before: the delivery it repeats. */
+  duplicateOf?: number;
   /** Whether any attempt met an injected fault. */
   faulted: boolean;
 }
@@ -181,7 +183,7 @@ export async function runWorkload(workload: readonly Step[], faults: readonly Fa
         case 'again': {
           const events = h.deliveries.filter((d) => d.kind === 'event');
           const earlier = events[events.length - 1 - (step.back % Math.max(events.length, 1))];
-          if (earlier) await deliver({ kind: 'event', shop: earlier.shop, customer: earlier.customer, tenant: earlier.tenant, customerId: earlier.customerId, body: earlier.body, request: earlier.request });
+          if (earlier) await deliver({ kind: 'event', duplicateOf: earlier.seq, shop: earlier.shop, customer: earlier.customer, tenant: earlier.tenant, customerId: earlier.customerId, body: earlier.body, request: earlier.request });
           break;
         }
         case 'unsubscribe': {
