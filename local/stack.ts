@@ -21,13 +21,13 @@ import type { ObservedDecision, StepDeps } from '../functions/app/run-step.ts';
 import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { loadJourneys, loadTemplates } from '../workflows/src/load.ts';
 import { nextDailyRun } from '../functions/app/select-segment.ts';
-import type { EventPublisher } from '../functions/app/ports.ts';
+import type { EventPublisher, JourneyRunner, Mailer, SmsSender, StateStore } from '../functions/app/ports.ts';
 import { EndUserMessagingSms } from '../functions/adapters/sms.ts';
 import type { StaffTask } from '../functions/core/model.ts';
 import { type OutboxSms, startSmsOutbox } from './sms-outbox.ts';
 import type { SendingHours } from '../workflows/src/quiet-hours.ts';
 import { isVirtual } from './clock.ts';
-import { LOCAL_REGION, synthesizeApp } from './definitions.ts';
+import { LOCAL_REGION, type SynthesizedApp, synthesizeApp } from './definitions.ts';
 import { freePort, LOCAL_CREDENTIALS } from './dynamodb-local.ts';
 import { LocalEngine } from './engine/index.ts';
 import { startHttpServer } from './server.ts';
@@ -78,6 +78,12 @@ export interface LocalStackOptions {
   /** false: no SES emulator; mail goes to `mailer` or nowhere. */
   sesEmulator?: boolean;
   mailer?: StepDeps['mailer'];
+  /** Where SMS go instead of the local SMS outbox server. */
+  sms?: SmsSender;
+  /** The app as synthesized already (a caller starting many stacks synthesizes once). */
+  synthesized?: SynthesizedApp;
+  /** Wraps the ports the handlers use and each handler invocation (the deterministic simulation's faults). */
+  intercept?: PortInterceptor;
   observe?: (d: ObservedDecision) => void;
   /** Poll for due waits in real time (npm start); tests and the simulator drive time themselves. */
   realTimeTimer?: boolean;
@@ -90,6 +96,19 @@ export interface LocalStackOptions {
    * (see LocalEngine.resumeClock). `npm start` with CLOCK=virtual. @default false
    */
   persistClock?: boolean;
+}
+
+/**
+ * What the deterministic simulation puts between the handlers and their ports: each wrapper gets
+ * the real port and returns the one the handlers use; `invocation` runs around every handler call
+ * (one Lambda invocation), so a fault can end an invocation as a crashed process would.
+ */
+export interface PortInterceptor {
+  store?(store: StateStore): StateStore;
+  mailer?(mailer: Mailer): Mailer;
+  sms?(sms: SmsSender): SmsSender;
+  runner?(runner: JourneyRunner): JourneyRunner;
+  invocation?<T>(fn: 'ingest' | 'journey-step' | 'feedback' | 'segment-select', event: unknown, run: () => Promise<T>): Promise<T>;
 }
 
 /** The state store a backend gives: the port, with what each implementation adds for tests and tools. */
@@ -132,9 +151,12 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
 ): Promise<LocalStack<B>> {
   const secrets = o.secrets ?? secretsFromEnv();
   const extraTenants = o.extraCredentials ?? { apiKeys: [], shopifySecrets: [], wooSecrets: [], stripeSecrets: [] };
-  const synthesized = synthesizeApp();
+  const synthesized = o.synthesized ?? synthesizeApp();
   const storage = await openLocalStorage(o, synthesized);
   const store = storage.store as StoreOf<B>;
+  const ports = o.intercept ?? {};
+  const portStore = ports.store ? ports.store(store) : store;
+  const invoke = ports.invocation ?? (<T>(_fn: string, _event: unknown, run: () => Promise<T>) => run());
 
   let sesHttp: Server | undefined;
   let sesEndpoint: string | undefined;
@@ -145,7 +167,7 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
     sesHttp = await start({ host: '127.0.0.1', port });
     sesEndpoint = `http://127.0.0.1:${port}`;
   }
-  const mailer =
+  const realMailer =
     o.mailer ??
     new SesMailer(
       new SESv2Client({ endpoint: sesEndpoint ?? 'http://127.0.0.1:9', region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
@@ -155,7 +177,9 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
   const smsPort = o.smsPort ?? (await freePort());
   const outbox = await startSmsOutbox(smsPort);
   const smsOutboxUrl = `http://127.0.0.1:${smsPort}`;
-  const sms = new EndUserMessagingSms(new PinpointSMSVoiceV2Client({ endpoint: smsOutboxUrl, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }));
+  const realSms = o.sms ?? new EndUserMessagingSms(new PinpointSMSVoiceV2Client({ endpoint: smsOutboxUrl, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }));
+  const mailer = ports.mailer ? ports.mailer(realMailer) : realMailer;
+  const sms = ports.sms ? ports.sms(realSms) : realSms;
   const publishedTasks: StaffTask[] = [];
   const events: EventPublisher = {
     taskCreated: async (task) => {
@@ -176,7 +200,7 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
       frequencyCap: o.frequencyCap,
       smsDailyCap: o.smsDailyCap,
     },
-    store,
+    store: portStore,
     mailer,
     sms,
     events,
@@ -188,10 +212,10 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
   };
   const tenant = 'default';
   // The engine needs the enrolment deps for scheduled runs, and the enrolment deps need the engine.
-  const enrolDeps = (runner: LocalEngine) => ({ config: { tenant, sendingHours: o.sendingHours }, store, journeys, runner, clock: o.clock, log: o.log, observe: o.observe });
+  const enrolDeps = (runner: JourneyRunner) => ({ config: { tenant, sendingHours: o.sendingHours }, store: portStore, journeys, runner, clock: o.clock, log: o.log, observe: o.observe });
   // The same middy chains Lambda runs, given the events AWS gives them.
   const journeyStep = stepHandler(() => stepDeps);
-  const segment = segmentHandler(() => enrolDeps(engine));
+  const segment = segmentHandler(() => enrolDeps(runner));
   const engine: LocalEngine = new LocalEngine({
     schedules: journeys
       .filter((j) => j.trigger === 'schedule' && j.schedule)
@@ -200,16 +224,18 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
         next: (from: Date) => nextDailyRun(from, j.schedule!.dailyAt, j.schedule!.timeZone),
         run: async (at: Date) => {
           // As EventBridge Scheduler invokes the selection function on AWS.
-          await segment({ version: 1, journey: j.id, scheduledTime: at.toISOString() }, lambdaContext('segment-select'));
+          const event = { version: 1 as const, journey: j.id, scheduledTime: at.toISOString() };
+          await invoke('segment-select', event, () => segment(event, lambdaContext('segment-select')));
         },
       })),
     journeys: synthesized.journeys,
-    handlers: { 'journey-step': (event) => journeyStep(event, lambdaContext('journey-step')) },
+    handlers: { 'journey-step': (event) => invoke('journey-step', event, () => journeyStep(event, lambdaContext('journey-step'))) },
     executions: storage.executions,
     clock: o.clock,
     log: o.log,
     persistClock: o.persistClock === true && isVirtual(o.clock),
   });
+  const runner: JourneyRunner = ports.runner ? ports.runner(engine) : engine;
   if (o.persistClock && isVirtual(o.clock)) await engine.resumeClock();
   await engine.recover();
   const ingestDeps: IngestDeps = {
@@ -224,15 +250,17 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
       sendingHours: o.sendingHours,
       rateLimitPerMinute: o.rateLimitPerMinute,
     },
-    store,
+    store: portStore,
     journeys,
-    runner: engine,
+    runner,
     observe: o.observe,
     clock: o.clock,
     log: o.log,
   };
-  const ingest = ingestHandler(() => ingestDeps, o.log);
-  const feedback = feedbackHandler(() => ({ tenant, store, clock: o.clock, log: o.log }));
+  const ingestChain = ingestHandler(() => ingestDeps, o.log);
+  const ingest = (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambdaContext>) => invoke('ingest', event, () => ingestChain(event, context));
+  const feedbackChain = feedbackHandler(() => ({ tenant, store: portStore, clock: o.clock, log: o.log }));
+  const feedback = (event: SNSEvent, context: ReturnType<typeof lambdaContext>) => invoke('feedback', event, () => feedbackChain(event, context));
 
 
   // The bearer key of /_local/feedback: the default tenant's API key, as /v1/events reads it.

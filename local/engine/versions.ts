@@ -12,6 +12,9 @@ export function definitionVersion(jd: Pick<JourneyDefinition, 'definition' | 'ta
     .slice(0, 32);
 }
 
+/** Definition versions this process has validated (a version is a content hash: valid once, valid always). */
+const VALIDATED = new Set<string>();
+
 function runnable(d: StoredDefinition, handlers: Record<string, TaskHandler>): RunnableDefinition {
   for (const handler of Object.values(d.taskHandlers)) {
     if (!handlers[handler]) throw new Error(`no local handler "${handler}" for journey ${d.journey}`);
@@ -37,9 +40,14 @@ export class DefinitionVersions {
     private readonly handlers: Record<string, TaskHandler>,
   ) {
     for (const [journey, jd] of journeys) {
-      // Validate the definition as synthesized, once; the rewritten segments skip validation.
-      new StateMachine(jd.definition as never);
-      const def = runnable({ version: definitionVersion(jd), journey, definition: jd.definition, taskHandlers: jd.taskHandlers }, handlers);
+      const version = definitionVersion(jd);
+      // Validate the definition as synthesized, once a process (the validator compiles its schema
+      // each time: seconds per engine); the rewritten segments skip validation.
+      if (!VALIDATED.has(version)) {
+        new StateMachine(jd.definition as never);
+        VALIDATED.add(version);
+      }
+      const def = runnable({ version, journey, definition: jd.definition, taskHandlers: jd.taskHandlers }, handlers);
       this.current.set(journey, def);
       this.byVersion.set(def.version, def);
     }
