@@ -132,7 +132,7 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
 ): Promise<LocalStack<B>> {
   const secrets = o.secrets ?? secretsFromEnv();
   const extraTenants = o.extraCredentials ?? { apiKeys: [], shopifySecrets: [], wooSecrets: [], stripeSecrets: [] };
-  const synthesized = synthesizeApp();
+  const synthesized = await synthesizeApp();
   const storage = await openLocalStorage(o, synthesized);
   const store = storage.store as StoreOf<B>;
 
@@ -204,6 +204,7 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
         },
       })),
     journeys: synthesized.journeys,
+    validated: true,
     handlers: { 'journey-step': (event) => journeyStep(event, lambdaContext('journey-step')) },
     executions: storage.executions,
     clock: o.clock,

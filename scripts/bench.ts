@@ -52,7 +52,7 @@ const SECRETS = { apiKey: 'bench-key', shopifySecret: SECRET, wooSecret: 'w', st
 async function ceiling(ddb: DynamoDbLocal, n: number, table: string, label: string) {
   const raw = new DynamoDBClient({ endpoint: ddb.endpoint, region: 'eu-central-1', credentials: LOCAL_CREDENTIALS });
   // The same schema as the state table the ingest writes to.
-  await createStateTable(raw, synthesizeApp(), table);
+  await createStateTable(raw, await synthesizeApp(), table);
   const db = documentClient({ endpoint: ddb.endpoint, region: 'eu-central-1', credentials: LOCAL_CREDENTIALS });
   const latencies: number[] = [];
   const progress = new Progress(label, n);
@@ -257,7 +257,7 @@ async function simulateCustomers(ddb: DynamoDbLocal, customers: number, journeys
 
 /** The same synthesized definitions in aws-local-stepfunctions alone: no-op tasks, zero waits. */
 async function bareInterpreter(customers: number, label: string) {
-  const { journeys } = synthesizeApp();
+  const { journeys } = await synthesizeApp();
   const machines = JOURNEYS.map((id) => {
     const jd = journeys.get(id)!;
     const waits = Object.fromEntries(Object.entries(jd.definition.States).filter(([, s]) => s.Type === 'Wait').map(([n]) => [n, 0]));

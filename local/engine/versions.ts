@@ -35,10 +35,13 @@ export class DefinitionVersions {
     journeys: Map<string, JourneyDefinition>,
     private readonly store: ExecutionStore,
     private readonly handlers: Record<string, TaskHandler>,
+    validated: boolean,
   ) {
     for (const [journey, jd] of journeys) {
-      // Validate the definition as synthesized, once; the rewritten segments skip validation.
-      new StateMachine(jd.definition as never);
+      // Validate the definition as synthesized, once, unless that was done before it came here;
+      // the rewritten segments skip validation. The validator adds each state's query language,
+      // which is part of the version.
+      if (!validated) new StateMachine(jd.definition as never);
       const def = runnable({ version: definitionVersion(jd), journey, definition: jd.definition, taskHandlers: jd.taskHandlers }, handlers);
       this.current.set(journey, def);
       this.byVersion.set(def.version, def);
