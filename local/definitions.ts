@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { buildApp } from '../infra/app.ts';
+import { StateMachine } from 'aws-local-stepfunctions';
 import type { AslDefinition, JourneyDefinition } from './asl.ts';
+import { DEFAULT_CACHE_DIR, readCached, synthesisKey, writeCached } from './synth-cache.ts';
 
 export type { AslDefinition, AslState, JourneyDefinition } from './asl.ts';
 
@@ -38,11 +38,43 @@ function resolveDefinition(value: unknown): string {
     .join(join[0]);
 }
 
+export interface SynthesisOptions {
+  /**
+   * Where results are kept by the hash of what they follow from (see synth-cache.ts), so that a
+   * start with unchanged sources reads them instead of running synth and cdk-nag again; false
+   * synthesizes every time. @default .cache/synth in the project
+   */
+  cacheDir?: string | false;
+}
+
+/** The cached form: the journeys as a list. */
+function revive(json: unknown): SynthesizedApp {
+  const v = json as { journeys: JourneyDefinition[]; table: SynthesizedApp['table'] };
+  if (!Array.isArray(v.journeys) || !Array.isArray(v.table?.KeySchema)) throw new Error('not a synthesized app');
+  return { journeys: new Map(v.journeys.map((j) => [j.journey, j])), table: v.table };
+}
+
 /**
- * Synthesizes the CDK app in-process (no bundling, no AWS account) and returns each journey's
- * state machine exactly as CloudFormation would receive it, Lambda ARNs made local.
+ * Each journey's state machine exactly as CloudFormation would receive it, Lambda ARNs made local
+ * and checked by the interpreter's validator, and the state table's schema: synthesized in-process (no bundling, no AWS account), or read from
+ * the cache when nothing they follow from has changed since.
  */
-export function synthesizeApp(): SynthesizedApp {
+export async function synthesizeApp(o: SynthesisOptions = {}): Promise<SynthesizedApp> {
+  const dir = o.cacheDir ?? DEFAULT_CACHE_DIR;
+  if (dir === false) return synthesize();
+  const key = synthesisKey();
+  const cached = readCached(dir, key, revive);
+  if (cached) return cached;
+  const app = await synthesize();
+  writeCached(dir, key, { journeys: [...app.journeys.values()], table: app.table });
+  return app;
+}
+
+/** Runs the CDK app's synth, cdk-nag included: a finding or a bad journey file throws. */
+async function synthesize(): Promise<SynthesizedApp> {
+  // Loaded only here: importing aws-cdk-lib and the app takes seconds, which a start with the
+  // definitions in the cache does not spend.
+  const [{ App }, { buildApp }] = await Promise.all([import('aws-cdk-lib'), import('../infra/app.ts')]);
   const outdir = mkdtempSync(join(tmpdir(), 'koszyk-synth-'));
   try {
     const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
@@ -63,6 +95,9 @@ export function synthesizeApp(): SynthesizedApp {
       const definition = JSON.parse(resolveDefinition(r.Properties['DefinitionString'])) as AslDefinition;
       const journey = definition.Comment?.replace(/^journey:/, '');
       if (!journey) continue;
+      // The interpreter's own check (asl-validator), once here rather than at every start: it throws
+      // on a definition the interpreter cannot run, and it writes the query language into each state.
+      new StateMachine(definition as never);
       const taskHandlers: Record<string, string> = {};
       for (const [name, state] of Object.entries(definition.States)) {
         if (state.Type !== 'Task' || !state.Resource) continue;

@@ -47,7 +47,7 @@ export async function main(argv: string[], out: Writable = process.stdout, err: 
     }
     case 'graph': {
       const [journey, dir = join(WORKFLOWS_DIR, '..', 'docs', 'journeys')] = rest;
-      const { journeys } = synthesizeApp();
+      const { journeys } = await synthesizeApp();
       const jd = journey ? journeys.get(journey) : undefined;
       if (!jd) {
         err.write(`unknown journey "${journey ?? ''}"; known: ${[...journeys.keys()].join(', ')}\n`);

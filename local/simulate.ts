@@ -92,6 +92,12 @@ export interface SimulationOptions {
   dynamoEndpoint?: string;
   /** Where the run keeps its state and executions (see startLocalStack). @default 'dynamodb-local' */
   backend?: LocalBackend;
+  /**
+   * How messages leave (see startLocalStack): in this process, kept as the emulators would keep
+   * them, or through the SES emulator and the SMS outbox over HTTP. The lines written are the same.
+   * @default 'in-process'
+   */
+  senders?: 'emulators' | 'in-process';
 }
 
 export async function simulate(requests: SimulatedRequest[], o: SimulationOptions): Promise<void> {
@@ -102,7 +108,7 @@ export async function simulate(requests: SimulatedRequest[], o: SimulationOption
     log: o.log ?? silentLog,
     dynamoEndpoint: o.dynamoEndpoint,
     backend: o.backend,
-    sesEmulator: true,
+    senders: o.senders ?? 'in-process',
     observe: (d) => {
       if (d.outcome === 'sent') {
         o.write({

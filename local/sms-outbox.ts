@@ -1,16 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { smsLength } from '../functions/core/sms.ts';
+import { isSendableSms, type OutboxSms, outboxSms, SMS_REFUSAL, type SmsRequest } from './outbox.ts';
 
-export interface OutboxSms {
-  messageId: string;
-  to: string;
-  body: string;
-  type?: string;
-  encoding: string;
-  segments: number;
-  at: number;
-}
+export type { OutboxSms } from './outbox.ts';
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -29,19 +21,18 @@ export async function startSmsOutbox(port: number): Promise<{ server: Server; me
     req.on('end', () => {
       const target = String(req.headers['x-amz-target'] ?? '');
       if (req.method === 'POST' && target.endsWith('.SendTextMessage')) {
-        let body: { DestinationPhoneNumber?: string; MessageBody?: string; MessageType?: string };
+        let body: SmsRequest;
         try {
           body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
         } catch {
           res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ __type: 'ValidationException', message: 'bad JSON' }));
           return;
         }
-        if (!body.DestinationPhoneNumber || !/^\+[1-9]\d{6,14}$/.test(body.DestinationPhoneNumber) || !body.MessageBody) {
-          res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ __type: 'ValidationException', message: 'DestinationPhoneNumber and MessageBody are required' }));
+        if (!isSendableSms(body)) {
+          res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ __type: 'ValidationException', message: SMS_REFUSAL }));
           return;
         }
-        const length = smsLength(body.MessageBody);
-        const sms: OutboxSms = { messageId: randomUUID(), to: body.DestinationPhoneNumber, body: body.MessageBody, type: body.MessageType, encoding: length.encoding, segments: length.segments, at: Date.now() };
+        const sms = outboxSms(body, randomUUID(), Date.now());
         messages.push(sms);
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ MessageId: sms.messageId }));
         return;

@@ -1,8 +1,5 @@
 
-import type { Server } from 'node:http';
 import type { APIGatewayProxyEventV2, SNSEvent } from 'aws-lambda';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
-import sesModule from 'aws-ses-v2-local';
 import type { HttpRequest, HttpResponse } from '../functions/ingest/http.ts';
 import { ingestHandler } from '../functions/ingest/handler.ts';
 import type { IngestDeps } from '../functions/ingest/ingest.ts';
@@ -13,22 +10,19 @@ import { localRoute } from './local-routes.ts';
 import { parseCredential } from '../functions/ingest/signatures.ts';
 import type { Clock } from '../functions/shared/clock.ts';
 import type { Log } from '../functions/shared/logger.ts';
-import { SesMailer } from '../functions/adapters/ses.ts';
 import type { Store } from '../functions/adapters/dynamo/store.ts';
 import type { MemoryStore } from '../functions/adapters/memory/index.ts';
 import { stepHandler } from '../functions/journey-step/handler.ts';
 import type { ObservedDecision, StepDeps } from '../functions/app/run-step.ts';
-import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { loadJourneys, loadTemplates } from '../workflows/src/load.ts';
 import { nextDailyRun } from '../functions/app/select-segment.ts';
 import type { EventPublisher, JourneyRunner, Mailer, SmsSender, StateStore } from '../functions/app/ports.ts';
-import { EndUserMessagingSms } from '../functions/adapters/sms.ts';
 import type { StaffTask } from '../functions/core/model.ts';
-import { type OutboxSms, startSmsOutbox } from './sms-outbox.ts';
+import { Outbox, type OutboxSms } from './outbox.ts';
 import type { SendingHours } from '../workflows/src/quiet-hours.ts';
 import { isVirtual } from './clock.ts';
 import { LOCAL_REGION, type SynthesizedApp, synthesizeApp } from './definitions.ts';
-import { freePort, LOCAL_CREDENTIALS } from './dynamodb-local.ts';
+import { freePort } from './dynamodb-local.ts';
 import { LocalEngine } from './engine/index.ts';
 import { startHttpServer } from './server.ts';
 import { type LocalBackend, openLocalStorage } from './storage.ts';
@@ -77,6 +71,15 @@ export interface LocalStackOptions {
   extraCredentials?: { apiKeys: string[]; shopifySecrets: string[]; wooSecrets: string[]; stripeSecrets: string[] };
   /** false: no SES emulator; mail goes to `mailer` or nowhere. */
   sesEmulator?: boolean;
+  /**
+   * 'emulators': e-mail through the SES v2 emulator and SMS through the SMS outbox server, each an
+   * HTTP call (npm start, the end-to-end tests). 'in-process': both into an Outbox in this process,
+   * which keeps and refuses what they would (the simulator, the benchmark); no emulator is started.
+   * @default 'emulators'
+   */
+  senders?: 'emulators' | 'in-process';
+  /** With in-process senders: keep at most this many of the latest messages of each kind (see Outbox). */
+  outboxRetain?: number;
   mailer?: StepDeps['mailer'];
   /** Where SMS go instead of the local SMS outbox server. */
   sms?: SmsSender;
@@ -117,8 +120,11 @@ export type StoreOf<B extends LocalBackend> = B extends 'memory' ? MemoryStore :
 export interface LocalStack<B extends LocalBackend = 'dynamodb-local'> {
   apiUrl: string;
   inboxUrl?: string;
-  smsOutboxUrl: string;
+  /** The SMS outbox server; none with in-process senders. */
+  smsOutboxUrl?: string;
   smsOutbox: OutboxSms[];
+  /** With in-process senders: what was sent. */
+  outbox?: Outbox;
   /** Staff tasks published as events (EventBridge on AWS). */
   publishedTasks: StaffTask[];
   sesEndpoint?: string;
@@ -151,35 +157,21 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
 ): Promise<LocalStack<B>> {
   const secrets = o.secrets ?? secretsFromEnv();
   const extraTenants = o.extraCredentials ?? { apiKeys: [], shopifySecrets: [], wooSecrets: [], stripeSecrets: [] };
-  const synthesized = o.synthesized ?? synthesizeApp();
+  const synthesized = o.synthesized ?? (await synthesizeApp());
   const storage = await openLocalStorage(o, synthesized);
   const store = storage.store as StoreOf<B>;
   const ports = o.intercept ?? {};
   const portStore = ports.store ? ports.store(store) : store;
   const invoke = ports.invocation ?? (<T>(_fn: string, _event: unknown, run: () => Promise<T>) => run());
 
-  let sesHttp: Server | undefined;
-  let sesEndpoint: string | undefined;
-  if (o.sesEmulator !== false) {
-    const port = o.sesPort ?? (await freePort());
-    // The package is CommonJS with a default export; under ESM it arrives wrapped once more.
-    const start = ((sesModule as unknown as { default?: typeof sesModule }).default ?? sesModule) as unknown as (c: { host: string; port: number }) => Promise<Server>;
-    sesHttp = await start({ host: '127.0.0.1', port });
-    sesEndpoint = `http://127.0.0.1:${port}`;
-  }
-  const realMailer =
-    o.mailer ??
-    new SesMailer(
-      new SESv2Client({ endpoint: sesEndpoint ?? 'http://127.0.0.1:9', region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
-      'sklep@example.com',
-    );
-
-  const smsPort = o.smsPort ?? (await freePort());
-  const outbox = await startSmsOutbox(smsPort);
-  const smsOutboxUrl = `http://127.0.0.1:${smsPort}`;
-  const realSms = o.sms ?? new EndUserMessagingSms(new PinpointSMSVoiceV2Client({ endpoint: smsOutboxUrl, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }));
+  // In process: what the emulators would keep, kept here; otherwise the emulators, over HTTP.
+  const outbox = o.senders === 'in-process' ? new Outbox({ now: () => o.clock.now().getTime(), retain: o.outboxRetain }) : undefined;
+  const emulated = outbox ? undefined : await (await import('./emulators.ts')).startEmulatedSenders({ sesEmulator: o.sesEmulator !== false, sesPort: o.sesPort, smsPort: o.smsPort });
+  const realMailer = o.mailer ?? outbox?.mailer ?? emulated!.mailer;
+  const realSms = o.sms ?? outbox?.smsSender ?? emulated!.sms;
   const mailer = ports.mailer ? ports.mailer(realMailer) : realMailer;
   const sms = ports.sms ? ports.sms(realSms) : realSms;
+  const sesEndpoint = emulated?.sesEndpoint;
   const publishedTasks: StaffTask[] = [];
   const events: EventPublisher = {
     taskCreated: async (task) => {
@@ -229,6 +221,7 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
         },
       })),
     journeys: synthesized.journeys,
+    validated: true,
     handlers: { 'journey-step': (event) => invoke('journey-step', event, () => journeyStep(event, lambdaContext('journey-step'))) },
     executions: storage.executions,
     clock: o.clock,
@@ -280,8 +273,9 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
   return {
     apiUrl,
     inboxUrl: sesEndpoint,
-    smsOutboxUrl,
-    smsOutbox: outbox.messages,
+    smsOutboxUrl: emulated?.smsOutboxUrl,
+    smsOutbox: outbox?.sms ?? emulated!.smsOutbox,
+    outbox,
     publishedTasks,
     sesEndpoint,
     dynamoEndpoint: storage.dynamoEndpoint,
@@ -296,12 +290,7 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
       if (!opts?.crash) await engine.close();
       await new Promise<void>((r) => http.close(() => r()));
       http.closeAllConnections();
-      if (sesHttp) {
-        sesHttp.closeAllConnections?.();
-        await new Promise<void>((r) => sesHttp!.close(() => r()));
-      }
-      outbox.server.closeAllConnections();
-      await new Promise<void>((r) => outbox.server.close(() => r()));
+      await emulated?.stop();
       await storage.close();
     },
   };

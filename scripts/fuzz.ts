@@ -28,7 +28,7 @@ function parse(argv: string[]) {
 
 async function main(): Promise<number> {
   const args = parse(process.argv.slice(2));
-  const synthesized = synthesizeApp();
+  const synthesized = await synthesizeApp();
   let dynamoEndpoint: string | undefined;
   let stopDynamo: () => Promise<void> = async () => undefined;
   if (args.backend === 'dynamodb-local') {

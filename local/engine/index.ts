@@ -19,6 +19,12 @@ export { definitionVersion } from './versions.ts';
 export interface LocalEngineOptions {
   schedules?: LocalSchedule[];
   journeys: Map<string, JourneyDefinition>;
+  /**
+   * The definitions have passed the interpreter's validator already (synthesizeApp's do), so the
+   * engine does not validate them again: the validator compiles its JSON schema anew for every
+   * definition, which costs most of a start. @default false
+   */
+  validated?: boolean;
   handlers: Record<string, TaskHandler>;
   /** Where executions, the definition versions they run on and a persisted clock are kept. */
   executions: ExecutionStore;
@@ -48,7 +54,7 @@ export class LocalEngine implements JourneyRunner {
 
   constructor(private readonly o: LocalEngineOptions) {
     this.executions = o.executions;
-    this.versions = new DefinitionVersions(o.journeys, o.executions, o.handlers);
+    this.versions = new DefinitionVersions(o.journeys, o.executions, o.handlers, o.validated === true);
     this.segments = new SegmentRunner({ handlers: o.handlers, counters: this.counters, clock: o.clock });
     this.scheduler = new Scheduler({
       schedules: o.schedules ?? [],

@@ -13,7 +13,6 @@ export function definitionVersion(jd: Pick<JourneyDefinition, 'definition' | 'ta
 }
 
 /** Definition versions this process has validated (a version is a content hash: valid once, valid always). */
-const VALIDATED = new Set<string>();
 
 function runnable(d: StoredDefinition, handlers: Record<string, TaskHandler>): RunnableDefinition {
   for (const handler of Object.values(d.taskHandlers)) {
@@ -38,16 +37,14 @@ export class DefinitionVersions {
     journeys: Map<string, JourneyDefinition>,
     private readonly store: ExecutionStore,
     private readonly handlers: Record<string, TaskHandler>,
+    validated: boolean,
   ) {
     for (const [journey, jd] of journeys) {
-      const version = definitionVersion(jd);
-      // Validate the definition as synthesized, once a process (the validator compiles its schema
-      // each time: seconds per engine); the rewritten segments skip validation.
-      if (!VALIDATED.has(version)) {
-        new StateMachine(jd.definition as never);
-        VALIDATED.add(version);
-      }
-      const def = runnable({ version, journey, definition: jd.definition, taskHandlers: jd.taskHandlers }, handlers);
+      // Validate the definition as synthesized, once, unless that was done before it came here;
+      // the rewritten segments skip validation. The validator adds each state's query language,
+      // which is part of the version.
+      if (!validated) new StateMachine(jd.definition as never);
+      const def = runnable({ version: definitionVersion(jd), journey, definition: jd.definition, taskHandlers: jd.taskHandlers }, handlers);
       this.current.set(journey, def);
       this.byVersion.set(def.version, def);
     }

@@ -21,7 +21,7 @@ let v2: JourneyDefinition;
 
 beforeAll(async () => {
   ddb = await startDynamoDbLocal();
-  v1 = synthesizeApp().journeys.get('abandoned-cart')!;
+  v1 = (await synthesizeApp()).journeys.get('abandoned-cart')!;
   // The next release: the second reminder comes 2 h after the first, not 23 h, with another template.
   v2 = structuredClone(v1);
   const params = (state: string) => v2.definition.States[state]!['Parameters'] as { template: string; next?: { delaySeconds: number } };

@@ -58,7 +58,7 @@ const portOf = (url: string) => Number(new URL(url).port);
 describe('listening addresses', () => {
   it('DynamoDB Local, the SES emulator, the SMS outbox and the API accept connections on 127.0.0.1 only', async () => {
     const s = await harness.stack(T, { tablePrefix: 'la-' });
-    const servers = { dynamodb: harness.endpoint, ses: s.sesEndpoint!, sms: s.smsOutboxUrl, api: s.apiUrl };
+    const servers = { dynamodb: harness.endpoint, ses: s.sesEndpoint!, sms: s.smsOutboxUrl!, api: s.apiUrl };
     // Every other address of this machine: 127.0.0.2 is loopback too on Linux, so a server bound to
     // every interface answers there, and one bound to 127.0.0.1 does not; then the network cards'.
     const elsewhere = ['127.0.0.2'];

@@ -122,6 +122,30 @@ describe('simulator', () => {
     expect(lines.filter((l) => l['type'] === 'message')).toEqual([]);
   });
 
+  it('writes the same lines whether messages leave in this process or through the emulators', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'koszyk-sim-'));
+    dirs.push(dir);
+    const { writeFileSync } = await import('node:fs');
+    const at = (h: number) => new Date(Date.parse('2026-06-01T08:00:00Z') + h * 3_600_000).toISOString();
+    const customer = (n: number, extra: Record<string, unknown> = {}) => ({ email: `sim${n}@example.pl`, phone: `+4860010020${n}`, firstName: 'Żaneta', locale: 'pl', consent: { emailMarketing: true, smsMarketing: true }, ...extra });
+    const events = [
+      { id: 'e1', type: 'payment.failed', occurredAt: at(0), customer: customer(1), payment: { invoiceId: 'inv-1', amount: '1234.50', currency: 'PLN' } },
+      { id: 'e2', type: 'order.delivered', occurredAt: at(1), customer: customer(2, { preferredChannel: 'sms' }), order: { id: 'o-2' } },
+      { id: 'e3', type: 'checkout.abandoned', occurredAt: at(2), customer: customer(3), checkout: { token: 't-3', items: [{ title: 'Kubek', quantity: 2, price: '49.90' }], total: '99.80', currency: 'PLN' } },
+    ];
+    const file = join(dir, 'mixed.jsonl');
+    writeFileSync(file, events.map((body) => JSON.stringify({ at: body.occurredAt, route: '/v1/events', headers: { authorization: 'Bearer local-api-key' }, body })).join('\n'));
+    const run = async (senders: 'emulators' | 'in-process') => {
+      const lines: string[] = [];
+      await simulate(readScenario(file), { forSeconds: 14 * 86_400, backend: 'memory', senders, write: (l) => lines.push(JSON.stringify(l)) });
+      return lines;
+    };
+    const inProcess = await run('in-process');
+    expect(inProcess.filter((l) => l.includes('"channel":"sms"') && l.includes('"type":"message"')).length).toBeGreaterThanOrEqual(2);
+    expect(inProcess.filter((l) => l.includes('"type":"task"'))).toHaveLength(1);
+    expect(inProcess).toEqual(await run('emulators'));
+  });
+
   it('names file, line and field of a bad scenario line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'koszyk-sim-'));
     dirs.push(dir);

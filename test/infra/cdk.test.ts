@@ -7,7 +7,7 @@ import aslValidator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseStepPayload, STEP_PAYLOAD_VERSION, StepPayloadV2 } from '../../functions/core/step-payload.ts';
 import { buildApp } from '../../infra/app.ts';
-import { synthesizeApp } from '../../local/definitions.ts';
+import { type SynthesizedApp, synthesizeApp } from '../../local/definitions.ts';
 
 let engine: Template;
 let data: Template;
@@ -151,7 +151,11 @@ describe('engine stack policies', () => {
 });
 
 describe('journey state machines', () => {
-  const { journeys } = synthesizeApp();
+  let journeys: SynthesizedApp['journeys'];
+  beforeAll(async () => {
+    // Synthesized here, not read from the cache: this is the test of what synth makes.
+    ({ journeys } = await synthesizeApp({ cacheDir: false }));
+  });
 
   it('are Standard, logged without execution data, traced, one per journey', () => {
     const machines = Object.values(engine.findResources('AWS::StepFunctions::StateMachine') as Resources);

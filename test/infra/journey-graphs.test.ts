@@ -8,8 +8,8 @@ import { synthesizeApp } from '../../local/definitions.ts';
 type State = { Type: string; Next?: string; End?: boolean; Choices?: { Next: string; Variable?: string; BooleanEquals?: boolean }[]; Default?: string; TimestampPath?: string; Resource?: string };
 let definitions: Map<string, { StartAt: string; States: Record<string, State> }>;
 
-beforeAll(() => {
-  definitions = new Map([...synthesizeApp().journeys].map(([id, j]) => [id, j.definition as unknown as { StartAt: string; States: Record<string, State> }]));
+beforeAll(async () => {
+  definitions = new Map([...(await synthesizeApp()).journeys].map(([id, j]) => [id, j.definition as unknown as { StartAt: string; States: Record<string, State> }]));
 });
 
 function render(id: string): { StartAt: string; States: Record<string, string> } {

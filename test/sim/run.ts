@@ -95,7 +95,7 @@ export async function runWorkload(workload: readonly Step[], faults: readonly Fa
     tablePrefix: o.tablePrefix,
     secrets: { apiKey: primary.apiKey, shopifySecret: 'sim-shopify', wooSecret: 'sim-woo', stripeSecret: 'sim-stripe', unsubscribeSecret: UNSUBSCRIBE_SECRET },
     extraCredentials: { apiKeys: others.map((s) => `${s.tenant}::${s.apiKey}`), shopifySecrets: [], wooSecrets: [], stripeSecrets: [] },
-    sesEmulator: false,
+    senders: 'in-process',
     mailer: outbox.mailer,
     sms: outbox.sms,
     frequencyCap: FREQUENCY_CAP,

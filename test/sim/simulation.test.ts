@@ -26,8 +26,8 @@ const RUNS_PER_SEED = 25;
 
 let synthesized: SynthesizedApp;
 // Synthesizing the CDK app takes most of this file's time on a busy machine.
-beforeAll(() => {
-  synthesized = synthesizeApp();
+beforeAll(async () => {
+  synthesized = await synthesizeApp();
 }, 300_000);
 
 describe('deterministic simulation on the memory backend', () => {

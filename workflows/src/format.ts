@@ -1,5 +1,6 @@
 import type { Locale } from './template-file.ts';
 import { polishVocative } from './vocative.ts';
+import { dateTimeFormat, numberFormat, pluralRules } from './intl.ts';
 
 /** What templates format with: money, plural forms, dates and greetings, per locale. */
 export const INTL_LOCALE: Record<Locale, string> = { pl: 'pl-PL', en: 'en-GB' };
@@ -13,7 +14,7 @@ export function formatMoney(amount: string | number, currency: string, locale: L
   if (!Number.isFinite(value)) throw new TypeError(`money: "${amount}" is not an amount`);
   // A decimal string is formatted as written, without a trip through a float.
   const exact = typeof amount === 'string' && DECIMAL.test(amount) ? (amount as `${number}`) : value;
-  return new Intl.NumberFormat(INTL_LOCALE[locale], { style: 'currency', currency }).format(exact);
+  return numberFormat(INTL_LOCALE[locale], { style: 'currency', currency }).format(exact);
 }
 
 /** unit price × quantity, exactly, as a decimal string ("49.90" × 3 = "149.70"). */
@@ -31,12 +32,12 @@ export function multiplyAmount(price: string | number, quantity: string | number
 
 /** Polish has three plural forms: 1 produkt, 2-4 produkty, 5+ (and 12-14) produktów. */
 export function pluralForm(n: number, one: string, few: string, many: string, locale: Locale): string {
-  const rule = new Intl.PluralRules(INTL_LOCALE[locale]).select(n);
+  const rule = pluralRules(INTL_LOCALE[locale]).select(n);
   return rule === 'one' ? one : rule === 'few' ? few : many;
 }
 
 export function formatDate(iso: string, locale: Locale, timeZone = 'Europe/Warsaw'): string {
-  return new Intl.DateTimeFormat(INTL_LOCALE[locale], { dateStyle: 'long', timeZone }).format(new Date(iso));
+  return dateTimeFormat(INTL_LOCALE[locale], { dateStyle: 'long', timeZone }).format(new Date(iso));
 }
 
 /**

@@ -1,8 +1,11 @@
+import { dateTimeFormat } from './intl.ts';
+
 /**
  * Sending hours in the customer's time zone. A marketing message due outside them is moved to
  * the next moment inside them (not dropped). Pure; DST-safe because every comparison is made on
  * the local wall clock of the zone.
  */
+
 export interface SendingHours {
   /** "08:00" */
   from: string;
@@ -21,7 +24,7 @@ export function parseSendingHours(text: string): SendingHours {
 
 function localParts(t: Date, timeZone: string): { ymd: string; hm: string } {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+    dateTimeFormat('en-CA', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
       .formatToParts(t)
       .map((p) => [p.type, p.value]),
   );
@@ -33,7 +36,7 @@ export function zonedTime(ymd: string, hm: string, timeZone: string): Date {
   const guess = Date.parse(`${ymd}T${hm}:00Z`);
   const offsetAt = (t: number) => {
     const p = Object.fromEntries(
-      new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+      dateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
         .formatToParts(new Date(t))
         .map((x) => [x.type, x.value]),
     );

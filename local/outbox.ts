@@ -1,0 +1,144 @@
+import { type EmailMessage, type Mailer, PermanentSendError, type SmsMessage, type SmsSender } from '../functions/app/ports.ts';
+import { smsLength } from '../functions/core/sms.ts';
+
+/**
+ * The senders of an in-process simulation: a Mailer and an SmsSender that keep what the local SES v2
+ * emulator and the SMS outbox would have stored, and refuse what they would have refused, without an
+ * HTTP call to either. The simulator, the benchmark and anything else that composes the stack in
+ * one process use them; `npm start` and the end-to-end tests keep the emulators. Imports nothing
+ * from the AWS SDK.
+ */
+
+/** An SMS as the outbox keeps it (the HTTP outbox in sms-outbox.ts keeps the same). */
+export interface OutboxSms {
+  messageId: string;
+  to: string;
+  body: string;
+  type?: string;
+  encoding: string;
+  segments: number;
+  /** Milliseconds since the epoch. */
+  at: number;
+}
+
+/** An e-mail in the fields the SES v2 emulator keeps of a Simple message (GET /store). */
+export interface OutboxEmail {
+  messageId: string;
+  from: string;
+  destination: { to: string[] };
+  subject: string;
+  body: { text?: string; html?: string };
+  headers: { name: string; value: string }[];
+  /** The message's tags (which the emulator does not keep). */
+  tags: Record<string, string>;
+  /** Seconds since the epoch, as the emulator stamps a message. */
+  at: number;
+}
+
+/** A SendTextMessage request, in the fields of the pinpoint-sms-voice-v2 call the outbox reads. */
+export interface SmsRequest {
+  DestinationPhoneNumber?: string;
+  MessageBody?: string;
+  MessageType?: string;
+}
+
+/** A request the SMS service takes: an E.164 number and some text. */
+export type SendableSms = SmsRequest & { DestinationPhoneNumber: string; MessageBody: string };
+
+/** What the SMS service answers (ValidationException) to a request that is not sendable. */
+export const SMS_REFUSAL = 'DestinationPhoneNumber and MessageBody are required';
+
+export function isSendableSms(r: SmsRequest): r is SendableSms {
+  return !!r.DestinationPhoneNumber && /^\+[1-9]\d{6,14}$/.test(r.DestinationPhoneNumber) && !!r.MessageBody;
+}
+
+/** The outbox's record of an accepted request: its parts and encoding counted as the service bills them. */
+export function outboxSms(r: SendableSms, messageId: string, at: number): OutboxSms {
+  const length = smsLength(r.MessageBody);
+  return { messageId, to: r.DestinationPhoneNumber, body: r.MessageBody, type: r.MessageType, encoding: length.encoding, segments: length.segments, at };
+}
+
+/** What the SDK raises for the SES emulator's 400 (its body names no error type). */
+function emulatorBadRequest(): Error {
+  return Object.assign(new Error('Bad Request Exception'), { name: 'Unknown', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+}
+
+export interface OutboxOptions {
+  /** The sender address, as SesMailer is given it. @default 'sklep@example.com' */
+  from?: string;
+  /** The time a message is stamped with. @default Date.now */
+  now?: () => number;
+  /**
+   * Keep at most this many of the latest messages of each kind (a long benchmark would otherwise
+   * keep every one); the counts cover all of them. @default unlimited
+   */
+  retain?: number;
+}
+
+/** The in-process outbox: the messages, their counts, and the two senders that fill it. */
+export class Outbox {
+  readonly emails: OutboxEmail[] = [];
+  readonly sms: OutboxSms[] = [];
+  readonly sent = { emails: 0, sms: 0, smsParts: 0 };
+  private readonly from: string;
+  private readonly now: () => number;
+  private readonly retain: number;
+  private ids = 0;
+
+  constructor(o: OutboxOptions = {}) {
+    this.from = o.from ?? 'sklep@example.com';
+    this.now = o.now ?? Date.now;
+    this.retain = o.retain ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Ids in the shape of the emulators' own; counted, so a run is repeatable. */
+  private nextId(prefix: string): string {
+    this.ids++;
+    return `${prefix}-${String(this.ids).padStart(9, '0')}`;
+  }
+
+  private keep<T>(list: T[], make: () => T): void {
+    if (this.retain <= 0) return;
+    list.push(make());
+    if (list.length > this.retain) list.splice(0, list.length - this.retain);
+  }
+
+  readonly mailer: Mailer = {
+    send: async (m: EmailMessage) => {
+      // The emulator's three refusals of a Simple message.
+      if (!m.subject || (!m.text && !m.html) || !this.from) throw emulatorBadRequest();
+      const messageId = this.nextId('ses');
+      this.sent.emails++;
+      this.keep(this.emails, () => ({
+        messageId,
+        from: this.from,
+        destination: { to: [m.to] },
+        subject: m.subject,
+        body: { text: m.text, ...(m.html !== undefined ? { html: m.html } : {}) },
+        headers: m.headers.map((h) => ({ ...h })),
+        tags: { ...m.tags },
+        at: Math.floor(this.now() / 1000),
+      }));
+      return { messageId };
+    },
+  };
+
+  readonly smsSender: SmsSender = {
+    send: async (m: SmsMessage) => {
+      const request = { DestinationPhoneNumber: m.to, MessageBody: m.text, MessageType: m.kind === 'marketing' ? 'PROMOTIONAL' : 'TRANSACTIONAL' };
+      // As EndUserMessagingSms turns the service's ValidationException into a permanent refusal.
+      if (!isSendableSms(request)) throw new PermanentSendError('ValidationException');
+      const sms = outboxSms(request, this.nextId('sms'), this.now());
+      this.sent.sms++;
+      this.sent.smsParts += sms.segments;
+      this.keep(this.sms, () => sms);
+      return { messageId: sms.messageId };
+    },
+  };
+
+  /** Forgets the messages kept (the counts stay). */
+  clear(): void {
+    this.emails.length = 0;
+    this.sms.length = 0;
+  }
+}
