@@ -14,7 +14,6 @@ import type { Step } from './workload.ts';
  * land: nothing else gates the simulation.
  */
 const PENDING = new Set<Invariant>([
-  'send-has-decision', // a crash after the provider accepted: the retry finds the claim, says already_sent, records nothing
   'event-lease', // a crash mid-event keeps the event key claimed for 8 days: every redelivery is a duplicate
   'journeys-settle', // the same crash between enrolment and the start: an active enrolment with no execution
   'erasure-complete', // an event stamped before an erasure and arriving after it writes the profile and cart again (no erasure marker at ingest)
