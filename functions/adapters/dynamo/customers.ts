@@ -1,11 +1,12 @@
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { CustomerRepository } from '../../app/ports.ts';
+import type { AddressOwner, CustomerRepository, KnownIdentity } from '../../app/ports.ts';
 import type { Contact, Order } from '../../core/domain.ts';
+import { normaliseAddress } from '../../core/identity.ts';
 import type { ConsentChannel, ConsentState, ConsentTopic, CustomerProfile } from '../../core/model.ts';
-import { isConditionFailure, type Table } from './base.ts';
-import { items, lastOrderIndex } from './keys.ts';
+import { epoch, isConditionFailure, type Table } from './base.ts';
+import { type ItemKey, items, lastOrderIndex } from './keys.ts';
 
-/** Customers on DynamoDB: the profile (with its phone reference), consent and its ledger, cool-downs, scores. */
+/** Customers on DynamoDB: the profile, address references, consent and its ledger, cool-downs, scores. */
 export class DynamoCustomers implements CustomerRepository {
   constructor(private readonly t: Table) {}
 
@@ -29,9 +30,6 @@ export class DynamoCustomers implements CustomerRepository {
       values[`:${k}`] = v;
       sets.push(`#${k} = :${k}`);
     }
-    if (contact.phone) {
-      await this.t.db.send(new PutCommand({ TableName: this.t.name, Item: { ...items.phoneRef(tenant, contact.phone), customerId, expiresAt: this.t.expiry(at) } }));
-    }
     try {
       const out = await this.t.db.send(
         new UpdateCommand({
@@ -52,9 +50,54 @@ export class DynamoCustomers implements CustomerRepository {
     }
   }
 
-  /** The customer a phone number belongs to, for events that carry only the number (SMS consent, opt-outs). */
-  async findByPhone(tenant: string, phone: string): Promise<string | undefined> {
-    return (await this.t.get<{ customerId: string }>(items.phoneRef(tenant, phone)))?.customerId;
+  /** Both references and every erasure marker asked about, in one consistent BatchGetItem. */
+  async identify(tenant: string, ids: { email?: string; phone?: string; customerIds?: readonly string[] }, at: string): Promise<KnownIdentity> {
+    const refs: [ConsentChannel, ItemKey][] = [];
+    const markers: ItemKey[] = (ids.customerIds ?? []).map((id) => items.erasure(tenant, 'customer', id));
+    if (ids.email) {
+      refs.push(['email', items.emailRef(tenant, ids.email)]);
+      markers.push(items.erasure(tenant, 'email', ids.email));
+    }
+    if (ids.phone) {
+      refs.push(['sms', items.phoneRef(tenant, ids.phone)]);
+      markers.push(items.erasure(tenant, 'sms', ids.phone));
+    }
+    if (refs.length + markers.length === 0) return {};
+    const found = await this.t.getMany([...refs.map(([, k]) => k), ...markers]);
+    const pick = (k: ItemKey) => found.get(`${k.pk}\u0000${k.sk}`);
+    const known: KnownIdentity = {};
+    for (const [channel, key] of refs) {
+      const ref = pick(key);
+      if (ref) known[channel] = this.owner(ref, at);
+    }
+    for (const key of markers) {
+      const erasedAt = pick(key)?.['at'];
+      if (typeof erasedAt === 'string' && (known.erasedAt === undefined || erasedAt > known.erasedAt)) known.erasedAt = erasedAt;
+    }
+    return known;
+  }
+
+  /** A reference is written again once a month has gone by, so it lives as long as the contact that uses it. */
+  private owner(ref: Record<string, unknown>, at: string): AddressOwner {
+    return { customerId: String(ref['customerId']), stale: !(Number(ref['expiresAt']) >= this.t.expiry(at) - 30 * 86_400) };
+  }
+
+  /** The reference only when absent or the customer's own (never taken over), then the customer's record of the address. */
+  async linkAddress(tenant: string, customerId: string, channel: ConsentChannel, address: string, at: string): Promise<boolean> {
+    const expiresAt = this.t.expiry(at);
+    const linked = await this.t.conditional(
+      new PutCommand({
+        TableName: this.t.name,
+        Item: { ...(channel === 'email' ? items.emailRef(tenant, address) : items.phoneRef(tenant, address)), customerId, expiresAt },
+        ConditionExpression: 'attribute_not_exists(pk) OR customerId = :c',
+        ExpressionAttributeValues: { ':c': customerId },
+      }),
+    );
+    if (!linked) return false;
+    await this.t.db.send(
+      new PutCommand({ TableName: this.t.name, Item: { ...items.address(tenant, customerId, channel, address), channel, address: normaliseAddress(channel, address), at, expiresAt } }),
+    );
+    return true;
   }
 
   async getCustomer(tenant: string, customerId: string): Promise<CustomerProfile | undefined> {
@@ -79,14 +122,17 @@ export class DynamoCustomers implements CustomerRepository {
       await this.t.conditional(
         new PutCommand({
           TableName: this.t.name,
-          Item: { ...items.consent(tenant, customerId, channel, topic), channel, topic, granted, at, source },
+          Item: { ...items.consent(tenant, customerId, channel, topic), channel, topic, granted, at, source, expiresAt: this.t.expiry(at) },
           ConditionExpression: 'attribute_not_exists(pk) OR #at <= :at',
           ExpressionAttributeNames: { '#at': 'at' },
           ExpressionAttributeValues: { ':at': at },
         }),
       );
     };
-    await Promise.all([this.t.putIfAbsent({ ...items.consentLog(tenant, customerId, channel, topic, at, eventKey), channel, topic, granted, at, source, eventKey }), moveState()]);
+    await Promise.all([
+      this.t.putIfAbsent({ ...items.consentLog(tenant, customerId, channel, topic, at, eventKey), channel, topic, granted, at, source, eventKey, expiresAt: this.t.expiry(at) }),
+      moveState(),
+    ]);
   }
 
   async getConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic): Promise<ConsentState | undefined> {
@@ -116,9 +162,10 @@ export class DynamoCustomers implements CustomerRepository {
       new UpdateCommand({
         TableName: this.t.name,
         Key: profile,
-        UpdateExpression: 'SET customerId = :c, #updatedAt = if_not_exists(#updatedAt, :at) ADD orderCount :one, spentPln :spent',
+        // A profile the order creates expires as a contact's would; a contact's update moves it on.
+        UpdateExpression: 'SET customerId = :c, #updatedAt = if_not_exists(#updatedAt, :at), expiresAt = if_not_exists(expiresAt, :exp) ADD orderCount :one, spentPln :spent',
         ExpressionAttributeNames: { '#updatedAt': 'updatedAt' },
-        ExpressionAttributeValues: { ':c': customerId, ':at': at, ':one': 1, ':spent': spent },
+        ExpressionAttributeValues: { ':c': customerId, ':at': at, ':exp': this.t.expiry(at), ':one': 1, ':spent': spent },
       }),
     );
     await this.t.conditional(
@@ -137,7 +184,8 @@ export class DynamoCustomers implements CustomerRepository {
     return this.t.conditional(
       new PutCommand({
         TableName: this.t.name,
-        Item: { ...items.cooldown(tenant, customerId, journey), until, at: now },
+        // Nothing to hold once `until` has passed.
+        Item: { ...items.cooldown(tenant, customerId, journey), until, at: now, expiresAt: epoch(new Date(until)) },
         ConditionExpression: 'attribute_not_exists(pk) OR #until <= :now',
         ExpressionAttributeNames: { '#until': 'until' },
         ExpressionAttributeValues: { ':now': now },
@@ -145,16 +193,20 @@ export class DynamoCustomers implements CustomerRepository {
     );
   }
 
-  /** A survey answer, kept on the customer (ledger) and as the latest score on the profile. */
+  /**
+   * A survey answer, as the latest score on the profile and kept on the customer. Only on a profile
+   * that exists: an answer racing an erasure must not bring a profile back.
+   */
   async recordScore(tenant: string, customerId: string, answer: { journey: string; subject: string; score: number; at: string }): Promise<void> {
-    await this.t.putIfAbsent({ ...items.score(tenant, customerId, answer.at, answer.journey, answer.subject), ...answer, expiresAt: this.t.expiry(answer.at) });
-    await this.t.db.send(
+    const onProfile = await this.t.conditional(
       new UpdateCommand({
         TableName: this.t.name,
         Key: items.profile(tenant, customerId),
         UpdateExpression: 'SET lastScore = :s, lastScoreAt = :at',
+        ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':s': answer.score, ':at': answer.at },
       }),
     );
+    if (onProfile) await this.t.putIfAbsent({ ...items.score(tenant, customerId, answer.at, answer.journey, answer.subject), ...answer, expiresAt: this.t.expiry(answer.at) });
   }
 }

@@ -57,7 +57,8 @@ export class DynamoEnrolments implements EnrolmentRepository {
    * replayed step) finds the first and does not send again.
    */
   async claimSend(executionName: string, stepId: string, at: string): Promise<boolean> {
-    return this.t.putIfAbsent({ ...items.sendClaim(executionName, stepId), status: 'claimed', at });
+    // Kept as long as the decision it guards (an execution runs for a year at most).
+    return this.t.putIfAbsent({ ...items.sendClaim(executionName, stepId), status: 'claimed', at, expiresAt: this.t.expiry(at) });
   }
 
   async completeSend(executionName: string, stepId: string, messageId: string | undefined): Promise<void> {

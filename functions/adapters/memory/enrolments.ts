@@ -44,7 +44,7 @@ export class MemoryEnrolments implements EnrolmentRepository {
   async claimSend(executionName: string, stepId: string, at: string): Promise<boolean> {
     const k = `${executionName}#${stepId}`;
     if (this.sends.has(k)) return false;
-    this.sends.set(k, { status: 'claimed', at });
+    this.sends.set(k, { status: 'claimed', at, expiresAt: expiry(at, this.retentionDays) });
     return true;
   }
 
@@ -64,7 +64,18 @@ export class MemoryEnrolments implements EnrolmentRepository {
     return this.enrolments.query(customerKey(tenant, customerId)).map(([, e]) => copy(e));
   }
 
-  erase(tenant: string, customerId: string): void {
+  /** The send claims of these executions' steps (a customer's decisions name them), in their order, once each. */
+  sendsOf(steps: readonly { executionName: string; step: string }[]): Item[] {
+    const keys = [...new Set(steps.map((s) => `${s.executionName}#${s.step}`))];
+    return keys.flatMap((k) => {
+      const claim = this.sends.get(k);
+      return claim ? [copy(claim)] : [];
+    });
+  }
+
+  /** Erasure: the customer's enrolments and the send claims of the steps their decisions name. */
+  erase(tenant: string, customerId: string, steps: readonly { executionName: string; step: string }[]): void {
     this.enrolments.deletePartition(customerKey(tenant, customerId));
+    for (const s of steps) this.sends.delete(`${s.executionName}#${s.step}`);
   }
 }
