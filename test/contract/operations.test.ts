@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { StateStore } from '../../functions/app/ports.ts';
-import { contractBackends, data, t, task, retained } from './backends.ts';
+import { contractBackends, data, retained, t, task } from './backends.ts';
 
 const DAY = 86_400_000;
 

@@ -3,7 +3,7 @@ import type { ComplianceRepository, OperationsRepository } from '../../app/ports
 import type { AddressChannel } from '../../core/identity.ts';
 import type { Decision } from '../../core/model.ts';
 import type { Table } from './base.ts';
-import { customerRanges, customerSk, identifiersOf, type ItemKey, items, lastOrderIndex, partitions } from './keys.ts';
+import { customerRanges, customerSk, type ItemKey, identifiersOf, items, lastOrderIndex, partitions } from './keys.ts';
 
 /** Suppression, the decision log, SMS short links, and export and erasure of everything held on a customer, on DynamoDB. */
 export class DynamoCompliance implements ComplianceRepository {
@@ -119,7 +119,8 @@ export class DynamoCompliance implements ComplianceRepository {
    * whatever its kind, but the consent ledger (proof of consent and of its withdrawal, holding no
    * contact data, expiring on its own); references on the way are followed to what lies outside
    * the partition: the carts, invoices and short links, the address references and order
-   * references, the send claims of the decisions. Last the customer's staff tasks.
+   * references, the partitions of the sends the decisions name (`SEND#{executionName}#{step}`, every
+   * sort key). Last the customer's staff tasks.
    */
   async eraseCustomer(tenant: string, customerId: string, at: string, named: { email?: string; phone?: string } = {}): Promise<void> {
     const held = await this.customerItems(tenant, customerId);
@@ -141,7 +142,8 @@ export class DynamoCompliance implements ComplianceRepository {
       if (sk.startsWith(customerSk.invoiceRef)) await this.deleteOwned(items.invoice(tenant, String(item['invoiceId'])), customerId);
       if (sk.startsWith(customerSk.order)) await this.deleteOwned(items.orderRef(tenant, sk.slice(customerSk.order.length)), customerId);
       if (sk.startsWith(customerSk.shortLinkRef)) await this.t.delete(items.shortLink(String(item['code'])));
-      if (sk.startsWith(customerSk.decision)) await this.t.delete(items.sendClaim(String(item['executionName']), String(item['step'])));
+      // The whole partition of the step's send: the claim and whatever else is kept beside it.
+      if (sk.startsWith(customerSk.decision)) for (const sent of await this.t.queryAll(items.sendClaim(String(item['executionName']), String(item['step'])).pk)) await this.t.delete({ pk: String(sent['pk']), sk: String(sent['sk']) });
       await this.t.delete({ pk: String(item['pk']), sk });
     }
     for (const task of (await this.others.listTasks(tenant)).filter((t) => t.customerId === customerId)) await this.t.delete(items.task(tenant, task.at, task.id));

@@ -1,11 +1,11 @@
 import type { ComplianceRepository } from '../../app/ports.ts';
 import type { Decision } from '../../core/model.ts';
+import { identifiersOf } from '../dynamo/keys.ts';
 import type { MemoryCustomers } from './customers.ts';
 import type { MemoryEnrolments } from './enrolments.ts';
 import type { MemoryOperations } from './operations.ts';
-import type { MemorySubjects } from './subjects.ts';
-import { identifiersOf } from '../dynamo/keys.ts';
 import { addressKey, compareKeys, copy, customerKey, expiry, type Item, Partitions } from './records.ts';
+import type { MemorySubjects } from './subjects.ts';
 
 /**
  * Suppression (by a hash of the normalised address), the decision log (under the customer, by

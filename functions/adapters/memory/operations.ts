@@ -1,7 +1,7 @@
 import type { OperationsRepository } from '../../app/ports.ts';
 import type { StaffTask } from '../../core/model.ts';
 import { smsCapExpiry } from '../dynamo/keys.ts';
-import { add, copy, epochSeconds, expiry, type Item, pairKey, Partitions } from './records.ts';
+import { add, copy, epochSeconds, expiry, type Item, Partitions, pairKey } from './records.ts';
 
 const DEDUPE_SECONDS = 8 * 86_400;
 
