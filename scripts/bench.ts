@@ -180,7 +180,7 @@ async function trigger(stack: LocalStack<LocalBackend>, journey: JourneyId, i: n
       const customerId = customerIdFor('default', { email })!;
       const old = new Date(T0.getTime() - 180 * 86_400_000).toISOString();
       await stack.store.upsertCustomer('default', customerId, customer, old);
-      await stack.store.recordConsent('default', customerId, 'email', 'marketing', true, old, 'bench', `seed${i}`);
+      await stack.store.recordConsent('default', customerId, 'email', 'marketing', { kind: 'opt-in', granted: true, at: old, source: 'bench', eventKey: `seed${i}` }, new Date(old));
       await stack.store.putOrder('default', customerId, { id: `old${i}`, total: '120.00', currency: 'PLN', items: [] }, old);
       return 0;
     }

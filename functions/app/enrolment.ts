@@ -1,5 +1,6 @@
 import { type ExitEvent, exitScope, type JourneyConfig, stepDelays, type Topic, type Trigger } from '../../workflows/src/journey.ts';
 import { DEFAULT_SENDING_HOURS, DEFAULT_TIME_ZONE, nextSendingTime, type SendingHours } from '../../workflows/src/quiet-hours.ts';
+import { isStaleTrigger } from '../core/engine-time.ts';
 import type { Clock } from '../shared/clock.ts';
 import { executionName } from '../shared/ids.ts';
 import type { JourneyRunner } from './ports.ts';
@@ -52,8 +53,35 @@ export async function recordDeferral(
   deps.observe?.({ ...decision, customerId });
 }
 
+/** How long after enrolment a journey's last step is due. */
+function journeySpanSeconds(journey: JourneyConfig): number {
+  return stepDelays(journey).reduce((sum, d) => sum + d, 0);
+}
+
+/** A trigger too old to act on starts nothing; the decision log says why, as it does for every send not made. */
+async function recordStaleTrigger(deps: EnrolDeps, customerId: string, journey: JourneyConfig, name: string): Promise<void> {
+  const first = journey.steps[0]!;
+  const decision: Decision = {
+    at: deps.clock.now().toISOString(),
+    journey: journey.id,
+    step: first.id,
+    executionName: name,
+    channel: first.channel === 'sms' || first.channel === 'staff' ? first.channel : 'email',
+    outcome: 'suppressed',
+    reason: 'stale_trigger',
+    topic: first.topic ?? journey.topic,
+    template: first.template,
+    locale: '',
+  };
+  await deps.store.recordDecision(deps.config.tenant, customerId, decision);
+  deps.observe?.({ ...decision, customerId });
+  deps.log.info(LogCode.JourneyStaleTrigger, { journey: journey.id, executionName: name });
+}
+
 /**
- * Enrols a customer in every journey with this trigger; the execution name makes it idempotent.
+ * Enrols a customer in every journey with this trigger; a trigger older than the journey could
+ * still act on (core/engine-time.ts, `isStaleTrigger`) starts nothing and is recorded as
+ * `stale_trigger`. the execution name makes it idempotent.
  * Pass the profile when the caller has it, to plan the first send without reading it again.
  */
 export async function enrol(trigger: Trigger, customerId: string, enrolKey: string, at: string, deps: EnrolDeps, profile?: CustomerProfile): Promise<number> {
@@ -61,6 +89,10 @@ export async function enrol(trigger: Trigger, customerId: string, enrolKey: stri
   let started = 0;
   for (const journey of deps.journeys.filter((j) => j.trigger === trigger)) {
     const name = executionName(journey.id, tenant, enrolKey);
+    if (isStaleTrigger(at, journeySpanSeconds(journey), deps.clock.now())) {
+      await recordStaleTrigger(deps, customerId, journey, name);
+      continue;
+    }
     const enrolment = { journey: journey.id, key: enrolKey, executionName: name, startedAt: at };
     // Without a cool-down the conditional create is the check: a new enrolment costs one write.
     const created = journey.cooldownDays === 0 && (await deps.store.createEnrolment(tenant, customerId, enrolment));

@@ -1,6 +1,8 @@
-import { assertUnreachable, type DomainEvent } from '../core/domain.ts';
+import { assertUnreachable, consentStatements, type DomainEvent } from '../core/domain.ts';
+import { onEngineClock } from '../core/engine-time.ts';
 import type { CustomerProfile } from '../core/model.ts';
 import { LogCode } from '../shared/logger.ts';
+import { MetricName, noMetrics } from '../shared/metrics.ts';
 import { type EnrolDeps, endJourneys, enrol } from './enrolment.ts';
 import { linkAddresses, type Resolved, resolveCustomer } from './identity.ts';
 
@@ -12,13 +14,14 @@ import { linkAddresses, type Resolved, resolveCustomer } from './identity.ts';
 export interface AcceptedEvents {
   /** Every event was a duplicate. */
   duplicate: boolean;
-  events: { key: string; status: string }[];
+  /** `clampedFrom`: the time the source stated, when it was too far ahead and the engine's clock was taken instead. */
+  events: { key: string; status: string; clampedFrom?: string }[];
 }
 
 export async function acceptEvents(events: DomainEvent[], deps: EnrolDeps): Promise<AcceptedEvents> {
   const { tenant } = deps.config;
   const results: { key: string; status: string }[] = [];
-  for (const event of events) {
+  for (const event of events.map((e) => onEngineClockOf(e, deps))) {
     if (!(await deps.store.claimEvent(tenant, event.key, deps.clock.now()))) {
       deps.log.info(LogCode.IngestDuplicate, { eventType: event.type });
       results.push({ key: event.key, status: 'duplicate' });
@@ -27,7 +30,7 @@ export async function acceptEvents(events: DomainEvent[], deps: EnrolDeps): Prom
     try {
       const outcome = await apply(event, deps);
       deps.log.info(LogCode.IngestAccepted, { eventType: event.type, outcome });
-      results.push({ key: event.key, status: outcome });
+      results.push({ key: event.key, status: outcome, ...(event.clampedFrom && { clampedFrom: event.clampedFrom }) });
     } catch (e) {
       // Give the key back so the platform's retry is processed rather than taken for a duplicate.
       await deps.store.releaseEvent(tenant, event.key).catch(() => undefined);
@@ -41,21 +44,35 @@ export async function acceptEvents(events: DomainEvent[], deps: EnrolDeps): Prom
 async function applyContact(event: DomainEvent, who: Resolved, deps: EnrolDeps): Promise<CustomerProfile | undefined> {
   const { tenant } = deps.config;
   const { customerId, contact } = who;
-  const consent = contact.consent;
   const source = `${event.source}:${event.type}`;
-  // Independent items: written side by side.
+  const receivedAt = deps.clock.now();
+  // Independent items: written side by side. An SMS statement needs the number it is about.
   const [profile] = await Promise.all([
     deps.store.upsertCustomer(tenant, customerId, contact, event.occurredAt),
     linkAddresses(deps.store, tenant, who, event.occurredAt),
-    consent?.emailMarketing !== undefined
-      ? deps.store.recordConsent(tenant, customerId, 'email', 'marketing', consent.emailMarketing, event.occurredAt, source, event.key)
-      : undefined,
     // A statement about the phone belongs to whoever holds the number.
-    consent?.smsMarketing !== undefined && event.customer.phone
-      ? deps.store.recordConsent(tenant, who.smsCustomerId, 'sms', 'marketing', consent.smsMarketing, event.occurredAt, source, event.key)
-      : undefined,
+    ...consentStatements(event)
+      .filter(({ channel }) => channel === 'email' || event.customer.phone)
+      .map(({ channel, statement }) =>
+        deps.store.recordConsent(tenant, channel === 'sms' ? who.smsCustomerId : customerId, channel, 'marketing', { ...statement, at: event.occurredAt, source, eventKey: event.key }, receivedAt),
+      ),
   ]);
   return profile;
+}
+
+/**
+ * An event on the engine's clock (core/engine-time.ts): a time too far ahead is clamped, which is
+ * logged (no personal data) and counted; the result names the time the source stated.
+ */
+function onEngineClockOf(event: DomainEvent, deps: EnrolDeps): DomainEvent {
+  const now = deps.clock.now();
+  const accepted = onEngineClock(event, now);
+  if (accepted !== event) {
+    const aheadSeconds = Math.round((Date.parse(event.occurredAt) - now.getTime()) / 1000);
+    deps.log.warn(LogCode.EventTimeClamped, { eventType: event.type, source: event.source, aheadSeconds });
+    (deps.metrics ?? noMetrics).count(MetricName.EventTimeClamped, { platform: event.source });
+  }
+  return accepted;
 }
 
 /**
@@ -133,6 +150,8 @@ export async function apply(event: DomainEvent, deps: EnrolDeps): Promise<string
     }
     case 'customer.updated':
       return customerId ? 'customer-updated' : 'no-contact';
+    case 'customer.consent':
+      return customerId ? 'consent-recorded' : 'no-contact';
     default:
       return assertUnreachable(event);
   }

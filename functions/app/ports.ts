@@ -1,3 +1,4 @@
+import type { ConsentDecision, TimedConsentStatement } from '../core/consent.ts';
 import type { Checkout, Contact, Order } from '../core/domain.ts';
 import type {
   CartRecord,
@@ -10,8 +11,12 @@ import type {
   EnrolmentStatus,
   InvoiceRecord,
   OrderRecord,
+  SendClaim,
+  SendIntent,
+  SendOutcome,
   StaffTask,
 } from '../core/model.ts';
+import type { FrequencyCap } from '../core/frequency-cap.ts';
 
 /**
  * The storage the use cases are written against, one port per aggregate. Two backends implement
@@ -34,6 +39,9 @@ export interface KnownIdentity {
   erasedAt?: string;
 }
 
+/** A consent statement as a use case hands it to storage: kind, claim, time, source, and the event that carried it. */
+export type ConsentInput = TimedConsentStatement & { eventKey: string };
+
 /** Customers, their addresses and consent (current state and the append-only ledger), and what selection reads. */
 export interface CustomerRepository {
   /** Merges contact details into the profile; returns it as stored, or undefined when a newer write won. Writes no address reference. */
@@ -50,8 +58,13 @@ export interface CustomerRepository {
    */
   linkAddress(tenant: string, customerId: string, channel: ConsentChannel, address: string, at: string): Promise<boolean>;
   getCustomer(tenant: string, customerId: string): Promise<CustomerProfile | undefined>;
-  /** Appends to the ledger (once per event key); moves the current state only when this statement is not older. */
-  recordConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic, granted: boolean, at: string, source: string, eventKey: string): Promise<void>;
+  /**
+   * Decides with core/consent.ts (`nextConsent`, at `receivedAt` on the engine's clock) and moves
+   * the current state when the statement applies, by a write conditional on the state it read (a
+   * concurrent change makes it decide again); appends the statement to the ledger with the
+   * decision and its reason, applied or not (once per time and event key).
+   */
+  recordConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic, statement: ConsentInput, receivedAt: Date): Promise<ConsentDecision>;
   getConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic): Promise<ConsentState | undefined>;
   /** Customers whose last order fell on `day` (YYYY-MM-DD), a page at a time. */
   customersByLastOrderDay(tenant: string, day: string, cursor?: Record<string, unknown>): Promise<{ items: CustomerProfile[]; cursor?: Record<string, unknown> }>;
@@ -77,7 +90,7 @@ export interface SubjectRepository {
   getInvoice(tenant: string, invoiceId: string): Promise<InvoiceRecord | undefined>;
 }
 
-/** Journey enrolments and the at-most-once claim of each step's send. */
+/** Journey enrolments, and each step's send: its intent, claimed at most once, and its outcome. */
 export interface EnrolmentRepository {
   /** False when the enrolment exists. */
   createEnrolment(tenant: string, customerId: string, enrolment: Omit<Enrolment, 'status'>): Promise<boolean>;
@@ -86,18 +99,25 @@ export interface EnrolmentRepository {
   activeEnrolments(tenant: string, customerId: string, journey?: string): Promise<Enrolment[]>;
   /** active → the given end state; false (and no change) from any other state. */
   endEnrolment(tenant: string, customerId: string, journey: string, enrolKey: string, status: Exclude<EnrolmentStatus, 'active'>, reason: string, at: string): Promise<boolean>;
-  /** False when this execution's step was claimed before. */
-  claimSend(executionName: string, stepId: string, at: string): Promise<boolean>;
-  completeSend(executionName: string, stepId: string, messageId: string | undefined): Promise<void>;
-  releaseSend(executionName: string, stepId: string): Promise<void>;
+  /**
+   * Writes the intent of a send (under the customer, once per execution × step) before the provider
+   * is called and, for marketing (`cap` given), takes a slot in the customer's frequency window in
+   * the same conditional write: `capped` when the window is full (nothing written), `exists` with
+   * the earlier run's intent when this step was claimed before.
+   */
+  claimSend(tenant: string, customerId: string, intent: SendIntent, cap?: FrequencyCap): Promise<SendClaim>;
+  /** Writes the outcome of a claimed intent (the first outcome stays); `refused` gives the send's slot back. */
+  completeSend(tenant: string, customerId: string, executionName: string, stepId: string, outcome: SendOutcome): Promise<void>;
+  /** Deletes a claimed intent (never a completed one) and gives its slot back: nothing went out, the retry may send. */
+  releaseSend(tenant: string, customerId: string, executionName: string, stepId: string): Promise<void>;
 }
 
 /** Suppression, the decision log, links and the data-subject rights that span every aggregate. */
 export interface ComplianceRepository {
   suppress(tenant: string, channel: 'email' | 'sms', address: string, reason: string, at: string): Promise<void>;
   isSuppressed(tenant: string, channel: 'email' | 'sms', address: string): Promise<boolean>;
-  recordDecision(tenant: string, customerId: string, decision: Decision): Promise<void>;
-  countMarketingSent(tenant: string, customerId: string, from: string): Promise<number>;
+  /** Logs a decision once per time, execution and step; false when that one was logged before. */
+  recordDecision(tenant: string, customerId: string, decision: Decision): Promise<boolean>;
   listDecisions(tenant: string, customerId: string): Promise<Decision[]>;
   /** A short link standing for the customer's signed token, expiring with it. */
   putShortLink(tenant: string, customerId: string, code: string, token: string, expiresAt: number): Promise<void>;
@@ -118,8 +138,8 @@ export interface OperationsRepository {
   releaseEvent(tenant: string, eventKey: string): Promise<void>;
   /** Takes `n` from a one-minute window of `limit`; false when fewer than `n` are left. */
   takeRate(bucket: string, window: number, limit: number, n?: number): Promise<boolean>;
-  /** Counts one paid SMS against the day's cap; false once it is reached. */
-  countSms(tenant: string, day: string, cap: number): Promise<boolean>;
+  /** Counts a paid SMS's billed parts against the day's cap; false (nothing counted) when they do not fit. */
+  countSms(tenant: string, day: string, cap: number, parts: number): Promise<boolean>;
   /** False when the task exists. */
   createTask(tenant: string, task: StaffTask): Promise<boolean>;
   listTasks(tenant: string): Promise<StaffTask[]>;

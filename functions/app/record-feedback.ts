@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WITHDRAWAL } from '../core/domain.ts';
 import type { Clock } from '../shared/clock.ts';
 import { type Log, LogCode } from '../shared/logger.ts';
 import { customerByAddress } from './identity.ts';
@@ -35,7 +36,8 @@ function bareAddress(a: string): string {
 }
 
 export async function handleFeedback(event: unknown, deps: FeedbackDeps): Promise<FeedbackResult> {
-  const at = deps.clock.now().toISOString();
+  const now = deps.clock.now();
+  const at = now.toISOString();
   const sms = InboundSms.safeParse(event);
   if (sms.success) {
     const keyword = sms.data.messageBody.trim().split(/\s+/)[0]?.toUpperCase() ?? '';
@@ -43,7 +45,7 @@ export async function handleFeedback(event: unknown, deps: FeedbackDeps): Promis
     const phone = sms.data.originationNumber;
     await deps.store.suppress(deps.tenant, 'sms', phone, 'sms-opt-out', at);
     const customerId = await customerByAddress(deps.store, deps.tenant, 'sms', phone, at);
-    await deps.store.recordConsent(deps.tenant, customerId, 'sms', 'marketing', false, at, 'sms-opt-out', `sms-opt-out:${at}`);
+    await deps.store.recordConsent(deps.tenant, customerId, 'sms', 'marketing', { ...WITHDRAWAL, at, source: 'sms-opt-out', eventKey: `sms-opt-out:${at}` }, now);
     deps.log.info(LogCode.AddressSuppressed, { channel: 'sms', reason: 'sms-opt-out' });
     return { kind: 'sms-opt-out', suppressed: 1 };
   }
@@ -68,7 +70,7 @@ export async function handleFeedback(event: unknown, deps: FeedbackDeps): Promis
     // A complaint is also a withdrawal of marketing consent, by whoever holds the address.
     if (kind === 'complaint') {
       const customerId = await customerByAddress(deps.store, deps.tenant, 'email', email, at);
-      await deps.store.recordConsent(deps.tenant, customerId, 'email', 'marketing', false, at, 'ses-complaint', `complaint:${at}`);
+      await deps.store.recordConsent(deps.tenant, customerId, 'email', 'marketing', { ...WITHDRAWAL, at, source: 'ses-complaint', eventKey: `complaint:${at}` }, now);
     }
   }
   deps.log.info(LogCode.AddressSuppressed, { channel: 'email', reason: kind, count: recipients.length });

@@ -1,5 +1,5 @@
 import type { JourneyConfig } from '../../workflows/src/journey.ts';
-import { planStep, type SendFacts, sendVerdict, subjectKind, subjectOf, templateData } from '../core/step-policy.ts';
+import { planStep, sendDecision, sendVerdict, subjectKind, subjectOf, templateData } from '../core/step-policy.ts';
 import type { StepInput } from '../core/step-payload.ts';
 import { renderTemplate, TemplateRenderError } from '../../workflows/src/render.ts';
 import { type Locale, pickLocale, type TemplateFile } from '../../workflows/src/template-file.ts';
@@ -14,12 +14,12 @@ import { type Mailer, PermanentSendError } from './ports.ts';
 import { smsLength, transliterate } from '../core/sms.ts';
 import type { SmsSender } from './ports.ts';
 import type { StateStore } from './ports.ts';
-import type { CustomerProfile, Decision, SuppressionReason } from '../core/model.ts';
+import type { CustomerProfile, Decision, SendIntent, SendOutcome, SendRecord, SuppressionReason } from '../core/model.ts';
 import { optOutCode, signUnsubscribeToken, type UnsubscribePayload, unsubscribeExpiry } from '../shared/unsubscribe-token.ts';
 
 export interface StepResult {
   continue: boolean;
-  outcome: 'sent' | 'suppressed' | 'already_sent' | 'goal_reached' | 'task' | 'erased';
+  outcome: 'sent' | 'suppressed' | 'goal_reached' | 'task' | 'erased';
   reason?: SuppressionReason;
   /** When the next step is due (ISO-8601); the next Wait state waits until then. */
   nextAt?: string;
@@ -70,9 +70,11 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
   const at = now.toISOString();
   const metrics = deps.metrics ?? noMetrics;
 
-  const decide = async (d: Omit<Decision, 'at' | 'journey' | 'step' | 'executionName'>, to?: string) => {
-    const full: Decision = { at, journey: input.journey, step: input.step, executionName: input.executionName, topic: input.topic, ...d };
-    await deps.store.recordDecision(tenant, customerId, full);
+  // `when`: a send's decision is logged at its intent's time, so a resumed step writes the same one, once.
+  const decide = async (d: Omit<Decision, 'at' | 'journey' | 'step' | 'executionName'>, to?: string, when = at) => {
+    const full: Decision = { at: when, journey: input.journey, step: input.step, executionName: input.executionName, topic: input.topic, ...d };
+    // Logged before (a step resumed after its decision was written): told once, counted once.
+    if (!(await deps.store.recordDecision(tenant, customerId, full))) return;
     deps.log.info(full.outcome === 'sent' ? LogCode.MessageSent : LogCode.MessageSuppressed, {
       journey: full.journey,
       step: full.step,
@@ -129,19 +131,14 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
   const data = (extra: Record<string, unknown>) => templateData(customer?.firstName ?? '', deps.config.shopName, subject.data, extra);
 
   if (plan.kind === 'task') return finish(await staffTask(input, deps, templateId, template, locale, data({ customerId }), decide));
-  if (plan.kind === 'no_address') {
-    await decide({ ...base, channel: plan.channel, outcome: 'suppressed', reason: 'no_address' });
-    return finish({ continue: true, outcome: 'suppressed', reason: 'no_address' });
+  if (plan.kind === 'no_address' || plan.kind === 'undeliverable') {
+    const reason = plan.kind === 'no_address' ? 'no_address' : plan.reason;
+    await decide({ ...base, channel: plan.channel, outcome: 'suppressed', reason });
+    return finish({ continue: true, outcome: 'suppressed', reason });
   }
   const { channel, to } = plan;
   const topic = input.topic;
-  const cap = deps.config.frequencyCap ?? { max: 3, days: 7 };
-  const facts: SendFacts = { topic, suppressed: await deps.store.isSuppressed(tenant, channel, to), consent: context.consent[channel], cap };
-  let verdict = sendVerdict(facts);
-  if (verdict.kind === 'needs-sent-in-window') {
-    const since = new Date(now.getTime() - cap.days * 86_400_000).toISOString();
-    verdict = sendVerdict({ ...facts, sentInWindow: await deps.store.countMarketingSent(tenant, customerId, since) });
-  }
+  const verdict = sendVerdict({ topic, suppressed: await deps.store.isSuppressed(tenant, channel, to), consent: context.consent[channel] });
   if (verdict.kind === 'refuse') {
     await decide({ ...base, channel, outcome: 'suppressed', reason: verdict.reason }, to);
     return finish({ continue: true, outcome: 'suppressed', reason: verdict.reason });
@@ -163,66 +160,114 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
     await decide({ ...base, channel, outcome: 'suppressed', reason: 'template_error' }, to);
     return finish({ continue: true, outcome: 'suppressed', reason: 'template_error' });
   }
+  let smsText: string | undefined;
+  if (channel === 'sms') {
+    smsText = rendered.text.trim();
+    // Every marketing SMS carries its opt-out.
+    if (topic === 'marketing' && !smsText.includes(unsubscribeUrl)) smsText += `\n${locale === 'pl' ? 'Rezygnacja' : 'Opt out'}: ${unsubscribeUrl}`;
+    if (deps.config.smsTransliterate) smsText = transliterate(smsText);
+  }
+  const length = smsText === undefined ? undefined : smsLength(smsText);
 
-  if (!(await deps.store.claimSend(input.executionName, input.step, at))) return finish({ continue: true, outcome: 'already_sent' });
+  // The intent is written before the provider is called, and a marketing send takes its slot in the
+  // customer's frequency window with it: steps racing for the last slot cannot both have it.
+  const intent: SendIntent = { journey: input.journey, executionName: input.executionName, step: input.step, channel, topic, ...base, subject: rendered.subject, segments: length?.segments, encoding: length?.encoding, at };
+  const cap = deps.config.frequencyCap ?? { max: 3, days: 7 };
+  const claim = await deps.store.claimSend(tenant, customerId, intent, topic === 'marketing' ? cap : undefined);
+  if (claim.kind === 'capped') {
+    await decide({ ...base, channel, outcome: 'suppressed', reason: 'frequency_cap' }, to);
+    return finish({ continue: true, outcome: 'suppressed', reason: 'frequency_cap' });
+  }
+  const settle = async (record: SendRecord): Promise<StepResult> => {
+    const decision = sendDecision(record);
+    await decide(decision, to, record.at);
+    return decision.reason ? { continue: true, outcome: 'suppressed', reason: decision.reason } : { continue: true, outcome: 'sent' };
+  };
+  if (claim.kind === 'exists') {
+    // A resumed step (the Task retried after a crash or a timeout). Its intent without an outcome
+    // may have gone out: recorded as such, never sent again. With an outcome: that, once.
+    if (claim.record.status === 'claimed') await deps.store.completeSend(tenant, customerId, input.executionName, input.step, { outcome: 'uncertain' });
+    return finish(await settle(claim.record));
+  }
+  const tags = { journey: input.journey, step: input.step };
+  const outcome = await deliver(deps, input, { channel, to, topic, locale, unsubscribeUrl, rendered, smsText, parts: length?.segments ?? 1, day: at.slice(0, 10), tags });
+  await deps.store.completeSend(tenant, customerId, input.executionName, input.step, outcome);
+  return finish(await settle({ ...intent, status: 'done', ...outcome }));
+}
+
+interface Delivery {
+  channel: 'email' | 'sms';
+  to: string;
+  topic: 'marketing' | 'service';
+  locale: Locale;
+  unsubscribeUrl: string;
+  rendered: ReturnType<typeof renderTemplate>;
+  smsText?: string;
+  /** The SMS's billed parts, counted against its day's cap. */
+  parts: number;
+  day: string;
+  tags: Record<string, string>;
+}
+
+/**
+ * Calls the provider for a claimed send and says what came of it. When certainly nothing went out
+ * and a retry may do better (throttled, no connection, the SMS cap unreadable), the claim and its
+ * slot are given back and the error goes to the state machine's retry.
+ */
+async function deliver(deps: StepDeps, input: StepInput, d: Delivery): Promise<SendOutcome> {
+  const { tenant, customerId } = input.enrolment;
+  const metrics = deps.metrics ?? noMetrics;
+  const release = () => deps.store.releaseSend(tenant, customerId, input.executionName, input.step);
+  if (d.channel === 'sms') {
+    let fits: boolean;
+    try {
+      fits = await deps.store.countSms(tenant, d.day, deps.config.smsDailyCap ?? 1000, d.parts);
+    } catch (e) {
+      await release();
+      throw e;
+    }
+    if (!fits) return { outcome: 'refused', reason: 'sms_daily_cap' };
+  }
   try {
-    if (channel === 'email') {
+    if (d.channel === 'email') {
       const { messageId } = await deps.mailer.send({
-        to,
-        subject: rendered.subject ?? deps.config.shopName,
-        text: rendered.text,
-        html: rendered.html,
+        to: d.to,
+        subject: d.rendered.subject ?? deps.config.shopName,
+        text: d.rendered.text,
+        html: d.rendered.html,
         headers:
-          topic === 'marketing'
+          d.topic === 'marketing'
             ? [
-                { name: 'List-Unsubscribe', value: `<${unsubscribeUrl}>${deps.config.unsubscribeMailto ? `, <mailto:${deps.config.unsubscribeMailto}>` : ''}` },
+                { name: 'List-Unsubscribe', value: `<${d.unsubscribeUrl}>${deps.config.unsubscribeMailto ? `, <mailto:${deps.config.unsubscribeMailto}>` : ''}` },
                 { name: 'List-Unsubscribe-Post', value: 'List-Unsubscribe=One-Click' },
               ]
             : [],
-        tags: { journey: input.journey, step: input.step },
+        tags: d.tags,
       });
-      await deps.store.completeSend(input.executionName, input.step, messageId);
-      await decide({ ...base, channel, outcome: 'sent', subject: rendered.subject, messageId }, to);
-    } else {
-      if (!(await deps.store.countSms(tenant, at.slice(0, 10), deps.config.smsDailyCap ?? 1000))) {
-        await deps.store.releaseSend(input.executionName, input.step);
-        await decide({ ...base, channel, outcome: 'suppressed', reason: 'sms_daily_cap' }, to);
-        return finish({ continue: true, outcome: 'suppressed', reason: 'sms_daily_cap' });
-      }
-      let text = rendered.text.trim();
-      // Every marketing SMS carries its opt-out.
-      if (topic === 'marketing' && !text.includes(unsubscribeUrl)) text += `\n${locale === 'pl' ? 'Rezygnacja' : 'Opt out'}: ${unsubscribeUrl}`;
-      if (deps.config.smsTransliterate) text = transliterate(text);
-      const length = smsLength(text);
-      const { messageId } = await deps.sms.send({ to, text, kind: topic, tags: { journey: input.journey, step: input.step } });
-      await deps.store.completeSend(input.executionName, input.step, messageId);
-      await decide({ ...base, channel, outcome: 'sent', subject: rendered.subject, messageId, segments: length.segments, encoding: length.encoding }, to);
+      return { outcome: 'sent', messageId };
     }
+    const { messageId } = await deps.sms.send({ to: d.to, text: d.smsText ?? '', kind: d.topic, tags: d.tags });
+    return { outcome: 'sent', messageId };
   } catch (e) {
-    const provider = channel === 'email' ? 'ses' : 'sms';
+    const provider = d.channel === 'email' ? 'ses' : 'sms';
     if (e instanceof PermanentSendError) {
       // Refused for good (unverified sender, SES sandbox, a number the SMS service will not take):
       // recorded, counted, and alarmed on past a threshold, never silent.
       deps.log.warn(LogCode.ProviderRejected, { journey: input.journey, step: input.step, provider, error: e.message });
       metrics.count(MetricName.ProviderRejected, { provider });
-      await deps.store.completeSend(input.executionName, input.step, undefined);
-      await decide({ ...base, channel, outcome: 'suppressed', reason: 'rejected_by_provider' }, to);
-      return finish({ continue: true, outcome: 'suppressed', reason: 'rejected_by_provider' });
+      return { outcome: 'refused', reason: 'rejected_by_provider' };
     }
     metrics.count(MetricName.ProviderError, { provider });
     if (refusedBeforeSending(e)) {
       // Throttled, refused outright or never connected: nothing went out, so the state machine's retry may send.
-      await deps.store.releaseSend(input.executionName, input.step);
+      await release();
       throw e;
     }
     // Timeout, reset connection, 5xx after the SDK's own retries: the provider may have accepted
-    // the message. At most once: keep the claim, record the doubt, carry on with the journey.
-    await deps.store.completeSend(input.executionName, input.step, undefined);
+    // the message. At most once: keep the claim (and its slot), record the doubt, carry on.
     deps.log.warn(LogCode.StepFailed, { journey: input.journey, step: input.step, error: (e as Error).name, outcome: 'delivery_uncertain' });
-    await decide({ ...base, channel, outcome: 'suppressed', reason: 'delivery_uncertain' }, to);
-    return finish({ continue: true, outcome: 'suppressed', reason: 'delivery_uncertain' });
+    return { outcome: 'uncertain' };
   }
-  return finish({ continue: true, outcome: 'sent' });
 }
 
 async function smsOptOutUrl(deps: StepDeps, p: Omit<UnsubscribePayload, 'exp'>, token: string, now: Date): Promise<string> {

@@ -1,3 +1,6 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { z } from 'zod';
+
 /**
  * The one rule for telling that two addresses are the same person's: every lookup by address
  * (customer ids, phone references, the suppression list) goes through it, so an address written
@@ -5,13 +8,66 @@
  */
 export type AddressChannel = 'email' | 'sms';
 
+/** Numbers written without a country code are Polish unless the platform says otherwise. */
+export const DEFAULT_PHONE_REGION = 'PL' as const;
+
 export function normaliseEmail(email: string): string {
   return email.normalize('NFC').trim().toLowerCase();
 }
 
-/** Digits and a leading plus only: "+48 600-100-200" and "+48600100200" are one number. */
+/** Digits and a leading plus: what is left of a number libphonenumber cannot make sense of. */
+function phoneDigits(phone: string): string {
+  const digits = phone.replace(/\D/g, '');
+  return phone.trim().startsWith('+') ? `+${digits}` : digits;
+}
+
+function validPhone(text: string) {
+  try {
+    const parsed = parsePhoneNumberFromString(text, DEFAULT_PHONE_REGION);
+    return parsed?.isValid() ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The raw text first (it may carry an extension), then its digits alone. */
+function parsePhone(phone: string) {
+  return validPhone(phone) ?? validPhone(phoneDigits(phone));
+}
+
+/**
+ * E.164 for every number libphonenumber (full metadata, region PL when no country code is
+ * given) finds valid: "600 100 200", "0048600100200" and "+48 600-100-200" are all
+ * "+48600100200". A number it cannot validate keeps its digits (and a leading plus), so it is
+ * still one stable key, and its sends are suppressed (`invalid_address`) instead of the event
+ * being refused. Idempotent: every result normalises to itself.
+ */
 export function normalisePhone(phone: string): string {
-  return phone.replace(/[^\d+]/g, '');
+  return parsePhone(phone)?.number ?? phoneDigits(phone);
+}
+
+/** A number normalisePhone makes E.164 of. */
+export function isValidPhone(phone: string): boolean {
+  return parsePhone(phone) !== undefined;
+}
+
+/**
+ * Whether an SMS can reach the number: MOBILE, or FIXED_LINE_OR_MOBILE where the numbering plan
+ * does not tell the two apart (the United States, Canada), so those countries still get SMS.
+ * Landlines, toll-free, premium-rate, shared-cost, VoIP and pager numbers are `not_mobile`.
+ */
+export function smsReach(phone: string): 'mobile' | 'not_mobile' | 'invalid_address' {
+  const parsed = parsePhone(phone);
+  if (!parsed) return 'invalid_address';
+  const type = parsed.getType();
+  return type === 'MOBILE' || type === 'FIXED_LINE_OR_MOBILE' ? 'mobile' : 'not_mobile';
+}
+
+const EmailSyntax = z.email();
+
+/** Whether a mail provider would take the address at all (platforms may hand over anything). */
+export function isDeliverableEmail(email: string): boolean {
+  return EmailSyntax.safeParse(email).success;
 }
 
 export function normaliseAddress(channel: AddressChannel, address: string): string {

@@ -1,4 +1,4 @@
-import type { Checkout } from './domain.ts';
+import type { Checkout, ConsentKind } from './domain.ts';
 
 /**
  * What the engine keeps about customers and their journeys, as the use cases see it: the same
@@ -8,10 +8,32 @@ import type { Checkout } from './domain.ts';
 export type ConsentChannel = 'email' | 'sms';
 export type ConsentTopic = 'marketing' | 'service';
 
+/** The current consent on one channel and topic; core/consent.ts decides how a statement moves it. */
 export interface ConsentState {
   granted: boolean;
+  /** The kind of statement that set it; absent on a state stored before kinds were recorded. */
+  kind?: ConsentKind;
+  /** When it took effect on the engine's clock: a withdrawal's is when the engine received it. */
   at: string;
   source: string;
+  /** Counts the changes; a write is conditional on the version it read. */
+  version?: number;
+}
+
+/** One line of the append-only consent ledger: every statement, and whether and why it moved the state. */
+export interface ConsentLedgerEntry {
+  channel: ConsentChannel;
+  topic: ConsentTopic;
+  kind: ConsentKind;
+  granted: boolean;
+  /** The statement's time, clamped to the engine's clock. */
+  at: string;
+  /** When the engine received it. */
+  receivedAt: string;
+  source: string;
+  eventKey: string;
+  applied: boolean;
+  reason: string;
 }
 
 export interface CustomerProfile {
@@ -85,16 +107,18 @@ export interface Enrolment {
 export type SuppressionReason =
   | 'no_consent'
   | 'no_address'
+  | 'invalid_address'
+  | 'not_mobile'
   | 'goal_reached'
   | 'unsubscribed'
-  | 'already_sent'
   | 'template_error'
   | 'rejected_by_provider'
   | 'sms_daily_cap'
   | 'quiet_hours'
   | 'frequency_cap'
   | 'suppressed_address'
-  | 'delivery_uncertain';
+  | 'delivery_uncertain'
+  | 'stale_trigger';
 
 export interface Decision {
   at: string;
@@ -116,3 +140,32 @@ export interface Decision {
   encoding?: 'GSM-7' | 'UCS-2';
 }
 
+
+/**
+ * A send as intended, written before the provider is called: journey × execution × step (one send
+ * each), what goes out, and what its decision will say. The step's time `at` is also the time its
+ * decision is logged under, so every run of the step writes the same decision once.
+ */
+export interface SendIntent {
+  journey: string;
+  executionName: string;
+  step: string;
+  channel: 'email' | 'sms';
+  topic: 'marketing' | 'service';
+  template: string;
+  locale: string;
+  subject?: string;
+  /** SMS only: parts billed, and the encoding that decided it. */
+  segments?: number;
+  encoding?: 'GSM-7' | 'UCS-2';
+  at: string;
+}
+
+/** What the provider call came to: accepted, refused (certainly not sent) or unknown (it may have gone). */
+export type SendOutcome = { outcome: 'sent'; messageId?: string } | { outcome: 'refused'; reason: 'rejected_by_provider' | 'sms_daily_cap' } | { outcome: 'uncertain' };
+
+/** A stored intent: `claimed` from before the provider call until its outcome is written, then `done` with it. */
+export type SendRecord = SendIntent & { status: 'claimed' | 'done'; outcome?: SendOutcome['outcome']; messageId?: string; reason?: SuppressionReason };
+
+/** What claiming a send came to: the right to send, no room left in the frequency cap, or an earlier run's intent. */
+export type SendClaim = { kind: 'claimed' } | { kind: 'capped' } | { kind: 'exists'; record: SendRecord };

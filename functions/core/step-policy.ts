@@ -1,12 +1,14 @@
-import type { CartRecord, ConsentState, CustomerProfile, InvoiceRecord, OrderRecord, SuppressionReason } from './model.ts';
+import type { CartRecord, ConsentState, CustomerProfile, Decision, InvoiceRecord, OrderRecord, SendRecord, SuppressionReason } from './model.ts';
 import type { StepInput } from './step-payload.ts';
 import { assertUnreachable } from './domain.ts';
+import { isDeliverableEmail, smsReach } from './identity.ts';
 
 /**
  * The step's policy as pure decisions over what the step has read: whether the journey is still
- * wanted, which channel and address, which template, and whether a message may go (suppression,
- * consent, frequency cap, in that order). The use case (functions/app/run-step.ts) reads the facts
- * and carries the decisions out; nothing here does I/O, so every rule is tested directly.
+ * wanted, which channel and address, which template, whether a message may go (suppression, then
+ * consent; the frequency cap is a slot taken with the send's claim) and what a send intent came to.
+ * The use case (functions/app/run-step.ts) reads the facts and carries the decisions out; nothing
+ * here does I/O, so every rule is tested directly.
  */
 
 export type Subject = Record<string, unknown> & { categories?: string[] };
@@ -26,6 +28,11 @@ export function subjectKind(trigger: StepInput['trigger']): 'cart' | 'order' | '
   }
 }
 
+/** A stored link, if it is http(s): ingest refuses others, and one kept from before never reaches a template. */
+function webLink(url: string | undefined): string | undefined {
+  return url && /^https?:\/\//i.test(url) ? url : undefined;
+}
+
 /**
  * What the journey is about (`key`: its cart token, order or invoice id), and whether it is still
  * wanted. A link the platform did not give falls back to the shop's own site, or is `null` (the
@@ -41,7 +48,7 @@ export function subjectOf(
     case 'cart': {
       const cart = item as CartRecord | undefined;
       if (!cart || cart.status === 'ordered') return { wanted: false };
-      return { wanted: true, data: { cart: { items: cart.items, total: cart.total, currency: cart.currency, recoveryUrl: cart.recoveryUrl ?? shopUrl ?? null } } };
+      return { wanted: true, data: { cart: { items: cart.items, total: cart.total, currency: cart.currency, recoveryUrl: webLink(cart.recoveryUrl) ?? shopUrl ?? null } } };
     }
     case 'order': {
       const order = item as OrderRecord | undefined;
@@ -55,7 +62,7 @@ export function subjectOf(
     case 'invoice': {
       const invoice = item as InvoiceRecord | undefined;
       if (!invoice || invoice.status === 'paid') return { wanted: false };
-      return { wanted: true, data: { invoice: { id: key, amount: invoice.amount, currency: invoice.currency, payUrl: invoice.hostedUrl ?? shopUrl ?? null } } };
+      return { wanted: true, data: { invoice: { id: key, amount: invoice.amount, currency: invoice.currency, payUrl: webLink(invoice.hostedUrl) ?? shopUrl ?? null } } };
     }
     case undefined:
       return { wanted: true, data: {} };
@@ -79,7 +86,7 @@ function pickTemplate(input: Pick<StepInput, 'template' | 'templateByCategory'>,
 }
 
 
-/** The channel of a step as the customer receives it: `preferred` is their choice, SMS only with a number. */
+/** The channel of a step as the customer receives it: `preferred` is their choice, SMS only with a mobile number. */
 export function channelFor(channel: StepInput['channel'], customer: Pick<CustomerProfile, 'preferredChannel' | 'phone'> | undefined): 'email' | 'sms' | 'staff' {
   switch (channel) {
     case 'staff':
@@ -87,7 +94,7 @@ export function channelFor(channel: StepInput['channel'], customer: Pick<Custome
     case 'sms':
       return channel;
     case 'preferred':
-      return customer?.preferredChannel === 'sms' && customer.phone ? 'sms' : 'email';
+      return customer?.preferredChannel === 'sms' && customer.phone && smsReach(customer.phone) === 'mobile' ? 'sms' : 'email';
     default:
       return assertUnreachable(channel);
   }
@@ -98,7 +105,18 @@ export type StepPlan =
   | { kind: 'goal_reached' }
   | { kind: 'task'; template: string }
   | { kind: 'no_address'; channel: 'email' | 'sms'; template: string }
+  | { kind: 'undeliverable'; channel: 'email' | 'sms'; template: string; reason: 'invalid_address' | 'not_mobile' }
   | { kind: 'send'; channel: 'email' | 'sms'; to: string; template: string };
+
+/**
+ * Why an address on file cannot take the channel, if it cannot: platforms hand over whatever the
+ * buyer typed, and it is kept, so the decision is made here. SMS goes to mobile numbers only.
+ */
+export function undeliverable(channel: 'email' | 'sms', to: string): 'invalid_address' | 'not_mobile' | undefined {
+  if (channel === 'email') return isDeliverableEmail(to) ? undefined : 'invalid_address';
+  const reach = smsReach(to);
+  return reach === 'mobile' ? undefined : reach;
+}
 
 export function planStep(
   input: Pick<StepInput, 'channel' | 'template' | 'templateByCategory'>,
@@ -111,29 +129,40 @@ export function planStep(
   const channel = channelFor(input.channel, customer);
   if (channel === 'staff') return { kind: 'task', template };
   const to = channel === 'email' ? customer?.email : customer?.phone;
-  return to ? { kind: 'send', channel, to, template } : { kind: 'no_address', channel, template };
+  if (!to) return { kind: 'no_address', channel, template };
+  const reason = undeliverable(channel, to);
+  return reason ? { kind: 'undeliverable', channel, template, reason } : { kind: 'send', channel, to, template };
 }
 
-/** The facts a send is checked against; the frequency count is read only when the verdict asks for it. */
+/** The facts a send is checked against before it is claimed; the frequency cap is taken with the claim. */
 export interface SendFacts {
   topic: 'marketing' | 'service';
   suppressed: boolean;
   consent: ConsentState | undefined;
-  /** Marketing messages sent to the customer within the cap's window; undefined until read. */
-  sentInWindow?: number;
-  cap: { max: number; days: number };
 }
 
-export type SendVerdict = { kind: 'send' } | { kind: 'refuse'; reason: SuppressionReason } | { kind: 'needs-sent-in-window' };
+export type SendVerdict = { kind: 'send' } | { kind: 'refuse'; reason: SuppressionReason };
 
 /**
  * Suppression first (a bounced, complained or erased address gets nothing, service included),
- * then, for marketing only, consent, then the frequency cap.
+ * then, for marketing only, consent. The frequency cap comes last, as a slot taken with the send's
+ * claim (functions/core/frequency-cap.ts), never as a count read beforehand.
  */
 export function sendVerdict(f: SendFacts): SendVerdict {
   if (f.suppressed) return { kind: 'refuse', reason: 'suppressed_address' };
   if (f.topic === 'service') return { kind: 'send' };
   if (!f.consent?.granted) return { kind: 'refuse', reason: f.consent?.source === 'unsubscribe-link' ? 'unsubscribed' : 'no_consent' };
-  if (f.sentInWindow === undefined) return { kind: 'needs-sent-in-window' };
-  return f.sentInWindow >= f.cap.max ? { kind: 'refuse', reason: 'frequency_cap' } : { kind: 'send' };
+  return { kind: 'send' };
+}
+
+/**
+ * The decision a send intent stands for. Without an outcome the step stopped between the provider
+ * call and writing what it came to: the message may have gone, so it is `delivery_uncertain` (and
+ * keeps its frequency slot), never sent a second time.
+ */
+export function sendDecision(r: SendRecord): Pick<Decision, 'channel' | 'template' | 'locale' | 'outcome' | 'reason' | 'subject' | 'messageId' | 'segments' | 'encoding'> {
+  const base = { channel: r.channel, template: r.template, locale: r.locale };
+  if (r.status === 'done' && r.outcome === 'sent') return { ...base, outcome: 'sent', subject: r.subject, messageId: r.messageId, segments: r.segments, encoding: r.encoding };
+  if (r.status === 'done' && r.outcome === 'refused' && r.reason) return { ...base, outcome: 'suppressed', reason: r.reason };
+  return { ...base, outcome: 'suppressed', reason: 'delivery_uncertain' };
 }

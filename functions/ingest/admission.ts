@@ -1,18 +1,15 @@
-import { shortHash } from '../shared/ids.ts';
 import { LogCode } from '../shared/logger.ts';
 import { MetricName, noMetrics } from '../shared/metrics.ts';
 import { forTenant, type IngestDeps, type WebhookPlatform } from './deps.ts';
 import { type HttpRequest, type HttpResponse, problem } from './http.ts';
 import { rateLimiterFor } from './rate-limit.ts';
-import { parseCredential, safeEqual } from './signatures.ts';
+import { type Credential, keyed } from './credentials.ts';
 
 /**
  * Admission, one way for every authenticated route: the credential that verified the request
  * names the shop; a request without one is refused with 401 and logged; every credential's
  * requests count against its rate limit, whatever the route.
  */
-
-export type Credential = { tenant: string; id: string };
 
 /**
  * A platform whose secret was never set is refused outright (fail closed), and says so in the log
@@ -25,20 +22,10 @@ export function secretUnset(platform: WebhookPlatform, secrets: readonly string[
   return problem(401, `the ${platform} webhook secret is not set on this installation`);
 }
 
-/** Which tenant's credential this is, as configured (`tenant::secret` or the default tenant). */
-export function credentialOf(entries: readonly string[], matches: (secret: string) => boolean, deps: IngestDeps): Credential | undefined {
-  for (const entry of entries) {
-    const { tenant, secret } = parseCredential(entry, deps.config.tenant);
-    if (secret && matches(secret)) return { tenant, id: shortHash(entry).slice(0, 16) };
-  }
-  return undefined;
-}
-
 export function apiCredential(req: HttpRequest, deps: IngestDeps): Credential | undefined {
   const auth = req.headers['authorization'] ?? '';
   const token = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
-  if (!token) return undefined;
-  return credentialOf(deps.config.apiKeys, (k) => safeEqual(k, token), deps);
+  return keyed(deps.config.apiKeys, deps.config.tenant, token);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Checkout, Contact, type DomainEvent, Order, Payment } from '../core/domain.ts';
+import { Checkout, Contact, type DomainEvent, Id, Order, Payment } from '../core/domain.ts';
 
 /** The platform-neutral event API (`POST /v1/events`). Unknown fields are dropped, not stored. */
 const Common = {
@@ -10,11 +10,20 @@ const Common = {
 
 const CheckoutEvent = z.object({ ...Common, type: z.enum(['cart.updated', 'checkout.abandoned']), checkout: Checkout });
 const OrderPlaced = z.object({ ...Common, type: z.literal('order.placed'), order: Order });
-const OrderChanged = z.object({ ...Common, type: z.enum(['order.delivered', 'order.cancelled', 'order.refunded']), order: z.object({ id: z.string().min(1).max(128) }) });
+const OrderChanged = z.object({ ...Common, type: z.enum(['order.delivered', 'order.cancelled', 'order.refunded']), order: z.object({ id: Id(128) }) });
 const PaymentEvent = z.object({ ...Common, type: z.enum(['payment.failed', 'payment.succeeded']), payment: Payment });
 const CustomerUpdated = z.object({ ...Common, type: z.literal('customer.updated') });
+/** The customer's own statement of consent: `true` an opt-in, `false` a withdrawal. Elsewhere `consent` is an echo. */
+const CustomerConsent = z.object({
+  ...Common,
+  type: z.literal('customer.consent'),
+  customer: Contact.refine((c) => c.consent?.emailMarketing !== undefined || c.consent?.smsMarketing !== undefined, {
+    message: 'a consent event states consent.emailMarketing or consent.smsMarketing',
+    path: ['consent'],
+  }),
+});
 
-export const ApiEvent = z.discriminatedUnion('type', [CheckoutEvent, OrderPlaced, OrderChanged, PaymentEvent, CustomerUpdated]);
+export const ApiEvent = z.discriminatedUnion('type', [CheckoutEvent, OrderPlaced, OrderChanged, PaymentEvent, CustomerUpdated, CustomerConsent]);
 export type ApiEvent = z.infer<typeof ApiEvent>;
 
 export const API_EVENT_TYPES = [
@@ -27,6 +36,7 @@ export const API_EVENT_TYPES = [
   'payment.failed',
   'payment.succeeded',
   'customer.updated',
+  'customer.consent',
 ] as const;
 
 export function mapApiEvent(e: ApiEvent): DomainEvent {
@@ -45,6 +55,7 @@ export function mapApiEvent(e: ApiEvent): DomainEvent {
     case 'payment.succeeded':
       return { ...base, type: e.type, payment: e.payment };
     case 'customer.updated':
-      return { ...base, type: 'customer.updated' };
+    case 'customer.consent':
+      return { ...base, type: e.type };
   }
 }

@@ -1,4 +1,5 @@
 import { endJourneys } from '../app/enrolment.ts';
+import { WITHDRAWAL } from '../core/domain.ts';
 import { shortHash } from '../shared/ids.ts';
 import { verifyUnsubscribeToken } from '../shared/unsubscribe-token.ts';
 import { forTenant, type IngestDeps } from './deps.ts';
@@ -96,6 +97,6 @@ export async function unsubscribe(req: HttpRequest, deps: IngestDeps): Promise<H
   if (!check.ok) return problem(400, `unsubscribe token ${check.reason.replace('_', ' ')}`);
   // The tenant comes from the signed token.
   const { t, c, ch } = check.payload;
-  await deps.store.recordConsent(t, c, ch, 'marketing', false, now.toISOString(), 'unsubscribe-link', `unsubscribe:${now.getTime()}`);
+  await deps.store.recordConsent(t, c, ch, 'marketing', { ...WITHDRAWAL, at: now.toISOString(), source: 'unsubscribe-link', eventKey: `unsubscribe:${now.getTime()}` }, now);
   return html(200, '<!doctype html><meta charset="utf-8"><p>Wypisano. Nie będziemy już wysyłać wiadomości marketingowych. / You are unsubscribed.</p>');
 }

@@ -1,15 +1,17 @@
 import { acceptEvents } from '../app/ingest-event.ts';
 import { customerNamed, eraseCustomers } from '../app/privacy.ts';
 import type { DomainEvent } from '../core/domain.ts';
+import { oversizedEvent, STORED_SUBJECT_BYTES } from '../core/limits.ts';
 import { shortHash } from '../shared/ids.ts';
 import { LogCode } from '../shared/logger.ts';
-import { admit, admitApi, credentialOf, secretUnset } from './admission.ts';
+import { admit, admitApi, secretUnset } from './admission.ts';
+import { candidates, signedBy } from './credentials.ts';
 import type { IngestDeps } from './deps.ts';
 import { ApiEvent, mapApiEvent } from './events-api.ts';
 import { type HttpRequest, type HttpResponse, json, parseBody, problem, zodDetails } from './http.ts';
 import { isShopifyTopic, mapShopify, ShopifyPrivacyRequest } from './shopify.ts';
-import { matchBase64Hmac, parseCredential } from './signatures.ts';
-import { mapStripe, verifyStripe } from './stripe.ts';
+import { matchBase64Hmac } from './signatures.ts';
+import { mapStripe, stripeAccount, verifyStripe } from './stripe.ts';
 import { mapWooOrder } from './woocommerce.ts';
 
 /** The routes platforms call: each verifies, translates the payload into domain events, and hands them on. */
@@ -32,8 +34,9 @@ export async function shopifyWebhook(req: HttpRequest, base: IngestDeps): Promis
   const unset = secretUnset('shopify', base.config.shopifySecrets, base);
   if (unset) return unset;
   const header = req.headers['x-shopify-hmac-sha256'];
-  const credential = credentialOf(base.config.shopifySecrets, (secret) => matchBase64Hmac(req.rawBody, header, [secret]) !== undefined, base);
-  // X-Shopify-Shop-Domain is not trusted: the secret that verified names the shop.
+  // X-Shopify-Shop-Domain only narrows which secrets are tried; the secret that verified names the shop.
+  const shop = req.headers['x-shopify-shop-domain'];
+  const credential = signedBy(base.config.shopifySecrets, base.config.tenant, shop, header, (secret) => matchBase64Hmac(req.rawBody, header, [secret]) !== undefined);
   const admitted = await admit(credential, base, { route: 'shopify', reason: 'signature', message: 'X-Shopify-Hmac-Sha256 does not match the body' });
   if ('response' in admitted) return admitted.response;
   const { deps } = admitted;
@@ -92,7 +95,8 @@ export async function wooWebhook(req: HttpRequest, base: IngestDeps): Promise<Ht
   if (!signature && /^webhook_id=\d+$/.test(req.rawBody.toString('utf8').trim())) return json(200, { status: 'ping' });
   const unset = secretUnset('woocommerce', base.config.wooSecrets, base);
   if (unset) return unset;
-  const credential = credentialOf(base.config.wooSecrets, (secret) => matchBase64Hmac(req.rawBody, signature, [secret]) !== undefined, base);
+  const source = req.headers['x-wc-webhook-source'];
+  const credential = signedBy(base.config.wooSecrets, base.config.tenant, source, signature, (secret) => matchBase64Hmac(req.rawBody, signature, [secret]) !== undefined);
   const admitted = await admit(credential, base, { route: 'woocommerce', reason: 'signature', message: 'X-WC-Webhook-Signature does not match the body' });
   if ('response' in admitted) return admitted.response;
   const { deps } = admitted;
@@ -109,9 +113,12 @@ export async function wooWebhook(req: HttpRequest, base: IngestDeps): Promise<Ht
 export async function stripeWebhook(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
   const unset = secretUnset('stripe', base.config.stripeSecrets, base);
   if (unset) return unset;
-  const secrets = base.config.stripeSecrets.map((e) => parseCredential(e, base.config.tenant).secret);
-  const check = verifyStripe(req.rawBody, req.headers['stripe-signature'], secrets, base.clock.now());
-  const credential = check.ok ? credentialOf(base.config.stripeSecrets, (secret) => secret === check.secret, base) : undefined;
+  const header = req.headers['stripe-signature'];
+  // A Connect event names its account; the body is read for it only when there is a signature to check.
+  const tried = header ? candidates(base.config.stripeSecrets, base.config.tenant, stripeAccount(req.rawBody)) : [];
+  const check = verifyStripe(req.rawBody, header, tried.map((c) => c.secret), base.clock.now());
+  const signer = check.ok ? tried.find((c) => c.secret === check.secret) : undefined;
+  const credential = signer && { tenant: signer.tenant, id: signer.id };
   const admitted = await admit(credential, base, { route: 'stripe', reason: 'signature', message: check.ok ? 'Stripe-Signature does not match the body' : check.reason });
   if ('response' in admitted) return admitted.response;
   const { deps } = admitted;
@@ -123,8 +130,19 @@ export async function stripeWebhook(req: HttpRequest, base: IngestDeps): Promise
   return accept(mapped.events, deps);
 }
 
-/** 202 when anything was new, 200 when every event was a duplicate. */
+/**
+ * 202 when anything was new, 200 when every event was a duplicate. An event whose cart or order
+ * could not be stored as one item is refused (413) before anything is written.
+ */
 async function accept(events: DomainEvent[], deps: IngestDeps): Promise<HttpResponse> {
+  for (const event of events) {
+    const oversized = oversizedEvent(event);
+    if (oversized) {
+      deps.log.warn(LogCode.IngestRejected, { eventType: event.type, reason: 'too-large' });
+      const message = `would be stored as ${oversized.bytes} bytes; at most ${STORED_SUBJECT_BYTES}`;
+      return problem(413, `${oversized.path} is too large to store`, [{ path: oversized.path, message }]);
+    }
+  }
   const result = await acceptEvents(events, deps);
   return json(result.duplicate ? 200 : 202, { status: result.duplicate ? 'duplicate' : 'accepted', events: result.events });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Amount, Currency, type DomainEvent, Email, } from '../core/domain.ts';
+import { Amount, Currency, type DomainEvent, Id, Link, MAX_LINE_ITEMS, platformContact, platformItem } from '../core/domain.ts';
 
 /**
  * Shopify payloads, reduced to the fields a journey may use (an allow-list: anything else in
@@ -7,32 +7,35 @@ import { Amount, Currency, type DomainEvent, Email, } from '../core/domain.ts';
  */
 // Lenient where Shopify is: a webhook refused with 400 is retried and, after repeated
 // failures, the subscription is removed, so only what a journey cannot do without is required.
+// Addresses are taken as given (see platformContact); what is refused is what no shop sends:
+// negative amounts or quantities, a currency outside ISO 4217, a link that is not http(s).
 const ShopifyLineItem = z.object({
-  title: z.string().nullish().transform((t) => (t ?? '').normalize('NFC').slice(0, 200)),
+  title: z.string().nullish(),
   quantity: z.number().int().min(0),
   price: Amount,
   product_id: z.union([z.string(), z.number()]).nullish(),
   product_type: z.string().nullish(),
 });
+const LineItems = z.array(ShopifyLineItem).transform((lines) => lines.slice(0, MAX_LINE_ITEMS));
 
 const ShopifyCustomer = z
   .object({ first_name: z.string().nullish(), email: z.string().nullish(), phone: z.string().nullish() })
   .nullish();
 
-const nullableEmail = z.union([Email, z.literal(''), z.null()]).optional();
+const nullableEmail = z.string().nullish();
 
 export const ShopifyCheckout = z.object({
-  token: z.string().min(1).max(128),
+  token: Id(128),
   email: nullableEmail,
   phone: z.string().nullish(),
   buyer_accepts_marketing: z.boolean().nullish(),
   buyer_accepts_sms_marketing: z.boolean().nullish(),
   customer_locale: z.string().nullish(),
-  line_items: z.array(ShopifyLineItem).max(500),
+  line_items: LineItems,
   total_price: Amount,
   currency: Currency,
   presentment_currency: Currency.nullish(),
-  abandoned_checkout_url: z.url().nullish(),
+  abandoned_checkout_url: Link.nullish(),
   completed_at: z.string().nullish(),
   updated_at: z.string().nullish(),
   created_at: z.string().nullish(),
@@ -42,14 +45,14 @@ export const ShopifyCheckout = z.object({
 export type ShopifyCheckout = z.infer<typeof ShopifyCheckout>;
 
 export const ShopifyOrder = z.object({
-  id: z.string().min(1).max(64),
-  checkout_token: z.string().nullish(),
+  id: Id(64),
+  checkout_token: z.union([z.literal(''), Id(128)]).nullish(),
   email: nullableEmail,
   contact_email: nullableEmail,
   phone: z.string().nullish(),
   buyer_accepts_marketing: z.boolean().nullish(),
   customer_locale: z.string().nullish(),
-  line_items: z.array(ShopifyLineItem).max(500),
+  line_items: LineItems,
   total_price: Amount,
   currency: Currency,
   created_at: z.string().nullish(),
@@ -75,7 +78,7 @@ export const ShopifyPrivacyRequest = z.object({
 });
 
 const EmailConsent = z.object({
-  email_address: z.union([Email, z.null()]).optional(),
+  email_address: z.string().nullish(),
   email_marketing_consent: z.object({ state: z.string(), consent_updated_at: z.string().nullish() }),
 });
 const SmsConsent = z.object({
@@ -83,7 +86,7 @@ const SmsConsent = z.object({
   sms_marketing_consent: z.object({ state: z.string(), consent_updated_at: z.string().nullish() }),
 });
 
-const ShopifyRefund = z.object({ order_id: z.union([z.string(), z.number()]).transform(String), created_at: z.string().nullish() });
+const ShopifyRefund = z.object({ order_id: z.union([z.string(), z.number()]).transform(String).pipe(Id(64)), created_at: z.string().nullish() });
 export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
 
 export function isShopifyTopic(topic: string): topic is ShopifyTopic {
@@ -96,23 +99,11 @@ function iso(value: string | null | undefined, fallback: string): string {
 }
 
 function items(lines: z.infer<typeof ShopifyLineItem>[]) {
-  return lines.map((l) => ({
-    title: l.title,
-    quantity: l.quantity,
-    price: l.price,
-    productId: l.product_id == null ? undefined : String(l.product_id),
-    category: l.product_type || undefined,
-  }));
+  return lines.map((l) => platformItem({ title: l.title, quantity: l.quantity, price: l.price, productId: l.product_id, category: l.product_type }));
 }
 
 function firstName(v: { customer?: { first_name?: string | null } | null; billing_address?: { first_name?: string | null } | null }) {
-  const name = v.customer?.first_name ?? v.billing_address?.first_name ?? undefined;
-  return name ? name.normalize('NFC').slice(0, 100) : undefined;
-}
-
-function phone(raw: string | null | undefined): string | undefined {
-  const cleaned = raw?.replace(/[\s()-]/g, '');
-  return cleaned && /^\+[1-9]\d{6,14}$/.test(cleaned) ? cleaned : undefined;
+  return v.customer?.first_name ?? v.billing_address?.first_name;
 }
 
 export function mapShopify(topic: ShopifyTopic, body: unknown, eventKey: string, receivedAt: string): { events: DomainEvent[] } | { error: z.ZodError } {
@@ -130,10 +121,7 @@ export function mapShopify(topic: ShopifyTopic, body: unknown, eventKey: string,
             source: 'shopify',
             occurredAt: iso(c.updated_at ?? c.created_at, receivedAt),
             customer: {
-              email: c.email || undefined,
-              phone: phone(c.phone),
-              firstName: firstName(c),
-              locale: c.customer_locale ?? undefined,
+              ...platformContact({ email: c.email, phone: c.phone, firstName: firstName(c), locale: c.customer_locale }),
               consent: {
                 emailMarketing: c.buyer_accepts_marketing ?? undefined,
                 smsMarketing: c.buyer_accepts_sms_marketing ?? undefined,
@@ -151,22 +139,25 @@ export function mapShopify(topic: ShopifyTopic, body: unknown, eventKey: string,
         ],
       };
     }
+    // The consent topics are the customer's own statements (opt-in or withdrawal); the flags on
+    // checkouts and orders above are echoes of a state (see consentStatements in core/domain.ts).
     case 'customers_email_marketing_consent/update': {
       const parsed = EmailConsent.safeParse(body);
       if (!parsed.success) return { error: parsed.error };
       const c = parsed.data;
-      if (!c.email_address) return { events: [] };
+      const { email } = platformContact({ email: c.email_address });
+      if (!email) return { events: [] };
       const at = iso(c.email_marketing_consent.consent_updated_at, receivedAt);
-      return { events: [{ type: 'customer.updated', key: eventKey, source: 'shopify', occurredAt: at, customer: { email: c.email_address, consent: { emailMarketing: c.email_marketing_consent.state === 'subscribed' } } }] };
+      return { events: [{ type: 'customer.consent', key: eventKey, source: 'shopify', occurredAt: at, customer: { email, consent: { emailMarketing: c.email_marketing_consent.state === 'subscribed' } } }] };
     }
     case 'customers_marketing_consent/update': {
       const parsed = SmsConsent.safeParse(body);
       if (!parsed.success) return { error: parsed.error };
       const c = parsed.data;
-      const p = phone(c.phone);
+      const { phone: p } = platformContact({ phone: c.phone });
       if (!p) return { events: [] };
       const at = iso(c.sms_marketing_consent.consent_updated_at, receivedAt);
-      return { events: [{ type: 'customer.updated', key: eventKey, source: 'shopify', occurredAt: at, customer: { phone: p, consent: { smsMarketing: c.sms_marketing_consent.state === 'subscribed' } } }] };
+      return { events: [{ type: 'customer.consent', key: eventKey, source: 'shopify', occurredAt: at, customer: { phone: p, consent: { smsMarketing: c.sms_marketing_consent.state === 'subscribed' } } }] };
     }
     case 'refunds/create': {
       const parsed = ShopifyRefund.safeParse(body);
@@ -180,10 +171,7 @@ export function mapShopify(topic: ShopifyTopic, body: unknown, eventKey: string,
       if (!parsed.success) return { error: parsed.error };
       const o = parsed.data;
       const customer = {
-        email: o.email || o.contact_email || undefined,
-        phone: phone(o.phone),
-        firstName: firstName(o),
-        locale: o.customer_locale ?? undefined,
+        ...platformContact({ email: o.email || o.contact_email, phone: o.phone, firstName: firstName(o), locale: o.customer_locale }),
         consent: { emailMarketing: o.buyer_accepts_marketing ?? undefined },
       };
       const cancelled: DomainEvent[] = o.cancelled_at
@@ -200,7 +188,7 @@ export function mapShopify(topic: ShopifyTopic, body: unknown, eventKey: string,
             customer,
             order: {
               id: o.id,
-              checkoutToken: o.checkout_token ?? undefined,
+              checkoutToken: o.checkout_token || undefined,
               total: o.total_price,
               currency: o.currency,
               items: items(o.line_items),

@@ -22,12 +22,24 @@ export function matchBase64Hmac(rawBody: Buffer, header: string | undefined, sec
 }
 
 /**
- * A configured credential is `secret` (the deployment's default tenant) or `tenant::secret`.
- * The tenant comes from the credential that verified a request, never from a header.
+ * A configured credential is `secret` (the deployment's default tenant), `tenant::secret`, or
+ * `tenant@shop::secret`, where `shop` is how the platform names the shop in its requests
+ * (Shopify's shop domain, WooCommerce's site address, a Stripe account id): a request naming that
+ * shop is checked against that shop's credentials alone. The tenant comes from the credential that
+ * verified a request, never from a header.
  */
-export function parseCredential(entry: string, defaultTenant: string): { tenant: string; secret: string } {
+export function parseCredential(entry: string, defaultTenant: string): { tenant: string; secret: string; shop?: string } {
   const at = entry.indexOf('::');
-  return at > 0 ? { tenant: entry.slice(0, at), secret: entry.slice(at + 2) } : { tenant: defaultTenant, secret: entry };
+  if (at <= 0) return { tenant: defaultTenant, secret: entry };
+  const head = entry.slice(0, at);
+  const secret = entry.slice(at + 2);
+  const sep = head.indexOf('@');
+  return sep > 0 ? { tenant: head.slice(0, sep), secret, shop: shopKey(head.slice(sep + 1)) } : { tenant: head, secret };
+}
+
+/** One spelling of a shop's name: "https://Sklep.pl/" and "sklep.pl" are the same shop. */
+export function shopKey(shop: string): string {
+  return shop.trim().toLowerCase().replace(/^https?:\/\//, '').replace(/\/+$/, '');
 }
 
 export function signBase64Hmac(rawBody: Buffer | string, secret: string): string {

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { DomainEvent } from '../core/domain.ts';
+import { Currency, type DomainEvent, Id, Link, platformContact } from '../core/domain.ts';
 
 export const STRIPE_TOLERANCE_SECONDS = 300;
 
@@ -32,20 +32,30 @@ export function verifyStripe(rawBody: Buffer, header: string | undefined, secret
   return { ok: true, secret: match };
 }
 
+/** The connected account a Connect event names (`account`), if the body is an event at all. */
+export function stripeAccount(rawBody: Buffer): string | undefined {
+  try {
+    const account = (JSON.parse(rawBody.toString('utf8')) as { account?: unknown } | null)?.account;
+    return typeof account === 'string' ? account : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function signStripe(rawBody: Buffer | string, secret: string, t: number): string {
   return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.`).update(rawBody).digest('hex')}`;
 }
 
 const Invoice = z.object({
-  id: z.string().min(1).max(128),
-  amount_due: z.number().int(),
+  id: Id(128),
+  amount_due: z.number().int().min(0),
   amount_remaining: z.number().int().nullish(),
-  currency: z.string().length(3),
+  currency: Currency,
   customer_email: z.string().nullish(),
   customer_name: z.string().nullish(),
   customer_phone: z.string().nullish(),
   customer_address: z.object({ country: z.string().nullish() }).nullish(),
-  hosted_invoice_url: z.url().nullish(),
+  hosted_invoice_url: Link.nullish(),
 });
 
 export const StripeEvent = z.object({
@@ -80,8 +90,6 @@ export function mapStripe(body: unknown): { events: DomainEvent[] } | { error: z
   const inv = Invoice.safeParse(event.data.data.object);
   if (!inv.success) return { error: inv.error };
   const i = inv.data;
-  const email = i.customer_email && z.email().safeParse(i.customer_email).success ? i.customer_email : undefined;
-  const phone = i.customer_phone?.replace(/[\s()-]/g, '');
   const country = i.customer_address?.country;
   return {
     events: [
@@ -90,13 +98,13 @@ export function mapStripe(body: unknown): { events: DomainEvent[] } | { error: z
         key: `stripe:${event.data.id}`,
         source: 'stripe',
         occurredAt: new Date(event.data.created * 1000).toISOString(),
-        customer: {
-          email,
-          phone: phone && /^\+[1-9]\d{6,14}$/.test(phone) ? phone : undefined,
-          firstName: i.customer_name?.split(/\s+/)[0]?.normalize('NFC').slice(0, 100) || undefined,
+        customer: platformContact({
+          email: i.customer_email,
+          phone: i.customer_phone,
+          firstName: i.customer_name?.trim().split(/\s+/)[0],
           locale: country ? (country === 'PL' ? 'pl' : 'en') : undefined,
-        },
-        payment: { invoiceId: i.id, amount: minorToDecimal(i.amount_due, i.currency), currency: i.currency.toUpperCase(), payUrl: i.hosted_invoice_url ?? undefined },
+        }),
+        payment: { invoiceId: i.id, amount: minorToDecimal(i.amount_due, i.currency), currency: i.currency, payUrl: i.hosted_invoice_url ?? undefined },
       },
     ],
   };

@@ -1,19 +1,20 @@
 import { z } from 'zod';
-import { Amount, Currency, type DomainEvent, Email } from '../core/domain.ts';
+import { Amount, Currency, type DomainEvent, Id, Link, MAX_LINE_ITEMS, platformContact, platformItem } from '../core/domain.ts';
 
 /** WooCommerce REST order (webhook body), reduced to what journeys use. */
 export const WooOrder = z.object({
-  id: z.union([z.string(), z.number()]).transform(String),
+  id: z.union([z.string(), z.number()]).transform(String).pipe(Id(64)),
   status: z.string(),
   currency: Currency,
   total: Amount,
   date_modified_gmt: z.string().nullish(),
   date_created_gmt: z.string().nullish(),
-  billing: z.object({ first_name: z.string().nullish(), email: z.union([Email, z.literal('')]).nullish(), phone: z.string().nullish() }).nullish(),
+  // Addresses as given: an undeliverable one is kept and its sends suppressed, never the webhook refused.
+  billing: z.object({ first_name: z.string().nullish(), email: z.string().nullish(), phone: z.string().nullish() }).nullish(),
   line_items: z
     .array(z.object({ name: z.string().nullish(), quantity: z.number().int().min(0), price: Amount, product_id: z.union([z.string(), z.number()]).nullish() }))
-    .max(500),
-  payment_url: z.url().nullish(),
+    .transform((lines) => lines.slice(0, MAX_LINE_ITEMS)),
+  payment_url: Link.nullish(),
   meta_data: z.array(z.object({ key: z.string(), value: z.unknown() })).nullish(),
 });
 
@@ -27,19 +28,14 @@ function gmt(v: string | null | undefined, fallback: string): string {
   return Number.isNaN(t) ? fallback : new Date(t).toISOString();
 }
 
-function phone(raw: string | null | undefined): string | undefined {
-  const cleaned = raw?.replace(/[\s()-]/g, '');
-  return cleaned && /^\+[1-9]\d{6,14}$/.test(cleaned) ? cleaned : undefined;
-}
-
 export function mapWooOrder(body: unknown, receivedAt: string): { events: DomainEvent[]; key: string } | { error: z.ZodError } | { ignored: string } {
   const parsed = WooOrder.safeParse(body);
   if (!parsed.success) return { error: parsed.error };
   const o = parsed.data;
   const occurredAt = gmt(o.date_modified_gmt ?? o.date_created_gmt, receivedAt);
   const key = `woocommerce:order:${o.id}:${o.status}:${occurredAt}`;
-  const customer = { email: o.billing?.email || undefined, phone: phone(o.billing?.phone), firstName: o.billing?.first_name || undefined };
-  const items = o.line_items.map((l) => ({ title: (l.name ?? '').slice(0, 200), quantity: l.quantity, price: l.price, productId: l.product_id == null ? undefined : String(l.product_id) }));
+  const customer = platformContact({ email: o.billing?.email, phone: o.billing?.phone, firstName: o.billing?.first_name });
+  const items = o.line_items.map((l) => platformItem({ title: l.name, quantity: l.quantity, price: l.price, productId: l.product_id }));
   const token = `wc-${o.id}`;
   if (CHECKOUT_STATES.has(o.status)) {
     return {

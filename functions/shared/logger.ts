@@ -9,6 +9,8 @@ export const LogCode = {
   IngestRejected: 'INGEST_REJECTED',
   IngestDuplicate: 'INGEST_DUPLICATE',
   IngestIgnored: 'INGEST_IGNORED',
+  EventTimeClamped: 'EVENT_TIME_CLAMPED',
+  JourneyStaleTrigger: 'JOURNEY_STALE_TRIGGER',
   JourneyStarted: 'JOURNEY_STARTED',
   JourneyStopped: 'JOURNEY_STOPPED',
   MessageSent: 'MESSAGE_SENT',

@@ -16,6 +16,7 @@ export const MetricName = {
   ProviderRejected: 'ProviderRejected',
   ProviderError: 'ProviderError',
   WebhookSecretUnset: 'WebhookSecretUnset',
+  EventTimeClamped: 'EventTimeClamped',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 

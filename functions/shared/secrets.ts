@@ -10,7 +10,8 @@ export const SECRET_MAX_AGE_SECONDS = 300;
 
 /**
  * A secret's value is a list of credentials, one per line or comma-separated, each `secret`
- * (the installation's default shop) or `tenant::secret`. Several entries for one shop are a
+ * (the installation's default shop), `tenant::secret`, or `tenant@shop::secret` for a webhook
+ * secret bound to the shop the platform names in its requests. Several entries for one shop are a
  * rotation in progress: every one is accepted until the old one is removed.
  */
 export function parseSecretList(value: string | undefined): string[] {
@@ -41,6 +42,8 @@ export const powertoolsSecretFetcher: SecretFetcher = async (arn) => {
  */
 export class SecretLists {
   private readonly unset = new Map<string, number>();
+  /** The list last parsed from each secret's value: the same value gives the same list, so what is indexed by list (ingest/credentials.ts) is built once per value, not per request. */
+  private readonly parsed = new Map<string, { value: string | undefined; list: readonly string[] }>();
 
   constructor(
     private readonly fetch: SecretFetcher,
@@ -48,7 +51,7 @@ export class SecretLists {
     private readonly log: Log,
   ) {}
 
-  async list(arn: string | undefined): Promise<string[]> {
+  async list(arn: string | undefined): Promise<readonly string[]> {
     if (!arn) return [];
     const now = this.clock.now().getTime();
     if ((this.unset.get(arn) ?? 0) > now) return [];
@@ -60,7 +63,9 @@ export class SecretLists {
       this.log.error(LogCode.SecretUnreadable, { error: (e as Error).name });
       throw e;
     }
-    const list = parseSecretList(value);
+    const last = this.parsed.get(arn);
+    const list = last && last.value === value ? last.list : parseSecretList(value);
+    this.parsed.set(arn, { value, list });
     if (list.length === 0) this.unset.set(arn, now + SECRET_MAX_AGE_SECONDS * 1000);
     else this.unset.delete(arn);
     return list;

@@ -112,7 +112,8 @@ describe('select a segment', () => {
     const ordered = new Date('2025-10-01T12:00:00Z');
     const d = deps(ordered);
     await acceptEvents([{ ...order('e1', 'dormant@example.pl', 'o-old'), occurredAt: ordered.toISOString() } as DomainEvent], d);
-    await acceptEvents([{ ...order('e2', 'recent@example.pl', 'o-new'), occurredAt: '2026-03-01T12:00:00Z' } as DomainEvent], d);
+    // Accepted when it happened: the engine takes no event from its future.
+    await acceptEvents([{ ...order('e2', 'recent@example.pl', 'o-new'), occurredAt: '2026-03-01T12:00:00Z' } as DomainEvent], { ...d, clock: { now: () => new Date('2026-03-01T12:00:00Z') } });
     const winBack = d.journeys.find((j) => j.id === 'win-back')!;
     const runAt = new Date(ordered.getTime() + 180 * 86_400_000);
     const later = { ...d, clock: { now: () => runAt } };

@@ -10,9 +10,9 @@ import { afterAll, beforeAll } from 'vitest';
 import { documentClient } from '../../functions/adapters/dynamo/client.ts';
 import { Store } from '../../functions/adapters/dynamo/store.ts';
 import { MemoryStore } from '../../functions/adapters/memory/index.ts';
-import type { StateStore } from '../../functions/app/ports.ts';
+import type { ConsentInput, StateStore } from '../../functions/app/ports.ts';
 import type { Checkout, Order } from '../../functions/core/domain.ts';
-import type { Decision, StaffTask } from '../../functions/core/model.ts';
+import type { Decision, SendIntent, StaffTask } from '../../functions/core/model.ts';
 import { DEFAULT_REGION } from '../../infra/settings.ts';
 import type { SynthesizedApp } from '../../local/definitions.ts';
 import { type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from '../../local/dynamodb-local.ts';
@@ -172,4 +172,13 @@ export function decision(at: string, extra: Partial<Decision> = {}): Decision {
 
 export function task(id: string, at: string, customerId: string, extra: Partial<StaffTask> = {}): StaffTask {
   return { id, at, kind: 'call', journey: 'dunning', step: 'call', customerId, subject: 'in_1', text: 'Zadzwoń w sprawie faktury na 120,00 zł', status: 'open', ...extra };
+}
+
+/** Consent statements for `recordConsent`: an echoed flag, an explicit opt-in, a withdrawal. */
+export const echo = (granted: boolean, at: string, source: string, eventKey: string): ConsentInput => ({ kind: 'echo', granted, at, source, eventKey });
+export const optIn = (at: string, source: string, eventKey: string): ConsentInput => ({ kind: 'opt-in', granted: true, at, source, eventKey });
+export const withdrawal = (at: string, source: string, eventKey: string): ConsentInput => ({ kind: 'withdrawal', granted: false, at, source, eventKey });
+
+export function intent(executionName: string, step: string, at: string, extra: Partial<SendIntent> = {}): SendIntent {
+  return { journey: 'abandoned-cart', executionName, step, channel: 'email', topic: 'marketing', template: 'cart-1', locale: 'pl', subject: 'Koszyk czeka', at, ...extra };
 }

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { StateStore } from '../../functions/app/ports.ts';
 import type { Decision } from '../../functions/core/model.ts';
-import { checkout, contractBackends, data, decision, erasedAt, order, retained, t, task } from './backends.ts';
+import { checkout, contractBackends, data, decision, echo, erasedAt, intent, order, retained, t, task, withdrawal } from './backends.ts';
 
 /** ComplianceRepository: suppression, the decision log, short links, export and erasure. */
 describe.each(contractBackends())('ComplianceRepository on $name', (backend) => {
@@ -50,24 +50,16 @@ describe.each(contractBackends())('ComplianceRepository on $name', (backend) => 
       expect(names).toEqual(['z', 'a!', 'a', 'a\uE000', 'a\u{1F600}']);
     });
 
-    it('counts marketing messages sent since `from`, inclusive, for one customer of one shop', async () => {
-      const log: [string, Partial<Decision>][] = [
-        [t(0), {}],
-        [t(1), {}],
-        [t(2), { topic: 'service' }],
-        [t(3), { outcome: 'suppressed', reason: 'frequency_cap' }],
-        [t(4), { executionName: 'win-back-1' }],
-        [t(5), { topic: undefined }],
-        [t(6), { channel: 'sms', outcome: 'sent' }],
-        [t(7), { outcome: 'deferred', until: t(60) }],
-      ];
-      for (const [at, extra] of log) await store.recordDecision('shop-a', 'c_1', decision(at, extra));
-      await store.recordDecision('shop-a', 'c_2', decision(t(4)));
-      await store.recordDecision('shop-b', 'c_1', decision(t(4)));
-      expect(await store.countMarketingSent('shop-a', 'c_1', t(1))).toBe(3);
-      expect(await store.countMarketingSent('shop-a', 'c_1', t(0))).toBe(4);
-      expect(await store.countMarketingSent('shop-a', 'c_1', t(7))).toBe(0);
-      expect(await store.countMarketingSent('shop-a', 'c_3', t(0))).toBe(0);
+    it('logs a decision once per time, execution and step', async () => {
+      expect(await store.recordDecision('shop-a', 'c_1', decision(t(1)))).toBe(true);
+      expect(await store.recordDecision('shop-a', 'c_1', decision(t(1), { outcome: 'suppressed', reason: 'delivery_uncertain' }))).toBe(false);
+      expect(await store.recordDecision('shop-a', 'c_1', decision(t(2)))).toBe(true);
+      expect(await store.recordDecision('shop-a', 'c_1', decision(t(1), { step: 'other' }))).toBe(true);
+      expect((await store.listDecisions('shop-a', 'c_1')).map((d) => [d.at, d.step, d.outcome])).toEqual([
+        [t(1), 'other', 'sent'],
+        [t(1), 'reminder', 'sent'],
+        [t(2), 'reminder', 'sent'],
+      ]);
     });
 
     it('hands out copies', async () => {
@@ -99,18 +91,18 @@ describe.each(contractBackends())('ComplianceRepository on $name', (backend) => 
       // A number the customer gave before the one on the profile.
       await store.linkAddress('shop-a', 'c_1', 'sms', '+48600100999', t(0));
       await store.linkAddress('shop-a', 'c_1', 'sms', '+48 600 100 200', t(0));
-      await store.recordConsent('shop-a', 'c_1', 'sms', 'service', true, t(0), 'checkout', 'ev-0');
-      await store.recordConsent('shop-a', 'c_1', 'email', 'marketing', true, t(0), 'checkout', 'ev-1');
-      await store.recordConsent('shop-a', 'c_1', 'email', 'marketing', false, t(20), 'unsubscribe', 'ev-2');
+      await store.recordConsent('shop-a', 'c_1', 'sms', 'service', echo(true, t(0), 'checkout', 'ev-0'), new Date(t(0)));
+      await store.recordConsent('shop-a', 'c_1', 'email', 'marketing', echo(true, t(0), 'checkout', 'ev-1'), new Date(t(0)));
+      await store.recordConsent('shop-a', 'c_1', 'email', 'marketing', withdrawal(t(20), 'unsubscribe', 'ev-2'), new Date(t(20)));
       await store.putCart('shop-a', 'c_1', checkout('tok-1'), t(1));
       await store.putCart('shop-a', undefined, checkout('tok-guest'), t(1));
       await store.putOrder('shop-a', 'c_1', order('o-1'), t(2));
       await store.markOrder('shop-a', 'c_1', 'o-0', 'cancelled', t(3));
       await store.createEnrolment('shop-a', 'c_1', { journey: 'abandoned-cart', key: 'tok-1', executionName: 'abandoned-cart-x1', startedAt: t(1) });
-      await store.claimSend('abandoned-cart-x1', 'reminder', t(4));
-      await store.completeSend('abandoned-cart-x1', 'reminder', 'msg-1');
       await store.recordDecision('shop-a', 'c_1', decision(t(4)));
       await store.putShortLink('shop-a', 'c_1', 'Ab3', 'token-1', 2_000_000_000);
+      await store.claimSend('shop-a', 'c_1', intent('abandoned-cart-x1', 'reminder', t(4)), { max: 1, days: 7 });
+      await store.completeSend('shop-a', 'c_1', 'abandoned-cart-x1', 'reminder', { outcome: 'sent', messageId: 'msg-1' });
       await store.recordScore('shop-a', 'c_1', { journey: 'nps', subject: 'o-1', score: 9, at: t(6) });
       await store.createTask('shop-a', task('task-1', t(7), 'c_1'));
       await store.createTask('shop-a', task('task-2', t(7), 'c_2'));
@@ -124,13 +116,13 @@ describe.each(contractBackends())('ComplianceRepository on $name', (backend) => 
       await store.linkAddress('shop-b', 'c_1', 'sms', '+48600100200', t(0));
       await store.putOrder('shop-b', 'c_1', order('o-1'), t(2));
       await store.recordDecision('shop-b', 'c_1', decision(t(4)));
-      await store.claimSend('shop-b-exec', 'reminder', t(4));
+      await store.claimSend('shop-b', 'c_1', intent('shop-b-exec', 'reminder', t(4)), { max: 1, days: 7 });
     }
 
     const ledger = [
-      { channel: 'email', topic: 'marketing', granted: true, at: t(0), source: 'checkout', eventKey: 'ev-1', expiresAt: retained(t(0)) },
-      { channel: 'email', topic: 'marketing', granted: false, at: t(20), source: 'unsubscribe', eventKey: 'ev-2', expiresAt: retained(t(20)) },
-      { channel: 'sms', topic: 'service', granted: true, at: t(0), source: 'checkout', eventKey: 'ev-0', expiresAt: retained(t(0)) },
+      { channel: 'email', topic: 'marketing', kind: 'echo', granted: true, at: t(0), receivedAt: t(0), source: 'checkout', eventKey: 'ev-1', applied: true, reason: 'first_statement', expiresAt: retained(t(0)) },
+      { channel: 'email', topic: 'marketing', kind: 'withdrawal', granted: false, at: t(20), receivedAt: t(20), source: 'unsubscribe', eventKey: 'ev-2', applied: true, reason: 'withdrawal', expiresAt: retained(t(20)) },
+      { channel: 'sms', topic: 'service', kind: 'echo', granted: true, at: t(0), receivedAt: t(0), source: 'checkout', eventKey: 'ev-0', applied: true, reason: 'first_statement', expiresAt: retained(t(0)) },
     ];
 
     it('exports everything held on the customer, each part in key order', async () => {
@@ -157,8 +149,8 @@ describe.each(contractBackends())('ComplianceRepository on $name', (backend) => 
           lastScoreAt: t(6),
         },
         consents: [
-          { channel: 'email', topic: 'marketing', granted: false, at: t(20), source: 'unsubscribe', expiresAt: retained(t(20)) },
-          { channel: 'sms', topic: 'service', granted: true, at: t(0), source: 'checkout', expiresAt: retained(t(0)) },
+          { channel: 'email', topic: 'marketing', granted: false, kind: 'withdrawal', at: t(20), source: 'unsubscribe', version: 2, expiresAt: retained(t(20)) },
+          { channel: 'sms', topic: 'service', granted: true, kind: 'echo', at: t(0), source: 'checkout', version: 1, expiresAt: retained(t(0)) },
         ],
         consentLedger: ledger,
         orders: [
@@ -169,7 +161,8 @@ describe.each(contractBackends())('ComplianceRepository on $name', (backend) => 
         invoices: [{ invoiceId: 'in_1', customerId: 'c_1', amount: '120.00', currency: 'PLN', hostedUrl: 'https://pay.example.pl/in_1', status: 'failed', updatedAt: t(9), expiresAt: retained(t(9)) }],
         journeys: [{ journey: 'abandoned-cart', key: 'tok-1', executionName: 'abandoned-cart-x1', startedAt: t(1), status: 'active', expiresAt: retained(t(1)) }],
         messages: [{ ...decision(t(4)), expiresAt: retained(t(4)) }],
-        sends: [{ status: 'done', at: t(4), messageId: 'msg-1', expiresAt: retained(t(4)) }],
+        sends: [{ ...intent('abandoned-cart-x1', 'reminder', t(4)), status: 'done', outcome: 'sent', messageId: 'msg-1', expiresAt: retained(t(4)) }],
+        frequencyCap: { slots: [{ id: 'abandoned-cart-x1#reminder', at: t(4) }], version: 1, expiresAt: epoch(t(4)) + 7 * 86_400 },
         shortLinks: [{ token: 'token-1', expiresAt: 2_000_000_000 }],
         surveyAnswers: [{ journey: 'nps', subject: 'o-1', score: 9, at: t(6), expiresAt: retained(t(6)) }],
         cooldowns: [{ until: t(600), at: t(8), expiresAt: epoch(t(600)) }],
@@ -192,6 +185,7 @@ describe.each(contractBackends())('ComplianceRepository on $name', (backend) => 
         journeys: [],
         messages: [],
         sends: [],
+        frequencyCap: null,
         shortLinks: [],
         surveyAnswers: [],
         cooldowns: [],
@@ -228,7 +222,7 @@ describe.each(contractBackends())('ComplianceRepository on $name', (backend) => 
 
       const left = data(await store.exportCustomer('shop-a', 'c_1'));
       expect(left).toMatchObject({ profile: null, addresses: [], consents: [], consentLedger: ledger, orders: [], carts: [], invoices: [], journeys: [], messages: [] });
-      expect(left).toMatchObject({ sends: [], shortLinks: [], surveyAnswers: [], cooldowns: [], staffTasks: [], suppressions: [] });
+      expect(left).toMatchObject({ sends: [], frequencyCap: null, shortLinks: [], surveyAnswers: [], cooldowns: [], staffTasks: [], suppressions: [] });
       expect(left['erasures']).toStrictEqual([{ kind: 'customer', at: t(30), expiresAt: retained(t(30)) }]);
       expect(await store.getCustomer('shop-a', 'c_1')).toBeUndefined();
       expect(await store.getConsent('shop-a', 'c_1', 'email', 'marketing')).toBeUndefined();
@@ -242,9 +236,10 @@ describe.each(contractBackends())('ComplianceRepository on $name', (backend) => 
       expect(await store.findOrderOwner('shop-a', 'o-1')).toBeUndefined();
       expect(await store.getEnrolment('shop-a', 'c_1', 'abandoned-cart', 'tok-1')).toBeUndefined();
       expect(await store.getShortLink('Ab3')).toBeUndefined();
-      expect(await store.claimSend('abandoned-cart-x1', 'reminder', t(31))).toBe(true);
       expect(await store.listDecisions('shop-a', 'c_1')).toEqual([]);
-      expect(await store.countMarketingSent('shop-a', 'c_1', t(0))).toBe(0);
+      // The send intent and the frequency-cap slot went with the partition: the step, and another one under a cap of one, may be claimed again.
+      expect(await store.claimSend('shop-a', 'c_1', intent('abandoned-cart-x1', 'reminder', t(31)))).toEqual({ kind: 'claimed' });
+      expect(await store.claimSend('shop-a', 'c_1', intent('abandoned-cart-x2', 'reminder', t(31)), { max: 1, days: 7 })).toEqual({ kind: 'claimed' });
       expect(await store.claimCooldown('shop-a', 'c_1', 'win-back', t(31), t(600))).toBe(true);
       expect((await store.customersByLastOrderDay('shop-a', day)).items.map((c) => c.customerId)).toEqual(['c_2']);
       expect(await erasedAt(store, 'shop-a', 'c_1')).toBe(t(30));
@@ -259,7 +254,7 @@ describe.each(contractBackends())('ComplianceRepository on $name', (backend) => 
       expect(await store.identify('shop-b', { phone: '+48600100200', customerIds: ['c_1'] }, t(31))).toStrictEqual({ sms: { customerId: 'c_1', stale: false } });
       expect(await store.findOrderOwner('shop-b', 'o-1')).toBe('c_1');
       expect(await store.listDecisions('shop-b', 'c_1')).toHaveLength(1);
-      expect(await store.claimSend('shop-b-exec', 'reminder', t(31))).toBe(false);
+      expect(await store.claimSend('shop-b', 'c_1', intent('shop-b-exec', 'reminder', t(31)), { max: 1, days: 7 })).toMatchObject({ kind: 'exists' });
       expect(await store.isSuppressed('shop-b', 'email', 'zofia@example.pl')).toBe(false);
     });
 

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type ItemKind, items } from '../../functions/adapters/dynamo/keys.ts';
 import type { StateStore } from '../../functions/app/ports.ts';
-import { checkout, contractBackends, data, decision, order, t, task } from './backends.ts';
+import { checkout, contractBackends, data, decision, echo, intent, order, t, task } from './backends.ts';
 
 /**
  * Export and erasure against every item kind of keys.ts: one item of each is made for one customer,
@@ -63,7 +63,7 @@ const KINDS: Record<ItemKind, PersonalKind | ImpersonalKind> = {
   },
   consent: {
     listedIn: 'consents',
-    make: (s) => s.recordConsent(TENANT, ID, 'email', 'marketing', true, t(0), 'checkout', 'ev-1'),
+    make: async (s) => void (await s.recordConsent(TENANT, ID, 'email', 'marketing', echo(true, t(0), 'checkout', 'ev-1'), new Date(t(0)))),
     present: async (s) => (await s.getConsent(TENANT, ID, 'email', 'marketing')) !== undefined,
   },
   consentLog: { listedIn: 'consentLedger', make: async () => undefined, present: async (_s, exported) => listedSome(exported, 'consentLedger'), kept: true },
@@ -100,18 +100,22 @@ const KINDS: Record<ItemKind, PersonalKind | ImpersonalKind> = {
     make: async (s) => void (await s.createEnrolment(TENANT, ID, { journey: 'abandoned-cart', key: 'tok-every', executionName: 'abandoned-cart-every', startedAt: t(1) })),
     present: async (s) => (await s.getEnrolment(TENANT, ID, 'abandoned-cart', 'tok-every')) !== undefined,
   },
-  sendClaim: {
+  sendIntent: {
     listedIn: 'sends',
     make: async (s) => {
-      await s.claimSend('abandoned-cart-every', 'reminder', t(3));
-      await s.completeSend('abandoned-cart-every', 'reminder', 'msg-every');
+      await s.claimSend(TENANT, ID, intent('abandoned-cart-every', 'reminder', t(3), { subject: 'Zofia, Twój koszyk czeka' }), { max: 1, days: 7 });
+      await s.completeSend(TENANT, ID, 'abandoned-cart-every', 'reminder', { outcome: 'sent', messageId: 'msg-every' });
     },
-    // A claim that is gone can be taken again.
-    present: async (s) => !(await s.claimSend('abandoned-cart-every', 'reminder', t(4))),
+    present: async (_s, exported) => listedSome(exported, 'sends'),
+  },
+  frequencyCap: {
+    listedIn: 'frequencyCap',
+    make: async () => undefined,
+    present: async (_s, exported) => listedSome(exported, 'frequencyCap'),
   },
   decision: {
     listedIn: 'messages',
-    make: (s) => s.recordDecision(TENANT, ID, decision(t(3), { executionName: 'abandoned-cart-every', subject: 'Zofia, Twój koszyk czeka' })),
+    make: async (s) => void (await s.recordDecision(TENANT, ID, decision(t(3), { executionName: 'abandoned-cart-every', subject: 'Zofia, Twój koszyk czeka' }))),
     present: async (s) => (await s.listDecisions(TENANT, ID)).length > 0,
   },
   suppression: { impersonal: 'keyed by a hash of the address, holding the channel, a reason and a time: kept by law so the address is never contacted again' },
@@ -163,13 +167,13 @@ describe.each(contractBackends())('every item kind, export and erasure on $name'
   it('gives every item a TTL but the suppression list, which the law keeps', async () => {
     await store.claimEvent(TENANT, 'api:ev-1', new Date(t(0)));
     await store.takeRate(`${TENANT}#key-1`, 29_000_000, 100, 2);
-    await store.countSms(TENANT, t(0).slice(0, 10), 10);
+    await store.countSms(TENANT, t(0).slice(0, 10), 10, 2);
     await store.suppress(TENANT, 'email', 'bounced@example.pl', 'bounce', t(0));
     await store.eraseCustomer(TENANT, 'c_2', t(5));
     const table = await backend.scan(store);
     if (table === undefined) return;
     const kinds = (found: Record<string, unknown>[]) => [...new Set(found.map((i) => String(i['pk']).split('#')[0]))].sort();
-    expect(kinds(table)).toEqual(['CUST', 'EMAILREF', 'ERASED', 'EVENT', 'INVOICE', 'ORDERREF', 'PHONEREF', 'RATE', 'SEND', 'SHORT', 'SMSCAP', 'SUPPRESS', 'TASKS', 'CART'].sort());
+    expect(kinds(table)).toEqual(['CUST', 'EMAILREF', 'ERASED', 'EVENT', 'INVOICE', 'ORDERREF', 'PHONEREF', 'RATE', 'SHORT', 'SMSCAP', 'SUPPRESS', 'TASKS', 'CART'].sort());
     expect(kinds(table.filter((i) => typeof i['expiresAt'] !== 'number'))).toEqual(['SUPPRESS']);
   });
 
@@ -185,5 +189,13 @@ describe.each(contractBackends())('every item kind, export and erasure on $name'
     // The consent ledger (no contact data) is all that may still name the customer.
     expect(left.map((i) => String(i['sk']).split('#')[0])).toEqual(left.map(() => 'CONSENTLOG'));
     expect(left).toHaveLength(1);
+  });
+
+  it('erases the send intents and the frequency-cap slots: the step may be claimed again, and another fits a window of one', async () => {
+    expect(await store.claimSend(TENANT, ID, intent('abandoned-cart-other', 'reminder', t(4)), { max: 1, days: 7 })).toEqual({ kind: 'capped' });
+    expect(await store.claimSend(TENANT, ID, intent('abandoned-cart-every', 'reminder', t(4)))).toMatchObject({ kind: 'exists' });
+    await store.eraseCustomer(TENANT, ID, t(10));
+    expect(await store.claimSend(TENANT, ID, intent('abandoned-cart-every', 'reminder', t(11)))).toEqual({ kind: 'claimed' });
+    expect(await store.claimSend(TENANT, ID, intent('abandoned-cart-other', 'reminder', t(11)), { max: 1, days: 7 })).toEqual({ kind: 'claimed' });
   });
 });

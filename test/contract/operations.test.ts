@@ -63,21 +63,32 @@ describe.each(contractBackends())('OperationsRepository on $name', (backend) => 
   });
 
   describe('countSms', () => {
-    it('counts up to the cap per shop and day', async () => {
-      expect(await store.countSms('shop-a', '2026-03-02', 2)).toBe(true);
-      expect(await store.countSms('shop-a', '2026-03-02', 2)).toBe(true);
-      expect(await store.countSms('shop-a', '2026-03-02', 2)).toBe(false);
-      expect(await store.countSms('shop-a', '2026-03-02', 3)).toBe(true);
-      expect(await store.countSms('shop-a', '2026-03-03', 2)).toBe(true);
-      expect(await store.countSms('shop-b', '2026-03-02', 2)).toBe(true);
+    it('counts billed parts up to the cap per shop and day', async () => {
+      expect(await store.countSms('shop-a', '2026-03-02', 2, 1)).toBe(true);
+      expect(await store.countSms('shop-a', '2026-03-02', 2, 1)).toBe(true);
+      expect(await store.countSms('shop-a', '2026-03-02', 2, 1)).toBe(false);
+      expect(await store.countSms('shop-a', '2026-03-02', 3, 1)).toBe(true);
+      expect(await store.countSms('shop-a', '2026-03-03', 2, 1)).toBe(true);
+      expect(await store.countSms('shop-b', '2026-03-02', 2, 1)).toBe(true);
+    });
+
+    it('a 3-part message takes 3 of the cap, and one that does not fit whole counts nothing', async () => {
+      expect(await store.countSms('shop-a', '2026-03-02', 5, 3)).toBe(true);
+      expect(await store.countSms('shop-a', '2026-03-02', 5, 3)).toBe(false);
+      expect(await store.countSms('shop-a', '2026-03-02', 5, 2)).toBe(true);
+      expect(await store.countSms('shop-a', '2026-03-02', 5, 1)).toBe(false);
+      // More parts than the whole cap: never, not even as the day's first.
+      expect(await store.countSms('shop-b', '2026-03-02', 2, 3)).toBe(false);
+      expect(await store.countSms('shop-b', '2026-03-02', 2, 2)).toBe(true);
+      expect(await store.countSms('shop-b', '2026-03-02', 2, 1)).toBe(false);
     });
 
     it('a cap of 0 lets no paid SMS through, not even the first of the day', async () => {
-      expect(await store.countSms('shop-a', '2026-03-02', 0)).toBe(false);
-      expect(await store.countSms('shop-a', '2026-03-02', 0)).toBe(false);
+      expect(await store.countSms('shop-a', '2026-03-02', 0, 1)).toBe(false);
+      expect(await store.countSms('shop-a', '2026-03-02', 0, 1)).toBe(false);
       // Nothing was counted: a cap raised later in the day starts from zero.
-      expect(await store.countSms('shop-a', '2026-03-02', 1)).toBe(true);
-      expect(await store.countSms('shop-a', '2026-03-02', 1)).toBe(false);
+      expect(await store.countSms('shop-a', '2026-03-02', 1, 1)).toBe(true);
+      expect(await store.countSms('shop-a', '2026-03-02', 1, 1)).toBe(false);
     });
   });
 

@@ -283,12 +283,13 @@ describe('suppression and consent sources', () => {
       const raw = Buffer.from(JSON.stringify({ customer_id: 1, email_address: email, email_marketing_consent: { state, opt_in_level: 'single_opt_in', consent_updated_at: at } }));
       return s.request({ method: 'POST', path: '/webhooks/shopify', headers: { 'x-shopify-topic': 'customers_email_marketing_consent/update', 'x-shopify-event-id': `ev-${state}-${at}`, 'x-shopify-hmac-sha256': signBase64Hmac(raw, SECRETS.shopifySecret) }, rawBody: raw });
     };
-    expect((await send('subscribed', '2026-09-01T08:00:00Z')).status).toBe(202);
-    expect((await send('unsubscribed', '2026-09-02T08:00:00Z')).status).toBe(202);
-    // A stale redelivery of the older state does not win.
     expect((await send('subscribed', '2026-08-30T08:00:00Z')).status).toBe(202);
+    expect((await send('unsubscribed', '2026-08-31T08:00:00Z')).status).toBe(202);
+    // A stale redelivery of the older state does not win.
+    expect((await send('subscribed', '2026-08-29T08:00:00Z')).status).toBe(202);
     const customerId = customerIdFor('default', { email })!;
-    expect(await s.store.getConsent('default', customerId, 'email', 'marketing')).toMatchObject({ granted: false, at: '2026-09-02T08:00:00.000Z' });
+    // The withdrawal counts from when the engine received it.
+    expect(await s.store.getConsent('default', customerId, 'email', 'marketing')).toMatchObject({ granted: false, kind: 'withdrawal', at: T.toISOString() });
     const ledger = (await s.store.customerItems('default', customerId)).filter((i) => String(i['sk']).startsWith(customerSk.consentLog));
     expect(ledger).toHaveLength(3);
   });

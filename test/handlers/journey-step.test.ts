@@ -7,7 +7,7 @@ import type { Log } from '../../functions/shared/logger.ts';
 import { MemoryMetrics } from '../../functions/shared/metrics.ts';
 import { type EmailMessage, PermanentSendError } from '../../functions/app/ports.ts';
 import type { Store } from '../../functions/adapters/dynamo/store.ts';
-import type { CartRecord, ConsentState, CustomerProfile, Decision, Enrolment } from '../../functions/core/model.ts';
+import type { CartRecord, ConsentState, CustomerProfile, Decision, Enrolment, SendClaim, SendIntent, SendOutcome, SendRecord } from '../../functions/core/model.ts';
 import { verifyUnsubscribeToken } from '../../functions/shared/unsubscribe-token.ts';
 import { loadTemplates } from '../../workflows/src/load.ts';
 
@@ -17,7 +17,9 @@ class FakeStore {
   consent: ConsentState | undefined = { granted: true, at: '2026-01-01T00:00:00Z', source: 'api' };
   cart: CartRecord | undefined = { token: 't1', items: [{ title: 'Kubek', quantity: 1, price: '10.00' }], total: '10.00', currency: 'PLN', completed: false, status: 'open', updatedAt: '' };
   enrolment: Enrolment | undefined = { journey: 'abandoned-cart', key: 't1', executionName: 'e1', status: 'active', startedAt: '' };
-  claims = new Set<string>();
+  intents = new Map<string, SendRecord>();
+  /** The frequency cap's slots: when each marketing send was claimed. */
+  slots: string[] = [];
   suppressed = new Set<string>();
   decisions: Decision[] = [];
   async stepContext() {
@@ -28,19 +30,30 @@ class FakeStore {
     this.enrolment = { ...this.enrolment, status };
     return true;
   }
-  async claimSend(e: string, s: string) {
-    const k = `${e}/${s}`;
-    if (this.claims.has(k)) return false;
-    this.claims.add(k);
+  async claimSend(_t: string, _c: string, intent: SendIntent, cap?: { max: number; days: number }): Promise<SendClaim> {
+    const k = `${intent.executionName}/${intent.step}`;
+    const found = this.intents.get(k);
+    if (found) return { kind: 'exists', record: found };
+    if (cap) {
+      if (this.slots.filter((at) => Date.parse(at) >= Date.parse(intent.at) - cap.days * 86_400_000).length >= cap.max) return { kind: 'capped' };
+      this.slots.push(intent.at);
+    }
+    this.intents.set(k, { ...intent, status: 'claimed' });
+    return { kind: 'claimed' };
+  }
+  async completeSend(_t: string, _c: string, e: string, s: string, outcome: SendOutcome) {
+    const found = this.intents.get(`${e}/${s}`);
+    if (found?.status === 'claimed') this.intents.set(`${e}/${s}`, { ...found, status: 'done', ...outcome });
+  }
+  async releaseSend(_t: string, _c: string, e: string, s: string) {
+    this.intents.delete(`${e}/${s}`);
+  }
+  async recordDecision(_t: string, _c: string, d: Decision) {
+    if (this.decisions.some((x) => x.at === d.at && x.executionName === d.executionName && x.step === d.step)) return false;
+    this.decisions.push(d);
     return true;
   }
-  async releaseSend(e: string, s: string) { this.claims.delete(`${e}/${s}`); }
-  async completeSend() {}
-  async recordDecision(_t: string, _c: string, d: Decision) { this.decisions.push(d); }
   async isSuppressed(_t: string, _channel: string, address: string) { return this.suppressed.has(address); }
-  async countMarketingSent(_t: string, _c: string, from: string) {
-    return this.decisions.filter((d) => d.outcome === 'sent' && d.topic === 'marketing' && d.at >= from).length;
-  }
 }
 
 function setup(mailer?: (m: EmailMessage) => Promise<{ messageId: string }>, config: Partial<StepDeps['config']> = {}) {
@@ -113,9 +126,7 @@ describe('journey step handler', () => {
 
   it('skips marketing over the frequency cap, with the reason', async () => {
     const { sent, store, handler } = setup();
-    for (const at of ['2026-03-25T10:00:00Z', '2026-03-27T10:00:00Z', '2026-03-29T10:00:00Z']) {
-      store.decisions.push({ at, journey: 'x', step: 's', executionName: at, channel: 'email', outcome: 'sent', topic: 'marketing', template: 't', locale: 'pl' });
-    }
+    store.slots.push('2026-03-25T10:00:00Z', '2026-03-27T10:00:00Z', '2026-03-29T10:00:00Z');
     await expect(handler(input)).resolves.toMatchObject({ outcome: 'suppressed', reason: 'frequency_cap' });
     expect(sent).toHaveLength(0);
   });
@@ -134,11 +145,12 @@ describe('journey step handler', () => {
     expect(store.enrolment?.status).toBe('goal-reached');
   });
 
-  it('does not send the same step of the same execution twice', async () => {
-    const { sent, handler } = setup();
+  it('does not send the same step of the same execution twice: a rerun returns the recorded outcome, with no second decision', async () => {
+    const { sent, store, handler } = setup();
     await handler(input);
-    await expect(handler(input)).resolves.toMatchObject({ outcome: 'already_sent' });
+    await expect(handler(input)).resolves.toEqual({ continue: true, outcome: 'sent' });
     expect(sent).toHaveLength(1);
+    expect(store.decisions).toHaveLength(1);
   });
 
   it('gives the claim back after a transient failure so the retry sends', async () => {
@@ -183,7 +195,7 @@ describe('journey step handler', () => {
       throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' });
     });
     await expect(handler(input)).resolves.toMatchObject({ outcome: 'suppressed', reason: 'delivery_uncertain' });
-    await expect(handler(input)).resolves.toMatchObject({ outcome: 'already_sent' });
+    await expect(handler(input)).resolves.toMatchObject({ outcome: 'suppressed', reason: 'delivery_uncertain' });
     expect(store.decisions.map((d) => d.reason)).toEqual(['delivery_uncertain']);
   });
 

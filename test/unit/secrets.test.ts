@@ -33,6 +33,16 @@ describe('secret values', () => {
     expect(await lists.one('set')).toBe('one');
   });
 
+  it('an unchanged value gives the same list, so the credential index is built once per value, not per request', async () => {
+    let value = 'a::1\nb::2';
+    const lists = new SecretLists(async () => value, { now: () => new Date() }, silentLog);
+    const first = await lists.list('arn');
+    expect(await lists.list('arn')).toBe(first);
+    value = 'a::1\nb::3';
+    expect(await lists.list('arn')).not.toBe(first);
+    expect(await lists.list('arn')).toEqual(['a::1', 'b::3']);
+  });
+
   it('a secret that cannot be read is an error (the platform retries), not an empty list', async () => {
     const lists = new SecretLists(async () => Promise.reject(Object.assign(new Error('no'), { name: 'AccessDeniedException' })), { now: () => new Date() }, silentLog);
     await expect(lists.list('x')).rejects.toMatchObject({ name: 'AccessDeniedException' });

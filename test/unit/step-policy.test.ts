@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseStepPayload } from '../../functions/core/step-payload.ts';
-import { channelFor, planStep, sendVerdict, subjectOf } from '../../functions/core/step-policy.ts';
+import { channelFor, planStep, sendDecision, sendVerdict, subjectOf } from '../../functions/core/step-policy.ts';
 import { loadJourneys } from '../../workflows/src/load.ts';
 
 const consentArb = fc.option(fc.record({ granted: fc.boolean(), at: fc.constant('2026-01-01T00:00:00Z'), source: fc.constantFrom('api', 'unsubscribe-link', 'shopify:checkouts/create') }), { nil: undefined });
@@ -9,38 +9,47 @@ const factsArb = fc.record({
   topic: fc.constantFrom('marketing' as const, 'service' as const),
   suppressed: fc.boolean(),
   consent: consentArb,
-  sentInWindow: fc.integer({ min: 0, max: 10 }),
-  cap: fc.record({ max: fc.integer({ min: 1, max: 5 }), days: fc.integer({ min: 1, max: 30 }) }),
 });
 
 describe('send verdict', () => {
-  it('never sends to a suppressed address, never marketing without granted consent, never over the cap', () => {
+  it('never sends to a suppressed address, never marketing without granted consent', () => {
     fc.assert(
       fc.property(factsArb, (f) => {
         const v = sendVerdict(f);
         if (f.suppressed) expect(v).toEqual({ kind: 'refuse', reason: 'suppressed_address' });
-        if (v.kind === 'send' && f.topic === 'marketing') {
-          expect(f.consent?.granted).toBe(true);
-          expect(f.sentInWindow).toBeLessThan(f.cap.max);
-        }
+        if (v.kind === 'send' && f.topic === 'marketing') expect(f.consent?.granted).toBe(true);
         if (f.topic === 'service' && !f.suppressed) expect(v).toEqual({ kind: 'send' });
       }),
     );
   });
 
-  it('asks for the frequency count only when consent allows a marketing send', () => {
-    fc.assert(
-      fc.property(factsArb, (f) => {
-        const v = sendVerdict({ ...f, sentInWindow: undefined });
-        expect(v.kind === 'needs-sent-in-window').toBe(!f.suppressed && f.topic === 'marketing' && f.consent?.granted === true);
-      }),
-    );
-  });
-
   it('says unsubscribed when the withdrawal came from the link, no_consent otherwise', () => {
-    const base = { topic: 'marketing' as const, suppressed: false, cap: { max: 3, days: 7 } };
+    const base = { topic: 'marketing' as const, suppressed: false };
     expect(sendVerdict({ ...base, consent: { granted: false, at: '', source: 'unsubscribe-link' } })).toEqual({ kind: 'refuse', reason: 'unsubscribed' });
     expect(sendVerdict({ ...base, consent: undefined })).toEqual({ kind: 'refuse', reason: 'no_consent' });
+  });
+});
+
+describe('send decision', () => {
+  const intent = { journey: 'dunning', executionName: 'e', step: 'sms', channel: 'sms' as const, topic: 'service' as const, template: 't', locale: 'pl', subject: 'S', segments: 2, encoding: 'UCS-2' as const, at: '2026-01-01T00:00:00Z' };
+
+  it('an intent without an outcome is delivery_uncertain: it may have gone, it is not sent again', () => {
+    expect(sendDecision({ ...intent, status: 'claimed' })).toEqual({ channel: 'sms', template: 't', locale: 'pl', outcome: 'suppressed', reason: 'delivery_uncertain' });
+    expect(sendDecision({ ...intent, status: 'done', outcome: 'uncertain' })).toMatchObject({ outcome: 'suppressed', reason: 'delivery_uncertain' });
+  });
+
+  it('a sent intent is the message, with its id and billed parts; a refused one its reason', () => {
+    expect(sendDecision({ ...intent, status: 'done', outcome: 'sent', messageId: 'm1' })).toEqual({
+      channel: 'sms',
+      template: 't',
+      locale: 'pl',
+      outcome: 'sent',
+      subject: 'S',
+      messageId: 'm1',
+      segments: 2,
+      encoding: 'UCS-2',
+    });
+    expect(sendDecision({ ...intent, status: 'done', outcome: 'refused', reason: 'sms_daily_cap' })).toMatchObject({ outcome: 'suppressed', reason: 'sms_daily_cap' });
   });
 });
 

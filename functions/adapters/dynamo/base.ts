@@ -1,6 +1,19 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { ItemKey } from './keys.ts';
+
+/** One write of a transaction. */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 export function isConditionFailure(e: unknown): boolean {
   return e instanceof ConditionalCheckFailedException || (e as Error)?.name === 'ConditionalCheckFailedException';
@@ -88,6 +101,20 @@ export class Table {
     } catch (e) {
       if (isConditionFailure(e)) return false;
       throw e;
+    }
+  }
+
+  /**
+   * Writes several items all or none. Undefined when they were written; otherwise why each one was
+   * not, in order (`ConditionalCheckFailed`, `TransactionConflict` with a concurrent write, `None`).
+   */
+  async transact(writes: TransactItem[]): Promise<string[] | undefined> {
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: writes }));
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof TransactionCanceledException || (e as Error)?.name === 'TransactionCanceledException')) throw e;
+      return ((e as TransactionCanceledException).CancellationReasons ?? []).map((r) => r.Code ?? 'None');
     }
   }
 

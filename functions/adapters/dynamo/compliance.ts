@@ -23,23 +23,12 @@ export class DynamoCompliance implements ComplianceRepository {
   }
 
   /** The decision log: every send and every decision not to send, with its reason. */
-  async recordDecision(tenant: string, customerId: string, decision: Decision): Promise<void> {
-    await this.t.putIfAbsent({
+  async recordDecision(tenant: string, customerId: string, decision: Decision): Promise<boolean> {
+    return this.t.putIfAbsent({
       ...items.decision(tenant, customerId, decision.at, decision.executionName, decision.step),
       ...decision,
       expiresAt: this.t.expiry(decision.at),
     });
-  }
-
-  /** Marketing messages sent to a customer since `from` (all journeys): the frequency cap counts these. */
-  async countMarketingSent(tenant: string, customerId: string, from: string): Promise<number> {
-    const range = customerRanges.decisionsSince(from);
-    const sent = await this.t.query({
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      FilterExpression: 'outcome = :sent AND topic = :marketing',
-      ExpressionAttributeValues: { ':pk': partitions.customer(tenant, customerId), ':from': range.from, ':to': range.to, ':sent': 'sent', ':marketing': 'marketing' },
-    });
-    return sent.length;
   }
 
   async listDecisions(tenant: string, customerId: string): Promise<Decision[]> {
@@ -68,8 +57,8 @@ export class DynamoCompliance implements ComplianceRepository {
 
   /**
    * RODO art. 15/20: everything held on one customer, as data: the items of the customer's partition
-   * by kind, what their references point at (carts, invoices, short links), the send claims of their
-   * decisions, their staff tasks, and the suppressions and erasure markers of their identifiers.
+   * by kind (send intents among them), what their references point at (carts, invoices, short
+   * links), their staff tasks, and the suppressions and erasure markers of their identifiers.
    */
   async exportCustomer(tenant: string, customerId: string): Promise<Record<string, unknown>> {
     const held = await this.customerItems(tenant, customerId);
@@ -102,7 +91,8 @@ export class DynamoCompliance implements ComplianceRepository {
       invoices: await read(by(customerSk.invoiceRef).map((r) => items.invoice(tenant, String(r['invoiceId']))), true),
       journeys: by(customerSk.enrolment),
       messages: by(customerSk.decision),
-      sends: await read(by(customerSk.decision).map((d) => items.sendClaim(String(d['executionName']), String(d['step'])))),
+      sends: by(customerSk.sendIntent),
+      frequencyCap: by(customerSk.frequencyCap)[0] ?? null,
       shortLinks: await read(by(customerSk.shortLinkRef).map((r) => items.shortLink(String(r['code'])))),
       surveyAnswers: by(customerSk.score),
       cooldowns: by(customerSk.cooldown),
@@ -118,9 +108,8 @@ export class DynamoCompliance implements ComplianceRepository {
    * the request named), each address suppressed. Then every item of the customer's partition goes,
    * whatever its kind, but the consent ledger (proof of consent and of its withdrawal, holding no
    * contact data, expiring on its own); references on the way are followed to what lies outside
-   * the partition: the carts, invoices and short links, the address references and order
-   * references, the partitions of the sends the decisions name (`SEND#{executionName}#{step}`, every
-   * sort key). Last the customer's staff tasks.
+   * the partition (its send intents and frequency-cap slots go with it): the carts, invoices and
+   * short links, the address references and order references. Last the customer's staff tasks.
    */
   async eraseCustomer(tenant: string, customerId: string, at: string, named: { email?: string; phone?: string } = {}): Promise<void> {
     const held = await this.customerItems(tenant, customerId);
@@ -142,8 +131,6 @@ export class DynamoCompliance implements ComplianceRepository {
       if (sk.startsWith(customerSk.invoiceRef)) await this.deleteOwned(items.invoice(tenant, String(item['invoiceId'])), customerId);
       if (sk.startsWith(customerSk.order)) await this.deleteOwned(items.orderRef(tenant, sk.slice(customerSk.order.length)), customerId);
       if (sk.startsWith(customerSk.shortLinkRef)) await this.t.delete(items.shortLink(String(item['code'])));
-      // The whole partition of the step's send: the claim and whatever else is kept beside it.
-      if (sk.startsWith(customerSk.decision)) for (const sent of await this.t.queryAll(items.sendClaim(String(item['executionName']), String(item['step'])).pk)) await this.t.delete({ pk: String(sent['pk']), sk: String(sent['sk']) });
       await this.t.delete({ pk: String(item['pk']), sk });
     }
     for (const task of (await this.others.listTasks(tenant)).filter((t) => t.customerId === customerId)) await this.t.delete(items.task(tenant, task.at, task.id));

@@ -1,10 +1,21 @@
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { AddressOwner, CustomerRepository, KnownIdentity } from '../../app/ports.ts';
+import type { AddressOwner, ConsentInput, CustomerRepository, KnownIdentity } from '../../app/ports.ts';
+import { type ConsentDecision, consentLedgerEntry, nextConsent } from '../../core/consent.ts';
 import type { Contact, Order } from '../../core/domain.ts';
 import { normaliseAddress } from '../../core/identity.ts';
 import type { ConsentChannel, ConsentState, ConsentTopic, CustomerProfile } from '../../core/model.ts';
 import { epoch, isConditionFailure, type Table } from './base.ts';
 import { type ItemKey, items, lastOrderIndex } from './keys.ts';
+
+/** How often a consent statement decides again after a concurrent change before giving up (the event is then retried). */
+const CONSENT_WRITE_ATTEMPTS = 10;
+
+/** The state is written only over the one it was decided on: none, a given version, or one stored before versions. */
+function versionCondition(current: ConsentState | undefined) {
+  if (!current) return { ConditionExpression: 'attribute_not_exists(pk)' };
+  if (current.version === undefined) return { ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#v)', ExpressionAttributeNames: { '#v': 'version' } };
+  return { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': current.version } };
+}
 
 /** Customers on DynamoDB: the profile, address references, consent and its ledger, cool-downs, scores. */
 export class DynamoCustomers implements CustomerRepository {
@@ -105,34 +116,34 @@ export class DynamoCustomers implements CustomerRepository {
   }
 
   /**
-   * Appends to the consent ledger (never rewritten) and moves the current state forward
-   * only when this statement is newer than the one on file.
+   * Read, decide (core/consent.ts), then a put conditional on the version read: a statement that
+   * raced another decides again on what the other wrote, so no interleaving lets an echo undo a
+   * withdrawal. The ledger entry, with the decision, follows the state.
    */
-  async recordConsent(
-    tenant: string,
-    customerId: string,
-    channel: ConsentChannel,
-    topic: ConsentTopic,
-    granted: boolean,
-    at: string,
-    source: string,
-    eventKey: string,
-  ): Promise<void> {
-    const moveState = async () => {
-      await this.t.conditional(
-        new PutCommand({
-          TableName: this.t.name,
-          Item: { ...items.consent(tenant, customerId, channel, topic), channel, topic, granted, at, source, expiresAt: this.t.expiry(at) },
-          ConditionExpression: 'attribute_not_exists(pk) OR #at <= :at',
-          ExpressionAttributeNames: { '#at': 'at' },
-          ExpressionAttributeValues: { ':at': at },
-        }),
-      );
-    };
-    await Promise.all([
-      this.t.putIfAbsent({ ...items.consentLog(tenant, customerId, channel, topic, at, eventKey), channel, topic, granted, at, source, eventKey, expiresAt: this.t.expiry(at) }),
-      moveState(),
-    ]);
+  async recordConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic, statement: ConsentInput, receivedAt: Date): Promise<ConsentDecision> {
+    const key = items.consent(tenant, customerId, channel, topic);
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.t.get<ConsentState>(key);
+      const decision = nextConsent(current, statement, receivedAt);
+      const moved =
+        !decision.applied ||
+        (await this.t.conditional(
+          new PutCommand({
+            TableName: this.t.name,
+            Item: { ...key, channel, topic, ...decision.state, version: (current?.version ?? 0) + 1, expiresAt: this.t.expiry(decision.state.at) },
+            ...versionCondition(current),
+          }),
+        ));
+      if (moved) {
+        await this.t.putIfAbsent({
+          ...items.consentLog(tenant, customerId, channel, topic, decision.at, statement.eventKey),
+          ...consentLedgerEntry(channel, topic, statement, receivedAt, decision),
+          expiresAt: this.t.expiry(decision.at),
+        });
+        return decision;
+      }
+      if (attempt >= CONSENT_WRITE_ATTEMPTS) throw new Error(`consent state changed under ${attempt} attempts to record a statement`);
+    }
   }
 
   async getConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic): Promise<ConsentState | undefined> {

@@ -57,6 +57,8 @@ export const customerSk = {
   enrolment: 'ENROL#',
   decision: 'DECISION#',
   shortLinkRef: 'SHORTREF#',
+  sendIntent: 'SEND#',
+  frequencyCap: 'FREQCAP',
 } as const;
 
 /** Sort-key conditions of the range queries on a customer's partition. */
@@ -65,8 +67,6 @@ export const customerRanges = {
   enrolments: (journey?: string) => (journey === undefined ? customerSk.enrolment : `${customerSk.enrolment}${journey}#`),
   /** `begins_with` prefix of the whole decision log. */
   decisions: () => customerSk.decision,
-  /** `BETWEEN` bounds of the decisions logged at or after `from` (ISO time); `~` sorts after every time. */
-  decisionsSince: (from: string) => ({ from: `${customerSk.decision}${from}`, to: `${customerSk.decision}~` }),
 };
 
 /** The sparse index of customers by the day of their last order: only profiles with an order carry its attributes. */
@@ -128,8 +128,13 @@ export const items = {
   invoiceRef: (tenant: string, customerId: string, invoiceId: string): ItemKey => ({ pk: customer(tenant, customerId), sk: `${customerSk.invoiceRef}${invoiceId}` }),
   /** Journey enrolment: one customer in one journey about one key (a cart token, an order id…). */
   enrolment: (tenant: string, customerId: string, journey: string, key: string): ItemKey => ({ pk: customer(tenant, customerId), sk: `${customerSk.enrolment}${journey}#${key}` }),
-  /** Send claim: the right to send one step of one execution, once. */
-  sendClaim: (executionName: string, step: string): ItemKey => ({ pk: `SEND#${executionName}#${step}`, sk: 'SEND' }),
+  /** Send intent: one step of one execution claimed for sending, once, and what the provider call came to. */
+  sendIntent: (tenant: string, customerId: string, executionName: string, step: string): ItemKey => ({
+    pk: customer(tenant, customerId),
+    sk: `${customerSk.sendIntent}${executionName}#${step}`,
+  }),
+  /** Frequency cap: the customer's marketing sends in the window, one slot each. */
+  frequencyCap: (tenant: string, customerId: string): ItemKey => ({ pk: customer(tenant, customerId), sk: customerSk.frequencyCap }),
   /** Decision log entry: a send, or a decision not to send and why. */
   decision: (tenant: string, customerId: string, at: string, executionName: string, step: string): ItemKey => ({
     pk: customer(tenant, customerId),

@@ -46,18 +46,18 @@ export class DynamoOperations implements OperationsRepository {
     );
   }
 
-  /** Counts a paid SMS against the tenant's daily cap; false once the cap is reached. */
-  async countSms(tenant: string, day: string, cap: number): Promise<boolean> {
-    // The condition below lets the day's first SMS through whatever the cap; a cap of 0 admits none.
-    if (!(cap > 0)) return false;
+  /** Counts a paid SMS's billed parts against the tenant's daily cap; false, counting nothing, when they do not fit. */
+  async countSms(tenant: string, day: string, cap: number, parts: number): Promise<boolean> {
+    // The condition below lets the day's first message through whatever its size; parts over the cap fit never.
+    if (!(parts <= cap)) return false;
     return this.t.conditional(
       new UpdateCommand({
         TableName: this.t.name,
         Key: items.smsCap(tenant, day),
-        UpdateExpression: 'ADD #n :one SET expiresAt = :exp',
-        ConditionExpression: 'attribute_not_exists(#n) OR #n < :cap',
+        UpdateExpression: 'ADD #n :parts SET expiresAt = :exp',
+        ConditionExpression: 'attribute_not_exists(#n) OR #n <= :room',
         ExpressionAttributeNames: { '#n': 'count' },
-        ExpressionAttributeValues: { ':one': 1, ':cap': cap, ':exp': smsCapExpiry(day) },
+        ExpressionAttributeValues: { ':parts': parts, ':room': cap - parts, ':exp': smsCapExpiry(day) },
       }),
     );
   }

@@ -131,9 +131,6 @@ export class Store implements StateStore {
   recordDecision(...a: Args<ComplianceRepository, 'recordDecision'>) {
     return this.compliance.recordDecision(...a);
   }
-  countMarketingSent(...a: Args<ComplianceRepository, 'countMarketingSent'>) {
-    return this.compliance.countMarketingSent(...a);
-  }
   listDecisions(...a: Args<ComplianceRepository, 'listDecisions'>) {
     return this.compliance.listDecisions(...a);
   }

@@ -4,7 +4,7 @@ import { identifiersOf } from '../dynamo/keys.ts';
 import type { MemoryCustomers } from './customers.ts';
 import type { MemoryEnrolments } from './enrolments.ts';
 import type { MemoryOperations } from './operations.ts';
-import { addressKey, compareKeys, copy, customerKey, expiry, type Item, Partitions } from './records.ts';
+import { addressKey, copy, customerKey, expiry, type Item, Partitions } from './records.ts';
 import type { MemorySubjects } from './subjects.ts';
 
 /**
@@ -39,16 +39,9 @@ export class MemoryCompliance implements ComplianceRepository {
     return `${tenant}#${channel}#${addressKey(channel, address)}`;
   }
 
-  async recordDecision(tenant: string, customerId: string, decision: Decision): Promise<void> {
+  async recordDecision(tenant: string, customerId: string, decision: Decision): Promise<boolean> {
     const item = copy({ ...decision, expiresAt: expiry(decision.at, this.retentionDays) }) as Item;
-    this.decisions.putIfAbsent(customerKey(tenant, customerId), `${decision.at}#${decision.executionName}#${decision.step}`, item);
-  }
-
-  async countMarketingSent(tenant: string, customerId: string, from: string): Promise<number> {
-    // The sort-key range `DECISION#{from}` … `DECISION#~`, then the filter.
-    return this.decisions
-      .query(customerKey(tenant, customerId))
-      .filter(([k, d]) => compareKeys(k, from) >= 0 && compareKeys(k, '~') <= 0 && d['outcome'] === 'sent' && d['topic'] === 'marketing').length;
+    return this.decisions.putIfAbsent(customerKey(tenant, customerId), `${decision.at}#${decision.executionName}#${decision.step}`, item);
   }
 
   async listDecisions(tenant: string, customerId: string): Promise<Decision[]> {
@@ -83,7 +76,8 @@ export class MemoryCompliance implements ComplianceRepository {
       invoices,
       journeys: enrolments.exportOf(tenant, customerId),
       messages: decisions,
-      sends: enrolments.sendsOf(decisions as unknown as Decision[]),
+      sends: enrolments.sendsOf(tenant, customerId),
+      frequencyCap: enrolments.capOf(tenant, customerId),
       shortLinks: this.shortLinkRefs.query(k).flatMap(([code]) => {
         const link = this.shortLinks.get(code);
         return link ? [copy(link)] : [];
@@ -103,7 +97,7 @@ export class MemoryCompliance implements ComplianceRepository {
    * Marks the customer id and every address they are known by (and those named) as erased, each
    * address suppressed and its reference ended; then deletes everything held on the customer in
    * every module but the consent ledger: profile, addresses, current consent, carts, orders,
-   * invoices, journeys, messages and their send claims, short links, answers, cool-downs, tasks.
+   * invoices, journeys, messages, send intents and frequency-cap slots, short links, answers, cool-downs, tasks.
    */
   async eraseCustomer(tenant: string, customerId: string, at: string, named: { email?: string; phone?: string } = {}): Promise<void> {
     const { customers, subjects, enrolments, operations } = this.modules;
@@ -117,11 +111,7 @@ export class MemoryCompliance implements ComplianceRepository {
     }
     customers.erase(tenant, customerId);
     subjects.erase(tenant, customerId);
-    enrolments.erase(
-      tenant,
-      customerId,
-      this.decisions.query(k).map(([, d]) => ({ executionName: String(d['executionName']), step: String(d['step']) })),
-    );
+    enrolments.erase(tenant, customerId);
     this.decisions.deletePartition(k);
     for (const [code] of this.shortLinkRefs.query(k)) this.shortLinks.delete(code);
     this.shortLinkRefs.deletePartition(k);

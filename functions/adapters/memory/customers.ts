@@ -1,4 +1,5 @@
-import type { CustomerRepository, KnownIdentity } from '../../app/ports.ts';
+import type { ConsentInput, CustomerRepository, KnownIdentity } from '../../app/ports.ts';
+import { type ConsentDecision, consentLedgerEntry, nextConsent } from '../../core/consent.ts';
 import type { Contact, Order } from '../../core/domain.ts';
 import { type AddressChannel, normaliseAddress } from '../../core/identity.ts';
 import type { ConsentChannel, ConsentState, ConsentTopic, CustomerProfile } from '../../core/model.ts';
@@ -96,21 +97,18 @@ export class MemoryCustomers implements CustomerRepository {
     return copy(this.profiles.get(customerKey(tenant, customerId))) as CustomerProfile | undefined;
   }
 
-  async recordConsent(
-    tenant: string,
-    customerId: string,
-    channel: ConsentChannel,
-    topic: ConsentTopic,
-    granted: boolean,
-    at: string,
-    source: string,
-    eventKey: string,
-  ): Promise<void> {
+  async recordConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic, statement: ConsentInput, receivedAt: Date): Promise<ConsentDecision> {
     const k = customerKey(tenant, customerId);
-    const expiresAt = expiry(at, this.retentionDays);
-    this.ledger.putIfAbsent(k, `${channel}#${topic}#${at}#${eventKey}`, { channel, topic, granted, at, source, eventKey, expiresAt });
-    const current = this.consent.get(k, `${channel}#${topic}`);
-    if (!current || le(current['at'], at)) this.consent.put(k, `${channel}#${topic}`, { channel, topic, granted, at, source, expiresAt });
+    const current = this.consent.get(k, `${channel}#${topic}`) as ConsentState | undefined;
+    // Read, decide and write with no await between: nothing can change the state in between.
+    const decision = nextConsent(current, statement, receivedAt);
+    if (decision.applied) {
+      const state = { channel, topic, ...decision.state, version: (current?.version ?? 0) + 1, expiresAt: expiry(decision.state.at, this.retentionDays) };
+      this.consent.put(k, `${channel}#${topic}`, state);
+    }
+    const entry = { ...consentLedgerEntry(channel, topic, statement, receivedAt, decision), expiresAt: expiry(decision.at, this.retentionDays) };
+    this.ledger.putIfAbsent(k, `${channel}#${topic}#${decision.at}#${statement.eventKey}`, entry as unknown as Item);
+    return decision;
   }
 
   async getConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic): Promise<ConsentState | undefined> {

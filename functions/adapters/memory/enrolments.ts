@@ -1,12 +1,18 @@
 import type { EnrolmentRepository } from '../../app/ports.ts';
-import type { Enrolment, EnrolmentStatus } from '../../core/model.ts';
+import { type CapSlot, type FrequencyCap, giveBackSlot, slotId, slotsExpiry, takeSlot } from '../../core/frequency-cap.ts';
+import type { Enrolment, EnrolmentStatus, SendClaim, SendIntent, SendOutcome, SendRecord } from '../../core/model.ts';
 import { copy, customerKey, expiry, type Item, Partitions } from './records.ts';
 
-/** Journey enrolments (under the customer, by `{journey}#{key}`) and the claim of each step's send. */
+/**
+ * Journey enrolments (under the customer, by `{journey}#{key}`), the intent of each step's send
+ * (under the customer, by `{executionName}#{stepId}`) and the customer's frequency-cap slots.
+ */
 export class MemoryEnrolments implements EnrolmentRepository {
   private readonly enrolments = new Partitions();
-  /** `{executionName}#{stepId}`, joined as the DynamoDB key is. */
-  private readonly sends = new Map<string, Item>();
+  /** Send intents under the customer, by `{executionName}#{stepId}`. */
+  private readonly intents = new Partitions();
+  /** The frequency cap's slots, one entry per customer. */
+  private readonly caps = new Map<string, { slots: CapSlot[]; version: number; expiresAt: number }>();
 
   constructor(private readonly retentionDays: number) {}
 
@@ -41,22 +47,46 @@ export class MemoryEnrolments implements EnrolmentRepository {
     return true;
   }
 
-  async claimSend(executionName: string, stepId: string, at: string): Promise<boolean> {
-    const k = `${executionName}#${stepId}`;
-    if (this.sends.has(k)) return false;
-    this.sends.set(k, { status: 'claimed', at, expiresAt: expiry(at, this.retentionDays) });
-    return true;
+  async claimSend(tenant: string, customerId: string, intent: SendIntent, cap?: FrequencyCap): Promise<SendClaim> {
+    const k = customerKey(tenant, customerId);
+    const existing = this.intents.get(k, `${intent.executionName}#${intent.step}`);
+    if (existing) return { kind: 'exists', record: copy(existing) as unknown as SendRecord };
+    if (cap) {
+      // Read, decide and write with no await between: one conditional write, as the transaction on DynamoDB.
+      const taken = takeSlot(this.caps.get(k)?.slots ?? [], { id: slotId(intent.executionName, intent.step), at: intent.at }, cap);
+      if (taken.kind === 'full') return { kind: 'capped' };
+      this.caps.set(k, { slots: taken.slots, version: (this.caps.get(k)?.version ?? 0) + 1, expiresAt: slotsExpiry(taken.slots, cap.days) });
+    }
+    this.intents.put(k, `${intent.executionName}#${intent.step}`, copy({ ...intent, status: 'claimed', expiresAt: expiry(intent.at, this.retentionDays) }) as Item);
+    return { kind: 'claimed' };
   }
 
-  async completeSend(executionName: string, stepId: string, messageId: string | undefined): Promise<void> {
-    const k = `${executionName}#${stepId}`;
-    // Unconditional, as on DynamoDB: a completion without a claim leaves a done claim behind.
-    this.sends.set(k, { ...this.sends.get(k), status: 'done', messageId: messageId ?? null });
+  async completeSend(tenant: string, customerId: string, executionName: string, stepId: string, outcome: SendOutcome): Promise<void> {
+    const k = customerKey(tenant, customerId);
+    const current = this.intents.get(k, `${executionName}#${stepId}`);
+    // The first outcome stays; a completion without a claim writes nothing.
+    if (current?.['status'] !== 'claimed') return;
+    Object.assign(current, copy({ ...outcome, status: 'done' }));
+    if (outcome.outcome === 'refused') this.giveBack(k, slotId(executionName, stepId));
   }
 
-  async releaseSend(executionName: string, stepId: string): Promise<void> {
-    const k = `${executionName}#${stepId}`;
-    if (this.sends.get(k)?.['status'] === 'claimed') this.sends.delete(k);
+  async releaseSend(tenant: string, customerId: string, executionName: string, stepId: string): Promise<void> {
+    const k = customerKey(tenant, customerId);
+    if (this.intents.get(k, `${executionName}#${stepId}`)?.['status'] !== 'claimed') return;
+    this.intents.delete(k, `${executionName}#${stepId}`);
+    this.giveBack(k, slotId(executionName, stepId));
+  }
+
+  /** Only the send's own slot, if it holds one; the TTL stays as it was. */
+  private giveBack(k: string, id: string): void {
+    const held = this.caps.get(k);
+    const rest = held && giveBackSlot(held.slots, id);
+    if (held && rest) this.caps.set(k, { ...held, slots: rest, version: held.version + 1 });
+  }
+
+  /** The customer's send intents in sort-key order, for export. */
+  sendsOf(tenant: string, customerId: string): Item[] {
+    return this.intents.query(customerKey(tenant, customerId)).map(([, i]) => copy(i));
   }
 
   /** The customer's enrolments in sort-key order, for export. */
@@ -64,18 +94,16 @@ export class MemoryEnrolments implements EnrolmentRepository {
     return this.enrolments.query(customerKey(tenant, customerId)).map(([, e]) => copy(e));
   }
 
-  /** The send claims of these executions' steps (a customer's decisions name them), in their order, once each. */
-  sendsOf(steps: readonly { executionName: string; step: string }[]): Item[] {
-    const keys = [...new Set(steps.map((s) => `${s.executionName}#${s.step}`))];
-    return keys.flatMap((k) => {
-      const claim = this.sends.get(k);
-      return claim ? [copy(claim)] : [];
-    });
+  /** The customer's frequency-cap slots, for export. */
+  capOf(tenant: string, customerId: string): Item | null {
+    const held = this.caps.get(customerKey(tenant, customerId));
+    return held ? (copy(held) as unknown as Item) : null;
   }
 
-  /** Erasure: the customer's enrolments and the send claims of the steps their decisions name. */
-  erase(tenant: string, customerId: string, steps: readonly { executionName: string; step: string }[]): void {
+  /** Erasure: the customer's enrolments, send intents and frequency-cap slots. */
+  erase(tenant: string, customerId: string): void {
     this.enrolments.deletePartition(customerKey(tenant, customerId));
-    for (const s of steps) this.sends.delete(`${s.executionName}#${s.step}`);
+    this.intents.deletePartition(customerKey(tenant, customerId));
+    this.caps.delete(customerKey(tenant, customerId));
   }
 }

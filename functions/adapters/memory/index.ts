@@ -1,4 +1,5 @@
-import type { KnownIdentity, StateStore, StepContext } from '../../app/ports.ts';
+import type { ConsentInput, KnownIdentity, StateStore, StepContext } from '../../app/ports.ts';
+import type { ConsentDecision } from '../../core/consent.ts';
 import type { Checkout, Contact, Order } from '../../core/domain.ts';
 import type {
   CartRecord,
@@ -11,8 +12,12 @@ import type {
   EnrolmentStatus,
   InvoiceRecord,
   OrderRecord,
+  SendClaim,
+  SendIntent,
+  SendOutcome,
   StaffTask,
 } from '../../core/model.ts';
+import type { FrequencyCap } from '../../core/frequency-cap.ts';
 import { MemoryCompliance } from './compliance.ts';
 import { MemoryCustomers } from './customers.ts';
 import { MemoryEnrolments } from './enrolments.ts';
@@ -77,8 +82,8 @@ export class MemoryStore implements StateStore {
   getCustomer(tenant: string, customerId: string): Promise<CustomerProfile | undefined> {
     return this.customers.getCustomer(tenant, customerId);
   }
-  recordConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic, granted: boolean, at: string, source: string, eventKey: string): Promise<void> {
-    return this.customers.recordConsent(tenant, customerId, channel, topic, granted, at, source, eventKey);
+  recordConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic, statement: ConsentInput, receivedAt: Date): Promise<ConsentDecision> {
+    return this.customers.recordConsent(tenant, customerId, channel, topic, statement, receivedAt);
   }
   getConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic): Promise<ConsentState | undefined> {
     return this.customers.getConsent(tenant, customerId, channel, topic);
@@ -138,14 +143,14 @@ export class MemoryStore implements StateStore {
   endEnrolment(tenant: string, customerId: string, journey: string, enrolKey: string, status: Exclude<EnrolmentStatus, 'active'>, reason: string, at: string): Promise<boolean> {
     return this.enrolments.endEnrolment(tenant, customerId, journey, enrolKey, status, reason, at);
   }
-  claimSend(executionName: string, stepId: string, at: string): Promise<boolean> {
-    return this.enrolments.claimSend(executionName, stepId, at);
+  claimSend(tenant: string, customerId: string, intent: SendIntent, cap?: FrequencyCap): Promise<SendClaim> {
+    return this.enrolments.claimSend(tenant, customerId, intent, cap);
   }
-  completeSend(executionName: string, stepId: string, messageId: string | undefined): Promise<void> {
-    return this.enrolments.completeSend(executionName, stepId, messageId);
+  completeSend(tenant: string, customerId: string, executionName: string, stepId: string, outcome: SendOutcome): Promise<void> {
+    return this.enrolments.completeSend(tenant, customerId, executionName, stepId, outcome);
   }
-  releaseSend(executionName: string, stepId: string): Promise<void> {
-    return this.enrolments.releaseSend(executionName, stepId);
+  releaseSend(tenant: string, customerId: string, executionName: string, stepId: string): Promise<void> {
+    return this.enrolments.releaseSend(tenant, customerId, executionName, stepId);
   }
 
   // Compliance
@@ -155,11 +160,8 @@ export class MemoryStore implements StateStore {
   isSuppressed(tenant: string, channel: 'email' | 'sms', address: string): Promise<boolean> {
     return this.compliance.isSuppressed(tenant, channel, address);
   }
-  recordDecision(tenant: string, customerId: string, decision: Decision): Promise<void> {
+  recordDecision(tenant: string, customerId: string, decision: Decision): Promise<boolean> {
     return this.compliance.recordDecision(tenant, customerId, decision);
-  }
-  countMarketingSent(tenant: string, customerId: string, from: string): Promise<number> {
-    return this.compliance.countMarketingSent(tenant, customerId, from);
   }
   listDecisions(tenant: string, customerId: string): Promise<Decision[]> {
     return this.compliance.listDecisions(tenant, customerId);
@@ -187,8 +189,8 @@ export class MemoryStore implements StateStore {
   takeRate(bucket: string, window: number, limit: number, n?: number): Promise<boolean> {
     return this.operations.takeRate(bucket, window, limit, n);
   }
-  countSms(tenant: string, day: string, cap: number): Promise<boolean> {
-    return this.operations.countSms(tenant, day, cap);
+  countSms(tenant: string, day: string, cap: number, parts: number): Promise<boolean> {
+    return this.operations.countSms(tenant, day, cap, parts);
   }
   createTask(tenant: string, task: StaffTask): Promise<boolean> {
     return this.operations.createTask(tenant, task);

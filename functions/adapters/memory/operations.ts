@@ -5,7 +5,7 @@ import { add, copy, epochSeconds, expiry, type Item, Partitions, pairKey } from 
 
 const DEDUPE_SECONDS = 8 * 86_400;
 
-/** Running the engine: event claims, rate-limit windows, the daily SMS count, staff tasks. */
+/** Running the engine: event claims, rate-limit windows, the daily count of billed SMS parts, staff tasks. */
 export class MemoryOperations implements OperationsRepository {
   /** `{tenant}#{eventKey}`, joined as the DynamoDB key is. */
   private readonly events = new Map<string, { at: string; expiresAt: number }>();
@@ -38,11 +38,12 @@ export class MemoryOperations implements OperationsRepository {
     return true;
   }
 
-  async countSms(tenant: string, day: string, cap: number): Promise<boolean> {
+  async countSms(tenant: string, day: string, cap: number, parts: number): Promise<boolean> {
+    if (!(parts <= cap)) return false;
     const k = pairKey(tenant, day);
     const current = this.smsCounts.get(k);
-    if (!((current?.count ?? 0) < cap)) return false;
-    this.smsCounts.set(k, { count: add(current?.count, 1), expiresAt: smsCapExpiry(day) });
+    if (current && !(current.count <= cap - parts)) return false;
+    this.smsCounts.set(k, { count: add(current?.count, parts), expiresAt: smsCapExpiry(day) });
     return true;
   }
 
