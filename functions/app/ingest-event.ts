@@ -1,10 +1,10 @@
 import { assertUnreachable, consentStatements, type DomainEvent } from '../core/domain.ts';
 import { onEngineClock } from '../core/engine-time.ts';
 import type { CustomerProfile } from '../core/model.ts';
-import { customerIdFor } from '../shared/ids.ts';
 import { LogCode } from '../shared/logger.ts';
 import { MetricName, noMetrics } from '../shared/metrics.ts';
 import { type EnrolDeps, endJourneys, enrol } from './enrolment.ts';
+import { linkAddresses, type Resolved, resolveCustomer } from './identity.ts';
 
 /**
  * Ingesting events: each new event (by its stable key) is applied to customer state and to the
@@ -40,18 +40,21 @@ export async function acceptEvents(events: DomainEvent[], deps: EnrolDeps): Prom
   return { duplicate: results.every((r) => r.status === 'duplicate'), events: results };
 }
 
-/** Records contact details and consent; returns the profile as stored (undefined when a newer one is on file). */
-async function applyContact(event: DomainEvent, customerId: string, deps: EnrolDeps): Promise<CustomerProfile | undefined> {
+/** Records the customer's addresses, contact details and consent; returns the profile as stored (undefined when a newer one is on file). */
+async function applyContact(event: DomainEvent, who: Resolved, deps: EnrolDeps): Promise<CustomerProfile | undefined> {
   const { tenant } = deps.config;
+  const { customerId, contact } = who;
   const source = `${event.source}:${event.type}`;
   const receivedAt = deps.clock.now();
   // Independent items: written side by side. An SMS statement needs the number it is about.
   const [profile] = await Promise.all([
-    deps.store.upsertCustomer(tenant, customerId, event.customer, event.occurredAt),
+    deps.store.upsertCustomer(tenant, customerId, contact, event.occurredAt),
+    linkAddresses(deps.store, tenant, who, event.occurredAt),
+    // A statement about the phone belongs to whoever holds the number.
     ...consentStatements(event)
       .filter(({ channel }) => channel === 'email' || event.customer.phone)
       .map(({ channel, statement }) =>
-        deps.store.recordConsent(tenant, customerId, channel, 'marketing', { ...statement, at: event.occurredAt, source, eventKey: event.key }, receivedAt),
+        deps.store.recordConsent(tenant, channel === 'sms' ? who.smsCustomerId : customerId, channel, 'marketing', { ...statement, at: event.occurredAt, source, eventKey: event.key }, receivedAt),
       ),
   ]);
   return profile;
@@ -72,13 +75,18 @@ function onEngineClockOf(event: DomainEvent, deps: EnrolDeps): DomainEvent {
   return accepted;
 }
 
-/** Applies one new event to customer state and to the journeys it starts or ends. */
+/**
+ * Applies one new event to customer state and to the journeys it starts or ends. An event dated
+ * before an erasure of any identifier it carries is the erased customer's past: it writes
+ * nothing. One dated at or after it is the customer coming back, and is taken as new.
+ */
 export async function apply(event: DomainEvent, deps: EnrolDeps): Promise<string> {
   const { tenant } = deps.config;
-  const byPhoneOnly = !event.customer.email && event.customer.phone ? await deps.store.findByPhone(tenant, event.customer.phone) : undefined;
-  const customerId = byPhoneOnly ?? customerIdFor(tenant, event.customer);
+  const who = await resolveCustomer(deps.store, tenant, event.customer, event.occurredAt);
+  if (who?.erasedAt !== undefined && Date.parse(event.occurredAt) < Date.parse(who.erasedAt)) return 'erased-before';
+  const customerId = who?.customerId ?? null;
   // The profile just written also plans the first sends (time zone), with no second read.
-  const profile = customerId ? await applyContact(event, customerId, deps) : undefined;
+  const profile = who ? await applyContact(event, who, deps) : undefined;
   switch (event.type) {
     case 'checkout.updated': {
       const { checkout } = event;

@@ -25,14 +25,38 @@ import type { FrequencyCap } from '../core/frequency-cap.ts';
  * could repeat is idempotent or guarded, in both.
  */
 
+/** Whose an address is, as its reference says; `stale` when the reference is due to be written again (its TTL). */
+export interface AddressOwner {
+  customerId: string;
+  stale: boolean;
+}
+
+/** What the store knows of some identifiers, read at once: whose each address is, and the latest erasure of any of them. */
+export interface KnownIdentity {
+  email?: AddressOwner;
+  sms?: AddressOwner;
+  /** The latest time data held under any of the identifiers was erased. */
+  erasedAt?: string;
+}
+
 /** A consent statement as a use case hands it to storage: kind, claim, time, source, and the event that carried it. */
 export type ConsentInput = TimedConsentStatement & { eventKey: string };
 
-/** Customers, their consent (current state and the append-only ledger), and what selection reads. */
+/** Customers, their addresses and consent (current state and the append-only ledger), and what selection reads. */
 export interface CustomerRepository {
-  /** Merges contact details into the profile; returns it as stored, or undefined when a newer write won. */
+  /** Merges contact details into the profile; returns it as stored, or undefined when a newer write won. Writes no address reference. */
   upsertCustomer(tenant: string, customerId: string, contact: Contact, at: string): Promise<CustomerProfile | undefined>;
-  findByPhone(tenant: string, phone: string): Promise<string | undefined>;
+  /**
+   * Looks the identifiers up: the e-mail's and the phone's references and the erasure markers of
+   * both addresses and of the given customer ids. Addresses are matched through the one normaliser.
+   */
+  identify(tenant: string, ids: { email?: string; phone?: string; customerIds?: readonly string[] }, at: string): Promise<KnownIdentity>;
+  /**
+   * Gives an address to a customer: its reference (written when absent, refreshed when it is the
+   * customer's already, never taken from another customer) and the customer's own record of it.
+   * False, and nothing written, when the address is another customer's.
+   */
+  linkAddress(tenant: string, customerId: string, channel: ConsentChannel, address: string, at: string): Promise<boolean>;
   getCustomer(tenant: string, customerId: string): Promise<CustomerProfile | undefined>;
   /**
    * Decides with core/consent.ts (`nextConsent`, at `receivedAt` on the engine's clock) and moves
@@ -46,6 +70,7 @@ export interface CustomerRepository {
   customersByLastOrderDay(tenant: string, day: string, cursor?: Record<string, unknown>): Promise<{ items: CustomerProfile[]; cursor?: Record<string, unknown> }>;
   /** Takes a journey's re-entry cool-down; false while an earlier one runs. */
   claimCooldown(tenant: string, customerId: string, journey: string, now: string, until: string): Promise<boolean>;
+  /** Records an answer of a customer with a profile; nothing for one without (an erased customer). */
   recordScore(tenant: string, customerId: string, answer: { journey: string; subject: string; score: number; at: string }): Promise<void>;
 }
 
@@ -94,10 +119,16 @@ export interface ComplianceRepository {
   /** Logs a decision once per time, execution and step; false when that one was logged before. */
   recordDecision(tenant: string, customerId: string, decision: Decision): Promise<boolean>;
   listDecisions(tenant: string, customerId: string): Promise<Decision[]>;
-  putShortLink(code: string, token: string, expiresAt: number): Promise<void>;
+  /** A short link standing for the customer's signed token, expiring with it. */
+  putShortLink(tenant: string, customerId: string, code: string, token: string, expiresAt: number): Promise<void>;
   getShortLink(code: string): Promise<string | undefined>;
+  /** Everything held on the customer, by kind, and the erasure markers and suppressions of their identifiers. */
   exportCustomer(tenant: string, customerId: string): Promise<Record<string, unknown>>;
-  eraseCustomer(tenant: string, customerId: string, at: string): Promise<void>;
+  /**
+   * Marks the customer and every address they are known by (and `named`) as erased at `at`, suppresses
+   * those addresses, then deletes everything held on the customer except the consent ledger.
+   */
+  eraseCustomer(tenant: string, customerId: string, at: string, named?: { email?: string; phone?: string }): Promise<void>;
 }
 
 /** Running the engine: event claims, rate limits, the SMS cap, staff tasks. */
@@ -122,7 +153,19 @@ export interface StepContextReader {
     journey: string,
     enrolKey: string,
     subject: 'cart' | 'order' | 'invoice' | undefined,
-  ): Promise<{ enrolment?: Enrolment; customer?: CustomerProfile; consent: Record<ConsentChannel, ConsentState | undefined>; subject?: Record<string, unknown> }>;
+  ): Promise<StepContext>;
+}
+
+/**
+ * What a step reads: the subject only when it is this customer's (a platform may reuse a cart
+ * token for someone else), and when the customer was last erased.
+ */
+export interface StepContext {
+  enrolment?: Enrolment;
+  customer?: CustomerProfile;
+  consent: Record<ConsentChannel, ConsentState | undefined>;
+  subject?: Record<string, unknown>;
+  erasedAt?: string;
 }
 
 /** Every repository port: what a backend provides. */

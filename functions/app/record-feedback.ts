@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { WITHDRAWAL } from '../core/domain.ts';
 import type { Clock } from '../shared/clock.ts';
-import { customerIdFor } from '../shared/ids.ts';
 import { type Log, LogCode } from '../shared/logger.ts';
+import { customerByAddress } from './identity.ts';
 import type { StateStore } from './ports.ts';
 
 /**
@@ -44,8 +44,8 @@ export async function handleFeedback(event: unknown, deps: FeedbackDeps): Promis
     if (!STOP_WORDS.has(keyword)) return { kind: 'ignored', reason: 'not an opt-out keyword' };
     const phone = sms.data.originationNumber;
     await deps.store.suppress(deps.tenant, 'sms', phone, 'sms-opt-out', at);
-    const customerId = (await deps.store.findByPhone(deps.tenant, phone)) ?? customerIdFor(deps.tenant, { phone });
-    if (customerId) await deps.store.recordConsent(deps.tenant, customerId, 'sms', 'marketing', { ...WITHDRAWAL, at, source: 'sms-opt-out', eventKey: `sms-opt-out:${at}` }, now);
+    const customerId = await customerByAddress(deps.store, deps.tenant, 'sms', phone, at);
+    await deps.store.recordConsent(deps.tenant, customerId, 'sms', 'marketing', { ...WITHDRAWAL, at, source: 'sms-opt-out', eventKey: `sms-opt-out:${at}` }, now);
     deps.log.info(LogCode.AddressSuppressed, { channel: 'sms', reason: 'sms-opt-out' });
     return { kind: 'sms-opt-out', suppressed: 1 };
   }
@@ -67,9 +67,11 @@ export async function handleFeedback(event: unknown, deps: FeedbackDeps): Promis
   }
   for (const email of recipients) {
     await deps.store.suppress(deps.tenant, 'email', email, kind, at);
-    const customerId = customerIdFor(deps.tenant, { email });
-    // A complaint is also a withdrawal of marketing consent.
-    if (customerId && kind === 'complaint') await deps.store.recordConsent(deps.tenant, customerId, 'email', 'marketing', { ...WITHDRAWAL, at, source: 'ses-complaint', eventKey: `complaint:${at}` }, now);
+    // A complaint is also a withdrawal of marketing consent, by whoever holds the address.
+    if (kind === 'complaint') {
+      const customerId = await customerByAddress(deps.store, deps.tenant, 'email', email, at);
+      await deps.store.recordConsent(deps.tenant, customerId, 'email', 'marketing', { ...WITHDRAWAL, at, source: 'ses-complaint', eventKey: `complaint:${at}` }, now);
+    }
   }
   deps.log.info(LogCode.AddressSuppressed, { channel: 'email', reason: kind, count: recipients.length });
   return { kind, suppressed: recipients.length };

@@ -19,7 +19,7 @@ import { optOutCode, signUnsubscribeToken, type UnsubscribePayload, unsubscribeE
 
 export interface StepResult {
   continue: boolean;
-  outcome: 'sent' | 'suppressed' | 'goal_reached' | 'task';
+  outcome: 'sent' | 'suppressed' | 'goal_reached' | 'task' | 'erased';
   reason?: SuppressionReason;
   /** When the next step is due (ISO-8601); the next Wait state waits until then. */
   nextAt?: string;
@@ -93,6 +93,8 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
   // One read for everything the guard needs up front; only the suppression list (keyed by the
   // address) and the frequency count (a range) are read on their own, and only when needed.
   const context = await deps.store.stepContext(tenant, customerId, input.journey, key, subjectKind(input.trigger));
+  // A step of a customer erased since the enrolment began (an erasure racing it) stops, writing nothing.
+  if (context.erasedAt !== undefined && !(context.enrolment && Date.parse(context.enrolment.startedAt) >= Date.parse(context.erasedAt))) return { continue: false, outcome: 'erased' };
   const subject = subjectOf(input.trigger, key, context.subject, deps.config.shopUrl);
   const { customer } = context;
   const plan = planStep(input, context.enrolment?.status === 'active', subject, customer);
@@ -270,7 +272,7 @@ async function deliver(deps: StepDeps, input: StepInput, d: Delivery): Promise<S
 
 async function smsOptOutUrl(deps: StepDeps, p: Omit<UnsubscribePayload, 'exp'>, token: string, now: Date): Promise<string> {
   const code = optOutCode(deps.config.unsubscribeSecret, p);
-  await deps.store.putShortLink(code, token, unsubscribeExpiry(now));
+  await deps.store.putShortLink(p.t, p.c, code, token, unsubscribeExpiry(now));
   return `${deps.config.publicUrl.replace(/\/$/, '')}/u/${code}`;
 }
 

@@ -1,5 +1,4 @@
-import { eraseCustomer } from '../app/privacy.ts';
-import { customerIdFor } from '../shared/ids.ts';
+import { customerNamed, eraseCustomers, type NamedCustomer } from '../app/privacy.ts';
 import { LogCode } from '../shared/logger.ts';
 import { admitApi } from './admission.ts';
 import type { IngestDeps } from './deps.ts';
@@ -14,8 +13,11 @@ export async function listTasks(req: HttpRequest, base: IngestDeps): Promise<Htt
   return json(200, { tasks: await deps.store.listTasks(deps.config.tenant) });
 }
 
-/** The customer a data-subject request names: ?customerId=… or ?email=… (or the same in a JSON body). */
-function customerNamed(req: HttpRequest, deps: IngestDeps): string | undefined {
+/**
+ * Who a data-subject request names: ?customerId=…, ?email=…, ?phone=… (or the same in a JSON body).
+ * Undefined when it names no one; addresses are resolved through their references (functions/app/identity.ts).
+ */
+function namedIn(req: HttpRequest): NamedCustomer | undefined {
   let body: Record<string, unknown> = {};
   if (req.rawBody.length > 0) {
     try {
@@ -26,17 +28,16 @@ function customerNamed(req: HttpRequest, deps: IngestDeps): string | undefined {
   }
   const pick = (k: string) => req.query?.[k] ?? (typeof body[k] === 'string' ? (body[k] as string) : undefined);
   const id = pick('customerId');
-  if (id && /^c_[0-9a-f]{32}$/.test(id)) return id;
-  const email = pick('email');
-  const phone = pick('phone');
-  return customerIdFor(deps.config.tenant, { email, phone }) ?? undefined;
+  const named: NamedCustomer = { customerId: id && /^c_[0-9a-f]{32}$/.test(id) ? id : undefined, email: pick('email') || undefined, phone: pick('phone') || undefined };
+  return named.customerId || named.email || named.phone ? named : undefined;
 }
 
 export async function exportCustomer(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
   const admitted = await admitApi(req, base, 'export');
   if ('response' in admitted) return admitted.response;
   const { deps } = admitted;
-  const customerId = customerNamed(req, deps);
+  const named = namedIn(req);
+  const customerId = named && (await customerNamed(named, deps));
   if (!customerId) return problem(400, 'name the customer: customerId, email or phone');
   const data = await deps.store.exportCustomer(deps.config.tenant, customerId);
   deps.log.info(LogCode.CustomerExported, { customerId });
@@ -47,7 +48,8 @@ export async function customerDecisions(req: HttpRequest, base: IngestDeps): Pro
   const admitted = await admitApi(req, base, 'decisions');
   if ('response' in admitted) return admitted.response;
   const { deps } = admitted;
-  const customerId = customerNamed(req, deps);
+  const named = namedIn(req);
+  const customerId = named && (await customerNamed(named, deps));
   if (!customerId) return problem(400, 'name the customer: customerId, email or phone');
   return json(200, { customerId, decisions: await deps.store.listDecisions(deps.config.tenant, customerId) });
 }
@@ -56,8 +58,8 @@ export async function eraseRequest(req: HttpRequest, base: IngestDeps): Promise<
   const admitted = await admitApi(req, base, 'erase');
   if ('response' in admitted) return admitted.response;
   const { deps } = admitted;
-  const customerId = customerNamed(req, deps);
-  if (!customerId) return problem(400, 'name the customer: customerId, email or phone');
-  const { stopped } = await eraseCustomer(customerId, deps);
-  return json(200, { erased: customerId, stoppedJourneys: stopped });
+  const named = namedIn(req);
+  if (!named) return problem(400, 'name the customer: customerId, email or phone');
+  const { erased, stopped } = await eraseCustomers(named, deps);
+  return json(200, { erased, stoppedJourneys: stopped });
 }

@@ -1,8 +1,8 @@
 import { acceptEvents } from '../app/ingest-event.ts';
-import { eraseCustomer } from '../app/privacy.ts';
+import { customerNamed, eraseCustomers } from '../app/privacy.ts';
 import type { DomainEvent } from '../core/domain.ts';
 import { oversizedEvent, STORED_SUBJECT_BYTES } from '../core/limits.ts';
-import { customerIdFor, shortHash } from '../shared/ids.ts';
+import { shortHash } from '../shared/ids.ts';
 import { LogCode } from '../shared/logger.ts';
 import { admit, admitApi, secretUnset } from './admission.ts';
 import { candidates, signedBy } from './credentials.ts';
@@ -66,13 +66,14 @@ async function shopifyPrivacy(topic: 'customers/redact' | 'customers/data_reques
   if (!body.ok) return body.response;
   const parsed = ShopifyPrivacyRequest.safeParse(body.value);
   if (!parsed.success) return problem(400, `${topic} payload does not match the expected shape`, zodDetails(parsed.error));
-  const { customer } = parsed.data;
-  const customerId = customerIdFor(deps.config.tenant, { email: customer.email ?? undefined, phone: customer.phone ?? undefined });
-  if (!customerId) return json(200, { status: 'ignored', reason: 'no e-mail or phone to find the customer by' });
+  // Either address finds the customer, whichever of them the customer was first known by.
+  const named = { email: parsed.data.customer.email || undefined, phone: parsed.data.customer.phone || undefined };
+  if (!named.email && !named.phone) return json(200, { status: 'ignored', reason: 'no e-mail or phone to find the customer by' });
   if (topic === 'customers/redact') {
-    const { stopped } = await eraseCustomer(customerId, deps);
+    const { stopped } = await eraseCustomers(named, deps);
     return json(200, { status: 'erased', stoppedJourneys: stopped });
   }
+  const customerId = (await customerNamed(named, deps))!;
   const at = deps.clock.now().toISOString();
   await deps.store.createTask(deps.config.tenant, {
     id: shortHash(deps.config.tenant, customerId, 'data-request', String(parsed.data.data_request?.id ?? at)),

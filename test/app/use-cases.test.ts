@@ -3,7 +3,7 @@ import { MemoryStore } from '../../functions/adapters/memory/index.ts';
 import type { EnrolDeps } from '../../functions/app/enrolment.ts';
 import { acceptEvents } from '../../functions/app/ingest-event.ts';
 import type { JourneyInput, JourneyRunner } from '../../functions/app/ports.ts';
-import { eraseCustomer } from '../../functions/app/privacy.ts';
+import { eraseCustomers } from '../../functions/app/privacy.ts';
 import { handleFeedback } from '../../functions/app/record-feedback.ts';
 import { selectSegment } from '../../functions/app/select-segment.ts';
 import type { DomainEvent } from '../../functions/core/domain.ts';
@@ -87,7 +87,7 @@ describe('erase a customer', () => {
     const d = deps();
     await acceptEvents([checkout('e1', 'zofia@example.pl', 'tok-1')], d);
     const customerId = customerIdFor('default', { email: 'zofia@example.pl' })!;
-    expect(await eraseCustomer(customerId, d)).toEqual({ stopped: 1 });
+    expect(await eraseCustomers({ customerId }, d)).toEqual({ erased: [customerId], stopped: 1 });
     expect(d.runner.stopped).toEqual([executionName('abandoned-cart', 'default', 'tok-1')]);
     const left = await d.store.exportCustomer('default', customerId);
     expect(left).toMatchObject({ profile: null, carts: [], journeys: [], messages: [] });

@@ -5,10 +5,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
 import { documentClient } from '../../functions/adapters/dynamo/client.ts';
-import { items } from '../../functions/adapters/dynamo/keys.ts';
 import { Store } from '../../functions/adapters/dynamo/store.ts';
 import { MemoryStore } from '../../functions/adapters/memory/index.ts';
 import type { ConsentInput, StateStore } from '../../functions/app/ports.ts';
@@ -29,8 +28,13 @@ export interface Backend {
   readonly name: 'dynamodb' | 'memory';
   /** An empty store. */
   fresh(): Promise<StateStore>;
-  /** When the customer was last erased: the marker erasure leaves, which no port reads. */
-  erasedAt(store: StateStore, tenant: string, customerId: string): Promise<string | undefined>;
+  /** Every item of the store as DynamoDB holds it (a scan), to look for what no port shows; undefined on memory. */
+  scan(store: StateStore): Promise<Record<string, unknown>[] | undefined>;
+}
+
+/** When data held under the customer id was last erased: its erasure marker, read through the port. */
+export async function erasedAt(store: StateStore, tenant: string, customerId: string): Promise<string | undefined> {
+  return (await store.identify(tenant, { customerIds: [customerId] }, t(0))).erasedAt;
 }
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -101,9 +105,15 @@ export function contractBackends(): Backend[] {
       await createStateTable(client, { journeys: new Map(), table }, name);
       return new Store(db, name);
     },
-    async erasedAt(store, tenant, customerId) {
-      const out = await db.send(new GetCommand({ TableName: (store as Store).tableName, Key: items.erased(tenant, customerId), ConsistentRead: true }));
-      return out.Item?.['at'] as string | undefined;
+    async scan(store) {
+      const found: Record<string, unknown>[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const out = await db.send(new ScanCommand({ TableName: (store as Store).tableName, ConsistentRead: true, ExclusiveStartKey }));
+        found.push(...(out.Items ?? []));
+        ExclusiveStartKey = out.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return found;
     },
   };
   const memory: Backend = {
@@ -111,8 +121,8 @@ export function contractBackends(): Backend[] {
     async fresh() {
       return new MemoryStore();
     },
-    async erasedAt(store, tenant, customerId) {
-      return (store as MemoryStore).erasedAt(tenant, customerId);
+    async scan() {
+      return undefined;
     },
   };
   return [dynamodb, memory];

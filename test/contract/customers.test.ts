@@ -78,27 +78,55 @@ describe.each(contractBackends())('CustomerRepository on $name', (backend) => {
     });
   });
 
-  describe('findByPhone', () => {
-    it('finds the customer by the number however it is written, in its own shop only', async () => {
-      await store.upsertCustomer('shop-a', 'c_1', { phone: '+48 600-100-200' }, t(0));
-      expect(await store.findByPhone('shop-a', '+48600100200')).toBe('c_1');
-      expect(await store.findByPhone('shop-a', '+48 (600) 100 200')).toBe('c_1');
-      expect(await store.findByPhone('shop-a', '+48600100201')).toBeUndefined();
-      expect(await store.findByPhone('shop-b', '+48600100200')).toBeUndefined();
+  describe('identify / linkAddress', () => {
+    it('finds the customer by either address however it is written, in its own shop only', async () => {
+      expect(await store.linkAddress('shop-a', 'c_1', 'sms', '+48 600-100-200', t(0))).toBe(true);
+      expect(await store.linkAddress('shop-a', 'c_1', 'email', ' Zofia@Example.PL ', t(0))).toBe(true);
+      expect(await store.identify('shop-a', { email: 'zofia@example.pl', phone: '+48 (600) 100 200' }, t(0))).toStrictEqual({
+        email: { customerId: 'c_1', stale: false },
+        sms: { customerId: 'c_1', stale: false },
+      });
+      expect(await store.identify('shop-a', { email: 'zofia2@example.pl', phone: '+48600100201' }, t(0))).toStrictEqual({});
+      expect(await store.identify('shop-b', { email: 'zofia@example.pl', phone: '+48600100200' }, t(0))).toStrictEqual({});
+      expect(data((await store.exportCustomer('shop-a', 'c_1'))['addresses'])).toEqual([
+        { channel: 'email', address: 'zofia@example.pl', at: t(0), expiresAt: retained(t(0)) },
+        { channel: 'sms', address: '+48600100200', at: t(0), expiresAt: retained(t(0)) },
+      ].sort((a, b) => (a.channel < b.channel ? -1 : 1)));
     });
 
-    it('follows the number to the customer who gave it last', async () => {
-      await store.upsertCustomer('shop-a', 'c_1', { phone: '+48600100200' }, t(0));
-      await store.upsertCustomer('shop-a', 'c_2', { phone: '+48600100200' }, t(5));
-      expect(await store.findByPhone('shop-a', '+48600100200')).toBe('c_2');
+    it('never takes an address from the customer holding it; the holder refreshes it', async () => {
+      await store.linkAddress('shop-a', 'c_1', 'sms', '+48600100200', t(0));
+      expect(await store.linkAddress('shop-a', 'c_2', 'sms', '+48600100200', t(5))).toBe(false);
+      expect((await store.identify('shop-a', { phone: '+48600100200' }, t(5))).sms?.customerId).toBe('c_1');
+      expect((await store.exportCustomer('shop-a', 'c_2'))['addresses']).toEqual([]);
+      expect(await store.linkAddress('shop-a', 'c_1', 'sms', '+48600100200', t(5))).toBe(true);
     });
 
-    it('moves the reference even for an older contact the profile refuses (current behaviour of both)', async () => {
-      await store.upsertCustomer('shop-a', 'c_2', { phone: '+48600100200' }, t(10));
+    it('calls a reference stale once a month has gone by since it was written', async () => {
+      await store.linkAddress('shop-a', 'c_1', 'email', 'zofia@example.pl', t(0));
+      const later = (days: number) => new Date(Date.parse(t(0)) + days * 86_400_000).toISOString();
+      expect((await store.identify('shop-a', { email: 'zofia@example.pl' }, later(30))).email).toStrictEqual({ customerId: 'c_1', stale: false });
+      expect((await store.identify('shop-a', { email: 'zofia@example.pl' }, later(31))).email).toStrictEqual({ customerId: 'c_1', stale: true });
+    });
+
+    it('writes no reference from a profile: an older contact the profile refuses moves nothing', async () => {
+      await store.linkAddress('shop-a', 'c_2', 'sms', '+48600100200', t(10));
       await store.upsertCustomer('shop-a', 'c_1', { email: 'a@example.pl' }, t(10));
       expect(await store.upsertCustomer('shop-a', 'c_1', { phone: '+48600100200' }, t(5))).toBeUndefined();
-      expect(await store.findByPhone('shop-a', '+48600100200')).toBe('c_1');
-      expect((await store.getCustomer('shop-a', 'c_1'))?.phone).toBeUndefined();
+      expect(await store.upsertCustomer('shop-a', 'c_3', { phone: '+48600100200' }, t(20))).toBeDefined();
+      expect((await store.identify('shop-a', { phone: '+48600100200' }, t(20))).sms?.customerId).toBe('c_2');
+      expect((await store.identify('shop-a', { email: 'a@example.pl' }, t(20))).email).toBeUndefined();
+    });
+
+    it('reports the latest erasure of any address or customer id asked about', async () => {
+      await store.upsertCustomer('shop-a', 'c_1', { email: 'zofia@example.pl' }, t(0));
+      await store.eraseCustomer('shop-a', 'c_1', t(30));
+      await store.eraseCustomer('shop-a', 'c_2', t(40), { phone: '+48 600 100 200' });
+      expect(await store.identify('shop-a', { email: 'ZOFIA@example.pl' }, t(50))).toStrictEqual({ erasedAt: t(30) });
+      expect(await store.identify('shop-a', { email: 'zofia@example.pl', phone: '+48600100200' }, t(50))).toStrictEqual({ erasedAt: t(40) });
+      expect(await store.identify('shop-a', { customerIds: ['c_1'] }, t(50))).toStrictEqual({ erasedAt: t(30) });
+      expect(await store.identify('shop-a', { customerIds: ['c_3'] }, t(50))).toStrictEqual({});
+      expect(await store.identify('shop-b', { email: 'zofia@example.pl', customerIds: ['c_1'] }, t(50))).toStrictEqual({});
     });
   });
 
@@ -107,11 +135,20 @@ describe.each(contractBackends())('CustomerRepository on $name', (backend) => {
     const email = (statement: ConsentInput, receivedAt: string) => store.recordConsent('shop-a', 'c_1', 'email', 'marketing', statement, new Date(receivedAt));
     const state = async () => data(await store.getConsent('shop-a', 'c_1', 'email', 'marketing'));
 
-    it('keeps the current state per channel and topic, with the kind that set it and its version', async () => {
+    it('keeps the current state per channel and topic, with the kind that set it, its version and a TTL', async () => {
       await email(echo(true, t(0), 'checkout', 'ev-1'), t(0));
       await store.recordConsent('shop-a', 'c_1', 'sms', 'marketing', echo(false, t(1), 'api', 'ev-2'), new Date(t(1)));
-      expect(await state()).toStrictEqual({ channel: 'email', topic: 'marketing', granted: true, kind: 'echo', at: t(0), source: 'checkout', version: 1 });
-      expect(data(await store.getConsent('shop-a', 'c_1', 'sms', 'marketing'))).toStrictEqual({ channel: 'sms', topic: 'marketing', granted: false, kind: 'echo', at: t(1), source: 'api', version: 1 });
+      expect(await state()).toStrictEqual({ channel: 'email', topic: 'marketing', granted: true, kind: 'echo', at: t(0), source: 'checkout', version: 1, expiresAt: retained(t(0)) });
+      expect(data(await store.getConsent('shop-a', 'c_1', 'sms', 'marketing'))).toStrictEqual({
+        channel: 'sms',
+        topic: 'marketing',
+        granted: false,
+        kind: 'echo',
+        at: t(1),
+        source: 'api',
+        version: 1,
+        expiresAt: retained(t(1)),
+      });
       expect(await store.getConsent('shop-a', 'c_1', 'email', 'service')).toBeUndefined();
       expect(await store.getConsent('shop-b', 'c_1', 'email', 'marketing')).toBeUndefined();
     });
@@ -121,8 +158,32 @@ describe.each(contractBackends())('CustomerRepository on $name', (backend) => {
       expect(await email(echo(true, t(5), 'checkout', 'ev-1'), t(11))).toMatchObject({ applied: false, reason: 'older_than_state' });
       expect(await state()).toMatchObject({ granted: false, at: t(10), version: 1 });
       expect(await ledger('shop-a', 'c_1')).toStrictEqual([
-        { channel: 'email', topic: 'marketing', kind: 'echo', granted: true, at: t(5), receivedAt: t(11), source: 'checkout', eventKey: 'ev-1', applied: false, reason: 'older_than_state' },
-        { channel: 'email', topic: 'marketing', kind: 'echo', granted: false, at: t(10), receivedAt: t(10), source: 'checkout', eventKey: 'ev-2', applied: true, reason: 'first_statement' },
+        {
+          channel: 'email',
+          topic: 'marketing',
+          kind: 'echo',
+          granted: true,
+          at: t(5),
+          receivedAt: t(11),
+          source: 'checkout',
+          eventKey: 'ev-1',
+          applied: false,
+          reason: 'older_than_state',
+          expiresAt: retained(t(5)),
+        },
+        {
+          channel: 'email',
+          topic: 'marketing',
+          kind: 'echo',
+          granted: false,
+          at: t(10),
+          receivedAt: t(10),
+          source: 'checkout',
+          eventKey: 'ev-2',
+          applied: true,
+          reason: 'first_statement',
+          expiresAt: retained(t(10)),
+        },
       ]);
     });
 
@@ -144,7 +205,7 @@ describe.each(contractBackends())('CustomerRepository on $name', (backend) => {
       await email(withdrawal(t(10), 'unsubscribe-link', 'unsub-1'), t(10));
       expect(await email(echo(true, t(20), 'shopify:checkout.updated', 'ev-2'), t(20))).toEqual({ applied: false, reason: 'echo_after_withdrawal', at: t(20) });
       expect(await email(echo(false, t(30), 'api:order.placed', 'ev-3'), t(30))).toMatchObject({ applied: false, reason: 'echo_after_withdrawal' });
-      expect(await state()).toStrictEqual({ channel: 'email', topic: 'marketing', granted: false, kind: 'withdrawal', at: t(10), source: 'unsubscribe-link', version: 2 });
+      expect(await state()).toStrictEqual({ channel: 'email', topic: 'marketing', granted: false, kind: 'withdrawal', at: t(10), source: 'unsubscribe-link', version: 2, expiresAt: retained(t(10)) });
       expect(((await ledger('shop-a', 'c_1')) as { eventKey: string; applied: boolean }[]).map((e) => [e.eventKey, e.applied])).toEqual([
         ['ev-1', true],
         ['unsub-1', true],
@@ -284,7 +345,7 @@ describe.each(contractBackends())('CustomerRepository on $name', (backend) => {
         { journey: 'nps', subject: 'o-2', score: 7, at: t(3), expiresAt: retained(t(3)) },
         { journey: 'nps', subject: 'o-1', score: 9, at: t(5), expiresAt: retained(t(5)) },
       ]);
-      // Unconditional on the profile: the last call wins, a replay and an older answer included (current behaviour).
+      // The last call wins on the profile, a replay and an older answer included.
       expect(data(await store.getCustomer('shop-a', 'c_1'))).toStrictEqual({
         customerId: 'c_1',
         firstName: 'Zofia',
@@ -296,19 +357,22 @@ describe.each(contractBackends())('CustomerRepository on $name', (backend) => {
       });
     });
 
-    it('leaves a profile of the score alone for a customer not known yet, which a later contact completes', async () => {
+    it('records nothing for a customer without a profile, so an answer racing an erasure brings nothing back', async () => {
       await store.recordScore('shop-a', 'c_1', { journey: 'nps', subject: 'o-1', score: 10, at: t(5) });
-      expect(data(await store.getCustomer('shop-a', 'c_1'))).toStrictEqual({ lastScore: 10, lastScoreAt: t(5) });
+      expect(await store.getCustomer('shop-a', 'c_1')).toBeUndefined();
+      expect((await store.exportCustomer('shop-a', 'c_1'))['surveyAnswers']).toEqual([]);
       await store.upsertCustomer('shop-a', 'c_1', { firstName: 'Zofia' }, t(1));
-      expect(data(await store.getCustomer('shop-a', 'c_1'))).toStrictEqual({
-        customerId: 'c_1',
-        firstName: 'Zofia',
-        updatedAt: t(1),
-        createdAt: t(1),
-        expiresAt: retained(t(1)),
-        lastScore: 10,
-        lastScoreAt: t(5),
-      });
+      await store.eraseCustomer('shop-a', 'c_1', t(6));
+      await store.recordScore('shop-a', 'c_1', { journey: 'nps', subject: 'o-1', score: 10, at: t(7) });
+      expect(await store.getCustomer('shop-a', 'c_1')).toBeUndefined();
+      expect((await store.exportCustomer('shop-a', 'c_1'))['surveyAnswers']).toEqual([]);
+    });
+
+    it('gives an order-only profile and a cool-down a TTL', async () => {
+      await store.putOrder('shop-a', 'c_1', order('o-1'), t(0));
+      expect(await store.getCustomer('shop-a', 'c_1')).toMatchObject({ expiresAt: retained(t(0)) });
+      await store.claimCooldown('shop-a', 'c_1', 'win-back', t(0), t(60));
+      expect(data((await store.exportCustomer('shop-a', 'c_1'))['cooldowns'])).toStrictEqual([{ until: t(60), at: t(0), expiresAt: Date.parse(t(60)) / 1000 }]);
     });
   });
 });

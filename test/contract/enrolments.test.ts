@@ -223,7 +223,7 @@ describe.each(contractBackends())('EnrolmentRepository and StepContextReader on 
       expect(data(await store.stepContext('shop-a', 'c_1', 'abandoned-cart', 'tok-1', 'cart'))).toEqual({
         enrolment: { ...enrolment('abandoned-cart', 'tok-1'), status: 'active', expiresAt: retained(t(0)) },
         customer: { customerId: 'c_1', email: 'z@example.pl', firstName: 'Zofia', updatedAt: t(0), createdAt: t(0), expiresAt: retained(t(0)) },
-        consent: { email: { channel: 'email', topic: 'marketing', granted: true, kind: 'echo', at: t(0), source: 'checkout', version: 1 }, sms: undefined },
+        consent: { email: { channel: 'email', topic: 'marketing', granted: true, kind: 'echo', at: t(0), source: 'checkout', version: 1, expiresAt: retained(t(0)) }, sms: undefined },
         subject: { ...checkout('tok-1'), customerId: 'c_1', status: 'open', updatedAt: t(0), expiresAt: retained(t(0)) },
       });
       const other = data(await store.stepContext('shop-b', 'c_1', 'abandoned-cart', 'tok-1', 'cart'));
@@ -233,11 +233,14 @@ describe.each(contractBackends())('EnrolmentRepository and StepContextReader on 
     it('reads an order under the customer, an invoice by its id, or no subject', async () => {
       await store.putOrder('shop-a', 'c_1', order('o-1'), t(0));
       await store.putOrder('shop-a', 'c_2', order('o-2'), t(0));
-      await store.markInvoicePaid('shop-a', 'in_1', t(0));
+      await store.recordInvoiceFailure('shop-a', { invoiceId: 'in_1', customerId: 'c_1', amount: '5.00', currency: 'PLN' }, t(0));
+      await store.recordInvoiceFailure('shop-a', { invoiceId: 'in_2', customerId: 'c_2', amount: '5.00', currency: 'PLN' }, t(0));
       const subject = async (kind: 'cart' | 'order' | 'invoice' | undefined, key: string) => data((await store.stepContext('shop-a', 'c_1', 'j', key, kind)).subject);
       expect(await subject('order', 'o-1')).toStrictEqual({ ...order('o-1'), placedAt: t(0), status: 'placed', expiresAt: retained(t(0)) });
       expect(await subject('order', 'o-2')).toBeUndefined();
-      expect(await subject('invoice', 'in_1')).toStrictEqual({ invoiceId: 'in_1', status: 'paid', paidAt: t(0) });
+      expect(await subject('invoice', 'in_1')).toStrictEqual({ invoiceId: 'in_1', customerId: 'c_1', amount: '5.00', currency: 'PLN', status: 'failed', updatedAt: t(0), expiresAt: retained(t(0)) });
+      // Another customer's invoice is no subject of this one's.
+      expect(await subject('invoice', 'in_2')).toBeUndefined();
       expect(await subject('cart', 'o-1')).toBeUndefined();
       expect(await subject(undefined, 'o-1')).toBeUndefined();
     });

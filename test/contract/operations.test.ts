@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { StateStore } from '../../functions/app/ports.ts';
-import { contractBackends, data, t, task } from './backends.ts';
+import { contractBackends, data, retained, t, task } from './backends.ts';
 
 const DAY = 86_400_000;
 
@@ -100,13 +100,10 @@ describe.each(contractBackends())('OperationsRepository on $name', (backend) => 
       expect(await store.createTask('shop-a', task('t-2', t(5), 'c_1', { text: 'again' }))).toBe(false);
       expect(await store.createTask('shop-a', task('t-2', t(6), 'c_1'))).toBe(true);
       expect(await store.createTask('shop-b', task('t-2', t(5), 'c_1'))).toBe(true);
-      expect(data(await store.listTasks('shop-a'))).toStrictEqual([
-        task('t-2', t(5), 'c_1'),
-        task('t-3', t(5), 'c_1'),
-        task('t-2', t(6), 'c_1'),
-        task('t-1', t(9), 'c_2'),
-      ]);
-      expect(data(await store.listTasks('shop-b'))).toStrictEqual([task('t-2', t(5), 'c_1')]);
+      // A task carries a TTL: retention after it was made.
+      const kept = (id: string, at: string, customerId: string) => ({ ...task(id, at, customerId), expiresAt: retained(at) });
+      expect(data(await store.listTasks('shop-a'))).toStrictEqual([kept('t-2', t(5), 'c_1'), kept('t-3', t(5), 'c_1'), kept('t-2', t(6), 'c_1'), kept('t-1', t(9), 'c_2')]);
+      expect(data(await store.listTasks('shop-b'))).toStrictEqual([kept('t-2', t(5), 'c_1')]);
       expect(await store.listTasks('shop-c')).toEqual([]);
     });
 
@@ -116,7 +113,7 @@ describe.each(contractBackends())('OperationsRepository on $name', (backend) => 
       given.status = 'done';
       const [listed] = await store.listTasks('shop-a');
       listed!.text = 'changed';
-      expect(data(await store.listTasks('shop-a'))).toStrictEqual([task('t-1', t(0), 'c_1')]);
+      expect(data(await store.listTasks('shop-a'))).toStrictEqual([{ ...task('t-1', t(0), 'c_1'), expiresAt: retained(t(0)) }]);
     });
   });
 });

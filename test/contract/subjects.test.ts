@@ -51,10 +51,11 @@ describe.each(contractBackends())('SubjectRepository on $name', (backend) => {
 
     it('leaves a tombstone when the order comes before its checkout; marking again moves the order id', async () => {
       await store.markCartOrdered('shop-a', 'tok-1', 'o-1', t(5));
-      expect(data(await store.getCart('shop-a', 'tok-1'))).toStrictEqual({ token: 'tok-1', status: 'ordered', orderId: 'o-1', orderedAt: t(5) });
+      // A tombstone expires as the cart would have.
+      expect(data(await store.getCart('shop-a', 'tok-1'))).toStrictEqual({ token: 'tok-1', status: 'ordered', orderId: 'o-1', orderedAt: t(5), expiresAt: retained(t(5)) });
       expect(await store.putCart('shop-a', 'c_1', checkout('tok-1'), t(0))).toBe('ordered');
       await store.markCartOrdered('shop-a', 'tok-1', 'o-2', t(6));
-      expect(data(await store.getCart('shop-a', 'tok-1'))).toStrictEqual({ token: 'tok-1', status: 'ordered', orderId: 'o-2', orderedAt: t(6) });
+      expect(data(await store.getCart('shop-a', 'tok-1'))).toStrictEqual({ token: 'tok-1', status: 'ordered', orderId: 'o-2', orderedAt: t(6), expiresAt: retained(t(5)) });
     });
 
     it('keeps two shops apart for the same token', async () => {
@@ -82,7 +83,8 @@ describe.each(contractBackends())('SubjectRepository on $name', (backend) => {
       expect(await store.putOrder('shop-a', 'c_1', order('o-1', { total: '1.00' }), t(1))).toBe(false);
       expect(data(await store.getOrder('shop-a', 'c_1', 'o-1'))).toStrictEqual({ ...order('o-1', { checkoutToken: 'tok-1' }), placedAt: t(0), status: 'placed', expiresAt: retained(t(0)) });
       expect(await store.findOrderOwner('shop-a', 'o-1')).toBe('c_1');
-      expect(data(await store.getCustomer('shop-a', 'c_1'))).toStrictEqual({ customerId: 'c_1', updatedAt: t(0), orderCount: 1, spentPln: 99.8, lastOrderAt: t(0) });
+      // A profile the order makes carries a TTL too.
+      expect(data(await store.getCustomer('shop-a', 'c_1'))).toStrictEqual({ customerId: 'c_1', updatedAt: t(0), orderCount: 1, spentPln: 99.8, lastOrderAt: t(0), expiresAt: retained(t(0)) });
     });
 
     it('adds amounts in PLN as decimals (0.10 + 0.20 is 0.3), and other currencies as nothing', async () => {
@@ -116,7 +118,7 @@ describe.each(contractBackends())('SubjectRepository on $name', (backend) => {
 
     it('leaves a tombstone for an order not known yet, after which the order itself is taken for a replay', async () => {
       await store.markOrder('shop-a', 'c_1', 'o-1', 'cancelled', t(5));
-      expect(data(await store.getOrder('shop-a', 'c_1', 'o-1'))).toStrictEqual({ id: 'o-1', status: 'cancelled', endedAt: t(5) });
+      expect(data(await store.getOrder('shop-a', 'c_1', 'o-1'))).toStrictEqual({ id: 'o-1', status: 'cancelled', endedAt: t(5), expiresAt: retained(t(5)) });
       expect(await store.putOrder('shop-a', 'c_1', order('o-1'), t(0))).toBe(false);
       expect(await store.findOrderOwner('shop-a', 'o-1')).toBeUndefined();
       expect(await store.getCustomer('shop-a', 'c_1')).toBeUndefined();
@@ -147,16 +149,16 @@ describe.each(contractBackends())('SubjectRepository on $name', (backend) => {
 
     it('records a failure as open, and a later failure again, whole', async () => {
       expect(await store.recordInvoiceFailure('shop-a', failed, t(0))).toBe('open');
-      expect(data(await store.getInvoice('shop-a', 'in_1'))).toStrictEqual({ ...failed, status: 'failed', updatedAt: t(0) });
+      expect(data(await store.getInvoice('shop-a', 'in_1'))).toStrictEqual({ ...failed, status: 'failed', updatedAt: t(0), expiresAt: retained(t(0)) });
       const { hostedUrl: _u, customerId: _c, ...bare } = failed;
       expect(await store.recordInvoiceFailure('shop-a', bare, t(5))).toBe('open');
-      expect(data(await store.getInvoice('shop-a', 'in_1'))).toStrictEqual({ ...bare, status: 'failed', updatedAt: t(5) });
+      expect(data(await store.getInvoice('shop-a', 'in_1'))).toStrictEqual({ ...bare, status: 'failed', updatedAt: t(5), expiresAt: retained(t(5)) });
     });
 
     it('answers paid, and changes nothing, once the invoice is paid', async () => {
       await store.recordInvoiceFailure('shop-a', failed, t(0));
       await store.markInvoicePaid('shop-a', 'in_1', t(5));
-      const paid = { ...failed, status: 'paid', updatedAt: t(0), paidAt: t(5) };
+      const paid = { ...failed, status: 'paid', updatedAt: t(0), paidAt: t(5), expiresAt: retained(t(5)) };
       expect(data(await store.getInvoice('shop-a', 'in_1'))).toStrictEqual(paid);
       expect(await store.recordInvoiceFailure('shop-a', failed, t(6))).toBe('paid');
       expect(data(await store.getInvoice('shop-a', 'in_1'))).toStrictEqual(paid);
@@ -164,7 +166,7 @@ describe.each(contractBackends())('SubjectRepository on $name', (backend) => {
 
     it('knows a payment that came before its failure', async () => {
       await store.markInvoicePaid('shop-a', 'in_1', t(5));
-      expect(data(await store.getInvoice('shop-a', 'in_1'))).toStrictEqual({ invoiceId: 'in_1', status: 'paid', paidAt: t(5) });
+      expect(data(await store.getInvoice('shop-a', 'in_1'))).toStrictEqual({ invoiceId: 'in_1', status: 'paid', paidAt: t(5), expiresAt: retained(t(5)) });
       expect(await store.recordInvoiceFailure('shop-a', failed, t(0))).toBe('paid');
     });
 

@@ -88,8 +88,83 @@ describe('data-subject rights', () => {
   });
 });
 
+describe('one customer, erased for good', () => {
+  const ask = (s: Awaited<ReturnType<typeof stack>>, path: string, named: Record<string, string>) =>
+    s.request({ method: path.endsWith('erase') ? 'POST' : 'GET', path, headers: auth, query: path.endsWith('erase') ? undefined : named, rawBody: path.endsWith('erase') ? Buffer.from(JSON.stringify(named)) : Buffer.alloc(0) });
+
+  it('an SMS-only checkout and a later order by e-mail are one customer; erasing by the phone erases all; a late event brings nothing back', async () => {
+    const s = await stack('p7-');
+    const email = 'ola.telefon@example.pl';
+    const phone = '+48600700900';
+    const at = (h: number) => new Date(T.getTime() + hours(h)).toISOString();
+    const items = [{ title: 'Czajnik „Wrzos”', quantity: 1, price: '120.00' }];
+    await s.request(
+      apiEvent({
+        id: 'ph-1',
+        type: 'checkout.abandoned',
+        occurredAt: at(0),
+        customer: { phone, firstName: 'Ola', consent: { smsMarketing: true } },
+        checkout: { token: 'tok-ph', items, total: '120.00', currency: 'PLN', recoveryUrl: 'https://sklep.example.pl/koszyk/tok-ph' },
+      }),
+    );
+    await s.request(
+      apiEvent({
+        id: 'ph-2',
+        type: 'order.placed',
+        occurredAt: at(1),
+        customer: { email, phone: '+48 600 700 900', consent: { emailMarketing: true } },
+        order: { id: 'o-ph', checkoutToken: 'tok-ph', total: '120.00', currency: 'PLN', items },
+      }),
+    );
+    await s.engine.advanceTo(new Date(T.getTime() + hours(3)));
+
+    const byEmail = (await ask(s, '/v1/customers/export', { email })).body as Record<string, unknown>;
+    const byPhone = (await ask(s, '/v1/customers/export', { phone })).body as Record<string, unknown>;
+    expect(byEmail['customerId']).toBe(customerIdFor('default', { phone }));
+    expect(byPhone['customerId']).toBe(byEmail['customerId']);
+    expect(byEmail['profile']).toMatchObject({ email, firstName: 'Ola' });
+    expect(byEmail['orders']).toEqual([expect.objectContaining({ id: 'o-ph' })]);
+    expect(byEmail['carts']).toEqual([expect.objectContaining({ token: 'tok-ph', status: 'ordered' })]);
+    expect((byEmail['consents'] as { channel: string }[]).map((c) => c.channel).sort()).toEqual(['email', 'sms']);
+
+    const erased = await ask(s, '/v1/customers/erase', { phone });
+    expect(erased).toMatchObject({ status: 200, body: { stoppedJourneys: 1 } });
+    expect(await s.engine.describe('post-purchase', executionName('post-purchase', 'default', 'o-ph'))).toMatchObject({ status: 'STOPPED' });
+
+    // A platform retrying an event dated before the erasure, by the e-mail or the phone: nothing comes back.
+    const late = await s.request(
+      apiEvent({ id: 'ph-late', type: 'order.placed', occurredAt: at(2), customer: { email, firstName: 'Ola' }, order: { id: 'o-late', total: '9.00', currency: 'PLN', items } }),
+    );
+    expect(late).toMatchObject({ status: 202, body: { events: [{ status: 'erased-before' }] } });
+    const lateCheckout = await s.request(
+      apiEvent({ id: 'ph-late-2', type: 'checkout.abandoned', occurredAt: at(2), customer: { phone, firstName: 'Ola' }, checkout: { token: 'tok-late', items, total: '120.00', currency: 'PLN' } }),
+    );
+    expect(lateCheckout).toMatchObject({ status: 202, body: { events: [{ status: 'erased-before' }] } });
+    await s.engine.advanceTo(new Date(T.getTime() + hours(24 * 20)));
+    for (const table of ['p7-koszyk-state', 'p7-koszyk-local-executions']) {
+      const dump = await scanAll(table);
+      for (const pii of [email, phone, '600700900', 'Ola', 'Czajnik', 'sklep.example.pl/koszyk']) expect(dump, `${pii} in ${table}`).not.toContain(pii);
+    }
+  });
+
+  it('Shopify customers/redact with only the phone erases a customer first known by e-mail', async () => {
+    const s = await stack('p8-');
+    const email = 'redact.phone@example.pl';
+    const phone = '+48600700901';
+    await s.request(checkoutEvent('c-rp', email, 'tok-rp', T));
+    await s.request(apiEvent({ id: 'c-rp-2', type: 'customer.updated', occurredAt: T.toISOString(), customer: { email, phone, consent: { smsMarketing: true } } }));
+    const raw = Buffer.from(JSON.stringify({ shop_id: 954889, shop_domain: 'sklep.myshopify.com', customer: { id: 191168, email: null, phone }, orders_to_redact: [] }));
+    const redact = await s.request({ method: 'POST', path: '/webhooks/shopify', headers: { 'x-shopify-topic': 'customers/redact', 'x-shopify-hmac-sha256': signBase64Hmac(raw, SECRETS.shopifySecret) }, rawBody: raw });
+    expect(redact).toMatchObject({ status: 200, body: { status: 'erased', stoppedJourneys: 1 } });
+    await s.engine.advanceTo(new Date(T.getTime() + hours(48)));
+    expect(await inbox(s.sesEndpoint!, email)).toHaveLength(0);
+    const dump = await scanAll('p8-koszyk-state');
+    for (const pii of [email, phone, 'Zofia', 'Kubek']) expect(dump).not.toContain(pii);
+  });
+});
+
 describe('retention', () => {
-  it('marketing data carries a TTL three years after its last write; the consent ledger does not expire', async () => {
+  it('marketing data carries a TTL three years after its last write; consent and its ledger three years after the statement', async () => {
     const s = await stack('p6-');
     const email = 'ttl@example.pl';
     await s.request(checkoutEvent('c-ttl', email, 'tok-ttl', T));
@@ -101,7 +176,7 @@ describe('retention', () => {
     expect((await s.store.getCart('default', 'tok-ttl')) as unknown as Record<string, unknown>).toMatchObject({ expiresAt: threeYears });
     const consents = items.filter((i) => [customerSk.consent, customerSk.consentLog].some((p) => String(i['sk']).startsWith(p)));
     expect(consents.map((i) => `${String(i['sk']).split('#')[0]}#`)).toEqual([customerSk.consent, customerSk.consentLog]);
-    expect(consents.map((i) => i['expiresAt'])).toEqual([undefined, undefined]);
+    expect(consents.map((i) => i['expiresAt'])).toEqual([threeYears, threeYears]);
   });
 });
 

@@ -46,16 +46,22 @@ export class Table {
     return out.Item as T | undefined;
   }
 
-  /** Reads several items in one consistent request (and its retries for unprocessed keys), by `pk`, NUL, `sk`. */
+  /**
+   * Reads several items in consistent requests (one per hundred distinct keys, and their retries for
+   * unprocessed keys), by `pk`, NUL, `sk`.
+   */
   async getMany(keys: ItemKey[]): Promise<Map<string, Record<string, unknown>>> {
     const found = new Map<string, Record<string, unknown>>();
-    let pending: Record<string, unknown>[] = keys;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-      if (attempt > 8) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed`);
-      const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.name]: { Keys: pending, ConsistentRead: true } } }));
-      for (const item of out.Responses?.[this.name] ?? []) found.set(`${item['pk']}\u0000${item['sk']}`, item);
-      pending = out.UnprocessedKeys?.[this.name]?.Keys ?? [];
+    const distinct = [...new Map(keys.map((k) => [`${k.pk}\u0000${k.sk}`, { pk: k.pk, sk: k.sk }])).values()];
+    for (let i = 0; i < distinct.length; i += 100) {
+      let pending: Record<string, unknown>[] = distinct.slice(i, i + 100);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+        if (attempt > 8) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed`);
+        const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.name]: { Keys: pending, ConsistentRead: true } } }));
+        for (const item of out.Responses?.[this.name] ?? []) found.set(`${item['pk']}\u0000${item['sk']}`, item);
+        pending = out.UnprocessedKeys?.[this.name]?.Keys ?? [];
+      }
     }
     return found;
   }

@@ -1,10 +1,11 @@
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ConsentInput, CustomerRepository } from '../../app/ports.ts';
+import type { AddressOwner, ConsentInput, CustomerRepository, KnownIdentity } from '../../app/ports.ts';
 import { type ConsentDecision, consentLedgerEntry, nextConsent } from '../../core/consent.ts';
 import type { Contact, Order } from '../../core/domain.ts';
+import { normaliseAddress } from '../../core/identity.ts';
 import type { ConsentChannel, ConsentState, ConsentTopic, CustomerProfile } from '../../core/model.ts';
-import { isConditionFailure, type Table } from './base.ts';
-import { items, lastOrderIndex } from './keys.ts';
+import { epoch, isConditionFailure, type Table } from './base.ts';
+import { type ItemKey, items, lastOrderIndex } from './keys.ts';
 
 /** How often a consent statement decides again after a concurrent change before giving up (the event is then retried). */
 const CONSENT_WRITE_ATTEMPTS = 10;
@@ -16,7 +17,7 @@ function versionCondition(current: ConsentState | undefined) {
   return { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': current.version } };
 }
 
-/** Customers on DynamoDB: the profile (with its phone reference), consent and its ledger, cool-downs, scores. */
+/** Customers on DynamoDB: the profile, address references, consent and its ledger, cool-downs, scores. */
 export class DynamoCustomers implements CustomerRepository {
   constructor(private readonly t: Table) {}
 
@@ -40,9 +41,6 @@ export class DynamoCustomers implements CustomerRepository {
       values[`:${k}`] = v;
       sets.push(`#${k} = :${k}`);
     }
-    if (contact.phone) {
-      await this.t.db.send(new PutCommand({ TableName: this.t.name, Item: { ...items.phoneRef(tenant, contact.phone), customerId, expiresAt: this.t.expiry(at) } }));
-    }
     try {
       const out = await this.t.db.send(
         new UpdateCommand({
@@ -63,9 +61,54 @@ export class DynamoCustomers implements CustomerRepository {
     }
   }
 
-  /** The customer a phone number belongs to, for events that carry only the number (SMS consent, opt-outs). */
-  async findByPhone(tenant: string, phone: string): Promise<string | undefined> {
-    return (await this.t.get<{ customerId: string }>(items.phoneRef(tenant, phone)))?.customerId;
+  /** Both references and every erasure marker asked about, in one consistent BatchGetItem. */
+  async identify(tenant: string, ids: { email?: string; phone?: string; customerIds?: readonly string[] }, at: string): Promise<KnownIdentity> {
+    const refs: [ConsentChannel, ItemKey][] = [];
+    const markers: ItemKey[] = (ids.customerIds ?? []).map((id) => items.erasure(tenant, 'customer', id));
+    if (ids.email) {
+      refs.push(['email', items.emailRef(tenant, ids.email)]);
+      markers.push(items.erasure(tenant, 'email', ids.email));
+    }
+    if (ids.phone) {
+      refs.push(['sms', items.phoneRef(tenant, ids.phone)]);
+      markers.push(items.erasure(tenant, 'sms', ids.phone));
+    }
+    if (refs.length + markers.length === 0) return {};
+    const found = await this.t.getMany([...refs.map(([, k]) => k), ...markers]);
+    const pick = (k: ItemKey) => found.get(`${k.pk}\u0000${k.sk}`);
+    const known: KnownIdentity = {};
+    for (const [channel, key] of refs) {
+      const ref = pick(key);
+      if (ref) known[channel] = this.owner(ref, at);
+    }
+    for (const key of markers) {
+      const erasedAt = pick(key)?.['at'];
+      if (typeof erasedAt === 'string' && (known.erasedAt === undefined || erasedAt > known.erasedAt)) known.erasedAt = erasedAt;
+    }
+    return known;
+  }
+
+  /** A reference is written again once a month has gone by, so it lives as long as the contact that uses it. */
+  private owner(ref: Record<string, unknown>, at: string): AddressOwner {
+    return { customerId: String(ref['customerId']), stale: !(Number(ref['expiresAt']) >= this.t.expiry(at) - 30 * 86_400) };
+  }
+
+  /** The reference only when absent or the customer's own (never taken over), then the customer's record of the address. */
+  async linkAddress(tenant: string, customerId: string, channel: ConsentChannel, address: string, at: string): Promise<boolean> {
+    const expiresAt = this.t.expiry(at);
+    const linked = await this.t.conditional(
+      new PutCommand({
+        TableName: this.t.name,
+        Item: { ...(channel === 'email' ? items.emailRef(tenant, address) : items.phoneRef(tenant, address)), customerId, expiresAt },
+        ConditionExpression: 'attribute_not_exists(pk) OR customerId = :c',
+        ExpressionAttributeValues: { ':c': customerId },
+      }),
+    );
+    if (!linked) return false;
+    await this.t.db.send(
+      new PutCommand({ TableName: this.t.name, Item: { ...items.address(tenant, customerId, channel, address), channel, address: normaliseAddress(channel, address), at, expiresAt } }),
+    );
+    return true;
   }
 
   async getCustomer(tenant: string, customerId: string): Promise<CustomerProfile | undefined> {
@@ -87,12 +130,16 @@ export class DynamoCustomers implements CustomerRepository {
         (await this.t.conditional(
           new PutCommand({
             TableName: this.t.name,
-            Item: { ...key, channel, topic, ...decision.state, version: (current?.version ?? 0) + 1 },
+            Item: { ...key, channel, topic, ...decision.state, version: (current?.version ?? 0) + 1, expiresAt: this.t.expiry(decision.state.at) },
             ...versionCondition(current),
           }),
         ));
       if (moved) {
-        await this.t.putIfAbsent({ ...items.consentLog(tenant, customerId, channel, topic, decision.at, statement.eventKey), ...consentLedgerEntry(channel, topic, statement, receivedAt, decision) });
+        await this.t.putIfAbsent({
+          ...items.consentLog(tenant, customerId, channel, topic, decision.at, statement.eventKey),
+          ...consentLedgerEntry(channel, topic, statement, receivedAt, decision),
+          expiresAt: this.t.expiry(decision.at),
+        });
         return decision;
       }
       if (attempt >= CONSENT_WRITE_ATTEMPTS) throw new Error(`consent state changed under ${attempt} attempts to record a statement`);
@@ -126,9 +173,10 @@ export class DynamoCustomers implements CustomerRepository {
       new UpdateCommand({
         TableName: this.t.name,
         Key: profile,
-        UpdateExpression: 'SET customerId = :c, #updatedAt = if_not_exists(#updatedAt, :at) ADD orderCount :one, spentPln :spent',
+        // A profile the order creates expires as a contact's would; a contact's update moves it on.
+        UpdateExpression: 'SET customerId = :c, #updatedAt = if_not_exists(#updatedAt, :at), expiresAt = if_not_exists(expiresAt, :exp) ADD orderCount :one, spentPln :spent',
         ExpressionAttributeNames: { '#updatedAt': 'updatedAt' },
-        ExpressionAttributeValues: { ':c': customerId, ':at': at, ':one': 1, ':spent': spent },
+        ExpressionAttributeValues: { ':c': customerId, ':at': at, ':exp': this.t.expiry(at), ':one': 1, ':spent': spent },
       }),
     );
     await this.t.conditional(
@@ -147,7 +195,8 @@ export class DynamoCustomers implements CustomerRepository {
     return this.t.conditional(
       new PutCommand({
         TableName: this.t.name,
-        Item: { ...items.cooldown(tenant, customerId, journey), until, at: now },
+        // Nothing to hold once `until` has passed.
+        Item: { ...items.cooldown(tenant, customerId, journey), until, at: now, expiresAt: epoch(new Date(until)) },
         ConditionExpression: 'attribute_not_exists(pk) OR #until <= :now',
         ExpressionAttributeNames: { '#until': 'until' },
         ExpressionAttributeValues: { ':now': now },
@@ -155,16 +204,20 @@ export class DynamoCustomers implements CustomerRepository {
     );
   }
 
-  /** A survey answer, kept on the customer (ledger) and as the latest score on the profile. */
+  /**
+   * A survey answer, as the latest score on the profile and kept on the customer. Only on a profile
+   * that exists: an answer racing an erasure must not bring a profile back.
+   */
   async recordScore(tenant: string, customerId: string, answer: { journey: string; subject: string; score: number; at: string }): Promise<void> {
-    await this.t.putIfAbsent({ ...items.score(tenant, customerId, answer.at, answer.journey, answer.subject), ...answer, expiresAt: this.t.expiry(answer.at) });
-    await this.t.db.send(
+    const onProfile = await this.t.conditional(
       new UpdateCommand({
         TableName: this.t.name,
         Key: items.profile(tenant, customerId),
         UpdateExpression: 'SET lastScore = :s, lastScoreAt = :at',
+        ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':s': answer.score, ':at': answer.at },
       }),
     );
+    if (onProfile) await this.t.putIfAbsent({ ...items.score(tenant, customerId, answer.at, answer.journey, answer.subject), ...answer, expiresAt: this.t.expiry(answer.at) });
   }
 }

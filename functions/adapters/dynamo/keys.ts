@@ -9,9 +9,32 @@ import { type AddressChannel, normaliseAddress } from '../../core/identity.ts';
 
 export type ItemKey = { pk: string; sk: string };
 
-/** Suppression and phone references are keyed by a hash of the normalised address, never the address. */
+/** Suppression, address references and erasure markers are keyed by a hash of the normalised address, never the address. */
 export function addressHash(channel: AddressChannel, address: string): string {
   return createHash('sha256').update(normaliseAddress(channel, address)).digest('hex');
+}
+
+/** What an erasure marker can name: an address (e-mail, phone) or a customer id. */
+export type ErasedIdentifier = AddressChannel | 'customer';
+
+/**
+ * What an erasure marks: the customer id and every address the customer is known by (the profile's
+ * and those recorded under the customer), each once however it is written.
+ */
+export function identifiersOf(customerId: string, profile: Record<string, unknown> | null, addresses: readonly { channel: AddressChannel; address: string }[]): [ErasedIdentifier, string][] {
+  const out = new Map<string, [ErasedIdentifier, string]>([[`customer#${customerId}`, ['customer', customerId]]]);
+  const add = (channel: AddressChannel, value: unknown) => {
+    if (typeof value === 'string' && value) out.set(`${channel}#${normaliseAddress(channel, value)}`, [channel, value]);
+  };
+  add('email', profile?.['email']);
+  add('sms', profile?.['phone']);
+  for (const a of addresses) add(a.channel, a.address);
+  return [...out.values()];
+}
+
+/** The hash an erasure marker is keyed by: of the normalised address, or of the customer id. */
+export function identifierHash(kind: ErasedIdentifier, value: string): string {
+  return kind === 'customer' ? createHash('sha256').update(value).digest('hex') : addressHash(kind, value);
 }
 
 /** Partitions read as a whole: everything held on a customer, a tenant's staff tasks. */
@@ -23,17 +46,19 @@ export const partitions = {
 /** Sort keys, or their prefixes, of the kinds under a customer's partition: queries, export and erasure select by them. */
 export const customerSk = {
   profile: 'PROFILE',
+  address: 'ADDRESS#',
   consent: 'CONSENT#',
   consentLog: 'CONSENTLOG#',
   cooldown: 'COOLDOWN#',
   score: 'SCORE#',
   cartRef: 'CARTREF#',
   order: 'ORDER#',
+  invoiceRef: 'INVOICEREF#',
   enrolment: 'ENROL#',
   decision: 'DECISION#',
+  shortLinkRef: 'SHORTREF#',
   sendIntent: 'SEND#',
   frequencyCap: 'FREQCAP',
-  erased: 'ERASED',
 } as const;
 
 /** Sort-key conditions of the range queries on a customer's partition. */
@@ -57,12 +82,24 @@ export const lastOrderIndex = {
 
 const customer = partitions.customer;
 
+/** TTL (epoch seconds) of a day's SMS count: it matters on that day only, and goes two days after the day began. */
+export function smsCapExpiry(day: string): number {
+  return Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + 2 * 86_400;
+}
+
 /** Every item kind of the state table, by name: `items.<kind>(…)` is its `{ pk, sk }`. */
 export const items = {
   /** Customer profile: contact details, order facts, the last score, the win-back index attributes. */
   profile: (tenant: string, customerId: string): ItemKey => ({ pk: customer(tenant, customerId), sk: customerSk.profile }),
+  /** E-mail reference: the customer a (hashed) e-mail address belongs to. */
+  emailRef: (tenant: string, email: string): ItemKey => ({ pk: `EMAILREF#${tenant}#${addressHash('email', email)}`, sk: 'EMAILREF' }),
   /** Phone reference: the customer a (hashed) phone number belongs to. */
   phoneRef: (tenant: string, phone: string): ItemKey => ({ pk: `PHONEREF#${tenant}#${addressHash('sms', phone)}`, sk: 'PHONEREF' }),
+  /** A customer's address: one the customer is known by, so erasure finds every reference to them. */
+  address: (tenant: string, customerId: string, channel: AddressChannel, address: string): ItemKey => ({
+    pk: customer(tenant, customerId),
+    sk: `${customerSk.address}${channel}#${addressHash(channel, address)}`,
+  }),
   /** Current consent on one channel and topic. */
   consent: (tenant: string, customerId: string, channel: string, topic: string): ItemKey => ({ pk: customer(tenant, customerId), sk: `${customerSk.consent}${channel}#${topic}` }),
   /** Consent ledger entry: one statement of consent or withdrawal, never rewritten. */
@@ -87,6 +124,8 @@ export const items = {
   orderRef: (tenant: string, orderId: string): ItemKey => ({ pk: `ORDERREF#${tenant}#${orderId}`, sk: 'ORDERREF' }),
   /** Invoice whose payment failed (or that was paid). */
   invoice: (tenant: string, invoiceId: string): ItemKey => ({ pk: `INVOICE#${tenant}#${invoiceId}`, sk: 'INVOICE' }),
+  /** Invoice reference: an invoice of the customer's, for export and erasure. */
+  invoiceRef: (tenant: string, customerId: string, invoiceId: string): ItemKey => ({ pk: customer(tenant, customerId), sk: `${customerSk.invoiceRef}${invoiceId}` }),
   /** Journey enrolment: one customer in one journey about one key (a cart token, an order id…). */
   enrolment: (tenant: string, customerId: string, journey: string, key: string): ItemKey => ({ pk: customer(tenant, customerId), sk: `${customerSk.enrolment}${journey}#${key}` }),
   /** Send intent: one step of one execution claimed for sending, once, and what the provider call came to. */
@@ -105,8 +144,10 @@ export const items = {
   suppression: (tenant: string, channel: AddressChannel, address: string): ItemKey => ({ pk: `SUPPRESS#${tenant}#${channel}#${addressHash(channel, address)}`, sk: 'SUPPRESS' }),
   /** SMS short link: a code standing for a signed opt-out token. */
   shortLink: (code: string): ItemKey => ({ pk: `SHORT#${code}`, sk: 'SHORT' }),
-  /** Erasure marker: when the customer's data was erased. */
-  erased: (tenant: string, customerId: string): ItemKey => ({ pk: customer(tenant, customerId), sk: customerSk.erased }),
+  /** Short-link reference: a link made for the customer, for export and erasure. */
+  shortLinkRef: (tenant: string, customerId: string, code: string): ItemKey => ({ pk: customer(tenant, customerId), sk: `${customerSk.shortLinkRef}${code}` }),
+  /** Erasure marker: when data held under an identifier (an e-mail address, a phone number, a customer id) was erased. */
+  erasure: (tenant: string, kind: ErasedIdentifier, value: string): ItemKey => ({ pk: `ERASED#${tenant}#${kind}#${identifierHash(kind, value)}`, sk: 'ERASED' }),
   /** Event claim: the first delivery of an event key (dedupe). */
   eventClaim: (tenant: string, eventKey: string): ItemKey => ({ pk: `EVENT#${tenant}#${eventKey}`, sk: 'EVENT' }),
   /** Rate-limit window: requests counted for a bucket (tenant and credential) in one minute. */

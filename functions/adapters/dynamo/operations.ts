@@ -2,7 +2,7 @@ import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import type { OperationsRepository } from '../../app/ports.ts';
 import type { StaffTask } from '../../core/model.ts';
 import { epoch, type Table } from './base.ts';
-import { items, partitions } from './keys.ts';
+import { items, partitions, smsCapExpiry } from './keys.ts';
 
 const DEDUPE_SECONDS = 8 * 86_400;
 
@@ -54,16 +54,16 @@ export class DynamoOperations implements OperationsRepository {
       new UpdateCommand({
         TableName: this.t.name,
         Key: items.smsCap(tenant, day),
-        UpdateExpression: 'ADD #n :parts',
+        UpdateExpression: 'ADD #n :parts SET expiresAt = :exp',
         ConditionExpression: 'attribute_not_exists(#n) OR #n <= :room',
         ExpressionAttributeNames: { '#n': 'count' },
-        ExpressionAttributeValues: { ':parts': parts, ':room': cap - parts },
+        ExpressionAttributeValues: { ':parts': parts, ':room': cap - parts, ':exp': smsCapExpiry(day) },
       }),
     );
   }
 
   async createTask(tenant: string, task: StaffTask): Promise<boolean> {
-    return this.t.putIfAbsent({ ...items.task(tenant, task.at, task.id), ...task });
+    return this.t.putIfAbsent({ ...items.task(tenant, task.at, task.id), ...task, expiresAt: this.t.expiry(task.at) });
   }
 
   async listTasks(tenant: string): Promise<StaffTask[]> {

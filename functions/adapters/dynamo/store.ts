@@ -33,7 +33,7 @@ export class Store implements StateStore {
     this.subjects = new DynamoSubjects(table, this.customers);
     this.enrolments = new DynamoEnrolments(table);
     this.operations = new DynamoOperations(table);
-    this.compliance = new DynamoCompliance(table, { getCart: (t, token) => this.subjects.getCart(t, token), listTasks: (t) => this.operations.listTasks(t) });
+    this.compliance = new DynamoCompliance(table, { listTasks: (t) => this.operations.listTasks(t) });
     this.context = new DynamoStepContext(table);
   }
 
@@ -41,8 +41,11 @@ export class Store implements StateStore {
   upsertCustomer(...a: Args<CustomerRepository, 'upsertCustomer'>) {
     return this.customers.upsertCustomer(...a);
   }
-  findByPhone(...a: Args<CustomerRepository, 'findByPhone'>) {
-    return this.customers.findByPhone(...a);
+  identify(...a: Args<CustomerRepository, 'identify'>) {
+    return this.customers.identify(...a);
+  }
+  linkAddress(...a: Args<CustomerRepository, 'linkAddress'>) {
+    return this.customers.linkAddress(...a);
   }
   getCustomer(...a: Args<CustomerRepository, 'getCustomer'>) {
     return this.customers.getCustomer(...a);

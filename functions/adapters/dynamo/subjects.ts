@@ -14,20 +14,33 @@ export class DynamoSubjects implements SubjectRepository {
     private readonly customers: Pick<DynamoCustomers, 'recordOrderStats'>,
   ) {}
 
-  /** Stores the latest view of a cart; an ordered cart or a newer version on file wins. */
+  /**
+   * Stores the latest view of a cart; an ordered cart or a newer version on file wins. A token
+   * that comes back with another customer (a platform reusing it) is that customer's cart from
+   * then on: the earlier owner's reference goes, so no one sees another's cart.
+   */
   async putCart(tenant: string, customerId: string | undefined, checkout: Checkout, at: string): Promise<'stored' | 'stale' | 'ordered'> {
-    const stored = await this.t.conditional(
-      new PutCommand({
-        TableName: this.t.name,
-        Item: { ...items.cart(tenant, checkout.token), ...checkout, customerId, status: 'open', updatedAt: at, expiresAt: this.t.expiry(at) },
-        ConditionExpression: 'attribute_not_exists(pk) OR (#status = :open AND #updatedAt <= :at)',
-        ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt' },
-        ExpressionAttributeValues: { ':open': 'open', ':at': at },
-      }),
-    );
-    if (!stored) return (await this.getCart(tenant, checkout.token))?.status === 'ordered' ? 'ordered' : 'stale';
+    let before: Record<string, unknown> | undefined;
+    try {
+      const out = await this.t.db.send(
+        new PutCommand({
+          TableName: this.t.name,
+          Item: { ...items.cart(tenant, checkout.token), ...checkout, customerId, status: 'open', updatedAt: at, expiresAt: this.t.expiry(at) },
+          ConditionExpression: 'attribute_not_exists(pk) OR (#status = :open AND #updatedAt <= :at)',
+          ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt' },
+          ExpressionAttributeValues: { ':open': 'open', ':at': at },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      before = out.Attributes;
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+      return (await this.getCart(tenant, checkout.token))?.status === 'ordered' ? 'ordered' : 'stale';
+    }
+    const previous = before?.['customerId'];
+    if (typeof previous === 'string' && previous !== customerId) await this.t.delete(items.cartRef(tenant, previous, checkout.token));
     // The customer's carts, for export and erasure (a cart is keyed by its token).
-    if (customerId) await this.t.putIfAbsent({ ...items.cartRef(tenant, customerId, checkout.token), token: checkout.token, expiresAt: this.t.expiry(at) });
+    if (customerId) await this.t.db.send(new PutCommand({ TableName: this.t.name, Item: { ...items.cartRef(tenant, customerId, checkout.token), token: checkout.token, expiresAt: this.t.expiry(at) } }));
     return 'stored';
   }
 
@@ -41,9 +54,9 @@ export class DynamoSubjects implements SubjectRepository {
       new UpdateCommand({
         TableName: this.t.name,
         Key: items.cart(tenant, token),
-        UpdateExpression: 'SET #status = :ordered, orderId = :orderId, #token = :token, orderedAt = :at',
+        UpdateExpression: 'SET #status = :ordered, orderId = :orderId, #token = :token, orderedAt = :at, expiresAt = if_not_exists(expiresAt, :exp)',
         ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
-        ExpressionAttributeValues: { ':ordered': 'ordered', ':orderId': orderId, ':token': token, ':at': at },
+        ExpressionAttributeValues: { ':ordered': 'ordered', ':orderId': orderId, ':token': token, ':at': at, ':exp': this.t.expiry(at) },
       }),
     );
   }
@@ -51,7 +64,7 @@ export class DynamoSubjects implements SubjectRepository {
   async putOrder(tenant: string, customerId: string, order: Order, at: string): Promise<boolean> {
     const stored = await this.t.putIfAbsent({ ...items.order(tenant, customerId, order.id), ...order, placedAt: at, status: 'placed', expiresAt: this.t.expiry(at) });
     if (stored) {
-      await this.t.putIfAbsent({ ...items.orderRef(tenant, order.id), customerId });
+      await this.t.putIfAbsent({ ...items.orderRef(tenant, order.id), customerId, expiresAt: this.t.expiry(at) });
       await this.customers.recordOrderStats(tenant, customerId, order, at);
     }
     return stored;
@@ -72,30 +85,43 @@ export class DynamoSubjects implements SubjectRepository {
       new UpdateCommand({
         TableName: this.t.name,
         Key: items.order(tenant, customerId, orderId),
-        UpdateExpression: 'SET #status = :s, endedAt = :at, id = if_not_exists(id, :id)',
+        UpdateExpression: 'SET #status = :s, endedAt = :at, id = if_not_exists(id, :id), expiresAt = if_not_exists(expiresAt, :exp)',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':s': status, ':at': at, ':id': orderId },
+        ExpressionAttributeValues: { ':s': status, ':at': at, ':id': orderId, ':exp': this.t.expiry(at) },
       }),
     );
   }
 
-  /** Records a failed payment unless the invoice is already paid (an `invoice.paid` may arrive first). */
+  /**
+   * Records a failed payment unless the invoice is already paid (an `invoice.paid` may arrive first),
+   * with the customer's reference to it; an invoice that changes hands leaves the earlier owner's.
+   */
   async recordInvoiceFailure(tenant: string, invoice: Omit<InvoiceRecord, 'status' | 'updatedAt'>, at: string): Promise<'open' | 'paid'> {
+    let before: Record<string, unknown> | undefined;
     try {
-      await this.t.db.send(
+      const out = await this.t.db.send(
         new PutCommand({
           TableName: this.t.name,
-          Item: { ...items.invoice(tenant, invoice.invoiceId), ...invoice, status: 'failed', updatedAt: at },
+          Item: { ...items.invoice(tenant, invoice.invoiceId), ...invoice, status: 'failed', updatedAt: at, expiresAt: this.t.expiry(at) },
           ConditionExpression: 'attribute_not_exists(pk) OR #status <> :paid',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':paid': 'paid' },
+          ReturnValues: 'ALL_OLD',
         }),
       );
-      return 'open';
+      before = out.Attributes;
     } catch (e) {
       if (isConditionFailure(e)) return 'paid';
       throw e;
     }
+    const previous = before?.['customerId'];
+    if (typeof previous === 'string' && previous !== invoice.customerId) await this.t.delete(items.invoiceRef(tenant, previous, invoice.invoiceId));
+    if (invoice.customerId) {
+      await this.t.db.send(
+        new PutCommand({ TableName: this.t.name, Item: { ...items.invoiceRef(tenant, invoice.customerId, invoice.invoiceId), invoiceId: invoice.invoiceId, expiresAt: this.t.expiry(at) } }),
+      );
+    }
+    return 'open';
   }
 
   async markInvoicePaid(tenant: string, invoiceId: string, at: string): Promise<void> {
@@ -103,9 +129,9 @@ export class DynamoSubjects implements SubjectRepository {
       new UpdateCommand({
         TableName: this.t.name,
         Key: items.invoice(tenant, invoiceId),
-        UpdateExpression: 'SET #status = :paid, invoiceId = :id, paidAt = :at',
+        UpdateExpression: 'SET #status = :paid, invoiceId = :id, paidAt = :at, expiresAt = :exp',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':paid': 'paid', ':id': invoiceId, ':at': at },
+        ExpressionAttributeValues: { ':paid': 'paid', ':id': invoiceId, ':at': at, ':exp': this.t.expiry(at) },
       }),
     );
   }

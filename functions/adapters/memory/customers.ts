@@ -1,8 +1,10 @@
-import type { ConsentInput, CustomerRepository } from '../../app/ports.ts';
-import type { Contact, Order } from '../../core/domain.ts';
+import type { ConsentInput, CustomerRepository, KnownIdentity } from '../../app/ports.ts';
 import { type ConsentDecision, consentLedgerEntry, nextConsent } from '../../core/consent.ts';
+import type { Contact, Order } from '../../core/domain.ts';
+import { type AddressChannel, normaliseAddress } from '../../core/identity.ts';
 import type { ConsentChannel, ConsentState, ConsentTopic, CustomerProfile } from '../../core/model.ts';
-import { add, addressKey, compareKeys, copy, customerKey, expiry, type Item, le, lt, Partitions } from './records.ts';
+import { type ErasedIdentifier, identifierHash } from '../dynamo/keys.ts';
+import { add, addressKey, compareKeys, copy, customerKey, epochSeconds, expiry, type Item, le, lt, Partitions } from './records.ts';
 
 /** A page of the last-order index, as the DynamoDB query's `Limit` makes it. */
 export const LAST_ORDER_PAGE = 500;
@@ -11,9 +13,10 @@ export const LAST_ORDER_PAGE = 500;
 const INDEX_PROJECTION = ['customerId', 'orderCount', 'spentPln', 'lastOrderAt'] as const;
 
 /**
- * Customers: the profile (with its order facts and latest score), phone references, consent (the
- * current state per channel and topic, and the append-only ledger), re-entry cool-downs, survey
- * answers, and the index of customers by the day of their last order.
+ * Customers: the profile (with its order facts and latest score), address references (e-mail and
+ * phone) with the customer's own record of each address, erasure markers, consent (the current
+ * state per channel and topic, and the append-only ledger), re-entry cool-downs, survey answers,
+ * and the index of customers by the day of their last order.
  */
 export class MemoryCustomers implements CustomerRepository {
   private readonly profiles = new Map<string, Item>();
@@ -21,7 +24,12 @@ export class MemoryCustomers implements CustomerRepository {
   private readonly filedUnder = new Map<string, string>();
   /** Index partition → customer id (the index sort key) → customer partition. */
   private readonly byLastOrderDay = new Map<string, Map<string, string>>();
-  private readonly phoneRefs = new Map<string, { customerId: string; expiresAt: number }>();
+  /** `{tenant}#{channel}#{hash}` → whose the address is. */
+  private readonly refs = new Map<string, { customerId: string; expiresAt: number }>();
+  /** Under the customer, by `{channel}#{hash}`. */
+  private readonly addresses = new Partitions();
+  /** `{tenant}#{kind}#{hash}` → when data held under the identifier was erased. */
+  private readonly erasures = new Map<string, Item>();
   private readonly consent = new Partitions();
   private readonly ledger = new Partitions();
   private readonly cooldowns = new Partitions();
@@ -31,8 +39,6 @@ export class MemoryCustomers implements CustomerRepository {
 
   async upsertCustomer(tenant: string, customerId: string, contact: Contact, at: string): Promise<CustomerProfile | undefined> {
     const expiresAt = expiry(at, this.retentionDays);
-    // The reference is written before, and whatever, the profile's condition decides.
-    if (contact.phone) this.phoneRefs.set(`${tenant}#${addressKey('sms', contact.phone)}`, { customerId, expiresAt });
     const k = customerKey(tenant, customerId);
     const current = this.profiles.get(k);
     // An older event replayed late must not overwrite newer contact details.
@@ -52,8 +58,39 @@ export class MemoryCustomers implements CustomerRepository {
     return copy(next) as unknown as CustomerProfile;
   }
 
-  async findByPhone(tenant: string, phone: string): Promise<string | undefined> {
-    return this.phoneRefs.get(`${tenant}#${addressKey('sms', phone)}`)?.customerId;
+  async identify(tenant: string, ids: { email?: string; phone?: string; customerIds?: readonly string[] }, at: string): Promise<KnownIdentity> {
+    const known: KnownIdentity = {};
+    const markers: [ErasedIdentifier, string][] = (ids.customerIds ?? []).map((id) => ['customer', id]);
+    for (const [channel, address] of [['email', ids.email], ['sms', ids.phone]] as const) {
+      if (!address) continue;
+      markers.push([channel, address]);
+      const ref = this.refs.get(this.refKey(tenant, channel, address));
+      // Written again once a month has gone by, as on DynamoDB.
+      if (ref) known[channel] = { customerId: ref.customerId, stale: !(ref.expiresAt >= expiry(at, this.retentionDays) - 30 * 86_400) };
+    }
+    for (const [kind, value] of markers) {
+      const erasedAt = this.erasures.get(this.erasureKey(tenant, kind, value))?.['at'];
+      if (typeof erasedAt === 'string' && (known.erasedAt === undefined || erasedAt > known.erasedAt)) known.erasedAt = erasedAt;
+    }
+    return known;
+  }
+
+  async linkAddress(tenant: string, customerId: string, channel: ConsentChannel, address: string, at: string): Promise<boolean> {
+    const k = this.refKey(tenant, channel, address);
+    const current = this.refs.get(k);
+    if (current && current.customerId !== customerId) return false;
+    const expiresAt = expiry(at, this.retentionDays);
+    this.refs.set(k, { customerId, expiresAt });
+    this.addresses.put(customerKey(tenant, customerId), `${channel}#${addressKey(channel, address)}`, { channel, address: normaliseAddress(channel, address), at, expiresAt });
+    return true;
+  }
+
+  private refKey(tenant: string, channel: AddressChannel, address: string): string {
+    return `${tenant}#${channel}#${addressKey(channel, address)}`;
+  }
+
+  private erasureKey(tenant: string, kind: ErasedIdentifier, value: string): string {
+    return `${tenant}#${kind}#${identifierHash(kind, value)}`;
   }
 
   async getCustomer(tenant: string, customerId: string): Promise<CustomerProfile | undefined> {
@@ -65,8 +102,12 @@ export class MemoryCustomers implements CustomerRepository {
     const current = this.consent.get(k, `${channel}#${topic}`) as ConsentState | undefined;
     // Read, decide and write with no await between: nothing can change the state in between.
     const decision = nextConsent(current, statement, receivedAt);
-    if (decision.applied) this.consent.put(k, `${channel}#${topic}`, { channel, topic, ...decision.state, version: (current?.version ?? 0) + 1 });
-    this.ledger.putIfAbsent(k, `${channel}#${topic}#${decision.at}#${statement.eventKey}`, consentLedgerEntry(channel, topic, statement, receivedAt, decision) as unknown as Item);
+    if (decision.applied) {
+      const state = { channel, topic, ...decision.state, version: (current?.version ?? 0) + 1, expiresAt: expiry(decision.state.at, this.retentionDays) };
+      this.consent.put(k, `${channel}#${topic}`, state);
+    }
+    const entry = { ...consentLedgerEntry(channel, topic, statement, receivedAt, decision), expiresAt: expiry(decision.at, this.retentionDays) };
+    this.ledger.putIfAbsent(k, `${channel}#${topic}#${decision.at}#${statement.eventKey}`, entry as unknown as Item);
     return decision;
   }
 
@@ -96,18 +137,18 @@ export class MemoryCustomers implements CustomerRepository {
     const k = customerKey(tenant, customerId);
     const current = this.cooldowns.get(k, journey);
     if (current && !le(current['until'], now)) return false;
-    this.cooldowns.put(k, journey, { until, at: now });
+    this.cooldowns.put(k, journey, { until, at: now, expiresAt: epochSeconds(new Date(until)) });
     return true;
   }
 
   async recordScore(tenant: string, customerId: string, answer: { journey: string; subject: string; score: number; at: string }): Promise<void> {
     const k = customerKey(tenant, customerId);
-    this.scores.putIfAbsent(k, `${answer.at}#${answer.journey}#${answer.subject}`, { ...copy(answer), expiresAt: expiry(answer.at, this.retentionDays) });
-    // Unconditional, as on DynamoDB: a replayed or older answer sets the score again.
-    const profile = this.profiles.get(k) ?? {};
+    // Only on a profile that exists (an erased customer has none); a replayed or older answer sets the score again.
+    const profile = this.profiles.get(k);
+    if (!profile) return;
     profile['lastScore'] = answer.score;
     profile['lastScoreAt'] = answer.at;
-    this.profiles.set(k, profile);
+    this.scores.putIfAbsent(k, `${answer.at}#${answer.journey}#${answer.subject}`, { ...copy(answer), expiresAt: expiry(answer.at, this.retentionDays) });
   }
 
   /** An order's facts on the profile (which it creates when missing); the last-order day moves the customer in the index. */
@@ -116,6 +157,8 @@ export class MemoryCustomers implements CustomerRepository {
     const profile = this.profiles.get(k) ?? {};
     profile['customerId'] = customerId;
     if (profile['updatedAt'] === undefined) profile['updatedAt'] = at;
+    // A profile the order creates expires as a contact's would; a contact's update moves it on.
+    if (profile['expiresAt'] === undefined) profile['expiresAt'] = expiry(at, this.retentionDays);
     profile['orderCount'] = add(profile['orderCount'], 1);
     profile['spentPln'] = add(profile['spentPln'], order.currency === 'PLN' ? Number(order.total) : 0);
     this.profiles.set(k, profile);
@@ -141,25 +184,56 @@ export class MemoryCustomers implements CustomerRepository {
   }
 
   /** What export shows of the customer's own items, each in sort-key order. */
-  exportOf(tenant: string, customerId: string): { profile: Item | null; consents: Item[]; consentLedger: Item[]; surveyAnswers: Item[] } {
+  exportOf(
+    tenant: string,
+    customerId: string,
+  ): { profile: Item | null; addresses: Item[]; consents: Item[]; consentLedger: Item[]; surveyAnswers: Item[]; cooldowns: Item[] } {
     const k = customerKey(tenant, customerId);
     const all = (p: Partitions) => p.query(k).map(([, item]) => copy(item));
-    return { profile: copy(this.profiles.get(k)) ?? null, consents: all(this.consent), consentLedger: all(this.ledger), surveyAnswers: all(this.scores) };
+    return {
+      profile: copy(this.profiles.get(k)) ?? null,
+      addresses: all(this.addresses),
+      consents: all(this.consent),
+      consentLedger: all(this.ledger),
+      surveyAnswers: all(this.scores),
+      cooldowns: all(this.cooldowns),
+    };
+  }
+
+  /** The customer's addresses as erasure needs them: the profile's and the recorded ones. */
+  addressesOf(tenant: string, customerId: string): { profile: Item | null; addresses: { channel: AddressChannel; address: string }[] } {
+    const k = customerKey(tenant, customerId);
+    const addresses = this.addresses.query(k).map(([, a]) => ({ channel: a['channel'] as AddressChannel, address: String(a['address']) }));
+    return { profile: copy(this.profiles.get(k)) ?? null, addresses };
+  }
+
+  /** An erasure marker (the last one stays) and, for an address, the end of its reference if it is this customer's. */
+  markErased(tenant: string, customerId: string, kind: ErasedIdentifier, value: string, at: string): void {
+    this.erasures.set(this.erasureKey(tenant, kind, value), { kind, at, expiresAt: expiry(at, this.retentionDays) });
+    if (kind === 'customer') return;
+    const k = this.refKey(tenant, kind, value);
+    if (this.refs.get(k)?.customerId === customerId) this.refs.delete(k);
+  }
+
+  /** The markers of these identifiers, in their order, for export. */
+  erasuresOf(tenant: string, identifiers: readonly [ErasedIdentifier, string][]): Item[] {
+    return identifiers.flatMap(([kind, value]) => {
+      const marker = this.erasures.get(this.erasureKey(tenant, kind, value));
+      return marker ? [copy(marker)] : [];
+    });
   }
 
   /**
-   * Erasure of what this module holds: the profile (and its place in the index), cool-downs and
-   * answers, and the reference from the profile's phone. Consent, current and ledger, stays.
-   * Returns the profile as it was, for the suppression entries.
+   * Erasure of what this module holds: the profile (and its place in the index), the recorded
+   * addresses, current consent, cool-downs and answers. The consent ledger stays.
    */
-  erase(tenant: string, customerId: string): Item | undefined {
+  erase(tenant: string, customerId: string): void {
     const k = customerKey(tenant, customerId);
-    const profile = this.profiles.get(k);
-    if (typeof profile?.['phone'] === 'string' && profile['phone']) this.phoneRefs.delete(`${tenant}#${addressKey('sms', profile['phone'])}`);
     this.profiles.delete(k);
     this.file(k, customerId, undefined);
+    this.addresses.deletePartition(k);
+    this.consent.deletePartition(k);
     this.cooldowns.deletePartition(k);
     this.scores.deletePartition(k);
-    return copy(profile);
   }
 }

@@ -94,6 +94,13 @@ export class MemoryEnrolments implements EnrolmentRepository {
     return this.enrolments.query(customerKey(tenant, customerId)).map(([, e]) => copy(e));
   }
 
+  /** The customer's frequency-cap slots, for export. */
+  capOf(tenant: string, customerId: string): Item | null {
+    const held = this.caps.get(customerKey(tenant, customerId));
+    return held ? (copy(held) as unknown as Item) : null;
+  }
+
+  /** Erasure: the customer's enrolments, send intents and frequency-cap slots. */
   erase(tenant: string, customerId: string): void {
     this.enrolments.deletePartition(customerKey(tenant, customerId));
     this.intents.deletePartition(customerKey(tenant, customerId));

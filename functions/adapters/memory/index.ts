@@ -1,4 +1,4 @@
-import type { ConsentInput, StateStore } from '../../app/ports.ts';
+import type { ConsentInput, KnownIdentity, StateStore, StepContext } from '../../app/ports.ts';
 import type { ConsentDecision } from '../../core/consent.ts';
 import type { Checkout, Contact, Order } from '../../core/domain.ts';
 import type {
@@ -42,17 +42,11 @@ export class MemoryStore implements StateStore {
     this.customers = new MemoryCustomers(retentionDays);
     this.subjects = new MemorySubjects(this.customers, retentionDays);
     this.enrolments = new MemoryEnrolments(retentionDays);
-    this.operations = new MemoryOperations();
+    this.operations = new MemoryOperations(retentionDays);
     this.compliance = new MemoryCompliance({ customers: this.customers, subjects: this.subjects, enrolments: this.enrolments, operations: this.operations }, retentionDays);
   }
 
-  async stepContext(
-    tenant: string,
-    customerId: string,
-    journey: string,
-    enrolKey: string,
-    subject: 'cart' | 'order' | 'invoice' | undefined,
-  ): Promise<{ enrolment?: Enrolment; customer?: CustomerProfile; consent: Record<ConsentChannel, ConsentState | undefined>; subject?: Record<string, unknown> }> {
+  async stepContext(tenant: string, customerId: string, journey: string, enrolKey: string, subject: 'cart' | 'order' | 'invoice' | undefined): Promise<StepContext> {
     const about =
       subject === 'cart'
         ? await this.subjects.getCart(tenant, enrolKey)
@@ -61,6 +55,8 @@ export class MemoryStore implements StateStore {
           : subject === 'invoice'
             ? await this.subjects.getInvoice(tenant, enrolKey)
             : undefined;
+    // A cart or invoice held by another customer is no subject of this one's.
+    const owned = subject === 'order' || (about as { customerId?: string } | undefined)?.customerId === customerId;
     return {
       enrolment: await this.enrolments.getEnrolment(tenant, customerId, journey, enrolKey),
       customer: await this.customers.getCustomer(tenant, customerId),
@@ -68,7 +64,8 @@ export class MemoryStore implements StateStore {
         email: await this.customers.getConsent(tenant, customerId, 'email', 'marketing'),
         sms: await this.customers.getConsent(tenant, customerId, 'sms', 'marketing'),
       },
-      subject: about as Record<string, unknown> | undefined,
+      subject: owned ? (about as Record<string, unknown> | undefined) : undefined,
+      erasedAt: this.customers.erasuresOf(tenant, [['customer', customerId]])[0]?.['at'] as string | undefined,
     };
   }
 
@@ -76,8 +73,11 @@ export class MemoryStore implements StateStore {
   upsertCustomer(tenant: string, customerId: string, contact: Contact, at: string): Promise<CustomerProfile | undefined> {
     return this.customers.upsertCustomer(tenant, customerId, contact, at);
   }
-  findByPhone(tenant: string, phone: string): Promise<string | undefined> {
-    return this.customers.findByPhone(tenant, phone);
+  identify(tenant: string, ids: { email?: string; phone?: string; customerIds?: readonly string[] }, at: string): Promise<KnownIdentity> {
+    return this.customers.identify(tenant, ids, at);
+  }
+  linkAddress(tenant: string, customerId: string, channel: ConsentChannel, address: string, at: string): Promise<boolean> {
+    return this.customers.linkAddress(tenant, customerId, channel, address, at);
   }
   getCustomer(tenant: string, customerId: string): Promise<CustomerProfile | undefined> {
     return this.customers.getCustomer(tenant, customerId);
@@ -166,8 +166,8 @@ export class MemoryStore implements StateStore {
   listDecisions(tenant: string, customerId: string): Promise<Decision[]> {
     return this.compliance.listDecisions(tenant, customerId);
   }
-  putShortLink(code: string, token: string, expiresAt: number): Promise<void> {
-    return this.compliance.putShortLink(code, token, expiresAt);
+  putShortLink(tenant: string, customerId: string, code: string, token: string, expiresAt: number): Promise<void> {
+    return this.compliance.putShortLink(tenant, customerId, code, token, expiresAt);
   }
   getShortLink(code: string): Promise<string | undefined> {
     return this.compliance.getShortLink(code);
@@ -175,12 +175,8 @@ export class MemoryStore implements StateStore {
   exportCustomer(tenant: string, customerId: string): Promise<Record<string, unknown>> {
     return this.compliance.exportCustomer(tenant, customerId);
   }
-  eraseCustomer(tenant: string, customerId: string, at: string): Promise<void> {
-    return this.compliance.eraseCustomer(tenant, customerId, at);
-  }
-  /** When the customer was last erased (DynamoDB's `ERASED` item); not part of any port. */
-  erasedAt(tenant: string, customerId: string): Promise<string | undefined> {
-    return this.compliance.erasedAt(tenant, customerId);
+  eraseCustomer(tenant: string, customerId: string, at: string, named?: { email?: string; phone?: string }): Promise<void> {
+    return this.compliance.eraseCustomer(tenant, customerId, at, named);
   }
 
   // Operations

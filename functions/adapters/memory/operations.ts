@@ -1,6 +1,7 @@
 import type { OperationsRepository } from '../../app/ports.ts';
 import type { StaffTask } from '../../core/model.ts';
-import { add, copy, epochSeconds, type Item, pairKey, Partitions } from './records.ts';
+import { smsCapExpiry } from '../dynamo/keys.ts';
+import { add, copy, epochSeconds, expiry, type Item, Partitions, pairKey } from './records.ts';
 
 const DEDUPE_SECONDS = 8 * 86_400;
 
@@ -9,9 +10,11 @@ export class MemoryOperations implements OperationsRepository {
   /** `{tenant}#{eventKey}`, joined as the DynamoDB key is. */
   private readonly events = new Map<string, { at: string; expiresAt: number }>();
   private readonly rates = new Map<string, { count: number; expiresAt: number }>();
-  private readonly smsCounts = new Map<string, { count: number }>();
+  private readonly smsCounts = new Map<string, { count: number; expiresAt: number }>();
   /** Per tenant, by `{at}#{id}`. */
   private readonly tasks = new Partitions();
+
+  constructor(private readonly retentionDays: number) {}
 
   async claimEvent(tenant: string, eventKey: string, now: Date): Promise<boolean> {
     const k = `${tenant}#${eventKey}`;
@@ -40,12 +43,12 @@ export class MemoryOperations implements OperationsRepository {
     const k = pairKey(tenant, day);
     const current = this.smsCounts.get(k);
     if (current && !(current.count <= cap - parts)) return false;
-    this.smsCounts.set(k, { count: add(current?.count, parts) });
+    this.smsCounts.set(k, { count: add(current?.count, parts), expiresAt: smsCapExpiry(day) });
     return true;
   }
 
   async createTask(tenant: string, task: StaffTask): Promise<boolean> {
-    return this.tasks.putIfAbsent(tenant, `${task.at}#${task.id}`, copy(task) as unknown as Item);
+    return this.tasks.putIfAbsent(tenant, `${task.at}#${task.id}`, copy({ ...task, expiresAt: expiry(task.at, this.retentionDays) }) as unknown as Item);
   }
 
   async listTasks(tenant: string): Promise<StaffTask[]> {

@@ -5,15 +5,17 @@ import type { MemoryCustomers } from './customers.ts';
 import { copy, customerKey, expiry, type Item, le, Partitions } from './records.ts';
 
 /**
- * What journeys are about: carts (by checkout token, with a reference from each customer who
- * stored one), orders (under the customer, with a reference by order id) and invoices.
+ * What journeys are about: carts (by checkout token, with a reference from the customer who holds
+ * it), orders (under the customer, with a reference by order id) and invoices (by id, with a
+ * reference from the customer who holds it).
  */
 export class MemorySubjects implements SubjectRepository {
   private readonly carts = new Map<string, Item>();
   private readonly cartRefs = new Partitions();
   private readonly orders = new Partitions();
-  private readonly orderRefs = new Map<string, { customerId: string }>();
+  private readonly orderRefs = new Map<string, { customerId: string; expiresAt: number }>();
   private readonly invoices = new Map<string, Item>();
+  private readonly invoiceRefs = new Partitions();
 
   constructor(
     private readonly customers: MemoryCustomers,
@@ -27,7 +29,10 @@ export class MemorySubjects implements SubjectRepository {
     // Only while open and not older; an ordered cart (or its tombstone) wins.
     if (current && !(current['status'] === 'open' && le(current['updatedAt'], at))) return current['status'] === 'ordered' ? 'ordered' : 'stale';
     this.carts.set(k, copy({ ...checkout, customerId, status: 'open', updatedAt: at, expiresAt }));
-    if (customerId) this.cartRefs.putIfAbsent(customerKey(tenant, customerId), checkout.token, { token: checkout.token, expiresAt });
+    // A token that comes back with another customer is theirs from then on: the earlier owner's reference goes.
+    const previous = current?.['customerId'];
+    if (typeof previous === 'string' && previous !== customerId) this.cartRefs.delete(customerKey(tenant, previous), checkout.token);
+    if (customerId) this.cartRefs.put(customerKey(tenant, customerId), checkout.token, { token: checkout.token, expiresAt });
     return 'stored';
   }
 
@@ -38,13 +43,14 @@ export class MemorySubjects implements SubjectRepository {
   async markCartOrdered(tenant: string, token: string, orderId: string, at: string): Promise<void> {
     const k = `${tenant}#${token}`;
     // A tombstone when the order beat its checkout event.
-    this.carts.set(k, { ...this.carts.get(k), status: 'ordered', orderId, token, orderedAt: at });
+    const current = this.carts.get(k);
+    this.carts.set(k, { ...current, status: 'ordered', orderId, token, orderedAt: at, expiresAt: current?.['expiresAt'] ?? expiry(at, this.retentionDays) });
   }
 
   async putOrder(tenant: string, customerId: string, order: Order, at: string): Promise<boolean> {
     const stored = this.orders.putIfAbsent(customerKey(tenant, customerId), order.id, copy({ ...order, placedAt: at, status: 'placed', expiresAt: expiry(at, this.retentionDays) }));
     if (stored) {
-      if (!this.orderRefs.has(`${tenant}#${order.id}`)) this.orderRefs.set(`${tenant}#${order.id}`, { customerId });
+      if (!this.orderRefs.has(`${tenant}#${order.id}`)) this.orderRefs.set(`${tenant}#${order.id}`, { customerId, expiresAt: expiry(at, this.retentionDays) });
       this.customers.recordOrderStats(tenant, customerId, order, at);
     }
     return stored;
@@ -62,7 +68,7 @@ export class MemorySubjects implements SubjectRepository {
     const k = customerKey(tenant, customerId);
     // Unconditional, as on DynamoDB; a tombstone when the order is not known yet.
     const current = this.orders.get(k, orderId) ?? {};
-    this.orders.put(k, orderId, { ...current, status, endedAt: at, id: current['id'] ?? orderId });
+    this.orders.put(k, orderId, { ...current, status, endedAt: at, id: current['id'] ?? orderId, expiresAt: current['expiresAt'] ?? expiry(at, this.retentionDays) });
   }
 
   async recordInvoiceFailure(tenant: string, invoice: Omit<InvoiceRecord, 'status' | 'updatedAt'>, at: string): Promise<'open' | 'paid'> {
@@ -70,36 +76,46 @@ export class MemorySubjects implements SubjectRepository {
     const current = this.invoices.get(k);
     // `#status <> :paid` is false on an item without a status, as any comparison with a missing attribute.
     if (current && !(current['status'] !== undefined && current['status'] !== 'paid')) return 'paid';
-    this.invoices.set(k, copy({ ...invoice, status: 'failed', updatedAt: at }));
+    const expiresAt = expiry(at, this.retentionDays);
+    this.invoices.set(k, copy({ ...invoice, status: 'failed', updatedAt: at, expiresAt }));
+    const previous = current?.['customerId'];
+    if (typeof previous === 'string' && previous !== invoice.customerId) this.invoiceRefs.delete(customerKey(tenant, previous), invoice.invoiceId);
+    if (invoice.customerId) this.invoiceRefs.put(customerKey(tenant, invoice.customerId), invoice.invoiceId, { invoiceId: invoice.invoiceId, expiresAt });
     return 'open';
   }
 
   async markInvoicePaid(tenant: string, invoiceId: string, at: string): Promise<void> {
     const k = `${tenant}#${invoiceId}`;
-    this.invoices.set(k, { ...this.invoices.get(k), status: 'paid', invoiceId, paidAt: at });
+    this.invoices.set(k, { ...this.invoices.get(k), status: 'paid', invoiceId, paidAt: at, expiresAt: expiry(at, this.retentionDays) });
   }
 
   async getInvoice(tenant: string, invoiceId: string): Promise<InvoiceRecord | undefined> {
     return copy(this.invoices.get(`${tenant}#${invoiceId}`)) as InvoiceRecord | undefined;
   }
 
-  /** The customer's orders (by order id) and the carts their references point at (by token). */
-  exportOf(tenant: string, customerId: string): { orders: Item[]; carts: Item[] } {
+  /** The customer's orders (by order id), and the carts and invoices their references point at, while still the customer's. */
+  exportOf(tenant: string, customerId: string): { orders: Item[]; carts: Item[]; invoices: Item[] } {
     const k = customerKey(tenant, customerId);
-    const carts: Item[] = [];
-    for (const [token] of this.cartRefs.query(k)) {
-      const cart = this.carts.get(`${tenant}#${token}`);
-      if (cart) carts.push(copy(cart));
-    }
-    return { orders: this.orders.query(k).map(([, order]) => copy(order)), carts };
+    const owned = (items: Map<string, Item>, refs: Partitions) =>
+      refs
+        .query(k)
+        .map(([id]) => items.get(`${tenant}#${id}`))
+        .filter((i): i is Item => i?.['customerId'] === customerId)
+        .map((i) => copy(i));
+    return { orders: this.orders.query(k).map(([, order]) => copy(order)), carts: owned(this.carts, this.cartRefs), invoices: owned(this.invoices, this.invoiceRefs) };
   }
 
-  /** Erasure: every cart a reference of the customer's points at, the references, the orders and their references. Invoices stay. */
+  /** Erasure: the customer's carts and invoices (through their references, while still theirs), the references, the orders and their references. */
   erase(tenant: string, customerId: string): void {
     const k = customerKey(tenant, customerId);
-    for (const [token] of this.cartRefs.query(k)) this.carts.delete(`${tenant}#${token}`);
-    for (const [orderId] of this.orders.query(k)) this.orderRefs.delete(`${tenant}#${orderId}`);
+    const dropOwned = (items: Map<string, { customerId?: unknown }>, id: string) => {
+      if (items.get(`${tenant}#${id}`)?.customerId === customerId) items.delete(`${tenant}#${id}`);
+    };
+    for (const [token] of this.cartRefs.query(k)) dropOwned(this.carts, token);
+    for (const [invoiceId] of this.invoiceRefs.query(k)) dropOwned(this.invoices, invoiceId);
+    for (const [orderId] of this.orders.query(k)) dropOwned(this.orderRefs, orderId);
     this.cartRefs.deletePartition(k);
+    this.invoiceRefs.deletePartition(k);
     this.orders.deletePartition(k);
   }
 }
