@@ -122,7 +122,8 @@ describe('replays and duplicates', () => {
   });
 
   it('12 one event delivered to two subscriptions (same event id, different webhook ids) → one journey', async () => {
-    const d = signedCheckout((c) => (c['token'] = 'h12'), 'h12');
+    // Today's checkout (the sample's own date is years before the engine's clock: no journey would start).
+    const d = signedCheckout((c) => Object.assign(c, { token: 'h12', created_at: T.toISOString(), updated_at: T.toISOString() }), 'h12');
     const first = await shopify(d.body, { ...d.headers, 'x-shopify-webhook-id': 'sub-1' });
     const second = await shopify(d.body, { ...d.headers, 'x-shopify-webhook-id': 'sub-2' });
     expect([first.status, second.status]).toEqual([202, 200]);
