@@ -6,6 +6,25 @@ export class ConfigurationError extends Error {
   override name = 'ConfigurationError';
 }
 
+/**
+ * The ingest function's time limit: API Gateway's HTTP API waits up to 30 s for it, and a Step
+ * Functions call that hangs is cut by the client's time limits well before.
+ */
+export const INGEST_TIMEOUT_SECONDS = 25;
+
+/**
+ * How long an attempt holds an event before another may apply it again: comfortably above the
+ * ingest's time limit, so a running attempt is never overtaken, and short enough that the platform's
+ * retry after a killed one (out of memory, a timeout) applies the event rather than waiting for ever.
+ */
+export const EVENT_LEASE_SECONDS = 4 * INGEST_TIMEOUT_SECONDS;
+
+/** The segment selection's time limit (a day's partition, 500 customers a page). */
+export const SEGMENT_TIMEOUT_SECONDS = 900;
+
+/** How long a scheduled run holds its shop and day: above the selection's time limit, as for events. */
+export const SEGMENT_LEASE_SECONDS = SEGMENT_TIMEOUT_SECONDS + 300;
+
 const sendingHours = z
   .string()
   .default('08:00-20:00')

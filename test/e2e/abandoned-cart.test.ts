@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EVENT_LEASE_SECONDS } from '../../functions/shared/config.ts';
 import { executionName } from '../../functions/shared/ids.ts';
 import { signBase64Hmac } from '../../functions/ingest/signatures.ts';
 import { fixture } from '../support/fixtures.ts';
@@ -53,9 +54,10 @@ describe('trigger API over HTTP', () => {
 
   it('keeps dedupe claims for 8 days and treats an expired claim as gone, whatever TTL has deleted yet', async () => {
     const s = await stack();
-    expect(await s.store.claimEvent('default', 'k-ttl', T0)).toBe(true);
-    expect(await s.store.claimEvent('default', 'k-ttl', new Date(T0.getTime() + hours(7 * 24)))).toBe(false);
-    expect(await s.store.claimEvent('default', 'k-ttl', new Date(T0.getTime() + hours(8 * 24 + 1)))).toBe(true);
+    expect(await s.store.claimEvent('default', 'k-ttl', T0, EVENT_LEASE_SECONDS)).toMatchObject({ state: 'claimed' });
+    await s.store.completeEvent('default', 'k-ttl', T0);
+    expect(await s.store.claimEvent('default', 'k-ttl', new Date(T0.getTime() + hours(7 * 24)), EVENT_LEASE_SECONDS)).toEqual({ state: 'done' });
+    expect(await s.store.claimEvent('default', 'k-ttl', new Date(T0.getTime() + hours(8 * 24 + 1)), EVENT_LEASE_SECONDS)).toMatchObject({ state: 'claimed' });
   });
 
   it('refuses the event API without the key and names the bad field', async () => {
