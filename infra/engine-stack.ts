@@ -208,7 +208,11 @@ export class EngineStack extends Stack {
       handlerName: 'feedback',
       encryptionKey: props.key,
       invokedAsynchronously: true,
-      environment: { TABLE_NAME: props.table.tableName },
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        SHOPS: settings.shops.join(','),
+        ...(settings.smsShopNumbers ? { SMS_SHOP_NUMBERS: settings.smsShopNumbers } : {}),
+      },
     });
     this.grantState(this.feedback, props);
     this.feedbackTopic.addSubscription(new subscriptions.LambdaSubscription(this.feedback.function, { deadLetterQueue: this.feedback.deadLetterQueue }));
@@ -222,7 +226,7 @@ export class EngineStack extends Stack {
       timeout: Duration.seconds(SEGMENT_TIMEOUT_SECONDS),
       memorySize: 512,
       copyDirs: CONTENT,
-      environment: { TABLE_NAME: props.table.tableName, SENDING_HOURS: settings.sendingHours, STATE_MACHINE_ARNS: stateMachineArns },
+      environment: { TABLE_NAME: props.table.tableName, SENDING_HOURS: settings.sendingHours, STATE_MACHINE_ARNS: stateMachineArns, SHOPS: settings.shops.join(',') },
     });
     this.grantState(this.segmentSelect, props);
     for (const journey of props.journeys.filter((j) => j.trigger === 'schedule' && j.schedule)) {
