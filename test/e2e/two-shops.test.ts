@@ -28,7 +28,12 @@ const customer = { email: EMAIL, phone: PHONE, firstName: 'Zofia', locale: 'pl',
 describe('two shops on one stack', () => {
   it('feedback caused by shop A’s message suppresses in shop A only; the daily run reaches both shops', async () => {
     const sent: EmailMessage[] = [];
-    const mailer: Mailer = { send: async (m) => (sent.push(m), { messageId: `m-${sent.length}` }) };
+    const mailer: Mailer = {
+      send: async (m) => {
+        sent.push(m);
+        return { messageId: `m-${sent.length}` };
+      },
+    };
     const T = new Date('2026-01-05T10:00:00Z');
     const s = await harness.stack(T, { sesEmulator: false, mailer, shops: [{ id: B, apiKey: KEY_B, smsNumber: B_NUMBER }] });
     expect(s.shops).toEqual(['default', B]);
