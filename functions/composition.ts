@@ -12,8 +12,9 @@ import type { EnrolDeps } from './app/enrolment.ts';
 import type { FeedbackDeps } from './app/record-feedback.ts';
 import type { StepDeps } from './app/run-step.ts';
 import type { IngestDeps } from './ingest/deps.ts';
+import type { SegmentDeps } from './app/select-segment.ts';
 import { systemClock } from './shared/clock.ts';
-import { IngestEnv, readEnv, SegmentEnv, StepEnv } from './shared/config.ts';
+import { FeedbackEnv, IngestEnv, readEnv, SegmentEnv, shopsOf, StepEnv } from './shared/config.ts';
 import { powertoolsLog } from './shared/logger.ts';
 import { powertoolsMetrics } from './shared/metrics.ts';
 import { providerClients } from './shared/provider-clients.ts';
@@ -116,8 +117,18 @@ export async function awsStepDeps(): Promise<StepDeps> {
 }
 
 export const awsFeedbackDeps = once((): FeedbackDeps => {
-  const env = readEnv(SegmentEnv.pick({ TABLE_NAME: true, TENANT_ID: true }));
-  return { tenant: env.TENANT_ID, store: new Store(documentClient(), env.TABLE_NAME), clock: systemClock, log: powertoolsLog(serviceLogger()) };
+  const env = readEnv(FeedbackEnv);
+  return {
+    tenant: env.TENANT_ID,
+    shops: shopsOf(env),
+    smsNumbers: env.SMS_SHOP_NUMBERS,
+    store: new Store(documentClient(), env.TABLE_NAME),
+    clock: systemClock,
+    log: powertoolsLog(serviceLogger()),
+  };
 });
 
-export const awsSegmentDeps = once((): EnrolDeps => enrolDeps(readEnv(SegmentEnv)));
+export const awsSegmentDeps = once((): SegmentDeps => {
+  const env = readEnv(SegmentEnv);
+  return { ...enrolDeps(env), shops: shopsOf(env) };
+});

@@ -20,6 +20,7 @@ import { EngineSecrets } from './constructs/engine-secrets.ts';
 import { lastOrderIndex } from '../functions/adapters/dynamo/keys.ts';
 import { EngineOperations } from './constructs/engine-operations.ts';
 import type { EngineSettings } from './settings.ts';
+import { INGEST_TIMEOUT_SECONDS, SEGMENT_TIMEOUT_SECONDS } from '../functions/shared/config.ts';
 import type { IConstruct } from 'constructs';
 
 /** Journey and template files, copied next to each bundle (read at cold start). */
@@ -180,9 +181,9 @@ export class EngineStack extends Stack {
       handlerName: 'ingest',
       encryptionKey: props.key,
       // A Step Functions call that hangs is cut by the client's time limits well before this, so the
-      // claim of the event is given back and the platform's redelivery is processed; API Gateway's
-      // HTTP API waits up to 30 s for its integration.
-      timeout: Duration.seconds(25),
+      // claim of the event is given back and the platform's redelivery is processed; a killed
+      // attempt's lease (EVENT_LEASE_SECONDS) runs out well after it.
+      timeout: Duration.seconds(INGEST_TIMEOUT_SECONDS),
       copyDirs: CONTENT,
       environment: {
         TABLE_NAME: props.table.tableName,
@@ -207,7 +208,11 @@ export class EngineStack extends Stack {
       handlerName: 'feedback',
       encryptionKey: props.key,
       invokedAsynchronously: true,
-      environment: { TABLE_NAME: props.table.tableName },
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        SHOPS: settings.shops.join(','),
+        ...(settings.smsShopNumbers ? { SMS_SHOP_NUMBERS: settings.smsShopNumbers } : {}),
+      },
     });
     this.grantState(this.feedback, props);
     this.feedbackTopic.addSubscription(new subscriptions.LambdaSubscription(this.feedback.function, { deadLetterQueue: this.feedback.deadLetterQueue }));
@@ -218,10 +223,10 @@ export class EngineStack extends Stack {
       handlerName: 'segment-select',
       encryptionKey: props.key,
       invokedAsynchronously: true,
-      timeout: Duration.minutes(15),
+      timeout: Duration.seconds(SEGMENT_TIMEOUT_SECONDS),
       memorySize: 512,
       copyDirs: CONTENT,
-      environment: { TABLE_NAME: props.table.tableName, SENDING_HOURS: settings.sendingHours, STATE_MACHINE_ARNS: stateMachineArns },
+      environment: { TABLE_NAME: props.table.tableName, SENDING_HOURS: settings.sendingHours, STATE_MACHINE_ARNS: stateMachineArns, SHOPS: settings.shops.join(',') },
     });
     this.grantState(this.segmentSelect, props);
     for (const journey of props.journeys.filter((j) => j.trigger === 'schedule' && j.schedule)) {

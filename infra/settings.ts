@@ -37,6 +37,10 @@ export const EngineSettings = z.object({
   smsOriginationIdentity: text.optional(),
   /** End User Messaging configuration set (event destinations for SMS delivery events). */
   smsConfigurationSet: text.optional(),
+  /** The shops this installation serves, comma-separated (the tenants of `shop::secret` credentials): each gets the scheduled runs, and feedback naming no shop applies to all. */
+  shops: fields.shops.default(['default']),
+  /** Inbound SMS numbers of shops that have their own, `+48500100200=shop-b,…`: a STOP sent to one is that shop's alone. */
+  smsShopNumbers: text.optional(),
   /** Subscribed to the operators' alarm topic. */
   alarmEmail: z.email().optional(),
   namePrefix: z.string().regex(/^[a-z][a-z0-9-]{0,20}$/, 'must be lower-case letters, digits and dashes').default('koszyk'),

@@ -26,6 +26,7 @@ import { freePort } from './dynamodb-local.ts';
 import { LocalEngine } from './engine/index.ts';
 import { startHttpServer } from './server.ts';
 import { type LocalBackend, openLocalStorage } from './storage.ts';
+import { configuredShops, type LocalShop, shopCredentials } from './shops.ts';
 
 export interface LocalSecrets {
   apiKey: string;
@@ -69,6 +70,8 @@ export interface LocalStackOptions {
   onStoreCall?: (method: string) => void;
   /** More credentials, `tenant::secret` for other shops or rotated secrets. */
   extraCredentials?: { apiKeys: string[]; shopifySecrets: string[]; wooSecrets: string[]; stripeSecrets: string[] };
+  /** More shops with their credentials (`npm start`: KOSZYK_SHOPS). Every shop a credential names gets the scheduled runs. */
+  shops?: LocalShop[];
   /** false: no SES emulator; mail goes to `mailer` or nowhere. */
   sesEmulator?: boolean;
   /**
@@ -136,6 +139,8 @@ export interface LocalStack<B extends LocalBackend = 'dynamodb-local'> {
   store: StoreOf<B>;
   clock: Clock;
   tenant: string;
+  /** Every configured shop, the default first. */
+  shops: string[];
   request(req: Omit<HttpRequest, 'headers'> & { headers?: Record<string, string | undefined> }): Promise<HttpResponse>;
   /** Stops servers; `crash` skips waiting for running segments (as a killed process would). */
   stop(opts?: { crash?: boolean }): Promise<void>;
@@ -156,7 +161,14 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
   },
 ): Promise<LocalStack<B>> {
   const secrets = o.secrets ?? secretsFromEnv();
-  const extraTenants = o.extraCredentials ?? { apiKeys: [], shopifySecrets: [], wooSecrets: [], stripeSecrets: [] };
+  const given = o.extraCredentials ?? { apiKeys: [], shopifySecrets: [], wooSecrets: [], stripeSecrets: [] };
+  const ofShops = shopCredentials(o.shops ?? []);
+  const extraTenants = {
+    apiKeys: [...given.apiKeys, ...ofShops.apiKeys],
+    shopifySecrets: [...given.shopifySecrets, ...ofShops.shopifySecrets],
+    wooSecrets: [...given.wooSecrets, ...ofShops.wooSecrets],
+    stripeSecrets: [...given.stripeSecrets, ...ofShops.stripeSecrets],
+  };
   const synthesized = o.synthesized ?? (await synthesizeApp());
   const storage = await openLocalStorage(o, synthesized);
   const store = storage.store as StoreOf<B>;
@@ -203,8 +215,10 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
     observe: o.observe,
   };
   const tenant = 'default';
+  const shops = configuredShops(tenant, extraTenants);
+  const smsNumbers = Object.fromEntries((o.shops ?? []).flatMap((s) => (s.smsNumber ? [[s.smsNumber, s.id]] : [])));
   // The engine needs the enrolment deps for scheduled runs, and the enrolment deps need the engine.
-  const enrolDeps = (runner: JourneyRunner) => ({ config: { tenant, sendingHours: o.sendingHours }, store: portStore, journeys, runner, clock: o.clock, log: o.log, observe: o.observe });
+  const enrolDeps = (runner: JourneyRunner) => ({ config: { tenant, sendingHours: o.sendingHours }, shops, store: portStore, journeys, runner, clock: o.clock, log: o.log, observe: o.observe });
   // The same middy chains Lambda runs, given the events AWS gives them.
   const journeyStep = stepHandler(() => stepDeps);
   const segment = segmentHandler(() => enrolDeps(runner));
@@ -252,7 +266,7 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
   };
   const ingestChain = ingestHandler(() => ingestDeps, o.log);
   const ingest = (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambdaContext>) => invoke('ingest', event, () => ingestChain(event, context));
-  const feedbackChain = feedbackHandler(() => ({ tenant, store: portStore, clock: o.clock, log: o.log }));
+  const feedbackChain = feedbackHandler(() => ({ tenant, shops, smsNumbers, store: portStore, clock: o.clock, log: o.log }));
   const feedback = (event: SNSEvent, context: ReturnType<typeof lambdaContext>) => invoke('feedback', event, () => feedbackChain(event, context));
 
 
@@ -284,6 +298,7 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
     store,
     clock: o.clock,
     tenant,
+    shops,
     // As if sent to apiUrl: the Host header is this server's unless the caller names another.
     request: (req) => handle({ ...req, headers: { host: `127.0.0.1:${apiPort}`, ...Object.fromEntries(Object.entries(req.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])) } }),
     async stop(opts) {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { systemClock } from '../functions/shared/clock.ts';
 import type { Log } from '../functions/shared/logger.ts';
 import { VirtualClock } from './clock.ts';
+import { shopsFromEnv } from './shops.ts';
 import { secretsFromEnv, startLocalStack } from './stack.ts';
 
 /** `npm start`: the product on this machine, data kept in .data/ across restarts. */
@@ -17,7 +18,9 @@ async function main(): Promise<void> {
   // CLOCK_START (or now) is where a virtual clock begins on new data; a restart carries on from the time it had reached.
   const clock = virtual ? new VirtualClock(new Date(env['CLOCK_START'] ?? Date.now())) : systemClock;
   const secrets = secretsFromEnv();
+  const shops = shopsFromEnv(env);
   const stack = await startLocalStack({
+    shops,
     clock,
     log: consoleLog(),
     secrets,
@@ -37,6 +40,7 @@ async function main(): Promise<void> {
       `  Inbox:  ${stack.inboxUrl}/   (every e-mail the journeys send)`,
       `  SMS:    ${stack.smsOutboxUrl}/   (every SMS, with its encoding and parts)`,
       `  Tasks:  ${stack.apiUrl}/v1/tasks   (staff call and follow-up tasks; same bearer key)`,
+      `  Shops:  ${stack.shops.join(', ')}   (more with KOSZYK_SHOPS; each shop's own API key selects it)`,
       `  Data:   DynamoDB Local at ${stack.dynamoEndpoint}, kept in ${env['DATA_DIR'] ?? '.data/dynamodb'}`,
       ...(stack.dynamoLoopbackOnly === false ? ['          (it listens on every interface: no JDK `javac` was found to bind it to 127.0.0.1)'] : []),
       virtual

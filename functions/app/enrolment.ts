@@ -19,6 +19,8 @@ export interface EnrolDeps {
   log: Log;
   /** Counts journeys started and ended. @default none */
   metrics?: Metrics;
+  /** What is being applied (an event key, a scheduled run), kept on the enrolments it makes. @default none */
+  startedBy?: string;
   /** Told of decisions made while enrolling (a first step moved out of quiet hours). */
   observe?: (decision: Decision & { customerId: string }) => void;
 }
@@ -82,7 +84,8 @@ async function recordStaleTrigger(deps: EnrolDeps, customerId: string, journey: 
  * Enrols a customer in every journey with this trigger; a trigger older than the journey could
  * still act on (core/engine-time.ts, `isStaleTrigger`) starts nothing and is recorded as
  * `stale_trigger`. the execution name makes it idempotent.
- * Pass the profile when the caller has it, to plan the first send without reading it again.
+ * Returns how many journeys this trigger started. Pass the profile when the caller has it, to plan
+ * the first send without reading it again.
  */
 export async function enrol(trigger: Trigger, customerId: string, enrolKey: string, at: string, deps: EnrolDeps, profile?: CustomerProfile): Promise<number> {
   const { tenant } = deps.config;
@@ -93,10 +96,11 @@ export async function enrol(trigger: Trigger, customerId: string, enrolKey: stri
       await recordStaleTrigger(deps, customerId, journey, name);
       continue;
     }
-    const enrolment = { journey: journey.id, key: enrolKey, executionName: name, startedAt: at };
+    const enrolment = { journey: journey.id, key: enrolKey, executionName: name, startedAt: at, ...(deps.startedBy ? { startedBy: deps.startedBy } : {}) };
     // Without a cool-down the conditional create is the check: a new enrolment costs one write.
-    const created = journey.cooldownDays === 0 && (await deps.store.createEnrolment(tenant, customerId, enrolment));
-    if (!created) {
+    // Whether this trigger made the enrolment: true too when it is applied again after a crash.
+    let own = journey.cooldownDays === 0 && (await deps.store.createEnrolment(tenant, customerId, enrolment));
+    if (!own) {
       const existing = await deps.store.getEnrolment(tenant, customerId, journey.id, enrolKey);
       if (!existing) {
         if (journey.cooldownDays > 0) {
@@ -105,16 +109,21 @@ export async function enrol(trigger: Trigger, customerId: string, enrolKey: stri
           if (!(await deps.store.claimCooldown(tenant, customerId, journey.id, now.toISOString(), until))) continue;
         }
         await deps.store.createEnrolment(tenant, customerId, enrolment);
+        own = true;
       } else if (existing.status !== 'active') {
         // Ended (goal reached, stopped): a replayed trigger does not start it again.
         continue;
+      } else {
+        own = deps.startedBy !== undefined && existing.startedBy === deps.startedBy;
       }
     }
     const first = journey.steps[0]!;
     const now = deps.clock.now();
     const planned = await plannedAt(deps, customerId, now, stepDelays(journey)[0]!, first.topic ?? journey.topic, profile);
     const result = await deps.runner.start(journey.id, name, { version: 1, tenant, customerId, journey: journey.id, key: enrolKey, firstAt: planned.at.toISOString() });
-    if (result === 'started' && planned.deferred) {
+    // Also when an earlier attempt of this trigger started it and crashed before recording this
+    // (applied as of the same time, the decision is the same item, written once).
+    if (planned.deferred && (result === 'started' || own)) {
       await recordDeferral(deps, customerId, {
         at: now.toISOString(),
         journey: journey.id,
@@ -126,8 +135,9 @@ export async function enrol(trigger: Trigger, customerId: string, enrolKey: stri
         until: planned.at,
       });
     }
+    // Counted for the trigger that started it, also when applied again after a crash; the metric counts starts.
+    if (result === 'started' || own) started++;
     if (result === 'started') {
-      started++;
       deps.log.info(LogCode.JourneyStarted, { journey: journey.id, executionName: name });
       (deps.metrics ?? noMetrics).count(MetricName.JourneyStarted, { journey: journey.id });
     }
@@ -135,20 +145,26 @@ export async function enrol(trigger: Trigger, customerId: string, enrolKey: stri
   return started;
 }
 
-/** Ends the journeys that `event` is an exit for: by the event's key, or every enrolment of the customer. */
+/**
+ * Ends the journeys that `event` is an exit for: by the event's key, or every enrolment of the
+ * customer. Each execution is stopped before its enrolment ends: an attempt that crashes between the
+ * two leaves the enrolment active, so the redelivery finds it again and stops it (a stop is idempotent).
+ */
 export async function endJourneys(event: ExitEvent, customerId: string, enrolKey: string | undefined, deps: EnrolDeps): Promise<number> {
   const { tenant } = deps.config;
   let ended = 0;
   for (const journey of deps.journeys) {
     const scope = exitScope(journey, event);
     if (!scope) continue;
-    const keys = new Set<string>();
-    if (enrolKey) keys.add(enrolKey);
-    if (scope === 'customer') for (const e of await deps.store.activeEnrolments(tenant, customerId, journey.id)) keys.add(e.key);
-    for (const k of keys) {
-      if (!(await deps.store.endEnrolment(tenant, customerId, journey.id, k, 'goal-reached', event, deps.clock.now().toISOString()))) continue;
-      const name = executionName(journey.id, tenant, k);
+    const active = scope === 'customer' ? await deps.store.activeEnrolments(tenant, customerId, journey.id) : [];
+    if (enrolKey && !active.some((e) => e.key === enrolKey)) {
+      const keyed = scope === 'customer' ? undefined : await deps.store.getEnrolment(tenant, customerId, journey.id, enrolKey);
+      if (keyed?.status === 'active') active.push(keyed);
+    }
+    for (const { key } of active) {
+      const name = executionName(journey.id, tenant, key);
       await deps.runner.stop(journey.id, name, event);
+      if (!(await deps.store.endEnrolment(tenant, customerId, journey.id, key, 'goal-reached', event, deps.clock.now().toISOString()))) continue;
       deps.log.info(LogCode.JourneyStopped, { journey: journey.id, executionName: name, reason: event });
       (deps.metrics ?? noMetrics).count(MetricName.JourneyEnded, { journey: journey.id, reason: event });
       ended++;
@@ -156,4 +172,3 @@ export async function endJourneys(event: ExitEvent, customerId: string, enrolKey
   }
   return ended;
 }
-

@@ -1,6 +1,7 @@
 import { assertUnreachable, consentStatements, type DomainEvent } from '../core/domain.ts';
 import { onEngineClock } from '../core/engine-time.ts';
 import type { CustomerProfile } from '../core/model.ts';
+import { EVENT_LEASE_SECONDS } from '../shared/config.ts';
 import { LogCode } from '../shared/logger.ts';
 import { MetricName, noMetrics } from '../shared/metrics.ts';
 import { type EnrolDeps, endJourneys, enrol } from './enrolment.ts';
@@ -14,30 +15,51 @@ import { linkAddresses, type Resolved, resolveCustomer } from './identity.ts';
 export interface AcceptedEvents {
   /** Every event was a duplicate. */
   duplicate: boolean;
+  /**
+   * Set when another attempt holds the lease of an event (it is being applied, or was until a
+   * crash): seconds until that lease runs out. Not a duplicate yet, so the sender must retry.
+   */
+  retryAfterSeconds?: number;
   /** `clampedFrom`: the time the source stated, when it was too far ahead and the engine's clock was taken instead. */
   events: { key: string; status: string; clampedFrom?: string }[];
 }
 
+/**
+ * Each event is leased before it is applied and marked done only after every effect (journey starts
+ * and stops included); a failure gives the lease back. An attempt killed halfway leaves the lease to
+ * run out, and the next delivery applies the event again from the start: every effect is idempotent.
+ */
 export async function acceptEvents(events: DomainEvent[], deps: EnrolDeps): Promise<AcceptedEvents> {
   const { tenant } = deps.config;
-  const results: { key: string; status: string }[] = [];
+  const results: AcceptedEvents['events'] = [];
+  let retryAfterSeconds: number | undefined;
   for (const event of events.map((e) => onEngineClockOf(e, deps))) {
-    if (!(await deps.store.claimEvent(tenant, event.key, deps.clock.now()))) {
+    const now = deps.clock.now();
+    const claim = await deps.store.claimEvent(tenant, event.key, now, EVENT_LEASE_SECONDS);
+    if (claim.state === 'processing') {
+      deps.log.info(LogCode.IngestInProgress, { eventType: event.type });
+      retryAfterSeconds = Math.max(retryAfterSeconds ?? 1, Math.ceil((Date.parse(claim.until) - now.getTime()) / 1000) + 1);
+      results.push({ key: event.key, status: 'in-progress' });
+      continue;
+    }
+    if (claim.state !== 'claimed') {
       deps.log.info(LogCode.IngestDuplicate, { eventType: event.type });
       results.push({ key: event.key, status: 'duplicate' });
       continue;
     }
     try {
-      const outcome = await apply(event, deps);
+      // As of the first claim: an event applied again after a crash gets the times the first attempt gave it.
+      const outcome = await apply(event, { ...deps, clock: { now: () => new Date(claim.since) }, startedBy: event.key });
+      await deps.store.completeEvent(tenant, event.key, deps.clock.now());
       deps.log.info(LogCode.IngestAccepted, { eventType: event.type, outcome });
       results.push({ key: event.key, status: outcome, ...(event.clampedFrom && { clampedFrom: event.clampedFrom }) });
     } catch (e) {
-      // Give the key back so the platform's retry is processed rather than taken for a duplicate.
-      await deps.store.releaseEvent(tenant, event.key).catch(() => undefined);
+      // Give the lease back so the platform's retry is applied at once rather than after the lease.
+      await deps.store.releaseEvent(tenant, event.key, claim.lease).catch(() => undefined);
       throw e;
     }
   }
-  return { duplicate: results.every((r) => r.status === 'duplicate'), events: results };
+  return { duplicate: results.every((r) => r.status === 'duplicate'), ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }), events: results };
 }
 
 /** Records the customer's addresses, contact details and consent; returns the profile as stored (undefined when a newer one is on file). */

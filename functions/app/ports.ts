@@ -68,7 +68,7 @@ export interface CustomerRepository {
   getConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic): Promise<ConsentState | undefined>;
   /** Customers whose last order fell on `day` (YYYY-MM-DD), a page at a time. */
   customersByLastOrderDay(tenant: string, day: string, cursor?: Record<string, unknown>): Promise<{ items: CustomerProfile[]; cursor?: Record<string, unknown> }>;
-  /** Takes a journey's re-entry cool-down; false while an earlier one runs. */
+  /** Takes a journey's re-entry cool-down; false while an earlier one runs (one taken at `now` itself is the same, taken again). */
   claimCooldown(tenant: string, customerId: string, journey: string, now: string, until: string): Promise<boolean>;
   /** Records an answer of a customer with a profile; nothing for one without (an erased customer). */
   recordScore(tenant: string, customerId: string, answer: { journey: string; subject: string; score: number; at: string }): Promise<void>;
@@ -79,7 +79,7 @@ export interface SubjectRepository {
   putCart(tenant: string, customerId: string | undefined, checkout: Checkout, at: string): Promise<'stored' | 'stale' | 'ordered'>;
   getCart(tenant: string, token: string): Promise<CartRecord | undefined>;
   markCartOrdered(tenant: string, token: string, orderId: string, at: string): Promise<void>;
-  /** False when the order was already stored (a replay). */
+  /** False when the order was already stored (a replay); the tombstone of an earlier cancellation is filled in and keeps its status. */
   putOrder(tenant: string, customerId: string, order: Order, at: string): Promise<boolean>;
   findOrderOwner(tenant: string, orderId: string): Promise<string | undefined>;
   getOrder(tenant: string, customerId: string, orderId: string): Promise<OrderRecord | undefined>;
@@ -131,11 +131,29 @@ export interface ComplianceRepository {
   eraseCustomer(tenant: string, customerId: string, at: string, named?: { email?: string; phone?: string }): Promise<void>;
 }
 
+/**
+ * An attempt's hold on an event key (or on a scheduled run), a lease: `processing` until the lease
+ * runs out, `done` once every effect is applied (then kept 8 days as the duplicate check).
+ * - `claimed`: this attempt holds the lease (`lease` identifies it); `since` is when the key was first
+ *   claimed, kept when an expired lease is taken over, so a re-applied event is applied as of then.
+ * - `processing`: another attempt's lease runs until `until` (ISO time): retry after it.
+ * - `done`: applied before, a duplicate.
+ * - `absent`: nothing was claimed (only when asked to resume, which never claims a new key).
+ */
+export type EventClaim = { state: 'claimed'; lease: string; since: string } | { state: 'processing'; until: string } | { state: 'done' } | { state: 'absent' };
+
 /** Running the engine: event claims, rate limits, the SMS cap, staff tasks. */
 export interface OperationsRepository {
-  /** First delivery of an event key claims it (for 8 days); false for a duplicate. */
-  claimEvent(tenant: string, eventKey: string, now: Date): Promise<boolean>;
-  releaseEvent(tenant: string, eventKey: string): Promise<void>;
+  /**
+   * Leases an event key for `leaseSeconds`: a new key, one whose claim expired (8 days after it was
+   * done) or one whose lease ran out (its attempt crashed) is claimed; `resume` takes over only a
+   * lease that ran out and never claims a new key.
+   */
+  claimEvent(tenant: string, eventKey: string, now: Date, leaseSeconds: number, options?: { resume?: boolean }): Promise<EventClaim>;
+  /** processing → done: every effect is applied; a duplicate from now on, for 8 days. */
+  completeEvent(tenant: string, eventKey: string, now: Date): Promise<void>;
+  /** Gives the lease back after a failure, so the platform's retry is applied at once; only while `lease` holds it. */
+  releaseEvent(tenant: string, eventKey: string, lease: string): Promise<void>;
   /** Takes `n` from a one-minute window of `limit`; false when fewer than `n` are left. */
   takeRate(bucket: string, window: number, limit: number, n?: number): Promise<boolean>;
   /** Counts a paid SMS's billed parts against the day's cap; false (nothing counted) when they do not fit. */

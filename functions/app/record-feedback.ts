@@ -4,6 +4,7 @@ import type { Clock } from '../shared/clock.ts';
 import { type Log, LogCode } from '../shared/logger.ts';
 import { customerByAddress } from './identity.ts';
 import type { StateStore } from './ports.ts';
+import { ShopId } from '../shared/config.ts';
 
 /**
  * Delivery feedback that must stop future sends: SES bounce and complaint events (from the
@@ -11,18 +12,25 @@ import type { StateStore } from './ports.ts';
  */
 const SesEvent = z.object({
   eventType: z.string().optional(),
+  /** The message's tags as SES publishes them (name → values); `shop` names the shop that sent it. */
+  mail: z.object({ tags: z.record(z.string(), z.array(z.string())).optional() }).optional(),
   notificationType: z.string().optional(),
   bounce: z.object({ bounceType: z.string(), bouncedRecipients: z.array(z.object({ emailAddress: z.string() })) }).optional(),
   complaint: z.object({ complainedRecipients: z.array(z.object({ emailAddress: z.string() })) }).optional(),
 });
 
-const InboundSms = z.object({ originationNumber: z.string(), messageBody: z.string() });
+const InboundSms = z.object({ originationNumber: z.string(), destinationNumber: z.string().optional(), messageBody: z.string() });
 
 /** Opt-out keywords carriers and customers use, Polish and English. */
 const STOP_WORDS = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'OPTOUT', 'NIE', 'REZYGNUJE', 'REZYGNUJĘ', 'WYPISZ']);
 
 export interface FeedbackDeps {
+  /** The installation's default shop. */
   tenant: string;
+  /** Every configured shop: feedback that names none suppresses in each. @default [tenant] */
+  shops?: readonly string[];
+  /** Inbound numbers that belong to one shop: a STOP sent to one is that shop's. @default none */
+  smsNumbers?: Readonly<Record<string, string>>;
   store: StateStore;
   clock: Clock;
   log: Log;
@@ -35,18 +43,45 @@ function bareAddress(a: string): string {
   return /<([^>]+)>/.exec(a)?.[1] ?? a;
 }
 
+/** The message tag and SMS context that carry the shop a message was sent for (run-step sets them). */
+export const SHOP_TAG = 'shop';
+
+/**
+ * The shops a feedback event applies to: the one it names, or, when it names none (an SMS STOP to a
+ * number the shops share, a message sent before messages were tagged), every configured shop: the
+ * safe side, said in the log.
+ */
+function shopsFor(named: string | undefined, channel: 'email' | 'sms', deps: FeedbackDeps): readonly string[] {
+  if (named && ShopId.safeParse(named).success) return [named];
+  const shops = deps.shops ?? [deps.tenant];
+  deps.log.warn(LogCode.FeedbackUnattributed, { channel, shops: shops.length });
+  return shops;
+}
+
+/** The shop an inbound SMS is for: by the number it was sent to, or a shop named after the keyword ("STOP sklep-b"). */
+function smsShop(destination: string | undefined, words: string[], deps: FeedbackDeps): string | undefined {
+  const byNumber = destination ? deps.smsNumbers?.[destination] : undefined;
+  if (byNumber) return byNumber;
+  const named = words[1]?.toLowerCase();
+  return (deps.shops ?? [deps.tenant]).find((s) => s.toLowerCase() === named);
+}
+
 export async function handleFeedback(event: unknown, deps: FeedbackDeps): Promise<FeedbackResult> {
   const now = deps.clock.now();
   const at = now.toISOString();
   const sms = InboundSms.safeParse(event);
   if (sms.success) {
-    const keyword = sms.data.messageBody.trim().split(/\s+/)[0]?.toUpperCase() ?? '';
+    const words = sms.data.messageBody.trim().split(/\s+/);
+    const keyword = words[0]?.toUpperCase() ?? '';
     if (!STOP_WORDS.has(keyword)) return { kind: 'ignored', reason: 'not an opt-out keyword' };
     const phone = sms.data.originationNumber;
-    await deps.store.suppress(deps.tenant, 'sms', phone, 'sms-opt-out', at);
-    const customerId = await customerByAddress(deps.store, deps.tenant, 'sms', phone, at);
-    await deps.store.recordConsent(deps.tenant, customerId, 'sms', 'marketing', { ...WITHDRAWAL, at, source: 'sms-opt-out', eventKey: `sms-opt-out:${at}` }, now);
-    deps.log.info(LogCode.AddressSuppressed, { channel: 'sms', reason: 'sms-opt-out' });
+    const shops = shopsFor(smsShop(sms.data.destinationNumber, words, deps), 'sms', deps);
+    for (const tenant of shops) {
+      await deps.store.suppress(tenant, 'sms', phone, 'sms-opt-out', at);
+      const customerId = await customerByAddress(deps.store, tenant, 'sms', phone, at);
+      await deps.store.recordConsent(tenant, customerId, 'sms', 'marketing', { ...WITHDRAWAL, at, source: 'sms-opt-out', eventKey: `sms-opt-out:${at}` }, now);
+    }
+    deps.log.info(LogCode.AddressSuppressed, { channel: 'sms', reason: 'sms-opt-out', shops: shops.length });
     return { kind: 'sms-opt-out', suppressed: 1 };
   }
   const ses = SesEvent.safeParse(event);
@@ -65,14 +100,17 @@ export async function handleFeedback(event: unknown, deps: FeedbackDeps): Promis
   } else {
     return { kind: 'ignored', reason: `event type "${type}"` };
   }
-  for (const email of recipients) {
-    await deps.store.suppress(deps.tenant, 'email', email, kind, at);
-    // A complaint is also a withdrawal of marketing consent, by whoever holds the address.
-    if (kind === 'complaint') {
-      const customerId = await customerByAddress(deps.store, deps.tenant, 'email', email, at);
-      await deps.store.recordConsent(deps.tenant, customerId, 'email', 'marketing', { ...WITHDRAWAL, at, source: 'ses-complaint', eventKey: `complaint:${at}` }, now);
+  const shops = shopsFor(ses.data.mail?.tags?.[SHOP_TAG]?.[0], 'email', deps);
+  for (const tenant of shops) {
+    for (const email of recipients) {
+      await deps.store.suppress(tenant, 'email', email, kind, at);
+      // A complaint is also a withdrawal of marketing consent, by whoever holds the address.
+      if (kind === 'complaint') {
+        const customerId = await customerByAddress(deps.store, tenant, 'email', email, at);
+        await deps.store.recordConsent(tenant, customerId, 'email', 'marketing', { ...WITHDRAWAL, at, source: 'ses-complaint', eventKey: `complaint:${at}` }, now);
+      }
     }
   }
-  deps.log.info(LogCode.AddressSuppressed, { channel: 'email', reason: kind, count: recipients.length });
+  deps.log.info(LogCode.AddressSuppressed, { channel: 'email', reason: kind, count: recipients.length, shops: shops.length });
   return { kind, suppressed: recipients.length };
 }

@@ -7,6 +7,7 @@ import type { Clock } from '../shared/clock.ts';
 import type { EventPublisher } from './ports.ts';
 import { shortHash } from '../shared/ids.ts';
 import { plannedAt, recordDeferral } from './enrolment.ts';
+import { SHOP_TAG } from './record-feedback.ts';
 import { type Log, LogCode } from '../shared/logger.ts';
 import { MetricName, type Metrics, noMetrics } from '../shared/metrics.ts';
 import type { SendingHours } from '../../workflows/src/quiet-hours.ts';
@@ -189,7 +190,7 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
     if (claim.record.status === 'claimed') await deps.store.completeSend(tenant, customerId, input.executionName, input.step, { outcome: 'uncertain' });
     return finish(await settle(claim.record));
   }
-  const tags = { journey: input.journey, step: input.step };
+  const tags = { journey: input.journey, step: input.step, [SHOP_TAG]: tenant };
   const outcome = await deliver(deps, input, { channel, to, topic, locale, unsubscribeUrl, rendered, smsText, parts: length?.segments ?? 1, day: at.slice(0, 10), tags });
   await deps.store.completeSend(tenant, customerId, input.executionName, input.step, outcome);
   return finish(await settle({ ...intent, status: 'done', ...outcome }));

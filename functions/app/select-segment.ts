@@ -1,6 +1,8 @@
 import type { JourneyConfig } from '../../workflows/src/journey.ts';
 import { zonedTime } from '../../workflows/src/quiet-hours.ts';
 import { type EnrolDeps, enrol } from './enrolment.ts';
+import { SEGMENT_LEASE_SECONDS } from '../shared/config.ts';
+import { LogCode } from '../shared/logger.ts';
 import type { CustomerProfile } from '../core/model.ts';
 
 export interface SelectionResult {
@@ -45,6 +47,70 @@ export async function selectSegment(journey: JourneyConfig, runAt: Date, deps: E
     }
   } while (cursor);
   return result;
+}
+
+/** How many days back a run looks for a crashed run of an earlier day to complete (claims are kept 8 days). */
+export const SEGMENT_CATCH_UP_DAYS = 7;
+
+/** The selection's dependencies and the shops every run selects for. */
+export interface SegmentDeps extends EnrolDeps {
+  shops: readonly string[];
+}
+
+export interface ScheduledRun extends SelectionResult {
+  tenant: string;
+  /** `ran` this invocation; `resumed`: an earlier day's crashed run, completed now; `skipped`: done, or another invocation holds it. */
+  run: 'ran' | 'resumed' | 'skipped';
+}
+
+/**
+ * One scheduled invocation: for every shop, the day's selection once (a lease on the shop, journey
+ * and day, done only when every enrolment is made), after completing any run of the last
+ * SEGMENT_CATCH_UP_DAYS days that crashed (its lease ran out; enrolling is idempotent, so it is
+ * applied again from the start, as of its first claim). A failing shop does not keep the others
+ * from running; its lease is given back and the error raised at the end, so the invocation is retried.
+ */
+export async function runScheduledSelection(journey: JourneyConfig, runAt: Date, shops: readonly string[], deps: EnrolDeps): Promise<ScheduledRun[]> {
+  const results: ScheduledRun[] = [];
+  const failures: unknown[] = [];
+  for (const tenant of shops) {
+    const shopDeps = { ...deps, config: { ...deps.config, tenant } };
+    try {
+      for (let back = SEGMENT_CATCH_UP_DAYS; back >= 1; back--) {
+        const earlier = await leasedSelection(journey, new Date(runAt.getTime() - back * 86_400_000), shopDeps, true);
+        if (earlier) results.push(earlier);
+      }
+      results.push((await leasedSelection(journey, runAt, shopDeps, false)) ?? skipped(journey, runAt, tenant));
+    } catch (e) {
+      failures.push(e);
+    }
+  }
+  if (failures.length > 0) throw failures[0];
+  return results;
+}
+
+function skipped(journey: JourneyConfig, runAt: Date, tenant: string): ScheduledRun {
+  return { tenant, run: 'skipped', journey: journey.id, day: runAt.toISOString().slice(0, 10), examined: 0, matched: 0, started: 0 };
+}
+
+/** The run of one shop and day under its lease; `resume` only completes a crashed one (undefined when there is none). */
+async function leasedSelection(journey: JourneyConfig, runAt: Date, deps: EnrolDeps, resume: boolean): Promise<ScheduledRun | undefined> {
+  const { tenant } = deps.config;
+  const key = `schedule:${journey.id}:${runAt.toISOString().slice(0, 10)}`;
+  const claim = await deps.store.claimEvent(tenant, key, deps.clock.now(), SEGMENT_LEASE_SECONDS, { resume });
+  if (claim.state !== 'claimed') {
+    if (!resume) deps.log.info(LogCode.SegmentRunSkipped, { journey: journey.id, tenant, state: claim.state });
+    return undefined;
+  }
+  if (resume) deps.log.warn(LogCode.SegmentRunResumed, { journey: journey.id, tenant, day: runAt.toISOString().slice(0, 10) });
+  try {
+    const result = await selectSegment(journey, runAt, { ...deps, clock: { now: () => new Date(claim.since) }, startedBy: key });
+    await deps.store.completeEvent(tenant, key, deps.clock.now());
+    return { ...result, tenant, run: resume ? 'resumed' : 'ran' };
+  } catch (e) {
+    await deps.store.releaseEvent(tenant, key, claim.lease).catch(() => undefined);
+    throw e;
+  }
 }
 
 /** The next run at or after `from` for a daily local time in a time zone (DST-safe). */

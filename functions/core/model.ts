@@ -100,6 +100,8 @@ export interface Enrolment {
   executionName: string;
   status: EnrolmentStatus;
   startedAt: string;
+  /** What started it (an event key, a scheduled run): applied again after a crash, it knows its own. */
+  startedBy?: string;
   endedAt?: string;
   endReason?: string;
 }

@@ -131,8 +131,10 @@ export async function stripeWebhook(req: HttpRequest, base: IngestDeps): Promise
 }
 
 /**
- * 202 when anything was new, 200 when every event was a duplicate. An event whose cart or order
- * could not be stored as one item is refused (413) before anything is written.
+ * 202 when anything was new, 200 when every event was a duplicate, 409 with Retry-After while another
+ * delivery of an event is being applied: not yet done, so the platform must deliver it again (every
+ * platform retries a non-2xx answer; a 2xx would lose the event should that other attempt have crashed).
+ * An event whose cart or order could not be stored as one item is refused (413) before anything is written.
  */
 async function accept(events: DomainEvent[], deps: IngestDeps): Promise<HttpResponse> {
   for (const event of events) {
@@ -144,5 +146,12 @@ async function accept(events: DomainEvent[], deps: IngestDeps): Promise<HttpResp
     }
   }
   const result = await acceptEvents(events, deps);
+  if (result.retryAfterSeconds !== undefined) {
+    return {
+      status: 409,
+      headers: { 'retry-after': String(result.retryAfterSeconds) },
+      body: { status: 'in-progress', error: `another delivery of this event is being applied; retry after ${result.retryAfterSeconds} s`, events: result.events },
+    };
+  }
   return json(result.duplicate ? 200 : 202, { status: result.duplicate ? 'duplicate' : 'accepted', events: result.events });
 }

@@ -1,8 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import { z } from 'zod';
-import type { EnrolDeps } from '../app/enrolment.ts';
-import { type SelectionResult, selectSegment } from '../app/select-segment.ts';
+import { runScheduledSelection, type ScheduledRun, type SegmentDeps } from '../app/select-segment.ts';
 import { awsSegmentDeps, serviceLogger } from '../composition.ts';
 import { logContext, parseEvent } from '../shared/middleware.ts';
 
@@ -10,20 +9,20 @@ import { logContext, parseEvent } from '../shared/middleware.ts';
 export const SegmentRun = z.object({ version: z.literal(1), journey: z.string(), scheduledTime: z.iso.datetime().optional() });
 export type SegmentRun = z.infer<typeof SegmentRun>;
 
-export function makeSegmentHandler(deps: () => EnrolDeps) {
-  return async (run: SegmentRun): Promise<SelectionResult> => {
+export function makeSegmentHandler(deps: () => SegmentDeps) {
+  return async (run: SegmentRun): Promise<ScheduledRun[]> => {
     const d = deps();
     const journey = d.journeys.find((j) => j.id === run.journey && j.trigger === 'schedule');
     if (!journey) throw new Error(`no scheduled journey ${run.journey}`);
-    return selectSegment(journey, run.scheduledTime ? new Date(run.scheduledTime) : d.clock.now(), d);
+    return runScheduledSelection(journey, run.scheduledTime ? new Date(run.scheduledTime) : d.clock.now(), d.shops, d);
   };
 }
 
 /** The function as EventBridge Scheduler invokes it, and as the local scheduler does. */
-export function segmentHandler(deps: () => EnrolDeps, logger?: Logger) {
-  return middy<SegmentRun, SelectionResult>()
+export function segmentHandler(deps: () => SegmentDeps, logger?: Logger) {
+  return middy<SegmentRun, ScheduledRun[]>()
     .use(logContext(logger))
-    .use(parseEvent(SegmentRun, 'scheduler input') as middy.MiddlewareObj<SegmentRun, SelectionResult>)
+    .use(parseEvent(SegmentRun, 'scheduler input') as middy.MiddlewareObj<SegmentRun, ScheduledRun[]>)
     .handler(makeSegmentHandler(deps));
 }
 

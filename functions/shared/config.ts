@@ -6,6 +6,25 @@ export class ConfigurationError extends Error {
   override name = 'ConfigurationError';
 }
 
+/**
+ * The ingest function's time limit: API Gateway's HTTP API waits up to 30 s for it, and a Step
+ * Functions call that hangs is cut by the client's time limits well before.
+ */
+export const INGEST_TIMEOUT_SECONDS = 25;
+
+/**
+ * How long an attempt holds an event before another may apply it again: comfortably above the
+ * ingest's time limit, so a running attempt is never overtaken, and short enough that the platform's
+ * retry after a killed one (out of memory, a timeout) applies the event rather than waiting for ever.
+ */
+export const EVENT_LEASE_SECONDS = 4 * INGEST_TIMEOUT_SECONDS;
+
+/** The segment selection's time limit (a day's partition, 500 customers a page). */
+export const SEGMENT_TIMEOUT_SECONDS = 900;
+
+/** How long a scheduled run holds its shop and day: above the selection's time limit, as for events. */
+export const SEGMENT_LEASE_SECONDS = SEGMENT_TIMEOUT_SECONDS + 300;
+
 const sendingHours = z
   .string()
   .default('08:00-20:00')
@@ -30,6 +49,18 @@ const StateMachineArns = z.string().transform((v, ctx) => {
 
 const secretArn = z.string().regex(/^arn:[\w-]+:secretsmanager:[\w-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN');
 
+/**
+ * A shop's id (the tenant of `tenant::secret` credentials): letters, digits, `_` and `-`, so it can
+ * travel as an SES message tag and an SMS context value, which allow nothing else.
+ */
+export const ShopId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a shop id is 1-64 letters, digits, _ or -');
+
+/** The configured shops, comma-separated: those scheduled runs select for and unattributable feedback applies to. */
+const shopList = z
+  .string()
+  .transform((v) => [...new Set(v.split(',').map((s) => s.trim()).filter(Boolean))])
+  .pipe(z.array(ShopId).min(1, 'name at least one shop'));
+
 /** Shop-facing settings: the same schemas check CDK props at synth and the functions' environment. */
 export const fields = {
   shopName: z.string().trim().min(1).max(100),
@@ -46,7 +77,14 @@ export const fields = {
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  shops: shopList,
 };
+
+/** The shops of an installation: SHOPS when set, else the one default shop. */
+const Shops = { TENANT_ID: z.string().min(1).default('default'), SHOPS: shopList.optional() };
+export function shopsOf(env: { TENANT_ID: string; SHOPS?: string[] }): string[] {
+  return env.SHOPS ?? [env.TENANT_ID];
+}
 
 export const IngestEnv = z.object({
   TABLE_NAME: z.string().min(1),
@@ -67,12 +105,34 @@ export type IngestEnv = z.infer<typeof IngestEnv>;
 export const SegmentEnv = z.object({
   TABLE_NAME: z.string().min(1),
   SENDING_HOURS: sendingHours,
-  TENANT_ID: z.string().min(1).default('default'),
+  ...Shops,
   CONTENT_DIR: z.string().optional(),
   STATE_MACHINE_ARNS: StateMachineArns,
 });
 
 export type SegmentEnv = z.infer<typeof SegmentEnv>;
+
+export const FeedbackEnv = z.object({
+  TABLE_NAME: z.string().min(1),
+  ...Shops,
+  /** Inbound SMS numbers of shops that have their own, as `+48500100200=shop-b,…`: a STOP to one is that shop's. */
+  SMS_SHOP_NUMBERS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const map: Record<string, string> = {};
+      for (const pair of (v ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+        const [number, shop] = pair.split('=').map((x) => x.trim());
+        if (!number || !shop || !ShopId.safeParse(shop).success) {
+          ctx.addIssue({ code: 'custom', message: 'must be number=shop pairs, comma-separated' });
+          return z.NEVER;
+        }
+        map[number] = shop;
+      }
+      return map;
+    }),
+});
+export type FeedbackEnv = z.infer<typeof FeedbackEnv>;
 
 export const StepEnv = z.object({
   TABLE_NAME: z.string().min(1),

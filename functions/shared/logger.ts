@@ -8,6 +8,8 @@ export const LogCode = {
   IngestAccepted: 'INGEST_ACCEPTED',
   IngestRejected: 'INGEST_REJECTED',
   IngestDuplicate: 'INGEST_DUPLICATE',
+  /** A delivery of an event another attempt holds the lease of: answered with a retry. */
+  IngestInProgress: 'INGEST_IN_PROGRESS',
   IngestIgnored: 'INGEST_IGNORED',
   EventTimeClamped: 'EVENT_TIME_CLAMPED',
   JourneyStaleTrigger: 'JOURNEY_STALE_TRIGGER',
@@ -20,6 +22,12 @@ export const LogCode = {
   EngineResumed: 'ENGINE_RESUMED',
   EngineFailed: 'ENGINE_FAILED',
   AddressSuppressed: 'ADDRESS_SUPPRESSED',
+  /** Feedback naming no configured shop: suppressed in every shop. */
+  FeedbackUnattributed: 'FEEDBACK_UNATTRIBUTED',
+  /** A scheduled run for a shop and day that another invocation holds or has done. */
+  SegmentRunSkipped: 'SEGMENT_RUN_SKIPPED',
+  /** A scheduled run that crashed, completed by a later invocation. */
+  SegmentRunResumed: 'SEGMENT_RUN_RESUMED',
   CustomerErased: 'CUSTOMER_ERASED',
   CustomerExported: 'CUSTOMER_EXPORTED',
   WebhookSecretUnset: 'WEBHOOK_SECRET_UNSET',

@@ -7,6 +7,7 @@ import { eraseCustomers } from '../../functions/app/privacy.ts';
 import { handleFeedback } from '../../functions/app/record-feedback.ts';
 import { selectSegment } from '../../functions/app/select-segment.ts';
 import type { DomainEvent } from '../../functions/core/domain.ts';
+import { EVENT_LEASE_SECONDS } from '../../functions/shared/config.ts';
 import { customerIdFor, executionName } from '../../functions/shared/ids.ts';
 import { silentLog } from '../../functions/shared/logger.ts';
 import { loadJourneys } from '../../workflows/src/load.ts';
@@ -70,6 +71,15 @@ describe('ingest an event', () => {
     expect(d.runner.started.has(executionName('abandoned-cart', 'default', 'tok-1'))).toBe(false);
   });
 
+  it('while another attempt holds the lease, a redelivery is neither applied nor a duplicate: retry after the lease', async () => {
+    const d = deps();
+    await d.store.claimEvent('default', 'e1', T, EVENT_LEASE_SECONDS);
+    expect(await acceptEvents([checkout('e1', 'zofia@example.pl', 'tok-1')], d)).toEqual({ duplicate: false, retryAfterSeconds: EVENT_LEASE_SECONDS + 1, events: [{ key: 'e1', status: 'in-progress' }] });
+    expect(d.runner.started.size).toBe(0);
+    const afterLease = deps(new Date(T.getTime() + (EVENT_LEASE_SECONDS + 1) * 1000));
+    expect((await acceptEvents([checkout('e1', 'zofia@example.pl', 'tok-1')], { ...afterLease, store: d.store })).events[0]!.status).toBe('journey-started');
+  });
+
   it('gives the event back when applying it fails, so the redelivery is processed', async () => {
     const d = deps();
     const failing = Object.assign(new RecordingRunner(), {
@@ -119,5 +129,19 @@ describe('select a segment', () => {
     const later = { ...d, clock: { now: () => runAt } };
     expect(await selectSegment(winBack, runAt, later)).toMatchObject({ matched: 1, started: 1 });
     expect(await selectSegment(winBack, runAt, later)).toMatchObject({ matched: 1, started: 0 });
+  });
+});
+
+describe('out-of-order closing of an order', () => {
+  it('a cancellation before its order: the order is recorded, closed and counted, and no journey starts', async () => {
+    const d = deps();
+    const cancelled = { key: 'e1', source: 'api', type: 'order.cancelled', occurredAt: T.toISOString(), customer: { email: 'zofia@example.pl' }, order: { id: 'o-1' } } as DomainEvent;
+    expect((await acceptEvents([cancelled], d)).events[0]!.status).toBe('order-closed');
+    expect((await acceptEvents([order('e2', 'zofia@example.pl', 'o-1')], d)).events[0]!.status).toBe('order-closed');
+    const customerId = customerIdFor('default', { email: 'zofia@example.pl' })!;
+    expect(await d.store.getOrder('default', customerId, 'o-1')).toMatchObject({ id: 'o-1', total: '49.90', status: 'cancelled', placedAt: T.toISOString() });
+    expect(await d.store.findOrderOwner('default', 'o-1')).toBe(customerId);
+    expect(await d.store.getCustomer('default', customerId)).toMatchObject({ orderCount: 1 });
+    expect(d.runner.started.size).toBe(0);
   });
 });

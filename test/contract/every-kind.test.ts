@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type ItemKind, items } from '../../functions/adapters/dynamo/keys.ts';
 import type { StateStore } from '../../functions/app/ports.ts';
+import { EVENT_LEASE_SECONDS } from '../../functions/shared/config.ts';
 import { checkout, contractBackends, data, decision, echo, intent, order, t, task } from './backends.ts';
 
 /**
@@ -165,7 +166,7 @@ describe.each(contractBackends())('every item kind, export and erasure on $name'
   });
 
   it('gives every item a TTL but the suppression list, which the law keeps', async () => {
-    await store.claimEvent(TENANT, 'api:ev-1', new Date(t(0)));
+    await store.claimEvent(TENANT, 'api:ev-1', new Date(t(0)), EVENT_LEASE_SECONDS);
     await store.takeRate(`${TENANT}#key-1`, 29_000_000, 100, 2);
     await store.countSms(TENANT, t(0).slice(0, 10), 10, 2);
     await store.suppress(TENANT, 'email', 'bounced@example.pl', 'bounce', t(0));

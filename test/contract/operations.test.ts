@@ -4,37 +4,74 @@ import { contractBackends, data, retained, t, task } from './backends.ts';
 
 const DAY = 86_400_000;
 
-/** OperationsRepository: event claims, rate-limit leases, the daily SMS cap, staff tasks. */
+/** OperationsRepository: event claims (leases), rate-limit leases, the daily SMS cap, staff tasks. */
 describe.each(contractBackends())('OperationsRepository on $name', (backend) => {
   let store: StateStore;
   beforeEach(async () => {
     store = await backend.fresh();
   });
 
-  describe('claimEvent', () => {
+  describe('claimEvent: a lease, then done', () => {
     const now = new Date('2026-03-02T09:00:00.500Z');
     const later = (ms: number) => new Date(now.getTime() + ms);
+    const LEASE = 100;
+    const claimed = (since: Date, at = since) => ({ state: 'claimed', lease: at.toISOString(), since: since.toISOString() });
 
-    it('claims an event key once per shop; a release lets the retry claim it', async () => {
-      expect(await store.claimEvent('shop-a', 'shopify:1', now)).toBe(true);
-      expect(await store.claimEvent('shop-a', 'shopify:1', later(1000))).toBe(false);
-      expect(await store.claimEvent('shop-b', 'shopify:1', now)).toBe(true);
-      expect(await store.claimEvent('shop-a', 'shopify:2', now)).toBe(true);
-      await store.releaseEvent('shop-a', 'shopify:1');
-      expect(await store.claimEvent('shop-a', 'shopify:1', later(2000))).toBe(true);
-      expect(await store.claimEvent('shop-b', 'shopify:1', later(2000))).toBe(false);
-      await store.releaseEvent('shop-a', 'never-claimed');
+    it('claims an event key once per shop; a running lease is `processing` until it runs out, a done one a duplicate', async () => {
+      expect(await store.claimEvent('shop-a', 'shopify:1', now, LEASE)).toEqual(claimed(now));
+      // expiresAt and leaseUntil are whole seconds: the lease ends at 09:01:40, the .5 s is cut.
+      expect(await store.claimEvent('shop-a', 'shopify:1', later(1000), LEASE)).toEqual({ state: 'processing', until: '2026-03-02T09:01:40.000Z' });
+      expect(await store.claimEvent('shop-b', 'shopify:1', now, LEASE)).toEqual(claimed(now));
+      expect(await store.claimEvent('shop-a', 'shopify:2', now, LEASE)).toEqual(claimed(now));
+      await store.completeEvent('shop-a', 'shopify:1', later(2000));
+      expect(await store.claimEvent('shop-a', 'shopify:1', later(3000), LEASE)).toEqual({ state: 'done' });
+      // Long after the lease: done is done.
+      expect(await store.claimEvent('shop-a', 'shopify:1', later(LEASE * 5000), LEASE)).toEqual({ state: 'done' });
+      expect(await store.claimEvent('shop-b', 'shopify:1', later(3000), LEASE)).toMatchObject({ state: 'processing' });
     });
 
-    it('holds a claim for 8 days to the second, then takes an expired claim as gone', async () => {
-      expect(await store.claimEvent('shop-a', 'ev', now)).toBe(true);
-      // expiresAt is whole seconds: 8 days after 09:00:00 (the .5 s is cut).
-      expect(await store.claimEvent('shop-a', 'ev', later(8 * DAY - 500))).toBe(false);
-      expect(await store.claimEvent('shop-a', 'ev', later(8 * DAY + 499))).toBe(false);
-      expect(await store.claimEvent('shop-a', 'ev', later(8 * DAY + 500))).toBe(true);
-      // The new claim runs 8 days from its own time.
-      expect(await store.claimEvent('shop-a', 'ev', later(16 * DAY))).toBe(false);
-      expect(await store.claimEvent('shop-a', 'ev', later(16 * DAY + 1500))).toBe(true);
+    it('a lease that ran out (its attempt crashed) is taken over, keeping when the key was first claimed', async () => {
+      expect(await store.claimEvent('shop-a', 'ev', now, LEASE)).toEqual(claimed(now));
+      expect(await store.claimEvent('shop-a', 'ev', later(LEASE * 1000 - 500), LEASE)).toMatchObject({ state: 'processing' });
+      expect(await store.claimEvent('shop-a', 'ev', later(LEASE * 1000 + 499), LEASE)).toMatchObject({ state: 'processing' });
+      const retry = later(LEASE * 1000 + 500);
+      expect(await store.claimEvent('shop-a', 'ev', retry, LEASE)).toEqual(claimed(now, retry));
+      // The new lease runs from its own time.
+      expect(await store.claimEvent('shop-a', 'ev', later(LEASE * 1000 + 1000), LEASE)).toEqual({ state: 'processing', until: '2026-03-02T09:03:21.000Z' });
+      // The crashed attempt's lease can no longer be given back; the new one can.
+      await store.releaseEvent('shop-a', 'ev', now.toISOString());
+      expect(await store.claimEvent('shop-a', 'ev', later(LEASE * 1000 + 1500), LEASE)).toMatchObject({ state: 'processing' });
+      await store.releaseEvent('shop-a', 'ev', retry.toISOString());
+      expect(await store.claimEvent('shop-a', 'ev', later(LEASE * 1000 + 2000), LEASE)).toEqual(claimed(later(LEASE * 1000 + 2000)));
+    });
+
+    it('a release gives a failed attempt’s lease back at once, never a claim that is done', async () => {
+      expect(await store.claimEvent('shop-a', 'ev', now, LEASE)).toEqual(claimed(now));
+      await store.releaseEvent('shop-a', 'ev', now.toISOString());
+      expect(await store.claimEvent('shop-a', 'ev', later(1000), LEASE)).toEqual(claimed(later(1000)));
+      await store.completeEvent('shop-a', 'ev', later(2000));
+      await store.releaseEvent('shop-a', 'ev', later(1000).toISOString());
+      expect(await store.claimEvent('shop-a', 'ev', later(3000), LEASE)).toEqual({ state: 'done' });
+      await store.releaseEvent('shop-a', 'never-claimed', now.toISOString());
+    });
+
+    it('a claim is done for 8 days after it is done, to the second, then an expired claim counts as gone', async () => {
+      expect(await store.claimEvent('shop-a', 'ev', now, LEASE)).toEqual(claimed(now));
+      await store.completeEvent('shop-a', 'ev', now);
+      expect(await store.claimEvent('shop-a', 'ev', later(8 * DAY - 500), LEASE)).toEqual({ state: 'done' });
+      expect(await store.claimEvent('shop-a', 'ev', later(8 * DAY + 499), LEASE)).toEqual({ state: 'done' });
+      expect(await store.claimEvent('shop-a', 'ev', later(8 * DAY + 500), LEASE)).toEqual(claimed(later(8 * DAY + 500)));
+    });
+
+    it('resume takes over only a lease that ran out, and never claims a new key', async () => {
+      expect(await store.claimEvent('shop-a', 'run', now, LEASE, { resume: true })).toEqual({ state: 'absent' });
+      expect(await store.claimEvent('shop-a', 'run', now, LEASE)).toEqual(claimed(now));
+      expect(await store.claimEvent('shop-a', 'run', later(1000), LEASE, { resume: true })).toMatchObject({ state: 'processing' });
+      const resumed = later(LEASE * 1000 + 500);
+      expect(await store.claimEvent('shop-a', 'run', resumed, LEASE, { resume: true })).toEqual(claimed(now, resumed));
+      await store.completeEvent('shop-a', 'run', resumed);
+      expect(await store.claimEvent('shop-a', 'run', later(DAY), LEASE, { resume: true })).toEqual({ state: 'done' });
+      expect(await store.claimEvent('shop-b', 'run', later(DAY), LEASE, { resume: true })).toEqual({ state: 'absent' });
     });
   });
 

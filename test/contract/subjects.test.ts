@@ -116,12 +116,20 @@ describe.each(contractBackends())('SubjectRepository on $name', (backend) => {
       expect(data(await store.getOrder('shop-a', 'c_1', 'o-1'))).toStrictEqual({ ...order('o-1'), placedAt: t(0), status: 'cancelled', endedAt: t(6), expiresAt: retained(t(0)) });
     });
 
-    it('leaves a tombstone for an order not known yet, after which the order itself is taken for a replay', async () => {
+    it('leaves a tombstone for an order not known yet, which the order fills in, closed: the same order as placed, then cancelled', async () => {
       await store.markOrder('shop-a', 'c_1', 'o-1', 'cancelled', t(5));
       expect(data(await store.getOrder('shop-a', 'c_1', 'o-1'))).toStrictEqual({ id: 'o-1', status: 'cancelled', endedAt: t(5), expiresAt: retained(t(5)) });
+      expect(await store.putOrder('shop-a', 'c_1', order('o-1'), t(0))).toBe(true);
+      expect(data(await store.getOrder('shop-a', 'c_1', 'o-1'))).toStrictEqual({ ...order('o-1'), placedAt: t(0), status: 'cancelled', endedAt: t(5), expiresAt: retained(t(0)) });
       expect(await store.putOrder('shop-a', 'c_1', order('o-1'), t(0))).toBe(false);
-      expect(await store.findOrderOwner('shop-a', 'o-1')).toBeUndefined();
-      expect(await store.getCustomer('shop-a', 'c_1')).toBeUndefined();
+      expect(await store.findOrderOwner('shop-a', 'o-1')).toBe('c_1');
+      expect(data(await store.getCustomer('shop-a', 'c_1'))).toStrictEqual({ customerId: 'c_1', updatedAt: t(0), orderCount: 1, spentPln: 99.8, lastOrderAt: t(0) });
+      const inOrder = await (async () => {
+        await store.putOrder('shop-a', 'c_2', order('o-2'), t(0));
+        await store.markOrder('shop-a', 'c_2', 'o-2', 'cancelled', t(5));
+        return data(await store.getOrder('shop-a', 'c_2', 'o-2'));
+      })();
+      expect(inOrder).toStrictEqual({ ...order('o-2'), placedAt: t(0), status: 'cancelled', endedAt: t(5), expiresAt: retained(t(0)) });
     });
 
     it('keeps two shops apart for the same order id; the first owner keeps the reference', async () => {

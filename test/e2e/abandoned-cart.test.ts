@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EVENT_LEASE_SECONDS } from '../../functions/shared/config.ts';
 import { executionName } from '../../functions/shared/ids.ts';
 import { signBase64Hmac } from '../../functions/ingest/signatures.ts';
 import { fixture } from '../support/fixtures.ts';
@@ -53,9 +54,10 @@ describe('trigger API over HTTP', () => {
 
   it('keeps dedupe claims for 8 days and treats an expired claim as gone, whatever TTL has deleted yet', async () => {
     const s = await stack();
-    expect(await s.store.claimEvent('default', 'k-ttl', T0)).toBe(true);
-    expect(await s.store.claimEvent('default', 'k-ttl', new Date(T0.getTime() + hours(7 * 24)))).toBe(false);
-    expect(await s.store.claimEvent('default', 'k-ttl', new Date(T0.getTime() + hours(8 * 24 + 1)))).toBe(true);
+    expect(await s.store.claimEvent('default', 'k-ttl', T0, EVENT_LEASE_SECONDS)).toMatchObject({ state: 'claimed' });
+    await s.store.completeEvent('default', 'k-ttl', T0);
+    expect(await s.store.claimEvent('default', 'k-ttl', new Date(T0.getTime() + hours(7 * 24)), EVENT_LEASE_SECONDS)).toEqual({ state: 'done' });
+    expect(await s.store.claimEvent('default', 'k-ttl', new Date(T0.getTime() + hours(8 * 24 + 1)), EVENT_LEASE_SECONDS)).toMatchObject({ state: 'claimed' });
   });
 
   it('refuses the event API without the key and names the bad field', async () => {
@@ -176,7 +178,7 @@ describe('abandoned-cart recovery end to end', () => {
 });
 
 describe('store requests', () => {
-  it('a new checkout by a new address costs 2 state-table reads, 9 writes and one engine write; a reminder 3 reads and 3 writes', async () => {
+  it('a new checkout by a new address costs 2 state-table reads, 10 writes and one engine write; a reminder 3 reads and 3 writes', async () => {
     const requests: string[] = [];
     const s = await harness.stack(T0, {
       tablePrefix: 'budget-',
@@ -192,11 +194,11 @@ describe('store requests', () => {
     await s.engine.idle();
     count();
     // The identity lookup (references and erasure markers, one batch) and the consent state (its
-    // write is conditional on what was read); event claim, profile, the address's reference and the
-    // customer's record of it, consent ledger and state, cart, cart reference, enrolment; the execution.
+    // write is conditional on what was read); event lease, profile, the address's reference and the
+    // customer's record of it, consent ledger and state, cart, cart reference, enrolment, event done; the execution.
     await s.request(checkoutEvent('budget-1', 'budget1@example.pl', 'tok-budget-1', T0));
     await s.engine.idle();
-    expect(count()).toEqual({ 'state read': 2, 'state write': 9, 'local-executions write': 1 });
+    expect(count()).toEqual({ 'state read': 2, 'state write': 10, 'local-executions write': 1 });
     await s.engine.advanceTo(new Date(T0.getTime() + hours(1)));
     const reminder = count();
     expect(await inbox(s.sesEndpoint!, 'budget1@example.pl', CART)).toHaveLength(1);

@@ -8,6 +8,7 @@ import { signStripe } from '../../functions/ingest/stripe.ts';
 import { silentLog } from '../../functions/shared/logger.ts';
 import { loadJourneys } from '../../workflows/src/load.ts';
 import { fixture } from '../support/fixtures.ts';
+import { EVENT_LEASE_SECONDS } from '../../functions/shared/config.ts';
 
 /**
  * Work per request, counted: every HMAC keyed with a configured shop secret is seen here, so a
@@ -108,7 +109,7 @@ describe(`bounded work for unsigned and signed requests, ${SHOPS} shops configur
     const event = (key: string) =>
       handleRequest({ method: 'POST', path: '/v1/events', headers: { authorization: `Bearer ${key}` }, rawBody: Buffer.from(JSON.stringify({ id: 'k1', type: 'customer.updated', occurredAt: T.toISOString(), customer: { email: 'k@example.pl' } })) }, d);
     expect((await event('api-key-1500')).status).toBe(202);
-    expect(await d.store.claimEvent('shop-1500', 'api:k1', T)).toBe(false);
+    expect(await d.store.claimEvent('shop-1500', 'api:k1', T, EVENT_LEASE_SECONDS)).toEqual({ state: 'done' });
     expect((await event('api-key-15000')).status).toBe(401);
     expect((await event('')).status).toBe(401);
   });

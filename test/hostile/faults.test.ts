@@ -2,6 +2,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { describe, expect, it } from 'vitest';
 import { handleRequest, type IngestDeps } from '../../functions/ingest/ingest.ts';
 import { makeStepHandler } from '../../functions/journey-step/handler.ts';
+import { EVENT_LEASE_SECONDS } from '../../functions/shared/config.ts';
 import { customerIdFor, executionName } from '../../functions/shared/ids.ts';
 import { SesMailer } from '../../functions/adapters/ses.ts';
 import { type EmailMessage, type Mailer, PermanentSendError } from '../../functions/app/ports.ts';
@@ -108,6 +109,23 @@ describe('provider faults', () => {
     await s.engine.idle();
     expect(s.engine.counters.started).toBe(1);
   });
+});
+
+describe('a delivery while another holds the event', () => {
+  it('answers 409 with Retry-After while the lease runs (never a 2xx that would lose it, never a 500), and applies it after', async () => {
+    const s = await stack();
+    const req = checkoutEvent('lease-1', 'leased@example.pl', 'lease-1', T);
+    // An attempt that claimed the event and was killed (a timeout, out of memory) before finishing.
+    expect(await s.store.claimEvent('default', 'api:lease-1', T, EVENT_LEASE_SECONDS)).toMatchObject({ state: 'claimed' });
+    const during = await s.request(req);
+    expect(during).toMatchObject({ status: 409, headers: { 'retry-after': String(EVENT_LEASE_SECONDS + 1) }, body: { status: 'in-progress', events: [{ key: 'api:lease-1', status: 'in-progress' }] } });
+    expect(s.log.lines.some((l) => l.includes('"code":"INGEST_IN_PROGRESS"'))).toBe(true);
+    await s.engine.advanceTo(later((EVENT_LEASE_SECONDS + 1) * 1000));
+    expect((await s.request(req)).status).toBe(202);
+    expect((await s.request(req)).status).toBe(200);
+    await s.engine.idle();
+    expect(s.engine.counters.started).toBe(1);
+  }, 300_000);
 });
 
 describe('ordering, withdrawal and redeploys', () => {

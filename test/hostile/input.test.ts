@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signBase64Hmac } from '../../functions/ingest/signatures.ts';
 import { signStripe } from '../../functions/ingest/stripe.ts';
+import { EVENT_LEASE_SECONDS } from '../../functions/shared/config.ts';
 import { customerIdFor } from '../../functions/shared/ids.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.ts';
 import { fixture } from '../support/fixtures.ts';
@@ -59,7 +60,7 @@ function stripe(mutate: (invoice: Json, event: Json) => void) {
 }
 const cart = (id: string, checkout: Json, customer: Json = { email: `${id}@example.pl` }) =>
   apiEvent({ id, type: 'checkout.abandoned', occurredAt: T.toISOString(), customer, checkout: { token: id, items: [{ title: 'Kubek', quantity: 1, price: '9.00' }], total: '9.00', currency: 'PLN', ...checkout } });
-const nothingWritten = async (tenant: string, eventKey: string) => expect(await s.store.claimEvent(tenant, eventKey, T)).toBe(true);
+const nothingWritten = async (tenant: string, eventKey: string) => expect(await s.store.claimEvent(tenant, eventKey, T, EVENT_LEASE_SECONDS)).toMatchObject({ state: 'claimed' });
 
 describe('refused before any write, naming the field', () => {
   it('39 a cart that would not fit a DynamoDB item → 413 naming checkout.items; nothing stored', async () => {

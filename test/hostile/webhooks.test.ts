@@ -6,6 +6,7 @@ import { makeIngestHandler } from '../../functions/ingest/handler.ts';
 import type { IngestDeps } from '../../functions/ingest/ingest.ts';
 import { signBase64Hmac } from '../../functions/ingest/signatures.ts';
 import { signStripe } from '../../functions/ingest/stripe.ts';
+import { EVENT_LEASE_SECONDS } from '../../functions/shared/config.ts';
 import { customerIdFor } from '../../functions/shared/ids.ts';
 import { loadJourneys } from '../../workflows/src/load.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.ts';
@@ -133,7 +134,7 @@ describe('replays and duplicates', () => {
   it('13 a stale retry seven days later is still a duplicate', async () => {
     const d = signedCheckout((c) => (c['token'] = 'h13'), 'h13');
     await shopify(d.body, d.headers);
-    expect(await s.store.claimEvent('default', 'shopify:checkouts/create:h13', new Date(T.getTime() + 7 * 86_400_000))).toBe(false);
+    expect(await s.store.claimEvent('default', 'shopify:checkouts/create:h13', new Date(T.getTime() + 7 * 86_400_000), EVENT_LEASE_SECONDS)).toEqual({ state: 'done' });
   });
 
   it('14 the same event id on the neutral API with a changed body is still the same event', async () => {
@@ -246,6 +247,6 @@ describe('tenants and floods', () => {
   it('26 bad signatures write nothing (no dedupe claim is taken)', async () => {
     const d = signedCheckout((c) => (c['token'] = 'h26'), 'h26');
     await shopify(d.body, { ...d.headers, 'x-shopify-hmac-sha256': 'AAAA' });
-    expect(await s.store.claimEvent('default', 'shopify:checkouts/create:h26', T)).toBe(true);
+    expect(await s.store.claimEvent('default', 'shopify:checkouts/create:h26', T, EVENT_LEASE_SECONDS)).toMatchObject({ state: 'claimed' });
   });
 });

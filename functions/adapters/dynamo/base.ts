@@ -19,6 +19,12 @@ export function isConditionFailure(e: unknown): boolean {
   return e instanceof ConditionalCheckFailedException || (e as Error)?.name === 'ConditionalCheckFailedException';
 }
 
+/** A transaction cancelled because one of its conditions did not hold (not a conflict or a throttle). */
+export function isTransactionConditionFailure(e: unknown): boolean {
+  const reasons = (e as { name?: string; CancellationReasons?: { Code?: string }[] })?.CancellationReasons;
+  return (e as Error)?.name === 'TransactionCanceledException' && (reasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
+}
+
 export function epoch(d: Date): number {
   return Math.floor(d.getTime() / 1000);
 }

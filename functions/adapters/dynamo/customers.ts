@@ -165,24 +165,28 @@ export class DynamoCustomers implements CustomerRepository {
     return { items: (out.Items ?? []) as CustomerProfile[], cursor: out.LastEvaluatedKey };
   }
 
-  /** RFM facts on the profile; the last-order day moves the customer in the sparse win-back index. */
-  async recordOrderStats(tenant: string, customerId: string, order: Order, at: string): Promise<void> {
-    const profile = items.profile(tenant, customerId);
+  /**
+   * RFM facts of a new order on the profile, as the update the order's own write goes with (one
+   * transaction: an order is counted exactly when it is stored, whatever crashes in between).
+   */
+  orderStatsUpdate(tenant: string, customerId: string, order: Order, at: string) {
     const spent = order.currency === 'PLN' ? Number(order.total) : 0;
-    await this.t.db.send(
-      new UpdateCommand({
-        TableName: this.t.name,
-        Key: profile,
-        // A profile the order creates expires as a contact's would; a contact's update moves it on.
-        UpdateExpression: 'SET customerId = :c, #updatedAt = if_not_exists(#updatedAt, :at), expiresAt = if_not_exists(expiresAt, :exp) ADD orderCount :one, spentPln :spent',
-        ExpressionAttributeNames: { '#updatedAt': 'updatedAt' },
-        ExpressionAttributeValues: { ':c': customerId, ':at': at, ':exp': this.t.expiry(at), ':one': 1, ':spent': spent },
-      }),
-    );
+    return {
+      TableName: this.t.name,
+      Key: items.profile(tenant, customerId),
+      // A profile the order creates expires as a contact's would; a contact's update moves it on.
+      UpdateExpression: 'SET customerId = :c, #updatedAt = if_not_exists(#updatedAt, :at), expiresAt = if_not_exists(expiresAt, :exp) ADD orderCount :one, spentPln :spent',
+      ExpressionAttributeNames: { '#updatedAt': 'updatedAt' },
+      ExpressionAttributeValues: { ':c': customerId, ':at': at, ':exp': this.t.expiry(at), ':one': 1, ':spent': spent },
+    };
+  }
+
+  /** The last-order day moves the customer in the sparse win-back index, only forward (so a replay changes nothing). */
+  async recordLastOrder(tenant: string, customerId: string, at: string): Promise<void> {
     await this.t.conditional(
       new UpdateCommand({
         TableName: this.t.name,
-        Key: profile,
+        Key: items.profile(tenant, customerId),
         UpdateExpression: `SET lastOrderAt = :at, ${lastOrderIndex.partitionKey} = :day, ${lastOrderIndex.sortKey} = :c`,
         ConditionExpression: 'attribute_not_exists(lastOrderAt) OR lastOrderAt < :at',
         ExpressionAttributeValues: { ':at': at, ':day': lastOrderIndex.day(tenant, at.slice(0, 10)), ':c': customerId },
@@ -190,15 +194,16 @@ export class DynamoCustomers implements CustomerRepository {
     );
   }
 
-  /** Holds a customer out of a journey until `until`; false while an earlier hold lasts. */
+  /** Holds a customer out of a journey until `until`; false while an earlier hold (taken at another time) lasts. */
   async claimCooldown(tenant: string, customerId: string, journey: string, now: string, until: string): Promise<boolean> {
     return this.t.conditional(
       new PutCommand({
         TableName: this.t.name,
         // Nothing to hold once `until` has passed.
         Item: { ...items.cooldown(tenant, customerId, journey), until, at: now, expiresAt: epoch(new Date(until)) },
-        ConditionExpression: 'attribute_not_exists(pk) OR #until <= :now',
-        ExpressionAttributeNames: { '#until': 'until' },
+        // A hold taken at this very time is the same enrolment applied again after a crash: still ours.
+        ConditionExpression: 'attribute_not_exists(pk) OR #until <= :now OR #at = :now',
+        ExpressionAttributeNames: { '#until': 'until', '#at': 'at' },
         ExpressionAttributeValues: { ':now': now },
       }),
     );

@@ -1,31 +1,80 @@
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { OperationsRepository } from '../../app/ports.ts';
+import type { EventClaim, OperationsRepository } from '../../app/ports.ts';
 import type { StaffTask } from '../../core/model.ts';
 import { epoch, type Table } from './base.ts';
 import { items, partitions, smsCapExpiry } from './keys.ts';
 
 const DEDUPE_SECONDS = 8 * 86_400;
 
-/** Event claims, rate-limit windows, the daily SMS cap and staff tasks on DynamoDB. */
+/** An event claim as stored; a claim written before leases existed has no `status` and counts as done. */
+type ClaimItem = { status?: 'processing' | 'done'; at: string; lease?: string; leaseUntil?: number; expiresAt: number };
+
+/** Event claims (leases), rate-limit windows, the daily SMS cap and staff tasks on DynamoDB. */
 export class DynamoOperations implements OperationsRepository {
   constructor(private readonly t: Table) {}
 
-  /** First delivery of an event key claims it; later ones are duplicates. Kept 8 days. */
-  async claimEvent(tenant: string, eventKey: string, now: Date): Promise<boolean> {
-    return this.t.conditional(
+  /**
+   * A new key is one conditional write, as before leases; only when it fails is the claim read, to
+   * tell a duplicate from a running attempt or take over a lease that ran out.
+   */
+  async claimEvent(tenant: string, eventKey: string, now: Date, leaseSeconds: number, options: { resume?: boolean } = {}): Promise<EventClaim> {
+    const key = items.eventClaim(tenant, eventKey);
+    const lease = now.toISOString();
+    const leaseUntil = epoch(now) + leaseSeconds;
+    const held = { lease, leaseUntil, expiresAt: epoch(now) + DEDUPE_SECONDS };
+    const fresh = !options.resume && (await this.t.conditional(
       new PutCommand({
         TableName: this.t.name,
-        Item: { ...items.eventClaim(tenant, eventKey), at: now.toISOString(), expiresAt: epoch(now) + DEDUPE_SECONDS },
+        Item: { ...key, status: 'processing', at: lease, ...held },
         // TTL deletes lag (up to days on AWS), so an expired claim counts as gone.
         ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
         ExpressionAttributeValues: { ':now': epoch(now) },
       }),
+    ));
+    if (fresh) return { state: 'claimed', lease, since: lease };
+    const current = await this.t.get<ClaimItem>(key);
+    if (!current || current.expiresAt < epoch(now)) return options.resume ? { state: 'absent' } : { state: 'processing', until: lease };
+    if (current.status !== 'processing') return { state: 'done' };
+    if (!(current.leaseUntil! < epoch(now))) return { state: 'processing', until: new Date(current.leaseUntil! * 1000).toISOString() };
+    // The attempt that held it crashed: take over its lease (only that one, should another retry race this).
+    const taken = await this.t.conditional(
+      new UpdateCommand({
+        TableName: this.t.name,
+        Key: key,
+        UpdateExpression: 'SET lease = :lease, leaseUntil = :until, expiresAt = :exp',
+        ConditionExpression: '#status = :processing AND lease = :old',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':lease': lease, ':until': leaseUntil, ':exp': held.expiresAt, ':processing': 'processing', ':old': current.lease },
+      }),
+    );
+    return taken ? { state: 'claimed', lease, since: current.at } : { state: 'processing', until: new Date(leaseUntil * 1000).toISOString() };
+  }
+
+  /** Every effect is applied: a duplicate for 8 days from now, whichever attempt held the lease. */
+  async completeEvent(tenant: string, eventKey: string, now: Date): Promise<void> {
+    await this.t.db.send(
+      new UpdateCommand({
+        TableName: this.t.name,
+        Key: items.eventClaim(tenant, eventKey),
+        UpdateExpression: 'SET #status = :done, doneAt = :now, expiresAt = :exp REMOVE leaseUntil',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':done': 'done', ':now': now.toISOString(), ':exp': epoch(now) + DEDUPE_SECONDS },
+      }),
     );
   }
 
-  /** Gives a claim back when processing failed, so the platform's retry is not taken for a duplicate. */
-  async releaseEvent(tenant: string, eventKey: string): Promise<void> {
-    await this.t.db.send(new DeleteCommand({ TableName: this.t.name, Key: items.eventClaim(tenant, eventKey) }));
+  /** Gives a lease back when processing failed, so the platform's retry is not taken for a duplicate. */
+  async releaseEvent(tenant: string, eventKey: string, lease: string): Promise<void> {
+    await this.t.conditional(
+      new DeleteCommand({
+        TableName: this.t.name,
+        Key: items.eventClaim(tenant, eventKey),
+        // Never a claim that is done, nor a lease another attempt took over.
+        ConditionExpression: '#status = :processing AND lease = :lease',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':processing': 'processing', ':lease': lease },
+      }),
+    );
   }
 
   /**

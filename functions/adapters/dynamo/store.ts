@@ -155,6 +155,9 @@ export class Store implements StateStore {
   claimEvent(...a: Args<OperationsRepository, 'claimEvent'>) {
     return this.operations.claimEvent(...a);
   }
+  completeEvent(...a: Args<OperationsRepository, 'completeEvent'>) {
+    return this.operations.completeEvent(...a);
+  }
   releaseEvent(...a: Args<OperationsRepository, 'releaseEvent'>) {
     return this.operations.releaseEvent(...a);
   }

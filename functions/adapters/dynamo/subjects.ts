@@ -1,8 +1,8 @@
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SubjectRepository } from '../../app/ports.ts';
 import type { Checkout, Order } from '../../core/domain.ts';
 import type { CartRecord, InvoiceRecord, OrderRecord } from '../../core/model.ts';
-import { isConditionFailure, type Table } from './base.ts';
+import { isConditionFailure, isTransactionConditionFailure, type Table } from './base.ts';
 import type { DynamoCustomers } from './customers.ts';
 import { items } from './keys.ts';
 
@@ -11,7 +11,7 @@ export class DynamoSubjects implements SubjectRepository {
   constructor(
     private readonly t: Table,
     /** An order's facts go on its customer's profile. */
-    private readonly customers: Pick<DynamoCustomers, 'recordOrderStats'>,
+    private readonly customers: Pick<DynamoCustomers, 'orderStatsUpdate' | 'recordLastOrder'>,
   ) {}
 
   /**
@@ -61,12 +61,50 @@ export class DynamoSubjects implements SubjectRepository {
     );
   }
 
+  /**
+   * Stores a new order and counts it on the profile in one transaction; fills in the tombstone of a
+   * cancellation or refund that came first, keeping its status. The owner reference and the
+   * last-order day are idempotent and written on every call, so a replay after a crash between the
+   * writes completes them. False when the order was stored before.
+   */
   async putOrder(tenant: string, customerId: string, order: Order, at: string): Promise<boolean> {
-    const stored = await this.t.putIfAbsent({ ...items.order(tenant, customerId, order.id), ...order, placedAt: at, status: 'placed', expiresAt: this.t.expiry(at) });
-    if (stored) {
-      await this.t.putIfAbsent({ ...items.orderRef(tenant, order.id), customerId, expiresAt: this.t.expiry(at) });
-      await this.customers.recordOrderStats(tenant, customerId, order, at);
+    const fields: Record<string, unknown> = { ...order, placedAt: at, expiresAt: this.t.expiry(at) };
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = { ':placed': 'placed' };
+    const sets = ['#status = if_not_exists(#status, :placed)'];
+    for (const [i, [k, v]] of Object.entries(fields).filter(([, v]) => v !== undefined).entries()) {
+      names[`#f${i}`] = k;
+      values[`:f${i}`] = v;
+      sets.push(`#f${i} = :f${i}`);
     }
+    let placedAt = at;
+    let stored = true;
+    try {
+      await this.t.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.t.name,
+                Key: items.order(tenant, customerId, order.id),
+                UpdateExpression: `SET ${sets.join(', ')}`,
+                ConditionExpression: 'attribute_not_exists(placedAt)',
+                ExpressionAttributeNames: names,
+                ExpressionAttributeValues: values,
+              },
+            },
+            { Update: this.customers.orderStatsUpdate(tenant, customerId, order, at) },
+          ],
+        }),
+      );
+    } catch (e) {
+      if (!isTransactionConditionFailure(e)) throw e;
+      stored = false;
+      // Stored before: its own time is the one the profile's last order may need.
+      placedAt = (await this.getOrder(tenant, customerId, order.id))?.placedAt ?? at;
+    }
+    await this.t.putIfAbsent({ ...items.orderRef(tenant, order.id), customerId, expiresAt: this.t.expiry(placedAt) });
+    await this.customers.recordLastOrder(tenant, customerId, placedAt);
     return stored;
   }
 

@@ -136,7 +136,8 @@ export class MemoryCustomers implements CustomerRepository {
   async claimCooldown(tenant: string, customerId: string, journey: string, now: string, until: string): Promise<boolean> {
     const k = customerKey(tenant, customerId);
     const current = this.cooldowns.get(k, journey);
-    if (current && !le(current['until'], now)) return false;
+    // A hold taken at this very time is the same enrolment applied again after a crash: still ours.
+    if (current && !le(current['until'], now) && current['at'] !== now) return false;
     this.cooldowns.put(k, journey, { until, at: now, expiresAt: epochSeconds(new Date(until)) });
     return true;
   }

@@ -1,4 +1,4 @@
-import type { ConsentInput, KnownIdentity, StateStore, StepContext } from '../../app/ports.ts';
+import type { ConsentInput, EventClaim, KnownIdentity, StateStore, StepContext } from '../../app/ports.ts';
 import type { ConsentDecision } from '../../core/consent.ts';
 import type { Checkout, Contact, Order } from '../../core/domain.ts';
 import type {
@@ -180,11 +180,14 @@ export class MemoryStore implements StateStore {
   }
 
   // Operations
-  claimEvent(tenant: string, eventKey: string, now: Date): Promise<boolean> {
-    return this.operations.claimEvent(tenant, eventKey, now);
+  claimEvent(tenant: string, eventKey: string, now: Date, leaseSeconds: number, options?: { resume?: boolean }): Promise<EventClaim> {
+    return this.operations.claimEvent(tenant, eventKey, now, leaseSeconds, options);
   }
-  releaseEvent(tenant: string, eventKey: string): Promise<void> {
-    return this.operations.releaseEvent(tenant, eventKey);
+  completeEvent(tenant: string, eventKey: string, now: Date): Promise<void> {
+    return this.operations.completeEvent(tenant, eventKey, now);
+  }
+  releaseEvent(tenant: string, eventKey: string, lease: string): Promise<void> {
+    return this.operations.releaseEvent(tenant, eventKey, lease);
   }
   takeRate(bucket: string, window: number, limit: number, n?: number): Promise<boolean> {
     return this.operations.takeRate(bucket, window, limit, n);

@@ -1,14 +1,14 @@
-import type { OperationsRepository } from '../../app/ports.ts';
+import type { EventClaim, OperationsRepository } from '../../app/ports.ts';
 import type { StaffTask } from '../../core/model.ts';
 import { smsCapExpiry } from '../dynamo/keys.ts';
 import { add, copy, epochSeconds, expiry, type Item, Partitions, pairKey } from './records.ts';
 
 const DEDUPE_SECONDS = 8 * 86_400;
 
-/** Running the engine: event claims, rate-limit windows, the daily count of billed SMS parts, staff tasks. */
+/** Running the engine: event claims (leases), rate-limit windows, the daily count of billed SMS parts, staff tasks. */
 export class MemoryOperations implements OperationsRepository {
   /** `{tenant}#{eventKey}`, joined as the DynamoDB key is. */
-  private readonly events = new Map<string, { at: string; expiresAt: number }>();
+  private readonly events = new Map<string, { status: 'processing' | 'done'; at: string; lease: string; leaseUntil?: number; expiresAt: number }>();
   private readonly rates = new Map<string, { count: number; expiresAt: number }>();
   private readonly smsCounts = new Map<string, { count: number; expiresAt: number }>();
   /** Per tenant, by `{at}#{id}`. */
@@ -16,17 +16,33 @@ export class MemoryOperations implements OperationsRepository {
 
   constructor(private readonly retentionDays: number) {}
 
-  async claimEvent(tenant: string, eventKey: string, now: Date): Promise<boolean> {
+  async claimEvent(tenant: string, eventKey: string, now: Date, leaseSeconds: number, options: { resume?: boolean } = {}): Promise<EventClaim> {
     const k = `${tenant}#${eventKey}`;
+    const lease = now.toISOString();
+    const held = { lease, leaseUntil: epochSeconds(now) + leaseSeconds, expiresAt: epochSeconds(now) + DEDUPE_SECONDS };
     const current = this.events.get(k);
     // TTL deletes lag, so an expired claim counts as gone (and nothing sweeps it here).
-    if (current && !(current.expiresAt < epochSeconds(now))) return false;
-    this.events.set(k, { at: now.toISOString(), expiresAt: epochSeconds(now) + DEDUPE_SECONDS });
-    return true;
+    if (!current || current.expiresAt < epochSeconds(now)) {
+      if (options.resume) return { state: 'absent' };
+      this.events.set(k, { status: 'processing', at: lease, ...held });
+      return { state: 'claimed', lease, since: lease };
+    }
+    if (current.status !== 'processing') return { state: 'done' };
+    if (!(current.leaseUntil! < epochSeconds(now))) return { state: 'processing', until: new Date(current.leaseUntil! * 1000).toISOString() };
+    this.events.set(k, { ...current, ...held });
+    return { state: 'claimed', lease, since: current.at };
   }
 
-  async releaseEvent(tenant: string, eventKey: string): Promise<void> {
-    this.events.delete(`${tenant}#${eventKey}`);
+  async completeEvent(tenant: string, eventKey: string, now: Date): Promise<void> {
+    const k = `${tenant}#${eventKey}`;
+    const current = this.events.get(k);
+    this.events.set(k, { at: current?.at ?? now.toISOString(), lease: current?.lease ?? '', status: 'done', expiresAt: epochSeconds(now) + DEDUPE_SECONDS });
+  }
+
+  async releaseEvent(tenant: string, eventKey: string, lease: string): Promise<void> {
+    const k = `${tenant}#${eventKey}`;
+    const current = this.events.get(k);
+    if (current?.status === 'processing' && current.lease === lease) this.events.delete(k);
   }
 
   async takeRate(bucket: string, window: number, limit: number, n = 1): Promise<boolean> {

@@ -48,11 +48,16 @@ export class MemorySubjects implements SubjectRepository {
   }
 
   async putOrder(tenant: string, customerId: string, order: Order, at: string): Promise<boolean> {
-    const stored = this.orders.putIfAbsent(customerKey(tenant, customerId), order.id, copy({ ...order, placedAt: at, status: 'placed', expiresAt: expiry(at, this.retentionDays) }));
+    const k = customerKey(tenant, customerId);
+    const current = this.orders.get(k, order.id);
+    // New, or the tombstone of a cancellation or refund that came first (filled in, its status kept).
+    const stored = current?.['placedAt'] === undefined;
     if (stored) {
-      if (!this.orderRefs.has(`${tenant}#${order.id}`)) this.orderRefs.set(`${tenant}#${order.id}`, { customerId, expiresAt: expiry(at, this.retentionDays) });
+      this.orders.put(k, order.id, copy({ ...current, ...order, placedAt: at, status: current?.['status'] ?? 'placed', expiresAt: expiry(at, this.retentionDays) }));
       this.customers.recordOrderStats(tenant, customerId, order, at);
     }
+    const placedAt = stored ? at : String(current['placedAt']);
+    if (!this.orderRefs.has(`${tenant}#${order.id}`)) this.orderRefs.set(`${tenant}#${order.id}`, { customerId, expiresAt: expiry(placedAt, this.retentionDays) });
     return stored;
   }
 
