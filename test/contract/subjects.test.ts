@@ -123,7 +123,7 @@ describe.each(contractBackends())('SubjectRepository on $name', (backend) => {
       expect(data(await store.getOrder('shop-a', 'c_1', 'o-1'))).toStrictEqual({ ...order('o-1'), placedAt: t(0), status: 'cancelled', endedAt: t(5), expiresAt: retained(t(0)) });
       expect(await store.putOrder('shop-a', 'c_1', order('o-1'), t(0))).toBe(false);
       expect(await store.findOrderOwner('shop-a', 'o-1')).toBe('c_1');
-      expect(data(await store.getCustomer('shop-a', 'c_1'))).toStrictEqual({ customerId: 'c_1', updatedAt: t(0), orderCount: 1, spentPln: 99.8, lastOrderAt: t(0) });
+      expect(data(await store.getCustomer('shop-a', 'c_1'))).toStrictEqual({ customerId: 'c_1', updatedAt: t(0), expiresAt: retained(t(0)), orderCount: 1, spentPln: 99.8, lastOrderAt: t(0) });
       const inOrder = await (async () => {
         await store.putOrder('shop-a', 'c_2', order('o-2'), t(0));
         await store.markOrder('shop-a', 'c_2', 'o-2', 'cancelled', t(5));
