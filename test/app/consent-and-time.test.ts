@@ -3,6 +3,7 @@ import { MemoryStore } from '../../functions/adapters/memory/index.ts';
 import type { EnrolDeps } from '../../functions/app/enrolment.ts';
 import { acceptEvents } from '../../functions/app/ingest-event.ts';
 import type { JourneyInput, JourneyRunner } from '../../functions/app/ports.ts';
+import { RecordingRunner } from '../support/recording-runner.ts';
 import { handleFeedback } from '../../functions/app/record-feedback.ts';
 import type { DomainEvent } from '../../functions/core/domain.ts';
 import { mapApiEvent, ApiEvent } from '../../functions/ingest/events-api.ts';
@@ -21,16 +22,6 @@ const T = new Date('2026-05-04T10:00:00.000Z');
 const minutes = (n: number) => new Date(T.getTime() + n * 60_000);
 const EMAIL = 'zofia.zgoda@example.pl';
 const customerId = customerIdFor('default', { email: EMAIL })!;
-
-class RecordingRunner implements JourneyRunner {
-  readonly started = new Map<string, JourneyInput>();
-  async start(_journey: string, name: string, input: JourneyInput): Promise<'started' | 'exists'> {
-    if (this.started.has(name)) return 'exists';
-    this.started.set(name, input);
-    return 'started';
-  }
-  async stop(): Promise<void> {}
-}
 
 function world() {
   let now = T;

@@ -3,6 +3,7 @@ import { MemoryStore } from '../../functions/adapters/memory/index.ts';
 import type { EnrolDeps } from '../../functions/app/enrolment.ts';
 import { acceptEvents } from '../../functions/app/ingest-event.ts';
 import type { EmailMessage, JourneyInput, JourneyRunner } from '../../functions/app/ports.ts';
+import { RecordingRunner } from '../support/recording-runner.ts';
 import { customerNamed, eraseCustomers } from '../../functions/app/privacy.ts';
 import { handleFeedback } from '../../functions/app/record-feedback.ts';
 import { runStep } from '../../functions/app/run-step.ts';
@@ -17,19 +18,6 @@ const T = new Date('2026-03-30T10:00:00Z');
 const at = (minutes: number) => new Date(T.getTime() + minutes * 60_000).toISOString();
 const EMAIL = 'zofia@example.pl';
 const PHONE = '+48600100200';
-
-class RecordingRunner implements JourneyRunner {
-  readonly started = new Map<string, JourneyInput>();
-  readonly stopped: string[] = [];
-  async start(_journey: string, name: string, input: JourneyInput): Promise<'started' | 'exists'> {
-    if (this.started.has(name)) return 'exists';
-    this.started.set(name, input);
-    return 'started';
-  }
-  async stop(_journey: string, name: string): Promise<void> {
-    this.stopped.push(name);
-  }
-}
 
 function deps(): EnrolDeps & { store: MemoryStore; runner: RecordingRunner; now: { t: Date } } {
   const now = { t: new Date(T.getTime() + 3_600_000) };

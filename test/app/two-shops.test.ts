@@ -3,6 +3,7 @@ import { MemoryStore } from '../../functions/adapters/memory/index.ts';
 import type { EnrolDeps } from '../../functions/app/enrolment.ts';
 import { acceptEvents } from '../../functions/app/ingest-event.ts';
 import type { JourneyInput, JourneyRunner, StateStore } from '../../functions/app/ports.ts';
+import { RecordingRunner } from '../support/recording-runner.ts';
 import { type FeedbackDeps, handleFeedback } from '../../functions/app/record-feedback.ts';
 import { runScheduledSelection } from '../../functions/app/select-segment.ts';
 import type { DomainEvent } from '../../functions/core/domain.ts';
@@ -18,20 +19,10 @@ const B = 'shop-b';
 const EMAIL = 'zofia@example.pl';
 const PHONE = '+48500100200';
 
-class Runner implements JourneyRunner {
-  readonly started = new Map<string, JourneyInput>();
-  async start(_journey: string, name: string, input: JourneyInput): Promise<'started' | 'exists'> {
-    if (this.started.has(name)) return 'exists';
-    this.started.set(name, input);
-    return 'started';
-  }
-  async stop(): Promise<void> {}
-}
-
 function setup(now = T) {
   const store = new MemoryStore();
   const log = memoryLog();
-  const runner = new Runner();
+  const runner = new RecordingRunner();
   const enrol = (tenant: string, at = now): EnrolDeps => ({ config: { tenant }, store, journeys: loadJourneys(), runner, clock: { now: () => at }, log });
   const feedback: FeedbackDeps = { tenant: A, shops: [A, B], smsNumbers: { '+48600000002': B }, store, clock: { now: () => now }, log };
   return { store, log, runner, enrol, feedback };

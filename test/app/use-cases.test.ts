@@ -3,6 +3,7 @@ import { MemoryStore } from '../../functions/adapters/memory/index.ts';
 import type { EnrolDeps } from '../../functions/app/enrolment.ts';
 import { acceptEvents } from '../../functions/app/ingest-event.ts';
 import type { JourneyInput, JourneyRunner } from '../../functions/app/ports.ts';
+import { RecordingRunner } from '../support/recording-runner.ts';
 import { eraseCustomers } from '../../functions/app/privacy.ts';
 import { handleFeedback } from '../../functions/app/record-feedback.ts';
 import { selectSegment } from '../../functions/app/select-segment.ts';
@@ -14,19 +15,6 @@ import { loadJourneys } from '../../workflows/src/load.ts';
 
 /** Each use case on the in-memory backend: the rules without a server, the same storage contract. */
 const T = new Date('2026-03-30T10:00:00Z');
-
-class RecordingRunner implements JourneyRunner {
-  readonly started = new Map<string, JourneyInput>();
-  readonly stopped: string[] = [];
-  async start(_journey: string, name: string, input: JourneyInput): Promise<'started' | 'exists'> {
-    if (this.started.has(name)) return 'exists';
-    this.started.set(name, input);
-    return 'started';
-  }
-  async stop(_journey: string, name: string): Promise<void> {
-    this.stopped.push(name);
-  }
-}
 
 function deps(now = T): EnrolDeps & { store: MemoryStore; runner: RecordingRunner } {
   return { config: { tenant: 'default' }, store: new MemoryStore(), journeys: loadJourneys(), runner: new RecordingRunner(), clock: { now: () => now }, log: silentLog };
