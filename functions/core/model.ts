@@ -120,6 +120,8 @@ export type SuppressionReason =
   | 'frequency_cap'
   | 'suppressed_address'
   | 'delivery_uncertain'
+  /** A holdout member: enrolled and measured, never messaged. */
+  | 'holdout'
   | 'stale_trigger';
 
 export interface Decision {
@@ -129,6 +131,10 @@ export interface Decision {
   executionName: string;
   channel: 'email' | 'sms' | 'staff';
   outcome: 'sent' | 'suppressed' | 'task' | 'deferred';
+  /** The arm a split or holdout put the customer in on the way to this step (`holdout` for a holdout member). */
+  variant?: string;
+  /** The journey definition's version the execution runs on. */
+  version?: string;
   /** For `deferred`: when the message will go out instead. */
   until?: string;
   topic?: 'marketing' | 'service';

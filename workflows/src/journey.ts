@@ -23,6 +23,9 @@ export type Trigger = z.infer<typeof Trigger>;
 export const ExitEvent = z.enum(['order.placed', 'order.cancelled', 'order.refunded', 'payment.succeeded', 'low-score']);
 export type ExitEvent = z.infer<typeof ExitEvent>;
 
+export const GoalEvent = z.enum(['order.placed', 'payment.succeeded']);
+export type GoalEvent = z.infer<typeof GoalEvent>;
+
 const Id = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,38}$/, 'use lower-case letters, digits and dashes, starting with a letter (max 39)');
@@ -68,6 +71,12 @@ export const JourneyConfig = z.strictObject({
   lowScoreAtMost: z.number().int().min(0).max(10).optional(),
   segment: Segment.optional(),
   schedule: Schedule.optional(),
+  /**
+   * What counts as the journey's success: a goal event within `attributionDays` of the customer's
+   * last message from it is a conversion. Default by trigger (see `journeyGoal`).
+   */
+  goal: GoalEvent.optional(),
+  attributionDays: z.number().int().min(1).max(90).default(5),
   /** Days before the same customer may enter this journey again. */
   cooldownDays: z.number().int().min(0).max(3650).default(0),
   steps: z.array(JourneyStep).min(1).max(20),
@@ -135,4 +144,9 @@ export function exitScope(journey: JourneyConfig, event: ExitEvent): 'key' | 'cu
   // A purchase ends cart reminders of every cart and every win-back; the rest end by their key.
   if (event === 'order.placed') return 'customer';
   return 'key';
+}
+
+/** The goal a journey declares, or its trigger's: a payment for dunning, an order for everything else. */
+export function journeyGoal(journey: Pick<JourneyConfig, 'goal' | 'trigger'>): GoalEvent {
+  return journey.goal ?? (journey.trigger === 'payment.failed' ? 'payment.succeeded' : 'order.placed');
 }
