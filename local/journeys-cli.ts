@@ -37,7 +37,7 @@ export async function main(argv: string[], out: Writable = process.stdout, err: 
         const problems = templateProblems(journeys, loadTemplates(join(dir, 'templates')), join(dir, 'templates'));
         for (const p of problems) err.write(`${p}\n`);
         if (problems.length > 0) return 1;
-        for (const j of journeys) out.write(`ok  ${j.id}: ${j.steps.length} steps, trigger ${j.trigger}\n`);
+        for (const j of journeys) out.write(`ok  ${j.id}: ${j.steps ? `${j.steps.length} steps` : `${j.nodes?.length ?? 0} nodes`}, trigger ${j.trigger}\n`);
         return 0;
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;

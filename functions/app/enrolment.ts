@@ -1,4 +1,5 @@
-import { type ExitEvent, exitScope, type JourneyConfig, stepDelays, type Topic, type Trigger } from '../../workflows/src/journey.ts';
+import { type ExitEvent, exitScope, firstSend, type JourneyConfig, journeyFlow, journeySpanSeconds, stepDelays, type Topic, type Trigger } from '../../workflows/src/journey.ts';
+import { waitEnd } from '../../workflows/src/waits.ts';
 import { DEFAULT_SENDING_HOURS, DEFAULT_TIME_ZONE, nextSendingTime, type SendingHours } from '../../workflows/src/quiet-hours.ts';
 import { isStaleTrigger } from '../core/engine-time.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -55,14 +56,9 @@ export async function recordDeferral(
   deps.observe?.({ ...decision, customerId });
 }
 
-/** How long after enrolment a journey's last step is due. */
-function journeySpanSeconds(journey: JourneyConfig): number {
-  return stepDelays(journey).reduce((sum, d) => sum + d, 0);
-}
-
 /** A trigger too old to act on starts nothing; the decision log says why, as it does for every send not made. */
 async function recordStaleTrigger(deps: EnrolDeps, customerId: string, journey: JourneyConfig, name: string): Promise<void> {
-  const first = journey.steps[0]!;
+  const first = firstSend(journey) ?? { id: journey.nodes?.[0]?.id ?? journey.id, channel: 'email', template: '', topic: journey.topic };
   const decision: Decision = {
     at: deps.clock.now().toISOString(),
     journey: journey.id,
@@ -71,7 +67,7 @@ async function recordStaleTrigger(deps: EnrolDeps, customerId: string, journey: 
     channel: first.channel === 'sms' || first.channel === 'staff' ? first.channel : 'email',
     outcome: 'suppressed',
     reason: 'stale_trigger',
-    topic: first.topic ?? journey.topic,
+    topic: first.topic,
     template: first.template,
     locale: '',
   };
@@ -96,6 +92,10 @@ export async function enrol(trigger: Trigger, customerId: string, enrolKey: stri
       await recordStaleTrigger(deps, customerId, journey, name);
       continue;
     }
+    const now = deps.clock.now();
+    const opening = await openingWait(journey, customerId, now, deps, profile);
+    if (!opening) continue;
+    const { planned, first } = opening;
     const enrolment = { journey: journey.id, key: enrolKey, executionName: name, startedAt: at, ...(deps.startedBy ? { startedBy: deps.startedBy } : {}) };
     // Without a cool-down the conditional create is the check: a new enrolment costs one write.
     // Whether this trigger made the enrolment: true too when it is applied again after a crash.
@@ -104,7 +104,6 @@ export async function enrol(trigger: Trigger, customerId: string, enrolKey: stri
       const existing = await deps.store.getEnrolment(tenant, customerId, journey.id, enrolKey);
       if (!existing) {
         if (journey.cooldownDays > 0) {
-          const now = deps.clock.now();
           const until = new Date(now.getTime() + journey.cooldownDays * 86_400_000).toISOString();
           if (!(await deps.store.claimCooldown(tenant, customerId, journey.id, now.toISOString(), until))) continue;
         }
@@ -117,9 +116,6 @@ export async function enrol(trigger: Trigger, customerId: string, enrolKey: stri
         own = deps.startedBy !== undefined && existing.startedBy === deps.startedBy;
       }
     }
-    const first = journey.steps[0]!;
-    const now = deps.clock.now();
-    const planned = await plannedAt(deps, customerId, now, stepDelays(journey)[0]!, first.topic ?? journey.topic, profile);
     const result = await deps.runner.start(journey.id, name, { version: 1, tenant, customerId, journey: journey.id, key: enrolKey, firstAt: planned.at.toISOString() });
     // Also when an earlier attempt of this trigger started it and crashed before recording this
     // (applied as of the same time, the decision is the same item, written once).
@@ -143,6 +139,35 @@ export async function enrol(trigger: Trigger, customerId: string, enrolKey: stri
     }
   }
   return started;
+}
+
+/**
+ * When a journey's first wait ends, and the send it leads to: the first step's delay, or the
+ * graph's opening wait (moved into sending hours when marketing follows it). A graph opening
+ * with a date wait the customer has no date for is not entered.
+ */
+async function openingWait(
+  journey: JourneyConfig,
+  customerId: string,
+  now: Date,
+  deps: EnrolDeps,
+  profile: CustomerProfile | undefined,
+): Promise<{ planned: { at: Date; deferred: boolean }; first: { id: string; channel: string; template: string; topic: Topic } } | undefined> {
+  const flow = journeyFlow(journey);
+  if (!flow) {
+    const first = firstSend(journey)!;
+    return { planned: await plannedAt(deps, customerId, now, stepDelays(journey)[0]!, first.topic, profile), first };
+  }
+  const start = flow.node(flow.start);
+  if (!start.wait) return { planned: { at: now, deferred: false }, first: { id: start.id, channel: 'email', template: '', topic: journey.topic } };
+  const customer = profile ?? (await deps.store.getCustomer(deps.config.tenant, customerId));
+  const end = waitEnd(start.wait, now, { timeZone: customer?.timeZone, attributes: customer?.attributes });
+  if (!('at' in end)) return undefined;
+  const next = flow.segment(start.next!);
+  const send = next.nodes.find((n) => flow.isMarketingSend(n.id));
+  const first = { id: send?.id ?? start.next!, channel: send?.send?.channel ?? 'email', template: send?.send?.template ?? '', topic: send ? ('marketing' as const) : journey.topic };
+  if (!send) return { planned: { at: end.at, deferred: false }, first };
+  return { planned: await plannedAt(deps, customerId, end.at, 0, 'marketing', customer), first };
 }
 
 /**

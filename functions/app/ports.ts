@@ -238,6 +238,8 @@ export interface JourneyInput {
   key: string;
   /** When the first step is due, already moved into sending hours for marketing steps. */
   firstAt: string;
+  /** A journey graph's continuation after an awaited event: the node it starts at. */
+  entry?: string;
 }
 
 export interface JourneyRunner {

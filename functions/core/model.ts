@@ -49,6 +49,10 @@ export interface CustomerProfile {
   spentPln?: number;
   lastOrderAt?: string;
   lastScore?: number;
+  /** Declared custom attributes (workflows/events/attributes.yaml), set by events and update nodes. */
+  attributes?: Record<string, string | number | boolean>;
+  /** Tags set by journeys' update nodes. */
+  tags?: string[];
   updatedAt: string;
 }
 
@@ -122,6 +126,8 @@ export type SuppressionReason =
   | 'delivery_uncertain'
   /** A holdout member: enrolled and measured, never messaged. */
   | 'holdout'
+  /** A wait until a date the customer has none of (no birthday on file). */
+  | 'no_date'
   | 'stale_trigger';
 
 export interface Decision {

@@ -21,7 +21,7 @@ describe('durations', () => {
 describe('journey files', () => {
   it('loads the shipped journeys: abandoned cart after 1 h and 24 h by default', () => {
     const cart = loadJourneys().find((j) => j.id === 'abandoned-cart');
-    expect(cart?.steps.map((s) => s.after)).toEqual(['PT1H', 'PT24H']);
+    expect(cart?.steps?.map((s) => s.after)).toEqual(['PT1H', 'PT24H']);
     expect(stepDelays(cart!)).toEqual([3600, 82_800]);
   });
 
