@@ -38,7 +38,9 @@ export function graphViolations(
       else target(i, 'next', n.next);
     }
     if (n.branch) {
-      n.branch.cases.forEach((c, j) => target(i, `branch.cases.${j}.next`, c.next));
+      n.branch.cases.forEach((c, j) => {
+        target(i, `branch.cases.${j}.next`, c.next);
+      });
       target(i, 'branch.otherwise', n.branch.otherwise);
       n.branch.cases.forEach((c, j) => {
         for (const { c: cmp, path } of comparisons(c.if)) {
@@ -53,7 +55,9 @@ export function graphViolations(
       });
     }
     if (n.split) {
-      n.split.variants.forEach((v, j) => target(i, `split.variants.${j}.next`, v.next));
+      n.split.variants.forEach((v, j) => {
+        target(i, `split.variants.${j}.next`, v.next);
+      });
       const sum = n.split.variants.reduce((s, v) => s + v.weight, 0);
       if (sum !== 100) out.push({ path: at(i, 'split.variants'), message: `weights add up to ${sum}, not 100` });
       const names = n.split.variants.map((v) => v.name);
