@@ -108,6 +108,29 @@ export interface Enrolment {
   startedBy?: string;
   endedAt?: string;
   endReason?: string;
+  /** Journey graphs: the arm each split put the customer in, by split node. */
+  variants?: Record<string, string>;
+  /** The arm of the last split passed, or `holdout`: what the next decisions are measured under. */
+  variant?: string;
+  /** A holdout member: every send from here on is recorded, not made. */
+  holdout?: boolean;
+  /** A waitFor node the execution waits at: the event that would end the wait early, and when it times out. */
+  awaiting?: Awaiting;
+}
+
+export interface Awaiting {
+  node: string;
+  event: string;
+  since: string;
+  until: string;
+}
+
+/** What a journey graph's walk records on an enrolment. */
+export interface EnrolmentMark {
+  variant?: { node: string; arm: string };
+  holdout?: true;
+  /** null clears it. */
+  awaiting?: Awaiting | null;
 }
 
 export type SuppressionReason =
