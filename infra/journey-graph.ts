@@ -51,6 +51,7 @@ export function journeyGraph(scope: Construct, journey: JourneyConfig, stepFunct
       topic: journey.topic,
       entry,
       ...(resume ? { resume } : {}),
+      ...(flow.deferrable(entry, resume) ? { deferrable: true } : {}),
       segment: JSON.stringify(segment.nodes),
       hoursAfter: hours.filter((h) => segment.nodes.some((n) => n.id === h)),
     };

@@ -2,6 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { toMermaid, toSvg } from '../workflows/src/graph.ts';
+import { journeyFlow } from '../workflows/src/journey.ts';
+import { nodeMermaid, pathCosts } from '../workflows/src/node-graph.ts';
 import { JourneyConfig } from '../workflows/src/journey.ts';
 import { ConfigError, loadJourneys, loadTemplates, WORKFLOWS_DIR } from '../workflows/src/load.ts';
 import { synthesizeApp } from './definitions.ts';
@@ -48,12 +50,18 @@ export async function main(argv: string[], out: Writable = process.stdout, err: 
     case 'graph': {
       const [journey, dir = join(WORKFLOWS_DIR, '..', 'docs', 'journeys')] = rest;
       const { journeys } = await synthesizeApp();
+      const journeys_ = loadJourneys();
       const jd = journey ? journeys.get(journey) : undefined;
       if (!jd) {
         err.write(`unknown journey "${journey ?? ''}"; known: ${[...journeys.keys()].join(', ')}\n`);
         return 2;
       }
-      out.write(toMermaid(jd.definition));
+      const flow = journeyFlow(journeys_.find((j) => j.id === jd.journey)!);
+      if (flow) {
+        out.write(nodeMermaid(flow));
+        out.write('%% billable state transitions per path\n');
+        for (const p of pathCosts(flow)) out.write(`%% ${p.transitions} transitions: ${p.nodes.join(' → ')}\n`);
+      } else out.write(toMermaid(jd.definition));
       mkdirSync(dir, { recursive: true });
       const file = join(dir, `${jd.journey}.svg`);
       writeFileSync(file, toSvg(jd.definition, jd.journey));

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import type { TraceEvent } from '../functions/app/run-graph.ts';
 import { type Log, silentLog } from '../functions/shared/logger.ts';
 import { parseDurationSeconds } from '../workflows/src/duration.ts';
 import { VirtualClock } from './clock.ts';
@@ -98,6 +99,8 @@ export interface SimulationOptions {
    * @default 'in-process'
    */
   senders?: 'emulators' | 'in-process';
+  /** Also print every node a journey graph passes, with its outcome. @default false */
+  trace?: boolean;
 }
 
 export async function simulate(requests: SimulatedRequest[], o: SimulationOptions): Promise<void> {
@@ -115,6 +118,8 @@ export async function simulate(requests: SimulatedRequest[], o: SimulationOption
           type: 'message',
           at: d.at,
           journey: d.journey,
+          step: d.step,
+          ...(d.variant ? { variant: d.variant } : {}),
           customerId: d.customerId,
           channel: d.channel,
           to: d.to,
@@ -126,11 +131,12 @@ export async function simulate(requests: SimulatedRequest[], o: SimulationOption
       } else if (d.outcome === 'deferred') {
         o.write({ type: 'suppressed', at: d.at, journey: d.journey, customerId: d.customerId, channel: d.channel, reason: d.reason, step: d.step, until: d.until });
       } else if (d.outcome === 'task') {
-        o.write({ type: 'task', at: d.at, journey: d.journey, customerId: d.customerId, step: d.step, template: d.template, subject: d.subject });
+        o.write({ type: 'task', at: d.at, journey: d.journey, customerId: d.customerId, step: d.step, ...(d.variant ? { variant: d.variant } : {}), template: d.template, subject: d.subject });
       } else {
-        o.write({ type: 'suppressed', at: d.at, journey: d.journey, customerId: d.customerId, channel: d.channel, reason: d.reason, template: d.template, step: d.step });
+        o.write({ type: 'suppressed', at: d.at, journey: d.journey, customerId: d.customerId, channel: d.channel, reason: d.reason, template: d.template, step: d.step, ...(d.variant ? { variant: d.variant } : {}) });
       }
     },
+    ...(o.trace ? { trace: (e: TraceEvent) => o.write({ type: 'trace', ...e }) } : {}),
   });
   try {
     for (const r of requests) {
@@ -150,9 +156,10 @@ export interface SimulateArgs {
   file: string;
   forSeconds: number;
   backend: LocalBackend;
+  trace: boolean;
 }
 
-export const SIMULATE_USAGE = 'FILE.jsonl [--for P30D] [--backend memory|dynamodb-local]';
+export const SIMULATE_USAGE = 'FILE.jsonl [--for P30D] [--backend memory|dynamodb-local] [--trace]';
 
 /**
  * The simulator's command line (npm run simulate, npm run journeys -- simulate), or what is wrong
@@ -180,9 +187,12 @@ export function parseSimulateArgs(argv: string[]): SimulateArgs | { error: strin
     backend = value;
     args.splice(j, 2);
   }
+  const t = args.indexOf('--trace');
+  if (t >= 0) args.splice(t, 1);
   const file = args[0];
   if (!file) return { usage: true };
-  return { file, forSeconds, backend };
+  if (file.startsWith('--')) return { error: `unknown option ${file}` };
+  return { file, forSeconds, backend, trace: t >= 0 };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -198,7 +208,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${(e as Error).message}\n`);
     return 2;
   }
-  await simulate(requests, { forSeconds: parsed.forSeconds, backend: parsed.backend, write: (l) => process.stdout.write(`${JSON.stringify(l)}\n`) });
+  await simulate(requests, { forSeconds: parsed.forSeconds, backend: parsed.backend, trace: parsed.trace, write: (l) => process.stdout.write(`${JSON.stringify(l)}\n`) });
   return 0;
 }
 

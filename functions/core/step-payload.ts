@@ -51,6 +51,8 @@ export const GraphPayload = z.object({
     }
     return parsed.data;
   }),
+  /** The walk may meet a marketing send outside sending hours (see Flow.deferrable), and then defers it. */
+  deferrable: z.boolean().default(false),
   /** Waits whose next nodes send marketing: their end is moved into sending hours. */
   hoursAfter: z.array(z.string()).default([]),
   executionName: z.string(),

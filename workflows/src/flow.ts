@@ -84,7 +84,7 @@ export class Flow {
   /**
    * Nodes where a Task begins: the start unless it is a wait; what follows each wait; each
    * waitFor (its timeout resumes there) and its event branch (a continuation starts there); and
-   * each marketing send (the step may defer it into sending hours, then resumes at it).
+   * each marketing send (a walk may defer it into sending hours, then resumes at it).
    */
   entries(): string[] {
     const out = new Set<string>();
@@ -122,10 +122,19 @@ export class Flow {
         outcomes.add(id);
         continue;
       }
-      if (this.isMarketingSend(id)) outcomes.add(`hours:${id}`);
+      if (this.isMarketingSend(id) && this.deferrable(entry, resume)) outcomes.add(`hours:${id}`);
       for (const e of successors(node)) queue.push(e.to);
     }
     return { nodes: this.nodes.filter((n) => seen.has(n.id)), outcomes: [...outcomes] };
+  }
+
+  /**
+   * Whether a walk from `entry` may meet a marketing send outside sending hours. Not after a wait:
+   * a wait's end is moved into sending hours when marketing follows it. But the start (run when
+   * the trigger arrives), a waitFor's timeout and an awaited event's branch begin at any hour.
+   */
+  deferrable(entry: string, resume?: 'timeout'): boolean {
+    return resume === 'timeout' || entry === this.start || this.nodes.some((n) => n.waitFor?.onEvent === entry);
   }
 
   /** Every node reachable from the start. */
