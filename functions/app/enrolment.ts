@@ -186,8 +186,9 @@ export async function endJourneys(event: ExitEvent, customerId: string, enrolKey
       const keyed = scope === 'customer' ? undefined : await deps.store.getEnrolment(tenant, customerId, journey.id, enrolKey);
       if (keyed?.status === 'active') active.push(keyed);
     }
-    for (const { key } of active) {
-      const name = executionName(journey.id, tenant, key);
+    for (const { key, executionName: current } of active) {
+      // A journey graph's awaited event may have moved it to a continuation.
+      const name = current ?? executionName(journey.id, tenant, key);
       await deps.runner.stop(journey.id, name, event);
       if (!(await deps.store.endEnrolment(tenant, customerId, journey.id, key, 'goal-reached', event, deps.clock.now().toISOString()))) continue;
       deps.log.info(LogCode.JourneyStopped, { journey: journey.id, executionName: name, reason: event });

@@ -2,7 +2,7 @@ import type { JourneyConfig } from '../../workflows/src/journey.ts';
 import type { SendingHours } from '../../workflows/src/quiet-hours.ts';
 import { renderTemplate, TemplateRenderError } from '../../workflows/src/render.ts';
 import { type Locale, pickLocale, type TemplateFile } from '../../workflows/src/template-file.ts';
-import type { ConsentState, CustomerProfile, Decision, SendIntent, SendOutcome, SendRecord, SuppressionReason } from '../core/model.ts';
+import type { ConsentState, CustomerProfile, Decision, SendIntent, SendRecord, SuppressionReason } from '../core/model.ts';
 import { smsLength, transliterate } from '../core/sms.ts';
 import type { StepInput } from '../core/step-payload.ts';
 import { planStep, type Subject, sendDecision, sendVerdict, subjectKind, subjectOf, templateData } from '../core/step-policy.ts';

@@ -116,6 +116,8 @@ export interface Enrolment {
   holdout?: boolean;
   /** A waitFor node the execution waits at: the event that would end the wait early, and when it times out. */
   awaiting?: Awaiting;
+  /** The execution a continuation replaced (see EnrolmentMark.continuation). */
+  continuedFrom?: string;
 }
 
 export interface Awaiting {
@@ -131,6 +133,8 @@ export interface EnrolmentMark {
   holdout?: true;
   /** null clears it. */
   awaiting?: Awaiting | null;
+  /** The awaited event came first: the execution that goes on from its branch, and the one it replaces. */
+  continuation?: { executionName: string; from: string };
 }
 
 export type SuppressionReason =

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
-import { runStep, type StepDeps, type StepResult } from '../app/run-step.ts';
+import { runStep, type StepResult } from '../app/run-step.ts';
 import { awsStepDeps, serviceLogger } from '../composition.ts';
 import { type GraphDeps, type GraphResult, runGraphStep } from '../app/run-graph.ts';
 import { isGraphPayload, parseGraphPayload, parseStepPayload } from '../core/step-payload.ts';

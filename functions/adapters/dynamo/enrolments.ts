@@ -49,6 +49,11 @@ export class DynamoEnrolments implements EnrolmentRepository {
       values[':holdoutArm'] = 'holdout';
       sets.push('holdout = :holdout', 'variant = :holdoutArm');
     }
+    if (mark.continuation) {
+      values[':exec'] = mark.continuation.executionName;
+      values[':from'] = mark.continuation.from;
+      sets.push('executionName = :exec', 'continuedFrom = :from');
+    }
     if (mark.awaiting === null) removes.push('awaiting');
     else if (mark.awaiting) {
       values[':awaiting'] = mark.awaiting;

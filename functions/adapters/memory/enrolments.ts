@@ -41,6 +41,7 @@ export class MemoryEnrolments implements EnrolmentRepository {
       current['variant'] = mark.variant.arm;
     }
     if (mark.holdout) Object.assign(current, { holdout: true, variant: 'holdout' });
+    if (mark.continuation) Object.assign(current, { executionName: mark.continuation.executionName, continuedFrom: mark.continuation.from });
     if (mark.awaiting === null) delete current['awaiting'];
     else if (mark.awaiting) current['awaiting'] = copy(mark.awaiting);
     return true;
