@@ -106,6 +106,9 @@ export interface SimulationOptions {
 export async function simulate(requests: SimulatedRequest[], o: SimulationOptions): Promise<void> {
   const start = requests[0]?.at ?? new Date();
   const clock = new VirtualClock(start);
+  // What a request sets off is written after its ingest line, however fast the steps it starts run.
+  let held: Record<string, unknown>[] | undefined;
+  const out = { write: (line: Record<string, unknown>) => (held ? held.push(line) : o.write(line)) };
   const stack = await startLocalStack({
     clock,
     log: o.log ?? silentLog,
@@ -114,7 +117,7 @@ export async function simulate(requests: SimulatedRequest[], o: SimulationOption
     senders: o.senders ?? 'in-process',
     observe: (d) => {
       if (d.outcome === 'sent') {
-        o.write({
+        out.write({
           type: 'message',
           at: d.at,
           journey: d.journey,
@@ -129,20 +132,24 @@ export async function simulate(requests: SimulatedRequest[], o: SimulationOption
           ...(d.channel === 'sms' ? { segments: d.segments, encoding: d.encoding } : {}),
         });
       } else if (d.outcome === 'deferred') {
-        o.write({ type: 'suppressed', at: d.at, journey: d.journey, customerId: d.customerId, channel: d.channel, reason: d.reason, step: d.step, until: d.until });
+        out.write({ type: 'suppressed', at: d.at, journey: d.journey, customerId: d.customerId, channel: d.channel, reason: d.reason, step: d.step, until: d.until });
       } else if (d.outcome === 'task') {
-        o.write({ type: 'task', at: d.at, journey: d.journey, customerId: d.customerId, step: d.step, ...(d.variant ? { variant: d.variant } : {}), template: d.template, subject: d.subject });
+        out.write({ type: 'task', at: d.at, journey: d.journey, customerId: d.customerId, step: d.step, ...(d.variant ? { variant: d.variant } : {}), template: d.template, subject: d.subject });
       } else {
-        o.write({ type: 'suppressed', at: d.at, journey: d.journey, customerId: d.customerId, channel: d.channel, reason: d.reason, template: d.template, step: d.step, ...(d.variant ? { variant: d.variant } : {}) });
+        out.write({ type: 'suppressed', at: d.at, journey: d.journey, customerId: d.customerId, channel: d.channel, reason: d.reason, template: d.template, step: d.step, ...(d.variant ? { variant: d.variant } : {}) });
       }
     },
-    ...(o.trace ? { trace: (e: TraceEvent) => o.write({ type: 'trace', ...e }) } : {}),
+    ...(o.trace ? { trace: (e: TraceEvent) => out.write({ type: 'trace', ...e }) } : {}),
   });
   try {
     for (const r of requests) {
       await stack.engine.advanceTo(r.at);
+      held = [];
       const res = await stack.request({ method: r.method, path: r.route.split('?')[0]!, headers: r.headers, rawBody: r.rawBody, query: Object.fromEntries(new URL(r.route, 'http://x').searchParams) });
+      const setOff = held;
+      held = undefined;
       o.write({ type: 'ingest', at: clock.now().toISOString(), route: r.route, status: res.status, ...(res.status >= 400 ? { error: (res.body as { error?: string })?.error } : {}) });
+      for (const line of setOff) o.write(line);
       await stack.engine.idle();
     }
     const last = requests.at(-1)?.at ?? start;

@@ -12,6 +12,8 @@ import type { EnrolDeps } from './enrolment.ts';
  */
 export async function resumeAwaiting(event: { type: string; key: string }, customerId: string, orderId: string | undefined, deps: EnrolDeps): Promise<number> {
   const { tenant } = deps.config;
+  // Most events are awaited by no journey: then they cost no read here.
+  if (!deps.journeys.some((j) => j.nodes?.some((n) => n.waitFor?.event === event.type))) return 0;
   let resumed = 0;
   for (const e of await deps.store.activeEnrolments(tenant, customerId)) {
     const journey = deps.journeys.find((j) => j.id === e.journey);

@@ -58,7 +58,8 @@ export async function recordDeferral(
 
 /** A trigger too old to act on starts nothing; the decision log says why, as it does for every send not made. */
 async function recordStaleTrigger(deps: EnrolDeps, customerId: string, journey: JourneyConfig, name: string): Promise<void> {
-  const first = firstSend(journey) ?? { id: journey.nodes?.[0]?.id ?? journey.id, channel: 'email', template: '', topic: journey.topic };
+  // A graph is recorded at its first node: which send it would have reached depends on the walk.
+  const first = (journey.steps && firstSend(journey)) || { id: journey.nodes?.[0]?.id ?? journey.id, channel: 'email', template: '', topic: journey.topic };
   const decision: Decision = {
     at: deps.clock.now().toISOString(),
     journey: journey.id,
@@ -163,9 +164,10 @@ async function openingWait(
   const customer = profile ?? (await deps.store.getCustomer(deps.config.tenant, customerId));
   const end = waitEnd(start.wait, now, { timeZone: customer?.timeZone, attributes: customer?.attributes });
   if (!('at' in end)) return undefined;
+  // The walk after the wait may take any branch: a deferral is recorded at the node it begins at.
   const next = flow.segment(start.next!);
   const send = next.nodes.find((n) => flow.isMarketingSend(n.id));
-  const first = { id: send?.id ?? start.next!, channel: send?.send?.channel ?? 'email', template: send?.send?.template ?? '', topic: send ? ('marketing' as const) : journey.topic };
+  const first = { id: start.next!, channel: 'email', template: '', topic: send ? ('marketing' as const) : journey.topic };
   if (!send) return { planned: { at: end.at, deferred: false }, first };
   return { planned: await plannedAt(deps, customerId, end.at, 0, 'marketing', customer), first };
 }

@@ -167,7 +167,10 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
       }
       case 'split': {
         const arm = pickVariant(node.split!.variants, bucket(tenant, customerId, input.journey, id));
-        await deps.store.markEnrolment(tenant, customerId, input.journey, key, { variant: { node: id, arm: arm.name } });
+        // Stable, so a retried walk finds its arm recorded and writes nothing.
+        if (enrolment.variants?.[id] !== arm.name) {
+          await deps.store.markEnrolment(tenant, customerId, input.journey, key, { variant: { node: id, arm: arm.name, all: enrolment.variants ?? {} } });
+        }
         if (!holdout) variant = arm.name;
         trace(node, `variant ${arm.name}`, arm.next);
         id = arm.next;
@@ -175,7 +178,7 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
       }
       case 'holdout': {
         if (!holdout && inHoldout(node.holdout!.percent, bucket(tenant, customerId, input.journey, id))) {
-          await deps.store.markEnrolment(tenant, customerId, input.journey, key, { holdout: true });
+          if (!enrolment.holdout) await deps.store.markEnrolment(tenant, customerId, input.journey, key, { holdout: true });
           holdout = true;
           variant = 'holdout';
         }

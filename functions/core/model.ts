@@ -129,7 +129,8 @@ export interface Awaiting {
 
 /** What a journey graph's walk records on an enrolment. */
 export interface EnrolmentMark {
-  variant?: { node: string; arm: string };
+  /** A split's arm, with every arm recorded so far (the walk read them): one write. */
+  variant?: { node: string; arm: string; all: Record<string, string> };
   holdout?: true;
   /** null clears it. */
   awaiting?: Awaiting | null;

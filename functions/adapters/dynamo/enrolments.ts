@@ -12,7 +12,6 @@ export class DynamoEnrolments implements EnrolmentRepository {
   async createEnrolment(tenant: string, customerId: string, enrolment: Omit<Enrolment, 'status'>): Promise<boolean> {
     return this.t.putIfAbsent({
       ...items.enrolment(tenant, customerId, enrolment.journey, enrolment.key),
-      variants: {},
       ...enrolment,
       status: 'active',
       expiresAt: this.t.expiry(enrolment.startedAt),
@@ -38,11 +37,9 @@ export class DynamoEnrolments implements EnrolmentRepository {
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = { ':active': 'active' };
     if (mark.variant) {
-      // The map exists from the enrolment's creation on (see createEnrolment), so one arm is one path.
-      names['#variants'] = 'variants';
-      names['#node'] = mark.variant.node;
+      values[':variants'] = { ...mark.variant.all, [mark.variant.node]: mark.variant.arm };
       values[':arm'] = mark.variant.arm;
-      sets.push('#variants.#node = :arm', 'variant = :arm');
+      sets.push('variants = :variants', 'variant = :arm');
     }
     if (mark.holdout) {
       values[':holdout'] = true;

@@ -37,7 +37,7 @@ export class MemoryEnrolments implements EnrolmentRepository {
     if (current?.['status'] !== 'active') return false;
     if (expectAwaiting !== undefined && (current['awaiting'] as { node?: string } | undefined)?.node !== expectAwaiting) return false;
     if (mark.variant) {
-      current['variants'] = { ...(current['variants'] as Record<string, string> | undefined), [mark.variant.node]: mark.variant.arm };
+      current['variants'] = { ...mark.variant.all, [mark.variant.node]: mark.variant.arm };
       current['variant'] = mark.variant.arm;
     }
     if (mark.holdout) Object.assign(current, { holdout: true, variant: 'holdout' });
