@@ -91,6 +91,14 @@ function lineOf(doc: ReturnType<typeof parseDocument>, path: (string | number)[]
   return lc.linePos(offset).line;
 }
 
+/** The line a dotted path (`nodes.3.branch.otherwise`) is written on in a YAML text. */
+export function lineOfPath(text: string, path: string): number {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  const keys = path.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+  return lineOf(doc, keys, lineCounter);
+}
+
 export function listYaml(dir: string): string[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
@@ -125,7 +133,8 @@ export function loadJourneys(
       const journey = loadYaml(file, JourneyConfig);
       const expected = file.replace(/^.*\//, '').replace(/\.ya?ml$/, '');
       if (journey.id !== expected) problems.push(`${file}: id "${journey.id}" must match the file name "${expected}"`);
-      for (const v of journeyViolations(journey, templates)) problems.push(`${file}: ${v.path}: ${v.message}`);
+      const text = readFileSync(file, 'utf8');
+      for (const v of journeyViolations(journey, templates)) problems.push(`${relative(process.cwd(), file) || file}:${lineOfPath(text, v.path)}: ${v.path}: ${v.message}`);
       journeys.push(journey);
     } catch (e) {
       if (e instanceof ConfigError) problems.push(...e.problems);
