@@ -51,7 +51,12 @@ function world() {
   const step: GraphDeps = {
     config: { shopName: 'Sklep', publicUrl: 'https://api.example.pl', unsubscribeSecret: 'secret-0123456789-0123456789', frequencyCap: { max: 10, days: 7 } },
     store,
-    mailer: { send: async (m) => (emails.push(m), { messageId: `m-${emails.length}` }) },
+    mailer: {
+      send: async (m) => {
+        emails.push(m);
+        return { messageId: `m-${emails.length}` };
+      },
+    },
     sms: { send: async () => ({ messageId: 'sms' }) },
     events: { taskCreated: async () => undefined },
     templates,
