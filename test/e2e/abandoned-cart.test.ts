@@ -49,7 +49,7 @@ describe('trigger API over HTTP', () => {
     await s.engine.idle();
     expect(s.engine.counters.started).toBe(1);
     const exec = await s.engine.describe('abandoned-cart', executionName('abandoned-cart', 'default', '123123123'));
-    expect(exec).toMatchObject({ status: 'WAITING', state: 'cart-value' });
+    expect(exec).toMatchObject({ status: 'WAITING', state: 'holdout' });
   });
 
   it('keeps dedupe claims for 8 days and treats an expired claim as gone, whatever TTL has deleted yet', async () => {

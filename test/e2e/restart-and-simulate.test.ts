@@ -25,7 +25,7 @@ describe('durable waits', () => {
     const first = await localStack(T0, { dynamoEndpoint: db1.endpoint, tablePrefix: 'r-' });
     await first.request(checkoutEvent('c-restart', email, 'tok-restart', T0));
     // Written once, already waiting for the walk to the first reminder (the opening Wait is one transition).
-    expect(await first.engine.describe('abandoned-cart', name)).toMatchObject({ status: 'WAITING', state: 'cart-value', wakeAt: new Date(T0.getTime() + hours(1)).toISOString(), transitions: 1 });
+    expect(await first.engine.describe('abandoned-cart', name)).toMatchObject({ status: 'WAITING', state: 'holdout', wakeAt: new Date(T0.getTime() + hours(1)).toISOString(), transitions: 1 });
     await first.engine.advanceTo(new Date(T0.getTime() + hours(2)));
     expect(await inbox(first.sesEndpoint!, email)).toHaveLength(1);
     // Killed mid-wait: no graceful shutdown, the database process goes down too.
@@ -75,7 +75,7 @@ describe('durable waits', () => {
           Key: { pk: `EXEC#abandoned-cart#${executionName('abandoned-cart', 'default', 'tok-mid')}`, sk: 'EXEC' },
           UpdateExpression: 'SET #s = :r, #st = :step REMOVE #q, wakeAt',
           ExpressionAttributeNames: { '#s': 'status', '#st': 'state', '#q': 'queue' },
-          ExpressionAttributeValues: { ':r': 'RUNNING', ':step': 'cart-value' },
+          ExpressionAttributeValues: { ':r': 'RUNNING', ':step': 'holdout' },
         }),
       );
       await s1.stop({ crash: true });

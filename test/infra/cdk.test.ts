@@ -198,17 +198,17 @@ describe('journey state machines', () => {
     const state = (name: string) => cart.States[name]!;
     expect(cart.StartAt).toBe('first-wait: wait 1 h (start)');
     // The trigger planned the first instant: 1 h, moved into sending hours.
-    expect(state(cart.StartAt)).toMatchObject({ Type: 'Wait', TimestampPath: '$.firstAt', Next: 'cart-value' });
-    // One Task walks the value branch and the A/B split and sends; a Choice reads where it stopped.
-    expect(state('cart-value')).toMatchObject({ Type: 'Task', Next: 'After cart-value' });
-    const routes = Object.fromEntries((state('After cart-value')['Choices'] as { StringEquals: string; Next: string }[]).map((c) => [c.StringEquals, c.Next]));
+    expect(state(cart.StartAt)).toMatchObject({ Type: 'Wait', TimestampPath: '$.firstAt', Next: 'holdout' });
+    // One Task walks the holdout, the value branch and the A/B split and sends; a Choice reads where it stopped.
+    expect(state('holdout')).toMatchObject({ Type: 'Task', Next: 'After holdout' });
+    const routes = Object.fromEntries((state('After holdout')['Choices'] as { StringEquals: string; Next: string }[]).map((c) => [c.StringEquals, c.Next]));
     // After a wait moved into sending hours, no send in the walk can fall outside them: no extra waits.
     expect(routes).toEqual({ 'second-wait': 'second-wait: wait 23 h', 'help-wait': 'help-wait: wait 3 h' });
-    expect(state('After cart-value')['Default']).toBe('Journey ended');
+    expect(state('After holdout')['Default']).toBe('Journey ended');
     expect(state('second-wait: wait 23 h')).toMatchObject({ Type: 'Wait', TimestampPath: '$.result.nextAt', Next: 'second-reminder' });
     // The last send begins its Task after a wait: inside sending hours already, so nothing can follow it.
     expect(state('second-reminder')).toMatchObject({ Type: 'Task', End: true });
-    const path = ['first-wait: wait 1 h (start)', 'cart-value', 'After cart-value', 'second-wait: wait 23 h', 'second-reminder'];
+    const path = ['first-wait: wait 1 h (start)', 'holdout', 'After holdout', 'second-wait: wait 23 h', 'second-reminder'];
     path.slice(0, -1).forEach((name, i) => {
       const s = state(name);
       const next = s.Type === 'Choice' ? routes['second-wait'] : s.Next;
@@ -217,12 +217,12 @@ describe('journey state machines', () => {
   });
 
   it('passes a versioned payload with the execution name and the nodes to walk to the step function', () => {
-    const task = journeys.get('abandoned-cart')!.definition.States['cart-value']!;
+    const task = journeys.get('abandoned-cart')!.definition.States['holdout']!;
     const params = task['Parameters'] as Record<string, unknown>;
-    expect(params).toMatchObject({ version: 3, journey: 'abandoned-cart', entry: 'cart-value', 'executionName.$': '$$.Execution.Name', topic: 'marketing', hoursAfter: ['help-wait', 'second-wait'] });
+    expect(params).toMatchObject({ version: 3, journey: 'abandoned-cart', entry: 'holdout', 'executionName.$': '$$.Execution.Name', topic: 'marketing', hoursAfter: ['help-wait', 'second-wait'] });
     const segment = (JSON.parse(params['segment'] as string) as { id: string }[]).map((n) => n.id);
-    expect(segment.sort()).toEqual(['cart-value', 'first-reminder', 'first-reminder-b', 'help-channel', 'help-email', 'help-sms', 'help-wait', 'second-wait', 'subject-test']);
-    expect(Object.keys(journeys.get('abandoned-cart')!.taskHandlers).sort()).toEqual(['cart-value', 'second-reminder', 'subject-test']);
+    expect(segment.sort()).toEqual(['cart-value', 'first-reminder', 'first-reminder-b', 'help-channel', 'help-email', 'help-sms', 'help-wait', 'holdout', 'second-wait', 'subject-test']);
+    expect(Object.keys(journeys.get('abandoned-cart')!.taskHandlers).sort()).toEqual(['holdout', 'second-reminder', 'subject-test']);
   });
 
   it('builds every Task payload of every journey in the one shape the step parses', () => {

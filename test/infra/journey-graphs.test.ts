@@ -27,10 +27,10 @@ describe('journey graphs', () => {
     expect(render('abandoned-cart')).toEqual({
       StartAt: 'first-wait: wait 1 h (start)',
       States: {
-        'first-wait: wait 1 h (start)': 'Wait -> cart-value',
-        // The value branch, the channel branch, the help offer or the split and the first reminder: one Task.
-        'cart-value': 'Task -> After cart-value',
-        'After cart-value': 'Choice -> help-wait: wait 3 h|second-wait: wait 23 h else Journey ended',
+        'first-wait: wait 1 h (start)': 'Wait -> holdout',
+        // The holdout, the value branch, the channel branch, the help offer or the split and the first reminder: one Task.
+        holdout: 'Task -> After holdout',
+        'After holdout': 'Choice -> help-wait: wait 3 h|second-wait: wait 23 h else Journey ended',
         'help-wait: wait 3 h': 'Wait -> subject-test',
         'subject-test': 'Task -> After subject-test',
         'After subject-test': 'Choice -> second-wait: wait 23 h else Journey ended',

@@ -156,13 +156,13 @@ describe('Shopify checkout to reminder', () => {
     expect(exec.tasks).toHaveLength(1);
     const task = exec.tasks[0]!;
     // The payload is what the definition's Parameters build from the execution input and context.
-    const parameters = machineOf(p.app, 'abandoned-cart').definition.States['cart-value']!['Parameters'];
+    const parameters = machineOf(p.app, 'abandoned-cart').definition.States['holdout']!['Parameters'];
     expect(task.payload).toEqual(builtBy(parameters, input, { Execution: { Name: start.request['name'] } }));
     // One walk: the cart's value, the subject test, the first reminder, up to the 23 h wait.
     expect(task.payload).toMatchObject({
       version: 3,
       journey: 'abandoned-cart',
-      entry: 'cart-value',
+      entry: 'holdout',
       topic: 'marketing',
       hoursAfter: ['help-wait', 'second-wait'],
       executionName: start.request['name'],

@@ -47,15 +47,16 @@ describe('journeys CLI', () => {
     expect(await main(['graph', 'abandoned-cart', dir], out, capture())).toBe(0);
     // Branches labelled with their conditions, splits with their weights, waits in human units.
     expect(out.text).toContain('n0(["first-wait: wait 1 h"])');
-    expect(out.text).toContain('n1 -->|"cart.total ≥ 500"| n2');
-    expect(out.text).toContain('n1 -->|"otherwise"| n6');
+    expect(out.text).toContain('n1 -->|"all but 0% holdout"| n2');
+    expect(out.text).toContain('n2 -->|"cart.total ≥ 500"| n3');
+    expect(out.text).toContain('n2 -->|"otherwise"| n7');
     expect(out.text).toContain('-->|"b 50%"|');
     // The cost of each path: the most common one stays at 5 billable transitions.
-    expect(out.text).toContain('%% 5 transitions: first-wait → cart-value → subject-test → first-reminder → second-wait → second-reminder');
-    expect(out.text).toContain('%% 8 transitions: first-wait → cart-value → help-channel → help-sms → help-wait → subject-test → first-reminder → second-wait → second-reminder');
+    expect(out.text).toContain('%% 5 transitions: first-wait → holdout → cart-value → subject-test → first-reminder → second-wait → second-reminder');
+    expect(out.text).toContain('%% 8 transitions: first-wait → holdout → cart-value → help-channel → help-sms → help-wait → subject-test → first-reminder → second-wait → second-reminder');
     const svg = readFileSync(join(dir, 'abandoned-cart.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
-    expect(svg).toContain('After cart-value');
+    expect(svg).toContain('After holdout');
   });
 
   it('names unknown journeys and commands', async () => {

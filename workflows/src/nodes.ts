@@ -97,8 +97,8 @@ export const SplitSpec = z.strictObject({
 });
 export type SplitSpec = z.infer<typeof SplitSpec>;
 
-/** A share of those entering kept out of every message from here on, enrolled and measured. */
-export const HoldoutSpec = z.strictObject({ percent: z.number().int().min(1).max(50) });
+/** A share of those entering kept out of every message from here on, enrolled and measured (0: nobody, the node kept for later). */
+export const HoldoutSpec = z.strictObject({ percent: z.number().int().min(0).max(50) });
 
 export const UpdateSpec = z.strictObject({
   /** Profile attributes to set (declared attributes only). */
