@@ -7,8 +7,11 @@ import type { JourneyInput } from '../functions/app/ports.ts';
 import { STEP_PAYLOAD_VERSION, type StepPayloadTemplate } from '../functions/core/step-payload.ts';
 import { type JourneyConfig, stepDelays } from '../workflows/src/journey.ts';
 
-/** The execution input a trigger starts a journey with (JourneyInput), passed on to every step. */
-const ENROLMENT: Record<`${keyof JourneyInput}.$`, string> = {
+/**
+ * The execution input a trigger starts a journey with (JourneyInput), passed on to every step;
+ * `properties` (optional, so no path to it) stays in the execution's input for its conditions.
+ */
+const ENROLMENT: Record<`${keyof Omit<JourneyInput, 'properties'>}.$`, string> = {
   'version.$': '$.version',
   'tenant.$': '$.tenant',
   'customerId.$': '$.customerId',

@@ -137,12 +137,17 @@ export async function apply(event: DomainEvent, deps: EnrolDeps): Promise<string
       await enrol('order.placed', customerId, order.id, event.occurredAt, deps, profile);
       return 'order-recorded';
     }
+    case 'order.fulfilled':
     case 'order.delivered': {
-      if (!customerId) return 'no-contact';
-      const existing = await deps.store.getOrder(tenant, customerId, event.order.id);
+      // A fulfilment names its order and often no customer: the order's owner is found by its id.
+      const owner = customerId ?? (await deps.store.findOrderOwner(tenant, event.order.id));
+      if (!owner) return 'unknown-order';
+      const existing = await deps.store.getOrder(tenant, owner, event.order.id);
       if (existing?.status === 'cancelled' || existing?.status === 'refunded') return 'order-closed';
-      await enrol('order.delivered', customerId, event.order.id, event.occurredAt, deps, profile);
-      return 'delivery-recorded';
+      const status = event.type === 'order.delivered' ? 'delivered' : 'fulfilled';
+      await deps.store.recordShipment(tenant, owner, event.order.id, { status, at: event.occurredAt, trackingUrl: event.order.trackingUrl });
+      await enrol(event.type, owner, event.order.id, event.occurredAt, deps, owner === customerId ? profile : undefined);
+      return status === 'delivered' ? 'delivery-recorded' : 'fulfilment-recorded';
     }
     case 'order.cancelled':
     case 'order.refunded': {
@@ -170,8 +175,15 @@ export async function apply(event: DomainEvent, deps: EnrolDeps): Promise<string
       if (owner) await endJourneys('payment.succeeded', owner, event.payment.invoiceId, deps);
       return 'payment-recorded';
     }
+    case 'customer.created':
+      if (!customerId) return 'no-contact';
+      // The welcome is keyed by the customer: one, whichever platform reports the customer first.
+      return (await enrol('customer.created', customerId, customerId, event.occurredAt, deps, profile)) > 0 ? 'journey-started' : 'customer-created';
     case 'customer.updated':
       return customerId ? 'customer-updated' : 'no-contact';
+    case 'custom':
+      if (!customerId) return 'no-contact';
+      return (await enrol(event.name, customerId, event.subjectKey, event.occurredAt, deps, profile, event)) > 0 ? 'journey-started' : 'event-recorded';
     case 'customer.consent':
       return customerId ? 'consent-recorded' : 'no-contact';
     default:

@@ -16,8 +16,13 @@ export type StepChannel = z.infer<typeof StepChannel>;
 export const Topic = z.enum(['marketing', 'service']);
 export type Topic = z.infer<typeof Topic>;
 
-/** What starts a journey, and so what its enrolment key is (checkout token, order id, invoice id, run date). */
-export const Trigger = z.enum(['checkout', 'order.placed', 'order.delivered', 'payment.failed', 'schedule']);
+/** What starts a journey, and so what its enrolment key is (checkout token, order id, invoice id, run date, customer id). */
+export const BuiltInTrigger = z.enum(['checkout', 'order.placed', 'order.fulfilled', 'order.delivered', 'payment.failed', 'customer.created', 'schedule']);
+export type BuiltInTrigger = z.infer<typeof BuiltInTrigger>;
+/** An event of the catalogue (workflows/events), keyed by the event's key; the loader checks the name is declared. */
+export const EventName = z.templateLiteral([z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/), '.', z.string().regex(/^[a-z][a-z0-9_.-]{0,31}$/)]);
+export type EventName = z.infer<typeof EventName>;
+export const Trigger = z.union([BuiltInTrigger, EventName], { error: `must be one of ${BuiltInTrigger.options.join(', ')} or an event of workflows/events` });
 export type Trigger = z.infer<typeof Trigger>;
 
 export const ExitEvent = z.enum(['order.placed', 'order.cancelled', 'order.refunded', 'payment.succeeded', 'low-score']);
