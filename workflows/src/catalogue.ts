@@ -11,7 +11,10 @@ import { BuiltInTrigger, EventName, type Trigger } from './journey.ts';
 export const PropertyType = z.enum(['string', 'number', 'boolean', 'date']);
 export type PropertyType = z.infer<typeof PropertyType>;
 
-const PropertyName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,63}$/, 'a property name is a letter, then letters, digits or _ (max 64)');
+const NAME_RULE = 'a name is a letter, then letters, digits or _ (at most 64)';
+const PropertyName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,63}$/, NAME_RULE);
+/** Properties or attributes by name; a bad name is reported as such, at its line. */
+const byName = <S extends z.ZodType>(spec: S) => z.record(PropertyName, spec, { error: (issue) => (issue.code === 'invalid_key' ? NAME_RULE : undefined) });
 
 const specFields = {
   type: PropertyType,
@@ -40,13 +43,13 @@ export type AttributeSpec = z.infer<typeof AttributeSpec>;
 export const EventFile = z.strictObject({
   name: EventName,
   description: z.string().min(1),
-  properties: z.record(PropertyName, PropertySpec).default({}),
+  properties: byName(PropertySpec).default({}),
 });
 export type EventFile = z.infer<typeof EventFile>;
 
 /** workflows/events/attributes.yaml. */
 export const AttributesFile = z.strictObject({
-  attributes: z.record(PropertyName, AttributeSpec),
+  attributes: byName(AttributeSpec),
 });
 export type AttributesFile = z.infer<typeof AttributesFile>;
 
