@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { consentStatements, type DomainEvent } from '../../functions/core/domain.ts';
+import { subjectKind, subjectOf } from '../../functions/core/step-policy.ts';
 import { mapShopify, type ShopifyTopic } from '../../functions/ingest/shopify.ts';
 import { mapWooCustomer, mapWooOrder } from '../../functions/ingest/woocommerce.ts';
 import { parseJsonKeepingIds } from '../../functions/shared/json.ts';
@@ -134,5 +135,21 @@ describe('WooCommerce completed orders', () => {
     const out = mapWooOrder(sample('woocommerce', 'order_created'), AT);
     if (!('events' in out)) throw new Error('not mapped');
     expect(out.events.map((e) => e.type)).toEqual(['order.placed']);
+  });
+});
+
+describe('what a template of an order’s journey sees', () => {
+  const stored = { id: 'o-1', items: [], total: '10.00', currency: 'PLN', placedAt: AT, status: 'placed' as const };
+
+  it('the shipping facts, null until a fulfilment reports them; a stored link that is not http(s) never', () => {
+    expect(subjectOf('order.fulfilled', 'o-1', stored, undefined)).toMatchObject({ wanted: true, data: { order: { fulfilledAt: null, deliveredAt: null, trackingUrl: null } } });
+    const shipped = { ...stored, fulfilledAt: '2026-11-24T08:12:00.000Z', deliveredAt: '2026-11-26T13:03:00.000Z', trackingUrl: 'https://track.example.pl/1' };
+    expect(subjectOf('order.delivered', 'o-1', shipped, undefined)).toMatchObject({ data: { order: { id: 'o-1', fulfilledAt: shipped.fulfilledAt, deliveredAt: shipped.deliveredAt, trackingUrl: shipped.trackingUrl } } });
+    expect(subjectOf('order.delivered', 'o-1', { ...shipped, trackingUrl: 'javascript:alert(1)' }, undefined)).toMatchObject({ data: { order: { trackingUrl: null } } });
+  });
+
+  it('an order for order.fulfilled, nothing for a welcome or a catalogue event', () => {
+    expect([subjectKind('order.fulfilled'), subjectKind('customer.created'), subjectKind('quiz.completed')]).toEqual(['order', undefined, undefined]);
+    expect(subjectOf('quiz.completed', 'quiz-1', undefined, undefined)).toEqual({ wanted: true, data: {} });
   });
 });
