@@ -6,12 +6,13 @@ import type { Construct } from 'constructs';
 import type { JourneyInput } from '../functions/app/ports.ts';
 import { STEP_PAYLOAD_VERSION, type StepPayloadTemplate } from '../functions/core/step-payload.ts';
 import { type JourneyConfig, stepDelays } from '../workflows/src/journey.ts';
+import { journeyGraph } from './journey-graph.ts';
 
 /**
  * The execution input a trigger starts a journey with (JourneyInput), passed on to every step;
  * `properties` (optional, so no path to it) stays in the execution's input for its conditions.
  */
-const ENROLMENT: Record<`${keyof Omit<JourneyInput, 'properties'>}.$`, string> = {
+const ENROLMENT: Record<`${keyof Omit<JourneyInput, 'entry' | 'properties'>}.$`, string> = {
   'version.$': '$.version',
   'tenant.$': '$.tenant',
   'customerId.$': '$.customerId',
@@ -20,7 +21,7 @@ const ENROLMENT: Record<`${keyof Omit<JourneyInput, 'properties'>}.$`, string> =
   'firstAt.$': '$.firstAt',
 };
 
-function humanDelay(seconds: number): string {
+export function humanDelay(seconds: number): string {
   if (seconds === 0) return '0 s';
   if (seconds % 86_400 === 0) return `${seconds / 86_400} d`;
   if (seconds % 3600 === 0) return `${seconds / 3600} h`;
@@ -35,12 +36,14 @@ function humanDelay(seconds: number): string {
  * and the last step two: an abandoned cart with two reminders costs five.
  */
 export function journeyChain(scope: Construct, journey: JourneyConfig, stepFunction: IFunction): sfn.IChainable {
+  if (journey.nodes) return journeyGraph(scope, journey, stepFunction);
+  const steps = journey.steps!;
   const delays = stepDelays(journey);
   const ended = new sfn.Succeed(scope, 'Journey no longer wanted', { comment: 'An exit event, an unsubscribe or the goal ended the journey.' });
   let next: sfn.IChainable | undefined;
-  for (let i = journey.steps.length - 1; i >= 0; i--) {
-    const step = journey.steps[i]!;
-    const last = i === journey.steps.length - 1;
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const step = steps[i]!;
+    const last = i === steps.length - 1;
     const topic = step.topic ?? journey.topic;
     // Each Wait waits until a planned instant: the previous step (or the trigger, for the first)
     // computed it from the delay and, for marketing, moved it into the customer's sending hours.
@@ -51,7 +54,7 @@ export function journeyChain(scope: Construct, journey: JourneyConfig, stepFunct
             time: sfn.WaitTime.timestampPath(i === 0 ? '$.firstAt' : '$.result.nextAt'),
           })
         : undefined;
-    const following = journey.steps[i + 1];
+    const following = steps[i + 1];
     // The payload's one description is functions/core/step-payload.ts; the step parses this shape.
     const payload: StepPayloadTemplate = {
       version: STEP_PAYLOAD_VERSION,

@@ -2,6 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { toMermaid, toSvg } from '../workflows/src/graph.ts';
+import { journeyFlow } from '../workflows/src/journey.ts';
+import { nodeMermaid, pathCosts } from '../workflows/src/node-graph.ts';
 import { JourneyConfig } from '../workflows/src/journey.ts';
 import { type AttributeSpec, type Catalogue, journeyTriggers, type PropertySpec } from '../workflows/src/catalogue.ts';
 import { ConfigError, loadCatalogue, loadJourneys, loadTemplates, WORKFLOWS_DIR } from '../workflows/src/load.ts';
@@ -62,7 +64,7 @@ export async function main(argv: string[], out: Writable = process.stdout, err: 
         const problems = templateProblems(journeys, loadTemplates(join(dir, 'templates')), join(dir, 'templates'));
         for (const p of problems) err.write(`${p}\n`);
         if (problems.length > 0) return 1;
-        for (const j of journeys) out.write(`ok  ${j.id}: ${j.steps.length} steps, trigger ${j.trigger}\n`);
+        for (const j of journeys) out.write(`ok  ${j.id}: ${j.steps ? `${j.steps.length} steps` : `${j.nodes?.length ?? 0} nodes`}, trigger ${j.trigger}\n`);
         return 0;
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
@@ -73,12 +75,18 @@ export async function main(argv: string[], out: Writable = process.stdout, err: 
     case 'graph': {
       const [journey, dir = join(WORKFLOWS_DIR, '..', 'docs', 'journeys')] = rest;
       const { journeys } = await synthesizeApp();
+      const journeys_ = loadJourneys();
       const jd = journey ? journeys.get(journey) : undefined;
       if (!jd) {
         err.write(`unknown journey "${journey ?? ''}"; known: ${[...journeys.keys()].join(', ')}\n`);
         return 2;
       }
-      out.write(toMermaid(jd.definition));
+      const flow = journeyFlow(journeys_.find((j) => j.id === jd.journey)!);
+      if (flow) {
+        out.write(nodeMermaid(flow));
+        out.write('%% billable state transitions per path\n');
+        for (const p of pathCosts(flow)) out.write(`%% ${p.transitions} transitions: ${p.nodes.join(' → ')}\n`);
+      } else out.write(toMermaid(jd.definition));
       mkdirSync(dir, { recursive: true });
       const file = join(dir, `${jd.journey}.svg`);
       writeFileSync(file, toSvg(jd.definition, jd.journey));

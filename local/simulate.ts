@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import type { TraceEvent } from '../functions/app/run-graph.ts';
 import { type Log, silentLog } from '../functions/shared/logger.ts';
 import { parseDurationSeconds } from '../workflows/src/duration.ts';
 import { VirtualClock } from './clock.ts';
@@ -98,11 +99,16 @@ export interface SimulationOptions {
    * @default 'in-process'
    */
   senders?: 'emulators' | 'in-process';
+  /** Also print every node a journey graph passes, with its outcome. @default false */
+  trace?: boolean;
 }
 
 export async function simulate(requests: SimulatedRequest[], o: SimulationOptions): Promise<void> {
   const start = requests[0]?.at ?? new Date();
   const clock = new VirtualClock(start);
+  // What a request sets off is written after its ingest line, however fast the steps it starts run.
+  let held: Record<string, unknown>[] | undefined;
+  const out = { write: (line: Record<string, unknown>) => (held ? held.push(line) : o.write(line)) };
   const stack = await startLocalStack({
     clock,
     log: o.log ?? silentLog,
@@ -111,10 +117,12 @@ export async function simulate(requests: SimulatedRequest[], o: SimulationOption
     senders: o.senders ?? 'in-process',
     observe: (d) => {
       if (d.outcome === 'sent') {
-        o.write({
+        out.write({
           type: 'message',
           at: d.at,
           journey: d.journey,
+          step: d.step,
+          ...(d.variant ? { variant: d.variant } : {}),
           customerId: d.customerId,
           channel: d.channel,
           to: d.to,
@@ -124,19 +132,24 @@ export async function simulate(requests: SimulatedRequest[], o: SimulationOption
           ...(d.channel === 'sms' ? { segments: d.segments, encoding: d.encoding } : {}),
         });
       } else if (d.outcome === 'deferred') {
-        o.write({ type: 'suppressed', at: d.at, journey: d.journey, customerId: d.customerId, channel: d.channel, reason: d.reason, step: d.step, until: d.until });
+        out.write({ type: 'suppressed', at: d.at, journey: d.journey, customerId: d.customerId, channel: d.channel, reason: d.reason, step: d.step, until: d.until });
       } else if (d.outcome === 'task') {
-        o.write({ type: 'task', at: d.at, journey: d.journey, customerId: d.customerId, step: d.step, template: d.template, subject: d.subject });
+        out.write({ type: 'task', at: d.at, journey: d.journey, customerId: d.customerId, step: d.step, ...(d.variant ? { variant: d.variant } : {}), template: d.template, subject: d.subject });
       } else {
-        o.write({ type: 'suppressed', at: d.at, journey: d.journey, customerId: d.customerId, channel: d.channel, reason: d.reason, template: d.template, step: d.step });
+        out.write({ type: 'suppressed', at: d.at, journey: d.journey, customerId: d.customerId, channel: d.channel, reason: d.reason, template: d.template, step: d.step, ...(d.variant ? { variant: d.variant } : {}) });
       }
     },
+    ...(o.trace ? { trace: (e: TraceEvent) => out.write({ type: 'trace', ...e }) } : {}),
   });
   try {
     for (const r of requests) {
       await stack.engine.advanceTo(r.at);
+      held = [];
       const res = await stack.request({ method: r.method, path: r.route.split('?')[0]!, headers: r.headers, rawBody: r.rawBody, query: Object.fromEntries(new URL(r.route, 'http://x').searchParams) });
+      const setOff = held;
+      held = undefined;
       o.write({ type: 'ingest', at: clock.now().toISOString(), route: r.route, status: res.status, ...(res.status >= 400 ? { error: (res.body as { error?: string })?.error } : {}) });
+      for (const line of setOff) o.write(line);
       await stack.engine.idle();
     }
     const last = requests.at(-1)?.at ?? start;
@@ -150,9 +163,10 @@ export interface SimulateArgs {
   file: string;
   forSeconds: number;
   backend: LocalBackend;
+  trace: boolean;
 }
 
-export const SIMULATE_USAGE = 'FILE.jsonl [--for P30D] [--backend memory|dynamodb-local]';
+export const SIMULATE_USAGE = 'FILE.jsonl [--for P30D] [--backend memory|dynamodb-local] [--trace]';
 
 /**
  * The simulator's command line (npm run simulate, npm run journeys -- simulate), or what is wrong
@@ -180,9 +194,12 @@ export function parseSimulateArgs(argv: string[]): SimulateArgs | { error: strin
     backend = value;
     args.splice(j, 2);
   }
+  const t = args.indexOf('--trace');
+  if (t >= 0) args.splice(t, 1);
   const file = args[0];
   if (!file) return { usage: true };
-  return { file, forSeconds, backend };
+  if (file.startsWith('--')) return { error: `unknown option ${file}` };
+  return { file, forSeconds, backend, trace: t >= 0 };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -198,7 +215,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${(e as Error).message}\n`);
     return 2;
   }
-  await simulate(requests, { forSeconds: parsed.forSeconds, backend: parsed.backend, write: (l) => process.stdout.write(`${JSON.stringify(l)}\n`) });
+  await simulate(requests, { forSeconds: parsed.forSeconds, backend: parsed.backend, trace: parsed.trace, write: (l) => process.stdout.write(`${JSON.stringify(l)}\n`) });
   return 0;
 }
 

@@ -13,6 +13,7 @@ import type { Log } from '../functions/shared/logger.ts';
 import type { Store } from '../functions/adapters/dynamo/store.ts';
 import type { MemoryStore } from '../functions/adapters/memory/index.ts';
 import { stepHandler } from '../functions/journey-step/handler.ts';
+import type { GraphDeps, TraceEvent } from '../functions/app/run-graph.ts';
 import type { ObservedDecision, StepDeps } from '../functions/app/run-step.ts';
 import { loadCatalogue, loadJourneys, loadTemplates } from '../workflows/src/load.ts';
 import { nextDailyRun } from '../functions/app/select-segment.ts';
@@ -91,6 +92,8 @@ export interface LocalStackOptions {
   /** Wraps the ports the handlers use and each handler invocation (the deterministic simulation's faults). */
   intercept?: PortInterceptor;
   observe?: (d: ObservedDecision) => void;
+  /** Told of every node a journey graph's walk passes (the simulator's --trace). */
+  trace?: (e: TraceEvent) => void;
   /** Poll for due waits in real time (npm start); tests and the simulator drive time themselves. */
   realTimeTimer?: boolean;
   shopName?: string;
@@ -194,7 +197,7 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
 
   const apiPort = o.apiPort ?? (await freePort());
   const apiUrl = `http://127.0.0.1:${apiPort}`;
-  const stepDeps: StepDeps = {
+  const stepDeps: GraphDeps = {
     config: {
       shopName: o.shopName ?? 'Sklep Testowy',
       publicUrl: apiUrl,
@@ -213,6 +216,7 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
     clock: o.clock,
     log: o.log,
     observe: o.observe,
+    trace: o.trace,
   };
   const tenant = 'default';
   const shops = configuredShops(tenant, extraTenants);

@@ -42,7 +42,8 @@ function sampleItem(trigger: JourneyConfig['trigger'], category: string | undefi
 export function templateProblems(journeys: readonly JourneyConfig[], templates: ReadonlyMap<string, TemplateFile>, templatesDir: string): string[] {
   const problems: string[] = [];
   for (const journey of journeys) {
-    for (const step of journey.steps) {
+    const sends = journey.steps ?? (journey.nodes ?? []).flatMap((n) => (n.send ? [{ id: n.id, ...n.send }] : []));
+    for (const step of sends) {
       const choices: [string, string | undefined][] = [[step.template, undefined], ...Object.entries(step.templateByCategory ?? {}).map(([c, t]): [string, string] => [t, c])];
       for (const [id, category] of choices) {
         const file = templates.get(id);

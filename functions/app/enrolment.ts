@@ -1,4 +1,5 @@
-import { type ExitEvent, exitScope, type JourneyConfig, stepDelays, type Topic, type Trigger } from '../../workflows/src/journey.ts';
+import { type ExitEvent, exitScope, firstSend, type JourneyConfig, journeyFlow, journeySpanSeconds, stepDelays, type Topic, type Trigger } from '../../workflows/src/journey.ts';
+import { waitEnd } from '../../workflows/src/waits.ts';
 import { DEFAULT_SENDING_HOURS, DEFAULT_TIME_ZONE, nextSendingTime, type SendingHours } from '../../workflows/src/quiet-hours.ts';
 import { isStaleTrigger } from '../core/engine-time.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -56,14 +57,10 @@ export async function recordDeferral(
   deps.observe?.({ ...decision, customerId });
 }
 
-/** How long after enrolment a journey's last step is due. */
-function journeySpanSeconds(journey: JourneyConfig): number {
-  return stepDelays(journey).reduce((sum, d) => sum + d, 0);
-}
-
 /** A trigger too old to act on starts nothing; the decision log says why, as it does for every send not made. */
 async function recordStaleTrigger(deps: EnrolDeps, customerId: string, journey: JourneyConfig, name: string): Promise<void> {
-  const first = journey.steps[0]!;
+  // A graph is recorded at its first node: which send it would have reached depends on the walk.
+  const first = (journey.steps && firstSend(journey)) || { id: journey.nodes?.[0]?.id ?? journey.id, channel: 'email', template: '', topic: journey.topic };
   const decision: Decision = {
     at: deps.clock.now().toISOString(),
     journey: journey.id,
@@ -72,7 +69,7 @@ async function recordStaleTrigger(deps: EnrolDeps, customerId: string, journey: 
     channel: first.channel === 'sms' || first.channel === 'staff' ? first.channel : 'email',
     outcome: 'suppressed',
     reason: 'stale_trigger',
-    topic: first.topic ?? journey.topic,
+    topic: first.topic,
     template: first.template,
     locale: '',
   };
@@ -108,6 +105,10 @@ export async function enrol(
       await recordStaleTrigger(deps, customerId, journey, name);
       continue;
     }
+    const now = deps.clock.now();
+    const opening = await openingWait(journey, customerId, now, deps, profile);
+    if (!opening) continue;
+    const { planned, first } = opening;
     const enrolment = {
       journey: journey.id,
       key: enrolKey,
@@ -123,7 +124,6 @@ export async function enrol(
       const existing = await deps.store.getEnrolment(tenant, customerId, journey.id, enrolKey);
       if (!existing) {
         if (journey.cooldownDays > 0) {
-          const now = deps.clock.now();
           const until = new Date(now.getTime() + journey.cooldownDays * 86_400_000).toISOString();
           if (!(await deps.store.claimCooldown(tenant, customerId, journey.id, now.toISOString(), until))) continue;
         }
@@ -136,9 +136,6 @@ export async function enrol(
         own = deps.startedBy !== undefined && existing.startedBy === deps.startedBy;
       }
     }
-    const first = journey.steps[0]!;
-    const now = deps.clock.now();
-    const planned = await plannedAt(deps, customerId, now, stepDelays(journey)[0]!, first.topic ?? journey.topic, profile);
     const result = await deps.runner.start(journey.id, name, { version: 1, tenant, customerId, journey: journey.id, key: enrolKey, firstAt: planned.at.toISOString(), ...passed });
     // Also when an earlier attempt of this trigger started it and crashed before recording this
     // (applied as of the same time, the decision is the same item, written once).
@@ -165,6 +162,36 @@ export async function enrol(
 }
 
 /**
+ * When a journey's first wait ends, and the send it leads to: the first step's delay, or the
+ * graph's opening wait (moved into sending hours when marketing follows it). A graph opening
+ * with a date wait the customer has no date for is not entered.
+ */
+async function openingWait(
+  journey: JourneyConfig,
+  customerId: string,
+  now: Date,
+  deps: EnrolDeps,
+  profile: CustomerProfile | undefined,
+): Promise<{ planned: { at: Date; deferred: boolean }; first: { id: string; channel: string; template: string; topic: Topic } } | undefined> {
+  const flow = journeyFlow(journey);
+  if (!flow) {
+    const first = firstSend(journey)!;
+    return { planned: await plannedAt(deps, customerId, now, stepDelays(journey)[0]!, first.topic, profile), first };
+  }
+  const start = flow.node(flow.start);
+  if (!start.wait) return { planned: { at: now, deferred: false }, first: { id: start.id, channel: 'email', template: '', topic: journey.topic } };
+  const customer = profile ?? (await deps.store.getCustomer(deps.config.tenant, customerId));
+  const end = waitEnd(start.wait, now, { timeZone: customer?.timeZone, attributes: customer?.attributes });
+  if (!('at' in end)) return undefined;
+  // The walk after the wait may take any branch: a deferral is recorded at the node it begins at.
+  const next = flow.segment(start.next!);
+  const send = next.nodes.find((n) => flow.isMarketingSend(n.id));
+  const first = { id: start.next!, channel: 'email', template: '', topic: send ? ('marketing' as const) : journey.topic };
+  if (!send) return { planned: { at: end.at, deferred: false }, first };
+  return { planned: await plannedAt(deps, customerId, end.at, 0, 'marketing', customer), first };
+}
+
+/**
  * Ends the journeys that `event` is an exit for: by the event's key, or every enrolment of the
  * customer. Each execution is stopped before its enrolment ends: an attempt that crashes between the
  * two leaves the enrolment active, so the redelivery finds it again and stops it (a stop is idempotent).
@@ -180,8 +207,9 @@ export async function endJourneys(event: ExitEvent, customerId: string, enrolKey
       const keyed = scope === 'customer' ? undefined : await deps.store.getEnrolment(tenant, customerId, journey.id, enrolKey);
       if (keyed?.status === 'active') active.push(keyed);
     }
-    for (const { key } of active) {
-      const name = executionName(journey.id, tenant, key);
+    for (const { key, executionName: current } of active) {
+      // A journey graph's awaited event may have moved it to a continuation.
+      const name = current ?? executionName(journey.id, tenant, key);
       await deps.runner.stop(journey.id, name, event);
       if (!(await deps.store.endEnrolment(tenant, customerId, journey.id, key, 'goal-reached', event, deps.clock.now().toISOString()))) continue;
       deps.log.info(LogCode.JourneyStopped, { journey: journey.id, executionName: name, reason: event });

@@ -4,6 +4,7 @@ import type { CustomerProfile } from '../core/model.ts';
 import { EVENT_LEASE_SECONDS } from '../shared/config.ts';
 import { LogCode } from '../shared/logger.ts';
 import { MetricName, noMetrics } from '../shared/metrics.ts';
+import { resumeAwaiting } from './awaiting.ts';
 import { type EnrolDeps, endJourneys, enrol } from './enrolment.ts';
 import { linkAddresses, type Resolved, resolveCustomer } from './identity.ts';
 
@@ -109,6 +110,20 @@ export async function apply(event: DomainEvent, deps: EnrolDeps): Promise<string
   const customerId = who?.customerId ?? null;
   // The profile just written also plans the first sends (time zone), with no second read.
   const profile = who ? await applyContact(event, who, deps) : undefined;
+  const outcome = await applyType(event, customerId, profile, deps);
+  // Journey graphs waiting for this event (waitFor) go on from their event branch. A shop's event is
+  // awaited by its name; one naming only its order (a fulfilment, a refund) wakes the order's owner,
+  // found (one read) only when some journey awaits it.
+  const awaited = { type: event.type === 'custom' ? event.name : event.type, key: event.key };
+  const orderId = 'order' in event ? event.order.id : undefined;
+  const awaitedByAny = () => deps.journeys.some((j) => j.nodes?.some((n) => n.waitFor?.event === awaited.type));
+  const owner = customerId ?? (orderId !== undefined && awaitedByAny() ? await deps.store.findOrderOwner(tenant, orderId) : undefined);
+  if (owner) await resumeAwaiting(awaited, owner, orderId, deps);
+  return outcome;
+}
+
+async function applyType(event: DomainEvent, customerId: string | null, profile: CustomerProfile | undefined, deps: EnrolDeps): Promise<string> {
+  const { tenant } = deps.config;
   switch (event.type) {
     case 'checkout.updated': {
       const { checkout } = event;

@@ -8,6 +8,7 @@ import type {
   CustomerProfile,
   Decision,
   Enrolment,
+  EnrolmentMark,
   EnrolmentStatus,
   InvoiceRecord,
   OrderRecord,
@@ -62,6 +63,8 @@ export interface CustomerRepository {
    */
   linkAddress(tenant: string, customerId: string, channel: ConsentChannel, address: string, at: string): Promise<boolean>;
   getCustomer(tenant: string, customerId: string): Promise<CustomerProfile | undefined>;
+  /** A journey's update node: sets declared attributes and adds a tag (once) on an existing profile. */
+  updateProfile(tenant: string, customerId: string, change: { attributes?: Record<string, string | number | boolean>; tag?: string }, at: string): Promise<void>;
   /**
    * Decides with core/consent.ts (`nextConsent`, at `receivedAt` on the engine's clock) and moves
    * the current state when the statement applies, by a write conditional on the state it read (a
@@ -107,6 +110,12 @@ export interface EnrolmentRepository {
   getEnrolment(tenant: string, customerId: string, journey: string, enrolKey: string): Promise<Enrolment | undefined>;
   /** The customer's active enrolments in one journey, or in every journey when none is named. */
   activeEnrolments(tenant: string, customerId: string, journey?: string): Promise<Enrolment[]>;
+  /**
+   * Records a graph walk's marks on an active enrolment (a split's arm, holdout membership, the
+   * waitFor it waits at). With `expectAwaiting`, only while it still waits at that node: the
+   * awaited event and the timeout race, and the one whose write lands acts. False when nothing was written.
+   */
+  markEnrolment(tenant: string, customerId: string, journey: string, enrolKey: string, mark: EnrolmentMark, expectAwaiting?: string): Promise<boolean>;
   /** active → the given end state; false (and no change) from any other state. */
   endEnrolment(tenant: string, customerId: string, journey: string, enrolKey: string, status: Exclude<EnrolmentStatus, 'active'>, reason: string, at: string): Promise<boolean>;
   /**
@@ -254,6 +263,8 @@ export interface JourneyInput {
    * input, which Step Functions keeps beyond the engine's reach.
    */
   properties?: Record<string, PropertyValue>;
+  /** A journey graph's continuation after an awaited event: the node it starts at. */
+  entry?: string;
 }
 
 export interface JourneyRunner {

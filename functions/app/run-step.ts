@@ -1,22 +1,20 @@
 import type { JourneyConfig } from '../../workflows/src/journey.ts';
-import { planStep, sendDecision, sendVerdict, subjectKind, subjectOf, templateData } from '../core/step-policy.ts';
-import type { StepInput } from '../core/step-payload.ts';
+import type { SendingHours } from '../../workflows/src/quiet-hours.ts';
 import { renderTemplate, TemplateRenderError } from '../../workflows/src/render.ts';
 import { type Locale, pickLocale, type TemplateFile } from '../../workflows/src/template-file.ts';
+import type { ConsentState, CustomerProfile, Decision, SendIntent, SendRecord, SuppressionReason } from '../core/model.ts';
+import { smsLength, transliterate } from '../core/sms.ts';
+import type { StepInput } from '../core/step-payload.ts';
+import { planStep, type Subject, sendDecision, sendVerdict, subjectKind, subjectOf, templateData } from '../core/step-policy.ts';
 import type { Clock } from '../shared/clock.ts';
-import type { EventPublisher } from './ports.ts';
 import { shortHash } from '../shared/ids.ts';
-import { plannedAt, recordDeferral } from './enrolment.ts';
-import { SHOP_TAG } from './record-feedback.ts';
 import { type Log, LogCode } from '../shared/logger.ts';
 import { MetricName, type Metrics, noMetrics } from '../shared/metrics.ts';
-import type { SendingHours } from '../../workflows/src/quiet-hours.ts';
-import { type Mailer, PermanentSendError } from './ports.ts';
-import { smsLength, transliterate } from '../core/sms.ts';
-import type { SmsSender } from './ports.ts';
-import type { StateStore } from './ports.ts';
-import type { CustomerProfile, Decision, SendIntent, SendOutcome, SendRecord, SuppressionReason } from '../core/model.ts';
 import { optOutCode, signUnsubscribeToken, type UnsubscribePayload, unsubscribeExpiry } from '../shared/unsubscribe-token.ts';
+import { deliver, refusedBeforeSending } from './deliver.ts';
+import { plannedAt, recordDeferral } from './enrolment.ts';
+import type { EventPublisher, Mailer, SmsSender, StateStore } from './ports.ts';
+import { SHOP_TAG } from './record-feedback.ts';
 
 export interface StepResult {
   continue: boolean;
@@ -71,24 +69,7 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
   const at = now.toISOString();
   const metrics = deps.metrics ?? noMetrics;
 
-  // `when`: a send's decision is logged at its intent's time, so a resumed step writes the same one, once.
-  const decide = async (d: Omit<Decision, 'at' | 'journey' | 'step' | 'executionName'>, to?: string, when = at) => {
-    const full: Decision = { at: when, journey: input.journey, step: input.step, executionName: input.executionName, topic: input.topic, ...d };
-    // Logged before (a step resumed after its decision was written): told once, counted once.
-    if (!(await deps.store.recordDecision(tenant, customerId, full))) return;
-    deps.log.info(full.outcome === 'sent' ? LogCode.MessageSent : LogCode.MessageSuppressed, {
-      journey: full.journey,
-      step: full.step,
-      executionName: full.executionName,
-      channel: full.channel,
-      outcome: full.outcome,
-      reason: full.reason,
-    });
-    deps.observe?.({ ...full, customerId, to });
-    if (full.outcome === 'sent') metrics.count(MetricName.MessageSent, { journey: full.journey, step: full.step, channel: full.channel });
-    else if (full.outcome === 'task') metrics.count(MetricName.StaffTaskCreated, { journey: full.journey, step: full.step });
-    else metrics.count(MetricName.MessageSuppressed, { journey: full.journey, step: full.step, reason: full.reason ?? full.outcome });
-  };
+  const decide = decider(input, deps, { at });
   const ended = (reason: string) => metrics.count(MetricName.JourneyEnded, { journey: input.journey, reason });
 
   // One read for everything the guard needs up front; only the suppression list (keyed by the
@@ -124,25 +105,71 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
     return { ...result, continue: !input.last, nextAt: planned.at.toISOString() };
   };
 
+  return finish(await performSend(input, deps, { customer, subject: subject.data, consent: context.consent, now, at, decide }));
+}
+
+export type Decide = (d: Omit<Decision, 'at' | 'journey' | 'step' | 'executionName'>, to?: string, when?: string) => Promise<void>;
+
+/**
+ * Records a step's decision once and tells the log, the metrics and the observer. `when`: a send's
+ * decision is logged at its intent's time, so a resumed step writes the same one, once.
+ */
+export function decider(input: Pick<StepInput, 'journey' | 'step' | 'executionName' | 'topic' | 'enrolment'>, deps: StepDeps, o: { at: string; variant?: string }): Decide {
+  const { tenant, customerId } = input.enrolment;
+  const metrics = deps.metrics ?? noMetrics;
+  return async (d, to, when = o.at) => {
+    const full: Decision = { at: when, journey: input.journey, step: input.step, executionName: input.executionName, topic: input.topic, ...(o.variant ? { variant: o.variant } : {}), ...d };
+    // Logged before (a step resumed after its decision was written): told once, counted once.
+    if (!(await deps.store.recordDecision(tenant, customerId, full))) return;
+    deps.log.info(full.outcome === 'sent' ? LogCode.MessageSent : LogCode.MessageSuppressed, {
+      journey: full.journey,
+      step: full.step,
+      executionName: full.executionName,
+      channel: full.channel,
+      outcome: full.outcome,
+      reason: full.reason,
+    });
+    deps.observe?.({ ...full, customerId, to });
+    if (full.outcome === 'sent') metrics.count(MetricName.MessageSent, { journey: full.journey, step: full.step, channel: full.channel });
+    else if (full.outcome === 'task') metrics.count(MetricName.StaffTaskCreated, { journey: full.journey, step: full.step });
+    else metrics.count(MetricName.MessageSuppressed, { journey: full.journey, step: full.step, reason: full.reason ?? full.outcome });
+  };
+}
+
+export interface SendContext {
+  customer: CustomerProfile | undefined;
+  subject: Subject;
+  consent: Partial<Record<'email' | 'sms', ConsentState>>;
+  now: Date;
+  at: string;
+  decide: Decide;
+}
+
+/** A send step after the journey is known to be wanted: task, address, suppression, consent, cap, then the provider. */
+export async function performSend(input: StepInput, deps: StepDeps, c: SendContext): Promise<StepResult> {
+  const { tenant, customerId, key } = input.enrolment;
+  const { customer, now, at, decide } = c;
+  const plan = planStep(input, true, { wanted: true, data: c.subject }, customer);
+  if (plan.kind === 'goal_reached') throw new Error('unreachable: a wanted subject');
+  const data = (extra: Record<string, unknown>) => templateData(customer?.firstName ?? '', deps.config.shopName, c.subject, extra);
   const locale = pickLocale(customer?.locale);
   const templateId = plan.template;
   const template = deps.templates.get(templateId);
   if (!template) throw new Error(`template ${templateId} is not deployed with this function`);
   const base = { template: templateId, locale };
-  const data = (extra: Record<string, unknown>) => templateData(customer?.firstName ?? '', deps.config.shopName, subject.data, extra);
 
-  if (plan.kind === 'task') return finish(await staffTask(input, deps, templateId, template, locale, data({ customerId }), decide));
+  if (plan.kind === 'task') return (await staffTask(input, deps, templateId, template, locale, data({ customerId }), decide));
   if (plan.kind === 'no_address' || plan.kind === 'undeliverable') {
     const reason = plan.kind === 'no_address' ? 'no_address' : plan.reason;
     await decide({ ...base, channel: plan.channel, outcome: 'suppressed', reason });
-    return finish({ continue: true, outcome: 'suppressed', reason });
+    return ({ continue: true, outcome: 'suppressed', reason });
   }
   const { channel, to } = plan;
   const topic = input.topic;
-  const verdict = sendVerdict({ topic, suppressed: await deps.store.isSuppressed(tenant, channel, to), consent: context.consent[channel] });
+  const verdict = sendVerdict({ topic, suppressed: await deps.store.isSuppressed(tenant, channel, to), consent: c.consent[channel] });
   if (verdict.kind === 'refuse') {
     await decide({ ...base, channel, outcome: 'suppressed', reason: verdict.reason }, to);
-    return finish({ continue: true, outcome: 'suppressed', reason: verdict.reason });
+    return ({ continue: true, outcome: 'suppressed', reason: verdict.reason });
   }
 
   const token = signUnsubscribeToken(deps.config.unsubscribeSecret, { t: tenant, c: customerId, ch: channel }, now);
@@ -159,7 +186,7 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
     if (!(e instanceof TemplateRenderError)) throw e;
     deps.log.error(LogCode.StepFailed, { journey: input.journey, step: input.step, error: e.message });
     await decide({ ...base, channel, outcome: 'suppressed', reason: 'template_error' }, to);
-    return finish({ continue: true, outcome: 'suppressed', reason: 'template_error' });
+    return ({ continue: true, outcome: 'suppressed', reason: 'template_error' });
   }
   let smsText: string | undefined;
   if (channel === 'sms') {
@@ -177,7 +204,7 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
   const claim = await deps.store.claimSend(tenant, customerId, intent, topic === 'marketing' ? cap : undefined);
   if (claim.kind === 'capped') {
     await decide({ ...base, channel, outcome: 'suppressed', reason: 'frequency_cap' }, to);
-    return finish({ continue: true, outcome: 'suppressed', reason: 'frequency_cap' });
+    return ({ continue: true, outcome: 'suppressed', reason: 'frequency_cap' });
   }
   const settle = async (record: SendRecord): Promise<StepResult> => {
     const decision = sendDecision(record);
@@ -188,106 +215,18 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
     // A resumed step (the Task retried after a crash or a timeout). Its intent without an outcome
     // may have gone out: recorded as such, never sent again. With an outcome: that, once.
     if (claim.record.status === 'claimed') await deps.store.completeSend(tenant, customerId, input.executionName, input.step, { outcome: 'uncertain' });
-    return finish(await settle(claim.record));
+    return (await settle(claim.record));
   }
   const tags = { journey: input.journey, step: input.step, [SHOP_TAG]: tenant };
   const outcome = await deliver(deps, input, { channel, to, topic, locale, unsubscribeUrl, rendered, smsText, parts: length?.segments ?? 1, day: at.slice(0, 10), tags });
   await deps.store.completeSend(tenant, customerId, input.executionName, input.step, outcome);
-  return finish(await settle({ ...intent, status: 'done', ...outcome }));
-}
-
-interface Delivery {
-  channel: 'email' | 'sms';
-  to: string;
-  topic: 'marketing' | 'service';
-  locale: Locale;
-  unsubscribeUrl: string;
-  rendered: ReturnType<typeof renderTemplate>;
-  smsText?: string;
-  /** The SMS's billed parts, counted against its day's cap. */
-  parts: number;
-  day: string;
-  tags: Record<string, string>;
-}
-
-/**
- * Calls the provider for a claimed send and says what came of it. When certainly nothing went out
- * and a retry may do better (throttled, no connection, the SMS cap unreadable), the claim and its
- * slot are given back and the error goes to the state machine's retry.
- */
-async function deliver(deps: StepDeps, input: StepInput, d: Delivery): Promise<SendOutcome> {
-  const { tenant, customerId } = input.enrolment;
-  const metrics = deps.metrics ?? noMetrics;
-  const release = () => deps.store.releaseSend(tenant, customerId, input.executionName, input.step);
-  if (d.channel === 'sms') {
-    let fits: boolean;
-    try {
-      fits = await deps.store.countSms(tenant, d.day, deps.config.smsDailyCap ?? 1000, d.parts);
-    } catch (e) {
-      await release();
-      throw e;
-    }
-    if (!fits) return { outcome: 'refused', reason: 'sms_daily_cap' };
-  }
-  try {
-    if (d.channel === 'email') {
-      const { messageId } = await deps.mailer.send({
-        to: d.to,
-        subject: d.rendered.subject ?? deps.config.shopName,
-        text: d.rendered.text,
-        html: d.rendered.html,
-        headers:
-          d.topic === 'marketing'
-            ? [
-                { name: 'List-Unsubscribe', value: `<${d.unsubscribeUrl}>${deps.config.unsubscribeMailto ? `, <mailto:${deps.config.unsubscribeMailto}>` : ''}` },
-                { name: 'List-Unsubscribe-Post', value: 'List-Unsubscribe=One-Click' },
-              ]
-            : [],
-        tags: d.tags,
-      });
-      return { outcome: 'sent', messageId };
-    }
-    const { messageId } = await deps.sms.send({ to: d.to, text: d.smsText ?? '', kind: d.topic, tags: d.tags });
-    return { outcome: 'sent', messageId };
-  } catch (e) {
-    const provider = d.channel === 'email' ? 'ses' : 'sms';
-    if (e instanceof PermanentSendError) {
-      // Refused for good (unverified sender, SES sandbox, a number the SMS service will not take):
-      // recorded, counted, and alarmed on past a threshold, never silent.
-      deps.log.warn(LogCode.ProviderRejected, { journey: input.journey, step: input.step, provider, error: e.message });
-      metrics.count(MetricName.ProviderRejected, { provider });
-      return { outcome: 'refused', reason: 'rejected_by_provider' };
-    }
-    metrics.count(MetricName.ProviderError, { provider });
-    if (refusedBeforeSending(e)) {
-      // Throttled, refused outright or never connected: nothing went out, so the state machine's retry may send.
-      await release();
-      throw e;
-    }
-    // Timeout, reset connection, 5xx after the SDK's own retries: the provider may have accepted
-    // the message. At most once: keep the claim (and its slot), record the doubt, carry on.
-    deps.log.warn(LogCode.StepFailed, { journey: input.journey, step: input.step, error: (e as Error).name, outcome: 'delivery_uncertain' });
-    return { outcome: 'uncertain' };
-  }
+  return (await settle({ ...intent, status: 'done', ...outcome }));
 }
 
 async function smsOptOutUrl(deps: StepDeps, p: Omit<UnsubscribePayload, 'exp'>, token: string, now: Date): Promise<string> {
   const code = optOutCode(deps.config.unsubscribeSecret, p);
   await deps.store.putShortLink(p.t, p.c, code, token, unsubscribeExpiry(now));
   return `${deps.config.publicUrl.replace(/\/$/, '')}/u/${code}`;
-}
-
-const REFUSED = new Set(['TooManyRequestsException', 'ThrottlingException', 'Throttling', 'LimitExceededException', 'ServiceQuotaExceededException']);
-/** Failures before a request could reach the provider: no connection, so certainly nothing sent. */
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ConnectTimeoutError']);
-
-/** True when the provider certainly did not accept the message (throttled, refused with a 4xx, never reached). */
-export function refusedBeforeSending(e: unknown): boolean {
-  const err = e as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
-  if (err.name && REFUSED.has(err.name)) return true;
-  if ((err.code && NOT_CONNECTED.has(err.code)) || (err.name && NOT_CONNECTED.has(err.name))) return true;
-  const status = err.$metadata?.httpStatusCode;
-  return status !== undefined && status >= 400 && status < 500;
 }
 
 /** A call task for staff: recorded, listed by GET /v1/tasks and published as an event. */
@@ -320,3 +259,5 @@ async function staffTask(
 }
 
 export type { CustomerProfile };
+
+export { refusedBeforeSending };

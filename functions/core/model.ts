@@ -49,8 +49,10 @@ export interface CustomerProfile {
   spentPln?: number;
   lastOrderAt?: string;
   lastScore?: number;
-  /** The shop's own attributes (workflows/events/attributes.yaml), as the latest events set them. */
+  /** Declared custom attributes (workflows/events/attributes.yaml), set by customer.created and customer.updated and by update nodes. */
   attributes?: Record<string, PropertyValue>;
+  /** Tags set by journeys' update nodes. */
+  tags?: string[];
   updatedAt: string;
 }
 
@@ -119,6 +121,34 @@ export interface Enrolment {
   properties?: Record<string, PropertyValue>;
   endedAt?: string;
   endReason?: string;
+  /** Journey graphs: the arm each split put the customer in, by split node. */
+  variants?: Record<string, string>;
+  /** The arm of the last split passed, or `holdout`: what the next decisions are measured under. */
+  variant?: string;
+  /** A holdout member: every send from here on is recorded, not made. */
+  holdout?: boolean;
+  /** A waitFor node the execution waits at: the event that would end the wait early, and when it times out. */
+  awaiting?: Awaiting;
+  /** The execution a continuation replaced (see EnrolmentMark.continuation). */
+  continuedFrom?: string;
+}
+
+export interface Awaiting {
+  node: string;
+  event: string;
+  since: string;
+  until: string;
+}
+
+/** What a journey graph's walk records on an enrolment. */
+export interface EnrolmentMark {
+  /** A split's arm, with every arm recorded so far (the walk read them): one write. */
+  variant?: { node: string; arm: string; all: Record<string, string> };
+  holdout?: true;
+  /** null clears it. */
+  awaiting?: Awaiting | null;
+  /** The awaited event came first: the execution that goes on from its branch, and the one it replaces. */
+  continuation?: { executionName: string; from: string };
 }
 
 export type SuppressionReason =
@@ -137,6 +167,8 @@ export type SuppressionReason =
   | 'delivery_uncertain'
   /** A holdout member: enrolled and measured, never messaged. */
   | 'holdout'
+  /** A wait until a date the customer has none of (no birthday on file). */
+  | 'no_date'
   | 'stale_trigger';
 
 export interface Decision {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type JourneyConfig, StepChannel, Topic, Trigger } from '../../workflows/src/journey.ts';
+import { JourneyNode } from '../../workflows/src/nodes.ts';
 
 /**
  * The payload a journey's Task state sends to the step function: one description, which the CDK
@@ -7,7 +8,8 @@ import { type JourneyConfig, StepChannel, Topic, Trigger } from '../../workflows
  * keeps the definition it started with for up to a year while the function's code moves on, so
  * the shape is versioned and every version still live is accepted.
  *
- * v1: `trigger` optional (old definitions lacked it); v2: `trigger` always present.
+ * v1: `trigger` optional (old definitions lacked it); v2: `trigger` always present; v3: a step
+ * of a journey graph, carrying the nodes it may walk (so it runs the version it started with).
  */
 const Enrolment = z.object({ version: z.literal(1), tenant: z.string(), customerId: z.string(), journey: z.string(), key: z.string(), firstAt: z.string().optional() });
 
@@ -28,6 +30,47 @@ const fields = {
 export const StepPayloadV1 = z.object({ version: z.literal(1), trigger: Trigger.optional(), ...fields });
 export const StepPayloadV2 = z.object({ version: z.literal(2), trigger: Trigger, ...fields });
 export const STEP_PAYLOAD_VERSION = 2;
+
+/**
+ * A Task of a journey graph: walk from `entry` through `segment` (the nodes reachable before the
+ * next wait, as JSON text: a definition's strings are never read as paths) until a wait or the end.
+ * `resume: 'timeout'` enters a waitFor node whose time ran out.
+ */
+export const GraphPayload = z.object({
+  version: z.literal(3),
+  journey: z.string(),
+  trigger: Trigger,
+  topic: Topic,
+  entry: z.string(),
+  resume: z.enum(['timeout']).optional(),
+  segment: z.string().transform((text, ctx) => {
+    const parsed = z.array(JourneyNode).safeParse(JSON.parse(text));
+    if (!parsed.success) {
+      ctx.addIssue({ code: 'custom', message: `segment: ${parsed.error.issues[0]?.message}` });
+      return z.NEVER;
+    }
+    return parsed.data;
+  }),
+  /** The walk may meet a marketing send outside sending hours (see Flow.deferrable), and then defers it. */
+  deferrable: z.boolean().default(false),
+  /** Waits whose next nodes send marketing: their end is moved into sending hours. */
+  hoursAfter: z.array(z.string()).default([]),
+  executionName: z.string(),
+  enrolment: Enrolment,
+});
+export type GraphInput = z.infer<typeof GraphPayload>;
+export type GraphPayloadTemplate = Omit<z.input<typeof GraphPayload>, 'executionName' | 'enrolment'>;
+
+/** Tells a graph step's payload from a line step's. */
+export function isGraphPayload(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && (event as { version?: unknown }).version === 3;
+}
+
+export function parseGraphPayload(event: unknown): GraphInput {
+  const parsed = GraphPayload.safeParse(event);
+  if (!parsed.success) throw new StepPayloadError(`step payload: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
 
 /** The current shape, as the step works with it. */
 export type StepInput = z.infer<typeof StepPayloadV2>;

@@ -1,21 +1,26 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
-import { runStep, type StepDeps, type StepResult } from '../app/run-step.ts';
+import { runStep, type StepResult } from '../app/run-step.ts';
 import { awsStepDeps, serviceLogger } from '../composition.ts';
-import { parseStepPayload } from '../core/step-payload.ts';
+import { type GraphDeps, type GraphResult, runGraphStep } from '../app/run-graph.ts';
+import { isGraphPayload, parseGraphPayload, parseStepPayload } from '../core/step-payload.ts';
 import { logContext } from '../shared/middleware.ts';
 
-/** The state machine's Task payload → one journey step. A payload of no live version fails the task loudly. */
-export function makeStepHandler(deps: () => StepDeps | Promise<StepDeps>) {
-  return async (event: unknown): Promise<StepResult> => {
+/**
+ * The state machine's Task payload → one journey step (a line journey's) or one walk (a graph's).
+ * A payload of no live version fails the task loudly.
+ */
+export function makeStepHandler(deps: () => GraphDeps | Promise<GraphDeps>) {
+  return async (event: unknown): Promise<StepResult | GraphResult> => {
     const d = await deps();
+    if (isGraphPayload(event)) return runGraphStep(parseGraphPayload(event), d);
     return runStep(parseStepPayload(event, d.journeys), d);
   };
 }
 
 /** The function as Lambda runs it, and as the local engine's Task states call it. */
-export function stepHandler(deps: () => StepDeps | Promise<StepDeps>, logger?: Logger) {
-  return middy<unknown, StepResult>()
+export function stepHandler(deps: () => GraphDeps | Promise<GraphDeps>, logger?: Logger) {
+  return middy<unknown, StepResult | GraphResult>()
     .use(logContext(logger))
     .handler(makeStepHandler(deps));
 }

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../functions/adapters/memory/index.ts';
 import type { EnrolDeps } from '../../functions/app/enrolment.ts';
 import { acceptEvents } from '../../functions/app/ingest-event.ts';
-import type { JourneyInput, JourneyRunner } from '../../functions/app/ports.ts';
 import { RecordingRunner } from '../support/recording-runner.ts';
 import { handleFeedback } from '../../functions/app/record-feedback.ts';
 import type { DomainEvent } from '../../functions/core/domain.ts';
@@ -175,7 +174,7 @@ describe('time comes from the engine', () => {
     expect(w.deps.runner.started.size).toBe(0);
     expect(await w.deps.store.getEnrolment('default', customerId, 'abandoned-cart', 'tok-1970')).toBeUndefined();
     expect(await w.deps.store.listDecisions('default', customerId)).toEqual([
-      expect.objectContaining({ journey: 'abandoned-cart', step: 'first-reminder', outcome: 'suppressed', reason: 'stale_trigger', executionName: executionName('abandoned-cart', 'default', 'tok-1970') }),
+      expect.objectContaining({ journey: 'abandoned-cart', step: 'first-wait', outcome: 'suppressed', reason: 'stale_trigger', executionName: executionName('abandoned-cart', 'default', 'tok-1970') }),
     ]);
     expect(w.log.lines.some((l) => l.includes('JOURNEY_STALE_TRIGGER'))).toBe(true);
     // Late within the journey's span and the grace for retried deliveries: still acted on.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../functions/adapters/memory/index.ts';
 import type { EnrolDeps } from '../../functions/app/enrolment.ts';
 import { acceptEvents } from '../../functions/app/ingest-event.ts';
-import type { JourneyInput, JourneyRunner, StateStore } from '../../functions/app/ports.ts';
+import type { JourneyRunner, StateStore } from '../../functions/app/ports.ts';
 import { RecordingRunner } from '../support/recording-runner.ts';
 import { type FeedbackDeps, handleFeedback } from '../../functions/app/record-feedback.ts';
 import { runScheduledSelection } from '../../functions/app/select-segment.ts';

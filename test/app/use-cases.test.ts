@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../functions/adapters/memory/index.ts';
 import type { EnrolDeps } from '../../functions/app/enrolment.ts';
 import { acceptEvents } from '../../functions/app/ingest-event.ts';
-import type { JourneyInput, JourneyRunner } from '../../functions/app/ports.ts';
 import { RecordingRunner } from '../support/recording-runner.ts';
 import { eraseCustomers } from '../../functions/app/privacy.ts';
 import { handleFeedback } from '../../functions/app/record-feedback.ts';

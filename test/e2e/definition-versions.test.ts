@@ -21,12 +21,12 @@ let v2: JourneyDefinition;
 
 beforeAll(async () => {
   ddb = await startDynamoDbLocal();
-  v1 = (await synthesizeApp()).journeys.get('abandoned-cart')!;
-  // The next release: the second reminder comes 2 h after the first, not 23 h, with another template.
+  v1 = (await synthesizeApp()).journeys.get('post-purchase')!;
+  // The next release: care tips come 2 h after the how-to, not 12 days, with another template.
   v2 = structuredClone(v1);
   const params = (state: string) => v2.definition.States[state]!['Parameters'] as { template: string; next?: { delaySeconds: number } };
-  params('first-reminder').next!.delaySeconds = 7200;
-  params('second-reminder').template = 'cart-reminder-2-new';
+  params('how-to-use').next!.delaySeconds = 7200;
+  params('care-tips').template = 'care-new';
 });
 afterAll(async () => {
   await ddb?.stop();
@@ -41,17 +41,17 @@ interface Sent {
   at: string;
 }
 
-/** An engine on one definition of abandoned-cart whose step only records what it would send. */
+/** An engine on one definition of post-purchase whose step only records what it would send. */
 function engine(store: ExecutionStore, jd: JourneyDefinition, clock: VirtualClock, sent: Sent[]): LocalEngine {
   const step = async (input: unknown) => {
     const p = input as { executionName: string; step: string; template: string; last: boolean; next?: { delaySeconds: number } };
     sent.push({ execution: p.executionName, step: p.step, template: p.template, at: clock.now().toISOString() });
     return { continue: !p.last, outcome: 'sent', ...(p.next ? { nextAt: new Date(clock.now().getTime() + p.next.delaySeconds * 1000).toISOString() } : {}) };
   };
-  return new LocalEngine({ journeys: new Map([['abandoned-cart', jd]]), handlers: { 'journey-step': step }, executions: store, clock, log: silentLog });
+  return new LocalEngine({ journeys: new Map([['post-purchase', jd]]), handlers: { 'journey-step': step }, executions: store, clock, log: silentLog });
 }
 
-const input = (key: string, firstAt: Date) => ({ version: 1 as const, tenant: 'default', customerId: `c-${key}`, journey: 'abandoned-cart', key, firstAt: firstAt.toISOString() });
+const input = (key: string, firstAt: Date) => ({ version: 1 as const, tenant: 'default', customerId: `c-${key}`, journey: 'post-purchase', key, firstAt: firstAt.toISOString() });
 
 describe.each(backends)('definition versions on %s', (_backend, make) => {
   it('an execution waiting across a restart onto a changed definition finishes on its own; a new one runs the new', async () => {
@@ -59,25 +59,25 @@ describe.each(backends)('definition versions on %s', (_backend, make) => {
     const clock = new VirtualClock(T0);
     const sent: Sent[] = [];
     const before = engine(store, v1, clock, sent);
-    expect(await before.start('abandoned-cart', 'old', input('old', hours(1)))).toBe('started');
+    expect(await before.start('post-purchase', 'old', input('old', hours(1)))).toBe('started');
     await before.advanceTo(hours(2));
-    expect(await before.describe('abandoned-cart', 'old')).toMatchObject({ status: 'WAITING', state: 'second-reminder', wakeAt: hours(24).toISOString(), version: definitionVersion(v1) });
+    expect(await before.describe('post-purchase', 'old')).toMatchObject({ status: 'WAITING', state: 'care-tips', wakeAt: hours(1 + 12 * 24).toISOString(), version: definitionVersion(v1) });
     await before.close();
 
     // Restarted on the new definition: this engine has never seen the old one but in the store.
     const after = engine(store, v2, clock, sent);
     await after.recover();
-    expect(await after.start('abandoned-cart', 'new', input('new', hours(3)))).toBe('started');
-    await after.advanceTo(hours(48));
+    expect(await after.start('post-purchase', 'new', input('new', hours(3)))).toBe('started');
+    await after.advanceTo(hours(14 * 24));
 
     expect(sent).toEqual([
-      { execution: 'old', step: 'first-reminder', template: 'cart-reminder-1', at: hours(1).toISOString() },
-      { execution: 'new', step: 'first-reminder', template: 'cart-reminder-1', at: hours(3).toISOString() },
-      { execution: 'new', step: 'second-reminder', template: 'cart-reminder-2-new', at: hours(5).toISOString() },
-      { execution: 'old', step: 'second-reminder', template: 'cart-reminder-2', at: hours(24).toISOString() },
+      { execution: 'old', step: 'how-to-use', template: 'education-general', at: hours(1).toISOString() },
+      { execution: 'new', step: 'how-to-use', template: 'education-general', at: hours(3).toISOString() },
+      { execution: 'new', step: 'care-tips', template: 'care-new', at: hours(5).toISOString() },
+      { execution: 'old', step: 'care-tips', template: 'care-general', at: hours(1 + 12 * 24).toISOString() },
     ]);
-    expect(await after.describe('abandoned-cart', 'old')).toMatchObject({ status: 'SUCCEEDED', version: definitionVersion(v1) });
-    expect(await after.describe('abandoned-cart', 'new')).toMatchObject({ status: 'SUCCEEDED', version: definitionVersion(v2) });
+    expect(await after.describe('post-purchase', 'old')).toMatchObject({ status: 'SUCCEEDED', version: definitionVersion(v1) });
+    expect(await after.describe('post-purchase', 'new')).toMatchObject({ status: 'SUCCEEDED', version: definitionVersion(v2) });
     expect(definitionVersion(v2)).not.toBe(definitionVersion(v1));
     // Every version seen is kept, by its hash.
     expect((await store.getDefinition(definitionVersion(v1)))?.definition).toEqual(v1.definition);
@@ -89,10 +89,10 @@ describe.each(backends)('definition versions on %s', (_backend, make) => {
     const clock = new VirtualClock(hours(2));
     const sent: Sent[] = [];
     const waiting = (name: string, version?: string) => ({
-      journey: 'abandoned-cart',
+      journey: 'post-purchase',
       name,
       status: 'WAITING' as const,
-      state: 'second-reminder',
+      state: 'care-tips',
       input: JSON.stringify({ ...input(name, hours(1)), result: { continue: true, outcome: 'sent', nextAt: hours(3).toISOString() } }),
       originalInput: JSON.stringify(input(name, hours(1))),
       startedAt: T0.toISOString(),
@@ -104,8 +104,8 @@ describe.each(backends)('definition versions on %s', (_backend, make) => {
     await store.create(waiting('lost', 'f'.repeat(32)));
     const e = engine(store, v2, clock, sent);
     await e.advanceTo(hours(4));
-    expect(sent).toEqual([{ execution: 'unversioned', step: 'second-reminder', template: 'cart-reminder-2-new', at: hours(3).toISOString() }]);
-    expect(await e.describe('abandoned-cart', 'unversioned')).toMatchObject({ status: 'SUCCEEDED' });
-    expect(await e.describe('abandoned-cart', 'lost')).toMatchObject({ status: 'FAILED', error: `definition version ${'f'.repeat(32)} of abandoned-cart is not in the executions store` });
+    expect(sent).toEqual([{ execution: 'unversioned', step: 'care-tips', template: 'care-new', at: hours(3).toISOString() }]);
+    expect(await e.describe('post-purchase', 'unversioned')).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await e.describe('post-purchase', 'lost')).toMatchObject({ status: 'FAILED', error: `definition version ${'f'.repeat(32)} of post-purchase is not in the executions store` });
   });
 });

@@ -15,7 +15,7 @@ describe('sending hours', () => {
     const s = await stack(T, { observe: (d) => lines.push({ ...d }) });
     const email = 'night.owl@example.pl';
     await s.request(checkoutEvent('c-night', email, 'tok-night', T));
-    expect(lines).toContainEqual(expect.objectContaining({ outcome: 'deferred', reason: 'quiet_hours', step: 'first-reminder', until: '2026-03-29T06:00:00.000Z' }));
+    expect(lines).toContainEqual(expect.objectContaining({ outcome: 'deferred', reason: 'quiet_hours', step: 'cart-value', until: '2026-03-29T06:00:00.000Z' }));
 
     await s.engine.advanceTo(new Date('2026-03-29T05:59:59Z'));
     expect(await inbox(s.sesEndpoint!, email)).toHaveLength(0);

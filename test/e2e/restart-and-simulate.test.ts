@@ -24,8 +24,8 @@ describe('durable waits', () => {
     const db1 = await startDynamoDbLocal({ dataDir });
     const first = await localStack(T0, { dynamoEndpoint: db1.endpoint, tablePrefix: 'r-' });
     await first.request(checkoutEvent('c-restart', email, 'tok-restart', T0));
-    // Written once, already waiting for the first reminder (the opening Wait is one transition).
-    expect(await first.engine.describe('abandoned-cart', name)).toMatchObject({ status: 'WAITING', state: 'first-reminder', wakeAt: new Date(T0.getTime() + hours(1)).toISOString(), transitions: 1 });
+    // Written once, already waiting for the walk to the first reminder (the opening Wait is one transition).
+    expect(await first.engine.describe('abandoned-cart', name)).toMatchObject({ status: 'WAITING', state: 'cart-value', wakeAt: new Date(T0.getTime() + hours(1)).toISOString(), transitions: 1 });
     await first.engine.advanceTo(new Date(T0.getTime() + hours(2)));
     expect(await inbox(first.sesEndpoint!, email)).toHaveLength(1);
     // Killed mid-wait: no graceful shutdown, the database process goes down too.
@@ -45,7 +45,8 @@ describe('durable waits', () => {
       const cart = await second.store.getCart('default', 'tok-restart');
       const sent = (await second.store.listDecisions('default', cart!.customerId!)).filter((d) => d.outcome === 'sent');
       expect(sent.map((d) => [d.step, d.at])).toEqual([
-        ['first-reminder', new Date(T0.getTime() + hours(1)).toISOString()],
+        // One arm of the first reminder's subject test.
+        [expect.stringMatching(/^first-reminder(-b)?$/), new Date(T0.getTime() + hours(1)).toISOString()],
         ['second-reminder', new Date(T0.getTime() + hours(24)).toISOString()],
       ]);
     } finally {
@@ -74,7 +75,7 @@ describe('durable waits', () => {
           Key: { pk: `EXEC#abandoned-cart#${executionName('abandoned-cart', 'default', 'tok-mid')}`, sk: 'EXEC' },
           UpdateExpression: 'SET #s = :r, #st = :step REMOVE #q, wakeAt',
           ExpressionAttributeNames: { '#s': 'status', '#st': 'state', '#q': 'queue' },
-          ExpressionAttributeValues: { ':r': 'RUNNING', ':step': 'first-reminder' },
+          ExpressionAttributeValues: { ':r': 'RUNNING', ':step': 'cart-value' },
         }),
       );
       await s1.stop({ crash: true });
@@ -82,7 +83,9 @@ describe('durable waits', () => {
       try {
         await s2.engine.advanceTo(new Date(T0.getTime() + hours(30)));
         const mails = await inbox(s2.sesEndpoint!, email);
-        expect(mails.map((m) => m.subject.slice(0, 5))).toEqual(['Zofio', 'Twój ']);
+        // The first reminder once (whichever arm of its subject test), then the second.
+        expect(mails).toHaveLength(2);
+        expect(mails[1]!.subject.slice(0, 5)).toBe('Twój ');
       } finally {
         await s2.stop();
       }

@@ -5,7 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import aslValidator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseStepPayload, STEP_PAYLOAD_VERSION, StepPayloadV2 } from '../../functions/core/step-payload.ts';
+import { GraphPayload, parseGraphPayload, parseStepPayload, StepPayloadV2 } from '../../functions/core/step-payload.ts';
 import { buildApp } from '../../infra/app.ts';
 import { type SynthesizedApp, synthesizeApp } from '../../local/definitions.ts';
 
@@ -193,30 +193,36 @@ describe('journey state machines', () => {
     }
   });
 
-  it('abandoned cart reads like the process and costs at most 6 transitions', () => {
+  it('abandoned cart reads like the process and costs 5 transitions on its most common path', () => {
     const cart = journeys.get('abandoned-cart')!.definition;
-    expect(cart.StartAt).toBe('Wait 1 h before first-reminder');
-    const shape = Object.fromEntries(
-      Object.entries(cart.States).map(([name, s]) => [name, { Type: s.Type, Next: s.Next, TimestampPath: s.TimestampPath, Default: s['Default'] }]),
-    );
-    // Waits wait for an instant planned by the trigger or the step before: the delay, moved into sending hours.
-    expect(shape).toEqual({
-      'Wait 1 h before first-reminder': { Type: 'Wait', Next: 'first-reminder', TimestampPath: '$.firstAt', Default: undefined },
-      'first-reminder': { Type: 'Task', Next: 'Still wanted after first-reminder?', TimestampPath: undefined, Default: undefined },
-      'Still wanted after first-reminder?': { Type: 'Choice', Next: undefined, TimestampPath: undefined, Default: 'Journey no longer wanted' },
-      'Journey no longer wanted': { Type: 'Succeed', Next: undefined, TimestampPath: undefined, Default: undefined },
-      'Wait 23 h before second-reminder': { Type: 'Wait', Next: 'second-reminder', TimestampPath: '$.result.nextAt', Default: undefined },
-      'second-reminder': { Type: 'Task', Next: undefined, TimestampPath: undefined, Default: undefined },
+    const state = (name: string) => cart.States[name]!;
+    expect(cart.StartAt).toBe('first-wait: wait 1 h (start)');
+    // The trigger planned the first instant: 1 h, moved into sending hours.
+    expect(state(cart.StartAt)).toMatchObject({ Type: 'Wait', TimestampPath: '$.firstAt', Next: 'cart-value' });
+    // One Task walks the value branch and the A/B split and sends; a Choice reads where it stopped.
+    expect(state('cart-value')).toMatchObject({ Type: 'Task', Next: 'After cart-value' });
+    const routes = Object.fromEntries((state('After cart-value')['Choices'] as { StringEquals: string; Next: string }[]).map((c) => [c.StringEquals, c.Next]));
+    // After a wait moved into sending hours, no send in the walk can fall outside them: no extra waits.
+    expect(routes).toEqual({ 'second-wait': 'second-wait: wait 23 h', 'help-wait': 'help-wait: wait 3 h' });
+    expect(state('After cart-value')['Default']).toBe('Journey ended');
+    expect(state('second-wait: wait 23 h')).toMatchObject({ Type: 'Wait', TimestampPath: '$.result.nextAt', Next: 'second-reminder' });
+    // The last send begins its Task after a wait: inside sending hours already, so nothing can follow it.
+    expect(state('second-reminder')).toMatchObject({ Type: 'Task', End: true });
+    const path = ['first-wait: wait 1 h (start)', 'cart-value', 'After cart-value', 'second-wait: wait 23 h', 'second-reminder'];
+    path.slice(0, -1).forEach((name, i) => {
+      const s = state(name);
+      const next = s.Type === 'Choice' ? routes['second-wait'] : s.Next;
+      expect(next, name).toBe(path[i + 1]);
     });
-    expect(cart.States['first-reminder']!['Parameters']).toMatchObject({ next: { step: 'second-reminder', delaySeconds: 82_800, topic: 'marketing' } });
-    // The longest path (both reminders) enters 5 states.
-    expect(Object.keys(cart.States).length - 1).toBeLessThanOrEqual(6);
   });
 
-  it('passes a versioned payload with the execution name to the step function', () => {
-    const task = journeys.get('abandoned-cart')!.definition.States['first-reminder']!;
-    expect(task['Parameters']).toMatchObject({ version: STEP_PAYLOAD_VERSION, journey: 'abandoned-cart', step: 'first-reminder', 'executionName.$': '$$.Execution.Name', topic: 'marketing' });
-    expect(journeys.get('abandoned-cart')!.taskHandlers).toEqual({ 'first-reminder': 'journey-step', 'second-reminder': 'journey-step' });
+  it('passes a versioned payload with the execution name and the nodes to walk to the step function', () => {
+    const task = journeys.get('abandoned-cart')!.definition.States['cart-value']!;
+    const params = task['Parameters'] as Record<string, unknown>;
+    expect(params).toMatchObject({ version: 3, journey: 'abandoned-cart', entry: 'cart-value', 'executionName.$': '$$.Execution.Name', topic: 'marketing', hoursAfter: ['help-wait', 'second-wait'] });
+    const segment = (JSON.parse(params['segment'] as string) as { id: string }[]).map((n) => n.id);
+    expect(segment.sort()).toEqual(['cart-value', 'first-reminder', 'first-reminder-b', 'help-channel', 'help-email', 'help-sms', 'help-wait', 'second-wait', 'subject-test']);
+    expect(Object.keys(journeys.get('abandoned-cart')!.taskHandlers).sort()).toEqual(['cart-value', 'second-reminder', 'subject-test']);
   });
 
   it('builds every Task payload of every journey in the one shape the step parses', () => {
@@ -229,7 +235,12 @@ describe('journey state machines', () => {
         const params = state['Parameters'] as Record<string, unknown>;
         // What Step Functions makes of the JSONPath fields at run time.
         const { 'executionName.$': _e, enrolment: _en, ...fixed } = params;
-        const payload = { ...fixed, executionName: 'exec-1', enrolment };
+        const payload: Record<string, unknown> = { ...fixed, executionName: 'exec-1', enrolment };
+        if (payload['version'] === 3) {
+          expect(() => parseGraphPayload(payload), name).not.toThrow();
+          expect(GraphPayload.strict().safeParse(payload).success, `${name}: no field the parser does not know`).toBe(true);
+          continue;
+        }
         expect(() => parseStepPayload(payload, []), name).not.toThrow();
         expect(StepPayloadV2.strict().safeParse(payload).success, `${name}: no field the parser does not know`).toBe(true);
       }

@@ -5,7 +5,7 @@ import { synthesizeApp } from '../../local/definitions.ts';
  * Each shipped journey's state machine, state by state, as the synthesized definition has it:
  * "Type -> next" (a Choice: "yes else no"). A change to a journey's shape must change this file.
  */
-type State = { Type: string; Next?: string; End?: boolean; Choices?: { Next: string; Variable?: string; BooleanEquals?: boolean }[]; Default?: string; TimestampPath?: string; Resource?: string };
+type State = { Type: string; Next?: string; End?: boolean; Choices?: { Next: string; Variable?: string; BooleanEquals?: boolean; StringEquals?: string }[]; Default?: string; TimestampPath?: string; Resource?: string };
 let definitions: Map<string, { StartAt: string; States: Record<string, State> }>;
 
 beforeAll(async () => {
@@ -23,16 +23,20 @@ function render(id: string): { StartAt: string; States: Record<string, string> }
 const ended = { 'Journey no longer wanted': 'Succeed -> ' };
 
 describe('journey graphs', () => {
-  it('abandoned cart: wait 1 h, first reminder, still wanted?, wait 23 h, second reminder', () => {
+  it('abandoned cart: wait 1 h; help offer for large carts, wait 3 h; A/B first reminder; wait 23 h, second reminder', () => {
     expect(render('abandoned-cart')).toEqual({
-      StartAt: 'Wait 1 h before first-reminder',
+      StartAt: 'first-wait: wait 1 h (start)',
       States: {
-        'Wait 1 h before first-reminder': 'Wait -> first-reminder',
-        'first-reminder': 'Task -> Still wanted after first-reminder?',
-        'Still wanted after first-reminder?': 'Choice -> Wait 23 h before second-reminder else Journey no longer wanted',
-        'Wait 23 h before second-reminder': 'Wait -> second-reminder',
+        'first-wait: wait 1 h (start)': 'Wait -> cart-value',
+        // The value branch, the channel branch, the help offer or the split and the first reminder: one Task.
+        'cart-value': 'Task -> After cart-value',
+        'After cart-value': 'Choice -> help-wait: wait 3 h|second-wait: wait 23 h else Journey ended',
+        'help-wait: wait 3 h': 'Wait -> subject-test',
+        'subject-test': 'Task -> After subject-test',
+        'After subject-test': 'Choice -> second-wait: wait 23 h else Journey ended',
+        'second-wait: wait 23 h': 'Wait -> second-reminder',
         'second-reminder': 'Task -> END',
-        ...ended,
+        'Journey ended': 'Succeed -> ',
       },
     });
   });
@@ -107,7 +111,9 @@ describe('journey graphs', () => {
       for (const [name, s] of Object.entries(d.States)) {
         // The opening Wait waits for the time the trigger planned; later ones for the time the step before planned.
         if (s.Type === 'Wait') expect(s.TimestampPath, `${id}: ${name}`).toBe(name === d.StartAt ? '$.firstAt' : '$.result.nextAt');
-        if (s.Type === 'Choice') expect(s.Choices, `${id}: ${name}`).toEqual([expect.objectContaining({ Variable: '$.result.continue', BooleanEquals: true })]);
+        // A line journey's Choice reads whether to go on; a graph's, which wait the walk stopped at.
+        if (s.Type === 'Choice' && !('StringEquals' in (s.Choices?.[0] ?? {}))) expect(s.Choices, `${id}: ${name}`).toEqual([expect.objectContaining({ Variable: '$.result.continue', BooleanEquals: true })]);
+        if (s.Type === 'Choice' && 'StringEquals' in (s.Choices?.[0] ?? {})) for (const c of s.Choices!) expect(c, `${id}: ${name}`).toMatchObject({ Variable: '$.result.next' });
       }
     }
   });

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import fc from 'fast-check';
 import type { EmailMessage, JourneyRunner, Mailer, SmsMessage, SmsSender, StateStore } from '../../functions/app/ports.ts';
-import { parseStepPayload, type StepInput } from '../../functions/core/step-payload.ts';
+import { isGraphPayload, parseGraphPayload, parseStepPayload, type StepInput } from '../../functions/core/step-payload.ts';
 import type { JourneyConfig } from '../../workflows/src/journey.ts';
 import type { PortInterceptor } from '../../local/stack.ts';
 
@@ -55,6 +55,13 @@ function injected(port: Port, kind: 'error' | 'timeout'): Error {
   // Mail and SMS providers throttle; DynamoDB and Step Functions fail with a 500.
   if (port === 'mailer' || port === 'sms') return Object.assign(new Error(`${port}: throttled`), { name: 'TooManyRequestsException', $metadata: { httpStatusCode: 429 } });
   return Object.assign(new Error(`${port}: internal error`), { name: 'InternalServerError', $metadata: { httpStatusCode: 500 } });
+}
+
+/** The step a Task invocation stands for; a graph's walk, as a step at its entry (its sends name their node). */
+function stepOf(event: unknown, journeys: readonly JourneyConfig[]): StepInput {
+  if (!isGraphPayload(event)) return parseStepPayload(event, journeys);
+  const g = parseGraphPayload(event);
+  return { version: 2, journey: g.journey, trigger: g.trigger, step: g.entry, channel: 'email', template: '', topic: g.topic, last: false, executionName: g.executionName, enrolment: g.enrolment };
 }
 
 export class FaultInjector {
@@ -111,7 +118,9 @@ export class FaultInjector {
       send: async (m: EmailMessage & SmsMessage) => {
         const result = await provider.send(m);
         const marketing = channel === 'email' ? m.headers.some((h) => h.name === 'List-Unsubscribe') : m.kind === 'marketing';
-        this.sends.push({ at: this.o.now().toISOString(), channel, to: m.to, marketing, step: this.context.getStore()?.step });
+        // A journey graph's Task may send from several nodes: the message's tag names the one.
+        const step = this.context.getStore()?.step;
+        this.sends.push({ at: this.o.now().toISOString(), channel, to: m.to, marketing, step: step && { ...step, step: m.tags?.['step'] ?? step.step } });
         return result;
       },
     } as T;
@@ -125,7 +134,7 @@ export class FaultInjector {
       runner: (r: JourneyRunner) => this.wrap('runner', r),
       invocation: async <T>(fn: Fn, event: unknown, run: () => Promise<T>): Promise<T> => {
         const once = () => {
-          const inv: Invocation = { fn, crashed: false, step: fn === 'journey-step' ? parseStepPayload(event, this.o.journeys) : undefined };
+          const inv: Invocation = { fn, crashed: false, step: fn === 'journey-step' ? stepOf(event, this.o.journeys) : undefined };
           return this.context.run(inv, async () => {
             const out = await run();
             // A crashed process answers nothing, whatever the handler's own catch blocks made of it.

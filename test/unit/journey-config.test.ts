@@ -20,10 +20,15 @@ describe('durations', () => {
 });
 
 describe('journey files', () => {
-  it('loads the shipped journeys: abandoned cart after 1 h and 24 h by default', () => {
+  it('loads the shipped journeys: abandoned cart waits 1 h, then 23 h (3 h more after a help offer)', () => {
     const cart = loadJourneys().find((j) => j.id === 'abandoned-cart');
-    expect(cart?.steps.map((s) => s.after)).toEqual(['PT1H', 'PT24H']);
-    expect(stepDelays(cart!)).toEqual([3600, 82_800]);
+    expect(cart?.nodes?.filter((n) => n.wait).map((n) => [n.id, n.wait?.for])).toEqual([
+      ['first-wait', 'PT1H'],
+      ['help-wait', 'PT3H'],
+      ['second-wait', 'PT23H'],
+    ]);
+    const post = loadJourneys().find((j) => j.id === 'post-purchase');
+    expect(stepDelays(post!)).toEqual([2 * 86_400, 12 * 86_400]);
   });
 
   it('finds steps out of order, duplicates and unknown templates', () => {

@@ -45,11 +45,17 @@ describe('journeys CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'graph-'));
     const out = capture();
     expect(await main(['graph', 'abandoned-cart', dir], out, capture())).toBe(0);
-    expect(out.text).toContain('s0(["Wait 1 h before first-reminder"])');
-    expect(out.text).toContain('-->|no|');
+    // Branches labelled with their conditions, splits with their weights, waits in human units.
+    expect(out.text).toContain('n0(["first-wait: wait 1 h"])');
+    expect(out.text).toContain('n1 -->|"cart.total ≥ 500"| n2');
+    expect(out.text).toContain('n1 -->|"otherwise"| n6');
+    expect(out.text).toContain('-->|"b 50%"|');
+    // The cost of each path: the most common one stays at 5 billable transitions.
+    expect(out.text).toContain('%% 5 transitions: first-wait → cart-value → subject-test → first-reminder → second-wait → second-reminder');
+    expect(out.text).toContain('%% 8 transitions: first-wait → cart-value → help-channel → help-sms → help-wait → subject-test → first-reminder → second-wait → second-reminder');
     const svg = readFileSync(join(dir, 'abandoned-cart.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
-    expect(svg).toContain('Still wanted after first-reminder?');
+    expect(svg).toContain('After cart-value');
   });
 
   it('names unknown journeys and commands', async () => {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { BuiltInTrigger, EventName, type Trigger } from './journey.ts';
+import type { DeclaredFields } from './conditions.ts';
+import { BuiltInTrigger, EventName, type JourneyConfig, type Trigger, type Violation as JourneyViolation } from './journey.ts';
+import { didYouMean } from './suggest.ts';
 
 /**
  * The event catalogue: every event the engine accepts, and so every name a journey may start on.
@@ -119,4 +121,39 @@ export function journeyTriggers(catalogue: Catalogue): Trigger[] {
 /** The shop's own event of this name, if it is one. */
 export function customEvent(catalogue: Catalogue, name: string): CatalogueEntry | undefined {
   return catalogue.events.find((e) => !e.builtIn && e.name === name);
+}
+
+/** The fields a journey's conditions may read beyond the built-in ones: the profile's attributes and its trigger event's properties, typed. */
+export function declaredFields(catalogue: Catalogue, trigger: string): DeclaredFields {
+  const types = (specs: Readonly<Record<string, { type: PropertyType }>>) => Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, spec.type]));
+  return { attributes: types(catalogue.attributes), properties: types(customEvent(catalogue, trigger)?.properties ?? {}) };
+}
+
+/**
+ * The events a `waitFor` node may name, as the engine applies them: a cart's or checkout's event
+ * is `checkout.updated`, the rest keep their names, and the shop's own events.
+ */
+export function awaitableEvents(catalogue: Catalogue): string[] {
+  const applied = BUILT_IN_EVENTS.map((e) => (e.starts === 'checkout' ? 'checkout.updated' : e.name));
+  return [...new Set([...applied, ...catalogue.events.filter((e) => !e.builtIn).map((e) => e.name)])];
+}
+
+/** What a journey graph names of the catalogue and it lacks: an event a `waitFor` awaits, an attribute an `update` sets (or a value of the wrong type). */
+export function catalogueViolations(journey: Pick<JourneyConfig, 'nodes'>, catalogue: Catalogue): JourneyViolation[] {
+  const out: JourneyViolation[] = [];
+  const events = awaitableEvents(catalogue);
+  const attributes = Object.keys(catalogue.attributes);
+  (journey.nodes ?? []).forEach((n, i) => {
+    const awaited = n.waitFor?.event;
+    if (awaited !== undefined && !events.includes(awaited)) out.push({ path: `nodes.${i}.waitFor.event`, message: `no event "${awaited}" in the catalogue${didYouMean(awaited, events)}` });
+    for (const [name, value] of Object.entries(n.update?.set ?? {})) {
+      const spec = catalogue.attributes[name];
+      const path = `nodes.${i}.update.set.${name}`;
+      if (!spec) out.push({ path, message: `no attribute "${name}" in workflows/events/attributes.yaml${didYouMean(name, attributes)}` });
+      else if (typeof value !== (spec.type === 'date' ? 'string' : spec.type) || (spec.enum && !spec.enum.includes(String(value)))) {
+        out.push({ path, message: `${JSON.stringify(value)} is not a ${spec.type}${spec.enum ? ` of ${spec.enum.join(', ')}` : ''}, as ${name} is declared` });
+      }
+    }
+  });
+  return out;
 }

@@ -1,5 +1,10 @@
 import { z } from 'zod';
 import { isDuration, parseDurationSeconds } from './duration.ts';
+import type { DeclaredFields } from './conditions.ts';
+import { graphViolations } from './graph-check.ts';
+import { Flow, resolveNext } from './flow.ts';
+import { JourneyNode } from './nodes.ts';
+import { waitSpanSeconds } from './waits.ts';
 
 /**
  * A journey as a marketer writes it (one YAML file per journey under workflows/journeys).
@@ -84,7 +89,10 @@ export const JourneyConfig = z.strictObject({
   attributionDays: z.number().int().min(1).max(90).default(5),
   /** Days before the same customer may enter this journey again. */
   cooldownDays: z.number().int().min(0).max(3650).default(0),
-  steps: z.array(JourneyStep).min(1).max(20),
+  /** A straight line of timed sends (the short form) ... */
+  steps: z.array(JourneyStep).min(1).max(20).optional(),
+  /** ... or a graph of nodes: sends, waits, branches, splits, holdouts, updates (see nodes.ts). */
+  nodes: z.array(JourneyNode).min(1).max(60).optional(),
 });
 export type JourneyConfig = z.infer<typeof JourneyConfig>;
 
@@ -100,11 +108,15 @@ export interface TemplateFacts {
 }
 
 /** Rules that a schema cannot say: order of delays, unique ids, templates that exist, schedule needs a segment. */
-export function journeyViolations(journey: JourneyConfig, templates?: TemplateFacts): Violation[] {
+export function journeyViolations(journey: JourneyConfig, templates?: TemplateFacts, declared?: DeclaredFields): Violation[] {
   const violations: Violation[] = [];
+  if ((journey.steps === undefined) === (journey.nodes === undefined)) {
+    return [{ path: 'steps', message: 'a journey has either steps (a straight line) or nodes (a graph)' }];
+  }
+  if (journey.nodes) violations.push(...graphViolations(journey.nodes, { topic: journey.topic, subject: triggerSubject(journey.trigger), templates, declared }));
   const seen = new Set<string>();
   let previous = -1;
-  journey.steps.forEach((step, i) => {
+  (journey.steps ?? []).forEach((step, i) => {
     if (seen.has(step.id)) violations.push({ path: `steps.${i}.id`, message: `duplicate step id "${step.id}"` });
     seen.add(step.id);
     const at = parseDurationSeconds(step.after);
@@ -132,10 +144,10 @@ export function journeyViolations(journey: JourneyConfig, templates?: TemplateFa
   return violations;
 }
 
-/** Seconds to wait before each step, measured from the previous one. */
+/** Seconds to wait before each step, measured from the previous one (journeys with steps). */
 export function stepDelays(journey: JourneyConfig): number[] {
   let previous = 0;
-  return journey.steps.map((step) => {
+  return (journey.steps ?? []).map((step) => {
     const at = parseDurationSeconds(step.after);
     const delay = at - previous;
     previous = at;
@@ -154,4 +166,41 @@ export function exitScope(journey: JourneyConfig, event: ExitEvent): 'key' | 'cu
 /** The goal a journey declares, or its trigger's: a payment for dunning, an order for everything else. */
 export function journeyGoal(journey: Pick<JourneyConfig, 'goal' | 'trigger'>): GoalEvent {
   return journey.goal ?? (journey.trigger === 'payment.failed' ? 'payment.succeeded' : 'order.placed');
+}
+
+/** The item a trigger's journey is about: the cart, the order or the unpaid invoice. */
+export function triggerSubject(trigger: Trigger): 'cart' | 'order' | 'invoice' | undefined {
+  switch (trigger) {
+    case 'checkout':
+      return 'cart';
+    case 'order.placed':
+    case 'order.fulfilled':
+    case 'order.delivered':
+      return 'order';
+    case 'payment.failed':
+      return 'invoice';
+    default:
+      return undefined;
+  }
+}
+
+/** The graph of a journey written as nodes, every `next` written out. */
+export function journeyFlow(journey: Pick<JourneyConfig, 'nodes' | 'topic'>): Flow | undefined {
+  return journey.nodes ? new Flow(resolveNext(journey.nodes), journey.topic) : undefined;
+}
+
+/** How long after enrolment a journey may still act: the sum of its delays (of every wait, for a graph). */
+export function journeySpanSeconds(journey: JourneyConfig): number {
+  if (journey.nodes) return journey.nodes.reduce((sum, n) => sum + (n.wait ? waitSpanSeconds(n.wait) : n.waitFor ? waitSpanSeconds({ for: n.waitFor.timeout }) : 0), 0);
+  return stepDelays(journey).reduce((sum, d) => sum + d, 0);
+}
+
+/** The first send of a journey (for decisions made before it starts), if it has one up front. */
+export function firstSend(journey: JourneyConfig): { id: string; channel: StepChannel; template: string; topic: Topic } | undefined {
+  if (journey.steps) {
+    const s = journey.steps[0]!;
+    return { id: s.id, channel: s.channel, template: s.template, topic: s.topic ?? journey.topic };
+  }
+  const n = journey.nodes?.find((x) => x.send);
+  return n?.send ? { id: n.id, channel: n.send.channel, template: n.send.template, topic: n.send.topic ?? journey.topic } : undefined;
 }

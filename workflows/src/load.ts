@@ -3,7 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { ATTRIBUTES_FILE, AttributesFile, buildCatalogue, type Catalogue, EventFile, journeyTriggers } from './catalogue.ts';
+import { ATTRIBUTES_FILE, AttributesFile, buildCatalogue, type Catalogue, catalogueViolations, declaredFields, EventFile, journeyTriggers } from './catalogue.ts';
 import { JourneyConfig, journeyViolations, type TemplateFacts } from './journey.ts';
 import { didYouMean } from './suggest.ts';
 import { TemplateFile } from './template-file.ts';
@@ -92,6 +92,14 @@ function lineOf(doc: ReturnType<typeof parseDocument>, path: (string | number)[]
   return lc.linePos(offset).line;
 }
 
+/** The line a dotted path (`nodes.3.branch.otherwise`) is written on in a YAML text. */
+export function lineOfPath(text: string, path: string): number {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  const keys = path.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+  return lineOf(doc, keys, lineCounter);
+}
+
 export function listYaml(dir: string): string[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
@@ -157,7 +165,9 @@ export function loadJourneys(
       const journey = loadYaml(file, schema) as JourneyConfig;
       const expected = file.replace(/^.*\//, '').replace(/\.ya?ml$/, '');
       if (journey.id !== expected) problems.push(`${file}: id "${journey.id}" must match the file name "${expected}"`);
-      for (const v of journeyViolations(journey, templates)) problems.push(`${file}: ${v.path}: ${v.message}`);
+      const text = readFileSync(file, 'utf8');
+      const violations = [...journeyViolations(journey, templates, declaredFields(catalogue, journey.trigger)), ...catalogueViolations(journey, catalogue)];
+      for (const v of violations) problems.push(`${relative(process.cwd(), file) || file}:${lineOfPath(text, v.path)}: ${v.path}: ${v.message}`);
       journeys.push(journey);
     } catch (e) {
       if (e instanceof ConfigError) problems.push(...e.problems);

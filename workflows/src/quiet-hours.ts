@@ -22,7 +22,7 @@ export function parseSendingHours(text: string): SendingHours {
   return { from: `${m[1]}:${m[2]}`, to: `${m[3]}:${m[4]}` };
 }
 
-function localParts(t: Date, timeZone: string): { ymd: string; hm: string } {
+export function localParts(t: Date, timeZone: string): { ymd: string; hm: string } {
   const parts = Object.fromEntries(
     dateTimeFormat('en-CA', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
       .formatToParts(t)

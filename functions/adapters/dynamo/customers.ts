@@ -34,6 +34,44 @@ function versionCondition(current: ConsentState | undefined) {
 export class DynamoCustomers implements CustomerRepository {
   constructor(private readonly t: Table) {}
 
+  /** Two conditional updates at most: attributes (their map made first when missing), then the tag, added once. */
+  async updateProfile(tenant: string, customerId: string, change: { attributes?: Record<string, string | number | boolean>; tag?: string }, at: string): Promise<void> {
+    const Key = items.profile(tenant, customerId);
+    const entries = Object.entries(change.attributes ?? {});
+    if (entries.length > 0) {
+      await this.t.conditional(
+        new UpdateCommand({ TableName: this.t.name, Key, UpdateExpression: 'SET #attributes = if_not_exists(#attributes, :empty)', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeNames: { '#attributes': 'attributes' }, ExpressionAttributeValues: { ':empty': {} } }),
+      );
+      const names: Record<string, string> = { '#attributes': 'attributes' };
+      const values: Record<string, unknown> = { ':exp': this.t.expiry(at) };
+      entries.forEach(([k, v], i) => {
+        names[`#a${i}`] = k;
+        values[`:a${i}`] = v;
+      });
+      await this.t.conditional(
+        new UpdateCommand({
+          TableName: this.t.name,
+          Key,
+          UpdateExpression: `SET ${entries.map((_, i) => `#attributes.#a${i} = :a${i}`).join(', ')}, expiresAt = :exp`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    }
+    if (change.tag) {
+      await this.t.conditional(
+        new UpdateCommand({
+          TableName: this.t.name,
+          Key,
+          UpdateExpression: 'SET tags = list_append(if_not_exists(tags, :none), :tag)',
+          ConditionExpression: 'attribute_exists(pk) AND NOT contains(tags, :t)',
+          ExpressionAttributeValues: { ':none': [], ':tag': [change.tag], ':t': change.tag },
+        }),
+      );
+    }
+  }
+
   /**
    * Merges contact details into the profile, custom attributes member by member (one the event does
    * not name stays; `null` removes one); returns the profile as stored, or undefined when a newer one won.

@@ -1,7 +1,7 @@
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { EnrolmentRepository } from '../../app/ports.ts';
 import { type CapSlot, type FrequencyCap, giveBackSlot, slotId, slotsExpiry, takeSlot } from '../../core/frequency-cap.ts';
-import type { Enrolment, EnrolmentStatus, SendClaim, SendIntent, SendOutcome, SendRecord } from '../../core/model.ts';
+import type { Enrolment, EnrolmentMark, EnrolmentStatus, SendClaim, SendIntent, SendOutcome, SendRecord } from '../../core/model.ts';
 import type { Table, TransactItem } from './base.ts';
 import { customerRanges, items, partitions } from './keys.ts';
 
@@ -29,6 +29,51 @@ export class DynamoEnrolments implements EnrolmentRepository {
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':pk': partitions.customer(tenant, customerId), ':prefix': customerRanges.enrolments(journey), ':active': 'active' },
     })) as unknown as Enrolment[];
+  }
+
+  async markEnrolment(tenant: string, customerId: string, journey: string, enrolKey: string, mark: EnrolmentMark, expectAwaiting?: string): Promise<boolean> {
+    const sets: string[] = [];
+    const removes: string[] = [];
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = { ':active': 'active' };
+    if (mark.variant) {
+      values[':variants'] = { ...mark.variant.all, [mark.variant.node]: mark.variant.arm };
+      values[':arm'] = mark.variant.arm;
+      sets.push('variants = :variants', 'variant = :arm');
+    }
+    if (mark.holdout) {
+      values[':holdout'] = true;
+      values[':holdoutArm'] = 'holdout';
+      sets.push('holdout = :holdout', 'variant = :holdoutArm');
+    }
+    if (mark.continuation) {
+      values[':exec'] = mark.continuation.executionName;
+      values[':from'] = mark.continuation.from;
+      sets.push('executionName = :exec', 'continuedFrom = :from');
+    }
+    if (mark.awaiting === null) removes.push('awaiting');
+    else if (mark.awaiting) {
+      values[':awaiting'] = mark.awaiting;
+      sets.push('awaiting = :awaiting');
+    }
+    let condition = '#status = :active';
+    if (expectAwaiting !== undefined) {
+      values[':expect'] = expectAwaiting;
+      condition += ' AND awaiting.#awaitNode = :expect';
+      names['#awaitNode'] = 'node';
+    }
+    const update = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' ');
+    if (!update) return (await this.getEnrolment(tenant, customerId, journey, enrolKey))?.status === 'active';
+    return this.t.conditional(
+      new UpdateCommand({
+        TableName: this.t.name,
+        Key: items.enrolment(tenant, customerId, journey, enrolKey),
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
   }
 
   /** active → goal-reached | completed | stopped; any other prior state makes this a no-op. */

@@ -111,6 +111,12 @@ export class Store implements StateStore {
   activeEnrolments(...a: Args<EnrolmentRepository, 'activeEnrolments'>) {
     return this.enrolments.activeEnrolments(...a);
   }
+  markEnrolment(...a: Args<EnrolmentRepository, 'markEnrolment'>) {
+    return this.enrolments.markEnrolment(...a);
+  }
+  updateProfile(...a: Args<CustomerRepository, 'updateProfile'>) {
+    return this.customers.updateProfile(...a);
+  }
   endEnrolment(...a: Args<EnrolmentRepository, 'endEnrolment'>) {
     return this.enrolments.endEnrolment(...a);
   }

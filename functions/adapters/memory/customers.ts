@@ -37,6 +37,15 @@ export class MemoryCustomers implements CustomerRepository {
 
   constructor(private readonly retentionDays: number) {}
 
+  async updateProfile(tenant: string, customerId: string, change: { attributes?: Record<string, string | number | boolean>; tag?: string }, at: string): Promise<void> {
+    const current = this.profiles.get(customerKey(tenant, customerId));
+    if (!current) return;
+    if (change.attributes) current['attributes'] = { ...(current['attributes'] as Record<string, unknown> | undefined), ...copy(change.attributes) };
+    const tags = (current['tags'] as string[] | undefined) ?? [];
+    if (change.tag && !tags.includes(change.tag)) current['tags'] = [...tags, change.tag];
+    current['expiresAt'] = expiry(at, this.retentionDays);
+  }
+
   async upsertCustomer(tenant: string, customerId: string, contact: CustomerFacts, at: string): Promise<CustomerProfile | undefined> {
     const expiresAt = expiry(at, this.retentionDays);
     const k = customerKey(tenant, customerId);

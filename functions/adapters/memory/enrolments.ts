@@ -1,6 +1,6 @@
 import type { EnrolmentRepository } from '../../app/ports.ts';
 import { type CapSlot, type FrequencyCap, giveBackSlot, slotId, slotsExpiry, takeSlot } from '../../core/frequency-cap.ts';
-import type { Enrolment, EnrolmentStatus, SendClaim, SendIntent, SendOutcome, SendRecord } from '../../core/model.ts';
+import type { Enrolment, EnrolmentMark, EnrolmentStatus, SendClaim, SendIntent, SendOutcome, SendRecord } from '../../core/model.ts';
 import { copy, customerKey, expiry, type Item, Partitions } from './records.ts';
 
 /**
@@ -30,6 +30,21 @@ export class MemoryEnrolments implements EnrolmentRepository {
       .query(customerKey(tenant, customerId), journey === undefined ? '' : `${journey}#`)
       .filter(([, e]) => e['status'] === 'active')
       .map(([, e]) => copy(e) as unknown as Enrolment);
+  }
+
+  async markEnrolment(tenant: string, customerId: string, journey: string, enrolKey: string, mark: EnrolmentMark, expectAwaiting?: string): Promise<boolean> {
+    const current = this.enrolments.get(customerKey(tenant, customerId), `${journey}#${enrolKey}`);
+    if (current?.['status'] !== 'active') return false;
+    if (expectAwaiting !== undefined && (current['awaiting'] as { node?: string } | undefined)?.node !== expectAwaiting) return false;
+    if (mark.variant) {
+      current['variants'] = { ...mark.variant.all, [mark.variant.node]: mark.variant.arm };
+      current['variant'] = mark.variant.arm;
+    }
+    if (mark.holdout) Object.assign(current, { holdout: true, variant: 'holdout' });
+    if (mark.continuation) Object.assign(current, { executionName: mark.continuation.executionName, continuedFrom: mark.continuation.from });
+    if (mark.awaiting === null) delete current['awaiting'];
+    else if (mark.awaiting) current['awaiting'] = copy(mark.awaiting);
+    return true;
   }
 
   async endEnrolment(

@@ -144,6 +144,14 @@ export class MemoryStore implements StateStore {
   activeEnrolments(tenant: string, customerId: string, journey?: string): Promise<Enrolment[]> {
     return this.enrolments.activeEnrolments(tenant, customerId, journey);
   }
+  markEnrolment(...a: Parameters<MemoryEnrolments['markEnrolment']>): Promise<boolean> {
+    return this.enrolments.markEnrolment(...a);
+  }
+
+  updateProfile(...a: Parameters<MemoryCustomers['updateProfile']>): Promise<void> {
+    return this.customers.updateProfile(...a);
+  }
+
   endEnrolment(tenant: string, customerId: string, journey: string, enrolKey: string, status: Exclude<EnrolmentStatus, 'active'>, reason: string, at: string): Promise<boolean> {
     return this.enrolments.endEnrolment(tenant, customerId, journey, enrolKey, status, reason, at);
   }

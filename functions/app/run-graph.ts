@@ -1,0 +1,208 @@
+import { evaluate } from '../../workflows/src/conditions.ts';
+import { END } from '../../workflows/src/flow.ts';
+import { type JourneyNode, kindOf, type NodeKind } from '../../workflows/src/nodes.ts';
+import { DEFAULT_SENDING_HOURS, DEFAULT_TIME_ZONE, nextSendingTime } from '../../workflows/src/quiet-hours.ts';
+import { pickLocale } from '../../workflows/src/template-file.ts';
+import { waitEnd } from '../../workflows/src/waits.ts';
+import { bucket, inHoldout, pickVariant } from '../core/assign.ts';
+import { conditionFacts } from '../core/facts.ts';
+import type { EnrolmentStatus } from '../core/model.ts';
+import type { GraphInput, StepInput } from '../core/step-payload.ts';
+import { channelFor, subjectKind, subjectOf } from '../core/step-policy.ts';
+import { MetricName, noMetrics } from '../shared/metrics.ts';
+import { recordDeferral } from './enrolment.ts';
+import { decider, performSend, type StepDeps } from './run-step.ts';
+
+/** Where a walk stopped: `next` is the wait (or `hours:<send>`) the state machine waits at, or END. */
+export interface GraphResult {
+  continue: boolean;
+  next: string;
+  nextAt?: string;
+  outcome: 'waiting' | 'completed' | 'goal_reached' | 'erased' | 'exit';
+}
+
+/** One node passed, for `--trace` and live views. */
+export interface TraceEvent {
+  at: string;
+  journey: string;
+  customerId: string;
+  executionName: string;
+  node: string;
+  kind: NodeKind;
+  outcome: string;
+  next?: string;
+  variant?: string;
+}
+
+export type GraphDeps = StepDeps & { trace?: (e: TraceEvent) => void };
+
+/**
+ * A Task of a journey graph: walks from the entry node through sends and decisions until a wait
+ * or the end, and says where it stopped. Every node it passes does its work once however often
+ * the Task is retried: sends through their claims, splits and holdouts by a stable hash, marks
+ * on the enrolment by conditional writes.
+ */
+export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<GraphResult> {
+  const { tenant, customerId, key } = input.enrolment;
+  const now = deps.clock.now();
+  const at = now.toISOString();
+  const metrics = deps.metrics ?? noMetrics;
+  const nodes = new Map(input.segment.map((n) => [n.id, n]));
+  const context = await deps.store.stepContext(tenant, customerId, input.journey, key, subjectKind(input.trigger));
+  if (context.erasedAt !== undefined && !(context.enrolment && Date.parse(context.enrolment.startedAt) >= Date.parse(context.erasedAt))) {
+    return { continue: false, next: END, outcome: 'erased' };
+  }
+  const { enrolment } = context;
+  let customer = context.customer;
+  const subject = subjectOf(input.trigger, key, context.subject, deps.config.shopUrl);
+  let variant = enrolment?.holdout ? 'holdout' : enrolment?.variant;
+  let holdout = enrolment?.holdout === true;
+  const trace = (node: JourneyNode, outcome: string, next?: string) =>
+    deps.trace?.({ at, journey: input.journey, customerId, executionName: input.executionName, node: node.id, kind: kindOf(node), outcome, ...(next ? { next } : {}), ...(variant ? { variant } : {}) });
+  const end = async (status: Exclude<EnrolmentStatus, 'active'>, reason: string, outcome: GraphResult['outcome']): Promise<GraphResult> => {
+    if (await deps.store.endEnrolment(tenant, customerId, input.journey, key, status, reason, at)) metrics.count(MetricName.JourneyEnded, { journey: input.journey, reason });
+    return { continue: false, next: END, outcome };
+  };
+  const stepInput = (node: JourneyNode, send: NonNullable<JourneyNode['send']>): StepInput => ({
+    version: 2,
+    journey: input.journey,
+    trigger: input.trigger,
+    step: node.id,
+    channel: send.channel,
+    template: send.template,
+    ...(send.templateByCategory ? { templateByCategory: send.templateByCategory } : {}),
+    topic: send.topic ?? input.topic,
+    last: false,
+    executionName: input.executionName,
+    enrolment: input.enrolment,
+  });
+
+  if (enrolment?.status !== 'active') return { continue: false, next: END, outcome: 'goal_reached' };
+  if (!subject.wanted) {
+    const entry = nodes.get(input.entry);
+    const send = entry?.send;
+    if (entry && send) {
+      await decider(stepInput(entry, send), deps, { at, variant })({ channel: send.channel === 'staff' ? 'staff' : send.channel === 'sms' ? 'sms' : 'email', outcome: 'suppressed', reason: 'goal_reached', template: send.template, locale: 'pl' });
+    }
+    return end('goal-reached', 'goal', 'goal_reached');
+  }
+  const timeZone = customer?.timeZone ?? DEFAULT_TIME_ZONE;
+  const hours = deps.config.sendingHours ?? DEFAULT_SENDING_HOURS;
+  const planDeps = { store: deps.store, config: { tenant, sendingHours: deps.config.sendingHours }, observe: deps.observe };
+  let facts: Record<string, unknown> | undefined;
+
+  let id = input.entry;
+  for (let guard = 0; guard <= input.segment.length + 1; guard++) {
+    if (id === END) return end('completed', 'last-step', 'completed');
+    const node = nodes.get(id);
+    if (!node) throw new Error(`journey ${input.journey}: node "${id}" is not in this step's segment`);
+    const next = node.next ?? END;
+    switch (kindOf(node)) {
+      case 'waitFor': {
+        const f = node.waitFor!;
+        if (input.resume === 'timeout' && id === input.entry && guard === 0) {
+          // The timeout and the awaited event race: whichever clears the mark acts.
+          if (!(await deps.store.markEnrolment(tenant, customerId, input.journey, key, { awaiting: null }, id))) {
+            trace(node, 'event came first');
+            return { continue: false, next: END, outcome: 'completed' };
+          }
+          trace(node, 'timed out', f.onTimeout);
+          id = f.onTimeout;
+          continue;
+        }
+        const until = waitEnd({ for: f.timeout }, now);
+        if (!('at' in until)) throw new Error('unreachable: a timeout always ends');
+        await deps.store.markEnrolment(tenant, customerId, input.journey, key, { awaiting: { node: id, event: f.event, since: at, until: until.at.toISOString() } });
+        trace(node, `waiting for ${f.event}`);
+        return { continue: true, next: id, nextAt: until.at.toISOString(), outcome: 'waiting' };
+      }
+      case 'wait': {
+        const ends = waitEnd(node.wait!, now, { timeZone, attributes: customer?.attributes });
+        if (!('at' in ends)) {
+          trace(node, 'no date on file');
+          return end('completed', 'no_date', 'completed');
+        }
+        let nextAt = ends.at;
+        if (input.hoursAfter.includes(id)) {
+          nextAt = nextSendingTime(ends.at, timeZone, hours);
+          if (nextAt.getTime() !== ends.at.getTime()) {
+            await recordDeferral(planDeps, customerId, { at, journey: input.journey, step: next, executionName: input.executionName, channel: 'email', template: '', topic: 'marketing', until: nextAt });
+          }
+        }
+        trace(node, `until ${nextAt.toISOString()}`);
+        return { continue: true, next: id, nextAt: nextAt.toISOString(), outcome: 'waiting' };
+      }
+      case 'send': {
+        const send = node.send!;
+        const one = stepInput(node, send);
+        // After a wait the walk begins inside sending hours already (see Flow.deferrable).
+        if (send.channel !== 'staff' && one.topic === 'marketing' && input.deferrable) {
+          const opening = nextSendingTime(now, timeZone, hours);
+          if (opening.getTime() !== now.getTime()) {
+            await recordDeferral(planDeps, customerId, { at, journey: input.journey, step: id, executionName: input.executionName, channel: send.channel === 'sms' ? 'sms' : 'email', template: send.template, topic: 'marketing', until: opening });
+            trace(node, `deferred to ${opening.toISOString()}`);
+            return { continue: true, next: `hours:${id}`, nextAt: opening.toISOString(), outcome: 'waiting' };
+          }
+        }
+        const decide = decider(one, deps, { at, variant });
+        if (holdout && send.channel !== 'staff') {
+          const channel = channelFor(send.channel, customer);
+          await decide({ channel, outcome: 'suppressed', reason: 'holdout', template: send.template, locale: pickLocale(customer?.locale) });
+          trace(node, 'holdout', next);
+        } else {
+          const r = await performSend(one, deps, { customer, subject: subject.data, consent: context.consent, now, at, decide });
+          trace(node, r.reason ? `${r.outcome}: ${r.reason}` : r.outcome, next);
+        }
+        id = next;
+        continue;
+      }
+      case 'branch': {
+        // The trigger's properties as the enrolment keeps them (personal ones too: read here, never logged).
+        facts ??= conditionFacts({ customer, subject: subject.data, consent: context.consent, properties: enrolment?.properties, now });
+        const b = node.branch!;
+        const hit = b.cases.findIndex((c) => evaluate(c.if, facts!));
+        const to = hit >= 0 ? b.cases[hit]!.next : b.otherwise;
+        trace(node, hit >= 0 ? `case ${hit + 1}` : 'otherwise', to);
+        id = to;
+        continue;
+      }
+      case 'split': {
+        const arm = pickVariant(node.split!.variants, bucket(tenant, customerId, input.journey, id));
+        // Stable, so a retried walk finds its arm recorded and writes nothing.
+        if (enrolment.variants?.[id] !== arm.name) {
+          await deps.store.markEnrolment(tenant, customerId, input.journey, key, { variant: { node: id, arm: arm.name, all: enrolment.variants ?? {} } });
+        }
+        if (!holdout) variant = arm.name;
+        trace(node, `variant ${arm.name}`, arm.next);
+        id = arm.next;
+        continue;
+      }
+      case 'holdout': {
+        if (!holdout && inHoldout(node.holdout!.percent, bucket(tenant, customerId, input.journey, id))) {
+          if (!enrolment.holdout) await deps.store.markEnrolment(tenant, customerId, input.journey, key, { holdout: true });
+          holdout = true;
+          variant = 'holdout';
+        }
+        trace(node, holdout ? 'held out' : 'treated', next);
+        id = next;
+        continue;
+      }
+      case 'update': {
+        const u = node.update!;
+        await deps.store.updateProfile(tenant, customerId, { ...(u.set ? { attributes: u.set } : {}), ...(u.tag ? { tag: u.tag } : {}) }, at);
+        if (customer) {
+          const tags = customer.tags ?? [];
+          customer = { ...customer, attributes: { ...customer.attributes, ...u.set }, tags: u.tag && !tags.includes(u.tag) ? [...tags, u.tag] : tags };
+        }
+        facts = undefined;
+        trace(node, 'updated', next);
+        id = next;
+        continue;
+      }
+      case 'exit':
+        trace(node, 'exit');
+        return end('completed', 'exit', 'exit');
+    }
+  }
+  throw new Error(`journey ${input.journey}: the walk from ${input.entry} did not stop (a loop without a wait)`);
+}
