@@ -155,7 +155,7 @@ describe('follow-up checks', () => {
     );
   }
 
-  it('asks by SMS where the customer chose SMS, then NPS; a low score opens a staff task instead of the review request', async () => {
+  it('asks by SMS where the customer chose SMS, then NPS; a low score opens a staff task, and the review request still goes (no review gating)', async () => {
     const s = await stack(T);
     const email = 'unhappy@example.pl';
     await delivered(s, email, 'o-low');
@@ -176,7 +176,8 @@ describe('follow-up checks', () => {
     expect((await s.store.getCustomer('default', customerId))?.lastScore).toBe(3);
     expect(await s.store.listTasks('default')).toEqual([expect.objectContaining({ kind: 'follow-up', journey: 'order-follow-up', customerId })]);
     await s.engine.advanceTo(later(T, days(20)));
-    expect((await inbox(s.sesEndpoint!, email)).map((m) => m.subject)).toEqual(['Jedno pytanie: polecisz nas?']);
+    // Asking only the satisfied for reviews would be review gating: every customer is asked.
+    expect((await inbox(s.sesEndpoint!, email)).map((m) => m.subject)).toEqual(['Jedno pytanie: polecisz nas?', 'Podzielisz się opinią o zakupach?']);
   });
 
   it('asks a happy customer for a review', async () => {

@@ -7,7 +7,7 @@ import { bucket, inHoldout, pickVariant } from '../../functions/core/assign.ts';
 import { describeCondition, evaluate } from '../../workflows/src/conditions.ts';
 import { graphViolations } from '../../workflows/src/graph-check.ts';
 import { JourneyConfig, journeyFlow } from '../../workflows/src/journey.ts';
-import { ConfigError, loadJourneys } from '../../workflows/src/load.ts';
+import { type ConfigError, loadJourneys } from '../../workflows/src/load.ts';
 import type { JourneyNode } from '../../workflows/src/nodes.ts';
 import { pathCosts } from '../../workflows/src/node-graph.ts';
 import { nextLocalTime, waitEnd } from '../../workflows/src/waits.ts';

@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../functions/adapters/memory/index.ts';
+import type { EnrolDeps } from '../../functions/app/enrolment.ts';
+import { acceptEvents } from '../../functions/app/ingest-event.ts';
+import type { EmailMessage } from '../../functions/app/ports.ts';
+import { type GraphDeps, runGraphStep, type TraceEvent } from '../../functions/app/run-graph.ts';
+import { bucket, inHoldout, pickVariant } from '../../functions/core/assign.ts';
+import type { DomainEvent } from '../../functions/core/domain.ts';
+import type { ObservedDecision } from '../../functions/app/run-step.ts';
+import { GraphPayload } from '../../functions/core/step-payload.ts';
+import { customerIdFor, executionName } from '../../functions/shared/ids.ts';
+import { silentLog } from '../../functions/shared/logger.ts';
+import { JourneyConfig, journeyFlow } from '../../workflows/src/journey.ts';
+import { loadTemplates } from '../../workflows/src/load.ts';
+import { RecordingRunner } from '../support/recording-runner.ts';
+
+/**
+ * A journey graph's walk on the memory backend, node by node: what the step function does for a
+ * Task of a graph, with the segment the compiler would give it.
+ */
+const T = new Date('2026-06-02T10:00:00Z');
+const templates = loadTemplates();
+
+const graph = JourneyConfig.parse({
+  id: 'shipping',
+  name: 'Shipping',
+  trigger: 'order.placed',
+  topic: 'marketing',
+  nodes: [
+    { id: 'held', holdout: { percent: 30 } },
+    { id: 'value', branch: { cases: [{ if: { field: 'order.total', gte: 500 }, next: 'vip' }], otherwise: 'test' } },
+    { id: 'vip', send: { channel: 'email', template: 'followup-review' }, next: 'tagged' },
+    { id: 'test', split: { variants: [{ name: 'a', weight: 50, next: 'mail-a' }, { name: 'b', weight: 50, next: 'mail-b' }] } },
+    { id: 'mail-a', send: { channel: 'email', template: 'followup-check-in' }, next: 'tagged' },
+    { id: 'mail-b', send: { channel: 'email', template: 'followup-nps' }, next: 'tagged' },
+    { id: 'tagged', update: { tag: 'contacted' } },
+    { id: 'arrived', waitFor: { event: 'order.delivered', timeout: 'P5D', onEvent: 'thanks', onTimeout: 'sorry' } },
+    { id: 'sorry', send: { channel: 'email', template: 'followup-check-in', topic: 'service' }, next: 'end' },
+    { id: 'thanks', exit: true },
+  ],
+});
+const flow = journeyFlow(graph)!;
+
+function world() {
+  const store = new MemoryStore();
+  const emails: EmailMessage[] = [];
+  const decisions: ObservedDecision[] = [];
+  const trace: TraceEvent[] = [];
+  let now = T;
+  const runner = new RecordingRunner();
+  const step: GraphDeps = {
+    config: { shopName: 'Sklep', publicUrl: 'https://api.example.pl', unsubscribeSecret: 'secret-0123456789-0123456789', frequencyCap: { max: 10, days: 7 } },
+    store,
+    mailer: {
+      send: async (m) => {
+        emails.push(m);
+        return { messageId: `m-${emails.length}` };
+      },
+    },
+    sms: { send: async () => ({ messageId: 'sms' }) },
+    events: { taskCreated: async () => undefined },
+    templates,
+    journeys: [graph],
+    clock: { now: () => now },
+    log: silentLog,
+    observe: (d) => decisions.push(d),
+    trace: (e) => trace.push(e),
+  };
+  const enrol: EnrolDeps = { config: { tenant: 'default' }, store, journeys: [graph], runner, clock: { now: () => now }, log: silentLog };
+  const walk = (customerId: string, orderId: string, entry: string, resume?: 'timeout', name = executionName('shipping', 'default', orderId)) =>
+    runGraphStep(
+      GraphPayload.parse({
+        version: 3,
+        journey: 'shipping',
+        trigger: 'order.placed',
+        topic: 'marketing',
+        entry,
+        ...(resume ? { resume } : {}),
+        deferrable: flow.deferrable(entry, resume),
+        segment: JSON.stringify(flow.segment(entry, resume).nodes),
+        executionName: name,
+        enrolment: { version: 1, tenant: 'default', customerId, journey: 'shipping', key: orderId, firstAt: now.toISOString() },
+      }),
+      step,
+    );
+  return { store, emails, decisions, trace, runner, enrol, walk, at: (t: Date) => (now = t) };
+}
+
+const order = (n: number, total: string): DomainEvent =>
+  ({
+    key: `o-${n}`,
+    source: 'api',
+    type: 'order.placed',
+    occurredAt: T.toISOString(),
+    customer: { email: `k${n}@example.pl`, firstName: 'Ola', consent: { emailMarketing: true } },
+    order: { id: `o-${n}`, total, currency: 'PLN', items: [{ title: 'Kubek', quantity: 1, price: total }] },
+  }) as DomainEvent;
+const delivered = (n: number, at: Date): DomainEvent => ({ key: `d-${n}`, source: 'api', type: 'order.delivered', occurredAt: at.toISOString(), customer: { email: `k${n}@example.pl` }, order: { id: `o-${n}` } }) as DomainEvent;
+const idOf = (n: number) => customerIdFor('default', { email: `k${n}@example.pl` })!;
+
+describe('a journey graph walk', () => {
+  it('holds out, branches on value, splits by a stable hash, tags, and stops at the waitFor; each decision says its node and arm', async () => {
+    const w = world();
+    for (let n = 1; n <= 24; n++) {
+      await acceptEvents([order(n, n % 4 === 0 ? '720.00' : '80.00')], w.enrol);
+      const result = await w.walk(idOf(n), `o-${n}`, 'held');
+      expect(result).toMatchObject({ continue: true, next: 'arrived', outcome: 'waiting', nextAt: new Date(T.getTime() + 5 * 86_400_000).toISOString() });
+      const b = (node: string) => bucket('default', idOf(n), 'shipping', node);
+      const decision = w.decisions.find((d) => d.customerId === idOf(n))!;
+      if (inHoldout(30, b('held'))) {
+        // Enrolled and measured, never messaged.
+        expect(decision).toMatchObject({ outcome: 'suppressed', reason: 'holdout', variant: 'holdout' });
+        expect(w.emails.some((m) => m.to === `k${n}@example.pl`)).toBe(false);
+      } else if (n % 4 === 0) {
+        expect(decision).toMatchObject({ step: 'vip', outcome: 'sent', template: 'followup-review' });
+      } else {
+        const arm = pickVariant([{ name: 'a', weight: 50 }, { name: 'b', weight: 50 }], b('test')).name;
+        expect(decision).toMatchObject({ step: `mail-${arm}`, outcome: 'sent', variant: arm });
+        expect((await w.store.getEnrolment('default', idOf(n), 'shipping', `o-${n}`))?.variants).toEqual({ test: arm });
+      }
+      expect((await w.store.getCustomer('default', idOf(n)))?.tags).toEqual(['contacted']);
+      expect((await w.store.getEnrolment('default', idOf(n), 'shipping', `o-${n}`))?.awaiting).toMatchObject({ node: 'arrived', event: 'order.delivered' });
+    }
+    const held = w.decisions.filter((d) => d.reason === 'holdout').length;
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThan(24);
+    expect(new Set(w.decisions.filter((d) => d.variant === 'a' || d.variant === 'b').map((d) => d.variant))).toEqual(new Set(['a', 'b']));
+    // --trace: every node passed, in order, with what came of it.
+    const passed = w.trace.filter((t) => t.customerId === idOf(1)).map((t) => t.node);
+    expect(passed.slice(0, 2)).toEqual(['held', 'value']);
+    expect(passed.slice(-2)).toEqual(['tagged', 'arrived']);
+  });
+
+  it('a retried walk sends nothing twice and writes its arm once', async () => {
+    const w = world();
+    await acceptEvents([order(7, '80.00')], w.enrol);
+    await w.walk(idOf(7), 'o-7', 'held');
+    const before = { emails: w.emails.length, decisions: w.decisions.length };
+    await w.walk(idOf(7), 'o-7', 'held');
+    expect({ emails: w.emails.length, decisions: w.decisions.length }).toEqual(before);
+  });
+
+  it('the awaited event first: a continuation at the event branch replaces the waiting execution, and the timeout then does nothing', async () => {
+    const w = world();
+    await acceptEvents([order(2, '80.00')], w.enrol);
+    const waiting = executionName('shipping', 'default', 'o-2');
+    await w.walk(idOf(2), 'o-2', 'held');
+    w.at(new Date(T.getTime() + 86_400_000));
+    await acceptEvents([delivered(2, new Date(T.getTime() + 86_400_000))], w.enrol);
+    const continuation = [...w.runner.started].find(([, input]) => input.entry !== undefined);
+    expect(continuation?.[1]).toMatchObject({ entry: 'thanks', key: 'o-2' });
+    expect(w.runner.stopped).toEqual([waiting]);
+    const enrolment = await w.store.getEnrolment('default', idOf(2), 'shipping', 'o-2');
+    expect(enrolment).toMatchObject({ executionName: continuation![0], continuedFrom: waiting });
+    expect(enrolment?.awaiting).toBeUndefined();
+    // Delivered again (a redelivery): the same continuation, nothing new.
+    await acceptEvents([delivered(2, new Date(T.getTime() + 86_400_000))], w.enrol);
+    expect([...w.runner.started.values()].filter((i) => i.entry)).toHaveLength(1);
+    // The timeout's Task, had the stop come too late, finds the wait taken and sends nothing.
+    const sent = w.emails.length;
+    expect(await w.walk(idOf(2), 'o-2', 'arrived', 'timeout', waiting)).toMatchObject({ continue: false });
+    expect(w.emails.length).toBe(sent);
+    // The continuation walks from the event branch: an exit.
+    expect(await w.walk(idOf(2), 'o-2', 'thanks', undefined, continuation![0])).toMatchObject({ outcome: 'exit' });
+    expect(await w.store.getEnrolment('default', idOf(2), 'shipping', 'o-2')).toMatchObject({ status: 'completed', endReason: 'exit' });
+  });
+
+  it('the timeout first: the apology goes out, and an event after it starts nothing', async () => {
+    const w = world();
+    await acceptEvents([order(3, '80.00')], w.enrol);
+    await w.walk(idOf(3), 'o-3', 'held');
+    w.at(new Date(T.getTime() + 5 * 86_400_000));
+    const result = await w.walk(idOf(3), 'o-3', 'arrived', 'timeout');
+    expect(result).toMatchObject({ continue: false, outcome: 'completed' });
+    expect(w.decisions.at(-1)).toMatchObject({ step: 'sorry', outcome: 'sent' });
+    await acceptEvents([delivered(3, new Date(T.getTime() + 6 * 86_400_000))], w.enrol);
+    expect([...w.runner.started.values()].filter((i) => i.entry)).toHaveLength(0);
+  });
+});
