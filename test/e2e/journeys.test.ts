@@ -224,6 +224,17 @@ describe('win-back for dormant customers', () => {
     expect((await inbox(s.sesEndpoint!, 'dormant@example.pl', WINBACK)).map((m) => m.subject)).toEqual(['Zofio, tęsknimy!', 'Kod WRACAM10: -10% na kolejne zakupy']);
     expect(await inbox(s.sesEndpoint!, 'returns@example.pl', WINBACK)).toHaveLength(1);
   });
+
+  it('a customer who spent 1000 zł or more gets the personal note instead, then the same offer', async () => {
+    const s = await stack(D0);
+    const vip = (id: string, total: string) =>
+      apiEvent({ id, type: 'order.placed', occurredAt: D0.toISOString(), customer: customer('vip@example.pl', { consent: { emailMarketing: true } }), order: { id, total, currency: 'PLN' } });
+    await s.request(vip('v-1', '640.00'));
+    await s.request(vip('v-2', '410.00'));
+    await s.engine.advanceTo(new Date('2026-07-12T10:00:00Z'));
+    const subjects = (await inbox(s.sesEndpoint!, 'vip@example.pl')).map((m) => m.subject);
+    expect(subjects.filter((x) => !x.startsWith('Jak'))).toEqual(['Dawno Cię u nas nie było — mamy coś dla stałych klientów', 'Kod WRACAM10: -10% na kolejne zakupy']);
+  });
 });
 
 describe('WooCommerce', () => {

@@ -72,16 +72,21 @@ describe('journey graphs', () => {
     });
   });
 
-  it('win-back: "we miss you" at once (within sending hours), the offer 7 d later', () => {
+  it('win-back: at once a personal note for customers who spent 1000 zł or more, "we miss you" for the rest (either moved into sending hours), the offer 7 d later', () => {
     expect(render('win-back')).toEqual({
-      StartAt: 'Wait 0 s before we-miss-you',
+      StartAt: 'vip',
       States: {
-        'Wait 0 s before we-miss-you': 'Wait -> we-miss-you',
-        'we-miss-you': 'Task -> Still wanted after we-miss-you?',
-        'Still wanted after we-miss-you?': 'Choice -> Wait 7 d before offer else Journey no longer wanted',
-        'Wait 7 d before offer': 'Wait -> offer',
+        vip: 'Task -> After vip',
+        'After vip': 'Choice -> Sending hours before vip-note|Sending hours before we-miss-you|offer-wait: wait 7 d else Journey ended',
+        'Sending hours before vip-note': 'Wait -> vip-note',
+        'vip-note': 'Task -> After vip-note',
+        'After vip-note': 'Choice -> offer-wait: wait 7 d else Journey ended',
+        'Sending hours before we-miss-you': 'Wait -> we-miss-you',
+        'we-miss-you': 'Task -> After we-miss-you',
+        'After we-miss-you': 'Choice -> offer-wait: wait 7 d else Journey ended',
+        'offer-wait: wait 7 d': 'Wait -> offer',
         offer: 'Task -> END',
-        ...ended,
+        'Journey ended': 'Succeed -> ',
       },
     });
   });
