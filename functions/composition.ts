@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { loadJourneys, loadTemplates } from '../workflows/src/load.ts';
+import { loadCatalogue, loadJourneys, loadTemplates } from '../workflows/src/load.ts';
 import { documentClient } from './adapters/dynamo/client.ts';
 import { Store } from './adapters/dynamo/store.ts';
 import { EventBridgePublisher } from './adapters/eventbridge.ts';
@@ -59,6 +59,7 @@ const ingestBase = once(() => {
   const base = enrolDeps(env);
   const deps: IngestDeps = {
     ...base,
+    catalogue: loadCatalogue(join(contentDir(env), 'events')),
     config: { ...base.config, apiKeys: [], shopifySecrets: [], wooSecrets: [], stripeSecrets: [], unsubscribeSecret: '', maxBodyBytes: env.MAX_BODY_BYTES, rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE },
   };
   return { deps, env, secrets: new SecretLists(powertoolsSecretFetcher, systemClock, base.log) };

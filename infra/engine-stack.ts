@@ -23,10 +23,11 @@ import type { EngineSettings } from './settings.ts';
 import { INGEST_TIMEOUT_SECONDS, SEGMENT_TIMEOUT_SECONDS } from '../functions/shared/config.ts';
 import type { IConstruct } from 'constructs';
 
-/** Journey and template files, copied next to each bundle (read at cold start). */
+/** Journey, template and event catalogue files, copied next to each bundle (read at cold start). */
 const CONTENT: [string, string][] = [
   ['workflows/journeys', 'content/journeys'],
   ['workflows/templates', 'content/templates'],
+  ['workflows/events', 'content/events'],
 ];
 import { journeyChain } from './journey-definition.ts';
 

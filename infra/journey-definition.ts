@@ -8,8 +8,11 @@ import { STEP_PAYLOAD_VERSION, type StepPayloadTemplate } from '../functions/cor
 import { type JourneyConfig, stepDelays } from '../workflows/src/journey.ts';
 import { journeyGraph } from './journey-graph.ts';
 
-/** The execution input a trigger starts a journey with (JourneyInput), passed on to every step. */
-const ENROLMENT: Record<`${keyof Omit<JourneyInput, 'entry'>}.$`, string> = {
+/**
+ * The execution input a trigger starts a journey with (JourneyInput), passed on to every step;
+ * `properties` (optional, so no path to it) stays in the execution's input for its conditions.
+ */
+const ENROLMENT: Record<`${keyof Omit<JourneyInput, 'entry' | 'properties'>}.$`, string> = {
   'version.$': '$.version',
   'tenant.$': '$.tenant',
   'customerId.$': '$.customerId',

@@ -11,7 +11,7 @@ import { type JourneyConfig, journeyFlow } from '../workflows/src/journey.ts';
 import { kindOf } from '../workflows/src/nodes.ts';
 import { humanDelay } from './journey-definition.ts';
 
-const ENROLMENT: Record<`${keyof Omit<JourneyInput, 'entry'>}.$`, string> = {
+const ENROLMENT: Record<`${keyof Omit<JourneyInput, 'entry' | 'properties'>}.$`, string> = {
   'version.$': '$.version',
   'tenant.$': '$.tenant',
   'customerId.$': '$.customerId',

@@ -5,7 +5,8 @@ import { toMermaid, toSvg } from '../workflows/src/graph.ts';
 import { journeyFlow } from '../workflows/src/journey.ts';
 import { nodeMermaid, pathCosts } from '../workflows/src/node-graph.ts';
 import { JourneyConfig } from '../workflows/src/journey.ts';
-import { ConfigError, loadJourneys, loadTemplates, WORKFLOWS_DIR } from '../workflows/src/load.ts';
+import { type AttributeSpec, type Catalogue, journeyTriggers, type PropertySpec } from '../workflows/src/catalogue.ts';
+import { ConfigError, loadCatalogue, loadJourneys, loadTemplates, WORKFLOWS_DIR } from '../workflows/src/load.ts';
 import { synthesizeApp } from './definitions.ts';
 import { InputError, parseSimulateArgs, readScenario, SIMULATE_USAGE, simulate } from './simulate.ts';
 import { templateProblems } from './template-check.ts';
@@ -23,7 +24,31 @@ const USAGE = `usage: npm run journeys -- <command>
   graph <journey> [dir]  print Mermaid and write <dir>/<journey>.svg (default docs/journeys)
   simulate ${SIMULATE_USAGE}
                          replay events through the engine (same as npm run simulate)
+  events [dir]           list the event catalogue: every event POST /v1/events takes, what journey
+                         trigger it is, the shop's declared properties and custom attributes
   schema                 rewrite workflows/journey.schema.json`;
+
+function spec(name: string, p: PropertySpec | AttributeSpec): string {
+  const facts = [p.type, ...(p.enum ? [`one of ${p.enum.join('|')}`] : []), ...('required' in p && p.required ? ['required'] : []), ...(p.personal ? ['personal'] : [])];
+  return `    ${name}: ${facts.join(', ')}\n`;
+}
+
+/** The catalogue as the `events` command prints it: one line an event, its properties below it, then the attributes. */
+export function describeCatalogue(catalogue: Catalogue): string {
+  const width = Math.max(...catalogue.events.map((e) => e.name.length));
+  let text = '';
+  for (const e of catalogue.events) {
+    const starts = e.starts ? `trigger ${e.starts}` : 'no trigger';
+    text += `${e.name.padEnd(width)}  ${e.builtIn ? 'built-in' : 'shop    '}  ${starts.padEnd(24)}  ${e.description}\n`;
+    for (const [name, p] of Object.entries(e.properties)) text += spec(name, p);
+  }
+  for (const trigger of journeyTriggers(catalogue).filter((t) => !catalogue.events.some((e) => e.starts === t))) {
+    text += `${trigger.padEnd(width)}  built-in  ${`trigger ${trigger}`.padEnd(24)}  Not an event: the journey's own daily selection.\n`;
+  }
+  const attributes = Object.entries(catalogue.attributes);
+  if (attributes.length > 0) text += `customer attributes\n${attributes.map(([name, p]) => spec(name, p)).join('')}`;
+  return text;
+}
 
 export interface Writable {
   write(text: string): unknown;
@@ -82,6 +107,16 @@ export async function main(argv: string[], out: Writable = process.stdout, err: 
         return 2;
       }
       return 0;
+    }
+    case 'events': {
+      try {
+        out.write(describeCatalogue(loadCatalogue(join(rest[0] ?? WORKFLOWS_DIR, 'events'))));
+        return 0;
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        for (const p of e.problems) err.write(`${p}\n`);
+        return 1;
+      }
     }
     case 'schema': {
       writeFileSync(join(WORKFLOWS_DIR, 'journey.schema.json'), journeySchema());

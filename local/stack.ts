@@ -15,7 +15,7 @@ import type { MemoryStore } from '../functions/adapters/memory/index.ts';
 import { stepHandler } from '../functions/journey-step/handler.ts';
 import type { GraphDeps, TraceEvent } from '../functions/app/run-graph.ts';
 import type { ObservedDecision, StepDeps } from '../functions/app/run-step.ts';
-import { loadJourneys, loadTemplates } from '../workflows/src/load.ts';
+import { loadCatalogue, loadJourneys, loadTemplates } from '../workflows/src/load.ts';
 import { nextDailyRun } from '../functions/app/select-segment.ts';
 import type { EventPublisher, JourneyRunner, Mailer, SmsSender, StateStore } from '../functions/app/ports.ts';
 import type { StaffTask } from '../functions/core/model.ts';
@@ -263,6 +263,7 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
     },
     store: portStore,
     journeys,
+    catalogue: loadCatalogue(),
     runner,
     observe: o.observe,
     clock: o.clock,

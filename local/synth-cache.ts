@@ -12,8 +12,8 @@ import { dirname, join, relative, resolve } from 'node:path';
  */
 
 const ROOT = join(import.meta.dirname, '..');
-/** Read whole by the app (loadJourneys, loadTemplates), not imported. */
-const DATA_DIRS = ['workflows/journeys', 'workflows/templates'];
+/** Read whole by the app (loadJourneys, loadTemplates, loadCatalogue), not imported. */
+const DATA_DIRS = ['workflows/journeys', 'workflows/templates', 'workflows/events'];
 /** The extraction of definitions from the assembly. */
 const EXTRACTION = ['local/definitions.ts', 'local/asl.ts', 'local/synth-cache.ts'];
 const LIBRARIES = ['aws-cdk-lib', 'cdk-nag', 'constructs'];

@@ -20,11 +20,16 @@ function sampleItem(trigger: JourneyConfig['trigger'], category: string | undefi
     case 'checkout':
       return { token: 'sample', items, total: '188.80', currency: 'PLN', ...(withoutLinks ? {} : { recoveryUrl: `${SHOP_URL}/koszyk/sample` }), status: 'open' };
     case 'order.placed':
-    case 'order.delivered':
       return { id: 'sample', items, total: '188.80', currency: 'PLN', status: 'placed' };
+    case 'order.fulfilled':
+    case 'order.delivered': {
+      const shipped = { fulfilledAt: '2026-11-24T09:00:00.000Z', ...(trigger === 'order.delivered' ? { deliveredAt: '2026-11-26T13:00:00.000Z' } : {}) };
+      return { id: 'sample', items, total: '188.80', currency: 'PLN', status: 'placed', ...shipped, ...(withoutLinks ? {} : { trackingUrl: 'https://tracking.example.pl/sample' }) };
+    }
     case 'payment.failed':
       return { invoiceId: 'sample', amount: '99.00', currency: 'PLN', ...(withoutLinks ? {} : { hostedUrl: `${SHOP_URL}/zaplac/sample` }), status: 'open' };
-    case 'schedule':
+    // A welcome, a scheduled run and a catalogue event have no subject.
+    default:
       return undefined;
   }
 }

@@ -9,6 +9,7 @@ import { type Log, LogCode } from '../shared/logger.ts';
 import { MetricName, type Metrics, noMetrics } from '../shared/metrics.ts';
 import type { StateStore } from './ports.ts';
 import type { CustomerProfile, Decision } from '../core/model.ts';
+import type { CatalogueEvent } from '../core/domain.ts';
 
 /** What starting and ending journeys needs; the ingest and the segment selection both have it. */
 export interface EnrolDeps {
@@ -82,10 +83,21 @@ async function recordStaleTrigger(deps: EnrolDeps, customerId: string, journey: 
  * still act on (core/engine-time.ts, `isStaleTrigger`) starts nothing and is recorded as
  * `stale_trigger`. the execution name makes it idempotent.
  * Returns how many journeys this trigger started. Pass the profile when the caller has it, to plan
- * the first send without reading it again.
+ * the first send without reading it again. A catalogue event's properties go on the enrolment (all
+ * of them, under the customer) and into the execution's input (only those not personal).
  */
-export async function enrol(trigger: Trigger, customerId: string, enrolKey: string, at: string, deps: EnrolDeps, profile?: CustomerProfile): Promise<number> {
+export async function enrol(
+  trigger: Trigger,
+  customerId: string,
+  enrolKey: string,
+  at: string,
+  deps: EnrolDeps,
+  profile?: CustomerProfile,
+  event?: Pick<CatalogueEvent, 'properties' | 'personal'>,
+): Promise<number> {
   const { tenant } = deps.config;
+  const kept = event && { ...event.properties, ...event.personal };
+  const passed = event && Object.keys(event.properties).length > 0 ? { properties: event.properties } : {};
   let started = 0;
   for (const journey of deps.journeys.filter((j) => j.trigger === trigger)) {
     const name = executionName(journey.id, tenant, enrolKey);
@@ -97,7 +109,14 @@ export async function enrol(trigger: Trigger, customerId: string, enrolKey: stri
     const opening = await openingWait(journey, customerId, now, deps, profile);
     if (!opening) continue;
     const { planned, first } = opening;
-    const enrolment = { journey: journey.id, key: enrolKey, executionName: name, startedAt: at, ...(deps.startedBy ? { startedBy: deps.startedBy } : {}) };
+    const enrolment = {
+      journey: journey.id,
+      key: enrolKey,
+      executionName: name,
+      startedAt: at,
+      ...(deps.startedBy ? { startedBy: deps.startedBy } : {}),
+      ...(kept && Object.keys(kept).length > 0 ? { properties: kept } : {}),
+    };
     // Without a cool-down the conditional create is the check: a new enrolment costs one write.
     // Whether this trigger made the enrolment: true too when it is applied again after a crash.
     let own = journey.cooldownDays === 0 && (await deps.store.createEnrolment(tenant, customerId, enrolment));
@@ -117,7 +136,7 @@ export async function enrol(trigger: Trigger, customerId: string, enrolKey: stri
         own = deps.startedBy !== undefined && existing.startedBy === deps.startedBy;
       }
     }
-    const result = await deps.runner.start(journey.id, name, { version: 1, tenant, customerId, journey: journey.id, key: enrolKey, firstAt: planned.at.toISOString() });
+    const result = await deps.runner.start(journey.id, name, { version: 1, tenant, customerId, journey: journey.id, key: enrolKey, firstAt: planned.at.toISOString(), ...passed });
     // Also when an earlier attempt of this trigger started it and crashed before recording this
     // (applied as of the same time, the decision is the same item, written once).
     if (planned.deferred && (result === 'started' || own)) {

@@ -111,8 +111,14 @@ export async function apply(event: DomainEvent, deps: EnrolDeps): Promise<string
   // The profile just written also plans the first sends (time zone), with no second read.
   const profile = who ? await applyContact(event, who, deps) : undefined;
   const outcome = await applyType(event, customerId, profile, deps);
-  // Journey graphs waiting for this event (waitFor) go on from their event branch.
-  if (customerId) await resumeAwaiting(event, customerId, 'order' in event ? event.order.id : undefined, deps);
+  // Journey graphs waiting for this event (waitFor) go on from their event branch. A shop's event is
+  // awaited by its name; one naming only its order (a fulfilment, a refund) wakes the order's owner,
+  // found (one read) only when some journey awaits it.
+  const awaited = { type: event.type === 'custom' ? event.name : event.type, key: event.key };
+  const orderId = 'order' in event ? event.order.id : undefined;
+  const awaitedByAny = () => deps.journeys.some((j) => j.nodes?.some((n) => n.waitFor?.event === awaited.type));
+  const owner = customerId ?? (orderId !== undefined && awaitedByAny() ? await deps.store.findOrderOwner(tenant, orderId) : undefined);
+  if (owner) await resumeAwaiting(awaited, owner, orderId, deps);
   return outcome;
 }
 
@@ -146,12 +152,17 @@ async function applyType(event: DomainEvent, customerId: string | null, profile:
       await enrol('order.placed', customerId, order.id, event.occurredAt, deps, profile);
       return 'order-recorded';
     }
+    case 'order.fulfilled':
     case 'order.delivered': {
-      if (!customerId) return 'no-contact';
-      const existing = await deps.store.getOrder(tenant, customerId, event.order.id);
+      // A fulfilment names its order and often no customer: the order's owner is found by its id.
+      const owner = customerId ?? (await deps.store.findOrderOwner(tenant, event.order.id));
+      if (!owner) return 'unknown-order';
+      const existing = await deps.store.getOrder(tenant, owner, event.order.id);
       if (existing?.status === 'cancelled' || existing?.status === 'refunded') return 'order-closed';
-      await enrol('order.delivered', customerId, event.order.id, event.occurredAt, deps, profile);
-      return 'delivery-recorded';
+      const status = event.type === 'order.delivered' ? 'delivered' : 'fulfilled';
+      await deps.store.recordShipment(tenant, owner, event.order.id, { status, at: event.occurredAt, trackingUrl: event.order.trackingUrl });
+      await enrol(event.type, owner, event.order.id, event.occurredAt, deps, owner === customerId ? profile : undefined);
+      return status === 'delivered' ? 'delivery-recorded' : 'fulfilment-recorded';
     }
     case 'order.cancelled':
     case 'order.refunded': {
@@ -179,8 +190,15 @@ async function applyType(event: DomainEvent, customerId: string | null, profile:
       if (owner) await endJourneys('payment.succeeded', owner, event.payment.invoiceId, deps);
       return 'payment-recorded';
     }
+    case 'customer.created':
+      if (!customerId) return 'no-contact';
+      // The welcome is keyed by the customer: one, whichever platform reports the customer first.
+      return (await enrol('customer.created', customerId, customerId, event.occurredAt, deps, profile)) > 0 ? 'journey-started' : 'customer-created';
     case 'customer.updated':
       return customerId ? 'customer-updated' : 'no-contact';
+    case 'custom':
+      if (!customerId) return 'no-contact';
+      return (await enrol(event.name, customerId, event.subjectKey, event.occurredAt, deps, profile, event)) > 0 ? 'journey-started' : 'event-recorded';
     case 'customer.consent':
       return customerId ? 'consent-recorded' : 'no-contact';
     default:

@@ -1,5 +1,5 @@
 import type { ConsentDecision, TimedConsentStatement } from '../core/consent.ts';
-import type { Checkout, Contact, Order } from '../core/domain.ts';
+import type { Checkout, CustomerFacts, Order, PropertyValue } from '../core/domain.ts';
 import type {
   CartRecord,
   ConsentChannel,
@@ -13,6 +13,7 @@ import type {
   InvoiceRecord,
   OrderRecord,
   SendClaim,
+  ShipmentUpdate,
   SendIntent,
   SendOutcome,
   StaffTask,
@@ -45,8 +46,11 @@ export type ConsentInput = TimedConsentStatement & { eventKey: string };
 
 /** Customers, their addresses and consent (current state and the append-only ledger), and what selection reads. */
 export interface CustomerRepository {
-  /** Merges contact details into the profile; returns it as stored, or undefined when a newer write won. Writes no address reference. */
-  upsertCustomer(tenant: string, customerId: string, contact: Contact, at: string): Promise<CustomerProfile | undefined>;
+  /**
+   * Merges contact details into the profile, and custom attributes one by one (`null` removes one);
+   * returns it as stored, or undefined when a newer write won. Writes no address reference.
+   */
+  upsertCustomer(tenant: string, customerId: string, contact: CustomerFacts, at: string): Promise<CustomerProfile | undefined>;
   /**
    * Looks the identifiers up: the e-mail's and the phone's references and the erasure markers of
    * both addresses and of the given customer ids. Addresses are matched through the one normaliser.
@@ -87,6 +91,12 @@ export interface SubjectRepository {
   findOrderOwner(tenant: string, orderId: string): Promise<string | undefined>;
   getOrder(tenant: string, customerId: string, orderId: string): Promise<OrderRecord | undefined>;
   markOrder(tenant: string, customerId: string, orderId: string, status: 'cancelled' | 'refunded', at: string): Promise<void>;
+  /**
+   * Records a fulfilment on the order: `fulfilledAt` or `deliveredAt` keeps the first time reported
+   * (a redelivery or a later update moves nothing), the tracking link is the latest given. A
+   * tombstone when the order is not known yet, filled in by it.
+   */
+  recordShipment(tenant: string, customerId: string, orderId: string, shipment: ShipmentUpdate): Promise<void>;
   /** 'paid' when the invoice was paid before its failure arrived. */
   recordInvoiceFailure(tenant: string, invoice: Omit<InvoiceRecord, 'status' | 'updatedAt'>, at: string): Promise<'open' | 'paid'>;
   markInvoicePaid(tenant: string, invoiceId: string, at: string): Promise<void>;
@@ -247,6 +257,12 @@ export interface JourneyInput {
   key: string;
   /** When the first step is due, already moved into sending hours for marketing steps. */
   firstAt: string;
+  /**
+   * A catalogue event's declared properties that are not personal, for the journey's conditions.
+   * Small (the ingest caps every event's properties); personal ones never travel in an execution's
+   * input, which Step Functions keeps beyond the engine's reach.
+   */
+  properties?: Record<string, PropertyValue>;
   /** A journey graph's continuation after an awaited event: the node it starts at. */
   entry?: string;
 }

@@ -157,7 +157,8 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
         continue;
       }
       case 'branch': {
-        facts ??= conditionFacts({ customer, subject: subject.data, consent: context.consent, now });
+        // The trigger's properties as the enrolment keeps them (personal ones too: read here, never logged).
+        facts ??= conditionFacts({ customer, subject: subject.data, consent: context.consent, properties: enrolment?.properties, now });
         const b = node.branch!;
         const hit = b.cases.findIndex((c) => evaluate(c.if, facts!));
         const to = hit >= 0 ? b.cases[hit]!.next : b.otherwise;

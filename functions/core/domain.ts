@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { EventName } from '../../workflows/src/journey.ts';
 import { isValidPhone, normalisePhone } from './identity.ts';
 import { cleanText, hasUnsafeText, TEXT_CAPS } from './limits.ts';
 
@@ -101,6 +102,21 @@ export const Order = z.object({
 });
 export type Order = z.infer<typeof Order>;
 
+/**
+ * What a fulfilment says about its order: the order's id, exact (a Shopify id above 2^53 stays a
+ * string), and the carrier's tracking link when the platform gave one.
+ */
+export const Shipment = z.object({ id: Id(128), trackingUrl: Link.optional() });
+export type Shipment = z.infer<typeof Shipment>;
+
+/** Values of a catalogue event's properties and of a profile's custom attributes (a date is its ISO text). */
+export type PropertyValue = string | number | boolean;
+/** Custom attributes as an event sets them: `null` removes one from the profile. */
+export type AttributeChanges = Record<string, PropertyValue | null>;
+
+/** The customer as an event describes them: contact details and consent, and custom attributes (customer.created and customer.updated only). */
+export type CustomerFacts = Contact & { attributes?: AttributeChanges };
+
 interface Base {
   /** Stable across redeliveries of the same event; the dedupe key. */
   key: string;
@@ -109,7 +125,7 @@ interface Base {
   /** The `occurredAt` the source stated, when it lay too far ahead of the engine's clock and was clamped. */
   clampedFrom?: string;
   source: 'api' | 'shopify' | 'woocommerce' | 'stripe';
-  customer: Contact;
+  customer: CustomerFacts;
 }
 
 /**
@@ -121,10 +137,26 @@ interface Base {
 export type DomainEvent =
   | (Base & { type: 'checkout.updated'; checkout: Checkout })
   | (Base & { type: 'order.placed'; order: Order })
-  | (Base & { type: 'customer.updated' })
+  | (Base & { type: 'customer.created' | 'customer.updated' })
   | (Base & { type: 'customer.consent' })
-  | (Base & { type: 'order.delivered' | 'order.cancelled' | 'order.refunded'; order: Pick<Order, 'id'> })
-  | (Base & { type: 'payment.failed' | 'payment.succeeded'; payment: Payment });
+  | (Base & { type: 'order.fulfilled' | 'order.delivered'; order: Shipment })
+  | (Base & { type: 'order.cancelled' | 'order.refunded'; order: Pick<Order, 'id'> })
+  | (Base & { type: 'payment.failed' | 'payment.succeeded'; payment: Payment })
+  | (Base & CatalogueEvent);
+
+/**
+ * An event of the shop's own catalogue (workflows/events): `key` is what it is about (a quiz, a
+ * booking), the enrolment key of the journeys it starts. Its declared properties, split: `personal`
+ * ones are kept only under the customer (erased with them) and never leave for an execution's input
+ * or a log line.
+ */
+export interface CatalogueEvent {
+  type: 'custom';
+  name: EventName;
+  subjectKey: string;
+  properties: Record<string, PropertyValue>;
+  personal: Record<string, PropertyValue>;
+}
 
 export const Payment = z.object({
   invoiceId: Id(128),

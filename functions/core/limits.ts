@@ -85,6 +85,12 @@ export function oversizedField(name: string, item: Record<string, unknown>, limi
   return { path: largest ? `${name}.${largest[0]}` : name, bytes };
 }
 
+/**
+ * All the properties of one catalogue event together, counted as DynamoDB counts an item: they go
+ * on the enrolment and, but for the personal ones, into the journey execution's input, which stays small.
+ */
+export const EVENT_PROPERTIES_BYTES = 4096;
+
 /** The stored shape an event writes that could outgrow an item (a cart, an order), checked before anything is written. */
 export function oversizedEvent(event: DomainEvent): { path: string; bytes: number } | undefined {
   switch (event.type) {
@@ -92,6 +98,8 @@ export function oversizedEvent(event: DomainEvent): { path: string; bytes: numbe
       return oversizedField('checkout', event.checkout);
     case 'order.placed':
       return oversizedField('order', event.order);
+    case 'custom':
+      return oversizedField('properties', { ...event.properties, ...event.personal }, EVENT_PROPERTIES_BYTES);
     default:
       return oversizedField('customer', event.customer);
   }

@@ -1,4 +1,4 @@
-import type { Checkout, ConsentKind } from './domain.ts';
+import type { Checkout, ConsentKind, PropertyValue } from './domain.ts';
 
 /**
  * What the engine keeps about customers and their journeys, as the use cases see it: the same
@@ -49,8 +49,8 @@ export interface CustomerProfile {
   spentPln?: number;
   lastOrderAt?: string;
   lastScore?: number;
-  /** Declared custom attributes (workflows/events/attributes.yaml), set by events and update nodes. */
-  attributes?: Record<string, string | number | boolean>;
+  /** Declared custom attributes (workflows/events/attributes.yaml), set by customer.created and customer.updated and by update nodes. */
+  attributes?: Record<string, PropertyValue>;
   /** Tags set by journeys' update nodes. */
   tags?: string[];
   updatedAt: string;
@@ -64,6 +64,17 @@ export interface OrderRecord {
   items: { title: string; quantity: number; price: string; category?: string }[];
   placedAt: string;
   status?: 'placed' | 'cancelled' | 'refunded';
+  /** When the order was first reported shipped, and delivered; the latest tracking link a fulfilment gave. */
+  fulfilledAt?: string;
+  deliveredAt?: string;
+  trackingUrl?: string;
+}
+
+/** What a fulfilment reports on an order: shipped or delivered, when, and the carrier's tracking link if given. */
+export interface ShipmentUpdate {
+  status: 'fulfilled' | 'delivered';
+  at: string;
+  trackingUrl?: string;
 }
 
 export interface InvoiceRecord {
@@ -106,6 +117,8 @@ export interface Enrolment {
   startedAt: string;
   /** What started it (an event key, a scheduled run): applied again after a crash, it knows its own. */
   startedBy?: string;
+  /** A catalogue event's declared properties, personal ones included: kept under the customer, erased with them. */
+  properties?: Record<string, PropertyValue>;
   endedAt?: string;
   endReason?: string;
   /** Journey graphs: the arm each split put the customer in, by split node. */

@@ -19,11 +19,13 @@ export function subjectKind(trigger: StepInput['trigger']): 'cart' | 'order' | '
     case 'checkout':
       return 'cart';
     case 'order.placed':
+    case 'order.fulfilled':
     case 'order.delivered':
       return 'order';
     case 'payment.failed':
       return 'invoice';
-    case 'schedule':
+    // A welcome, a scheduled run and a catalogue event are about the customer alone.
+    default:
       return undefined;
   }
 }
@@ -54,9 +56,14 @@ export function subjectOf(
       const order = item as OrderRecord | undefined;
       if (order?.status === 'cancelled' || order?.status === 'refunded') return { wanted: false };
       const items = order?.items ?? [];
+      // Shipping facts are null until a fulfilment reports them, so a template can test for them.
+      const shipping = { fulfilledAt: order?.fulfilledAt ?? null, deliveredAt: order?.deliveredAt ?? null, trackingUrl: webLink(order?.trackingUrl) ?? null };
       return {
         wanted: true,
-        data: { order: { id: key, items, total: order?.total ?? '0', currency: order?.currency ?? 'PLN' }, categories: items.map((i) => i.category).filter((c): c is string => !!c) },
+        data: {
+          order: { id: key, items, total: order?.total ?? '0', currency: order?.currency ?? 'PLN', ...shipping },
+          categories: items.map((i) => i.category).filter((c): c is string => !!c),
+        },
       };
     }
     case 'invoice': {

@@ -1,3 +1,4 @@
+import type { Catalogue } from '../../workflows/src/catalogue.ts';
 import type { SendingHours } from '../../workflows/src/quiet-hours.ts';
 import type { EnrolDeps } from '../app/enrolment.ts';
 
@@ -18,6 +19,8 @@ export interface IngestConfig {
 /** What every route gets: the enrolment use cases' dependencies, with the ingest's own configuration. */
 export interface IngestDeps extends Omit<EnrolDeps, 'config'> {
   config: IngestConfig;
+  /** The events `POST /v1/events` accepts, and the custom attributes it stores (workflows/events). @default the built-in events alone */
+  catalogue?: Catalogue;
 }
 
 export type WebhookPlatform = 'shopify' | 'woocommerce' | 'stripe';

@@ -1,3 +1,4 @@
+import { BUILT_IN_CATALOGUE } from '../../workflows/src/catalogue.ts';
 import { acceptEvents } from '../app/ingest-event.ts';
 import { customerNamed, eraseCustomers } from '../app/privacy.ts';
 import type { DomainEvent } from '../core/domain.ts';
@@ -7,12 +8,12 @@ import { LogCode } from '../shared/logger.ts';
 import { admit, admitApi, secretUnset } from './admission.ts';
 import { candidates, signedBy } from './credentials.ts';
 import type { IngestDeps } from './deps.ts';
-import { ApiEvent, mapApiEvent } from './events-api.ts';
+import { parseApiEvent } from './events-api.ts';
 import { type HttpRequest, type HttpResponse, json, parseBody, problem, zodDetails } from './http.ts';
 import { isShopifyTopic, mapShopify, ShopifyPrivacyRequest } from './shopify.ts';
 import { matchBase64Hmac } from './signatures.ts';
 import { mapStripe, stripeAccount, verifyStripe } from './stripe.ts';
-import { mapWooOrder } from './woocommerce.ts';
+import { mapWooCustomer, mapWooOrder } from './woocommerce.ts';
 
 /** The routes platforms call: each verifies, translates the payload into domain events, and hands them on. */
 
@@ -22,12 +23,12 @@ export async function eventApi(req: HttpRequest, base: IngestDeps): Promise<Http
   const { deps } = admitted;
   const body = parseBody(req);
   if (!body.ok) return body.response;
-  const parsed = ApiEvent.safeParse(body.value);
-  if (!parsed.success) {
+  const parsed = parseApiEvent(body.value, deps.catalogue ?? BUILT_IN_CATALOGUE);
+  if (!parsed.ok) {
     deps.log.warn(LogCode.IngestRejected, { route: 'events', reason: 'invalid' });
-    return problem(400, 'event does not match the schema', zodDetails(parsed.error));
+    return problem(400, parsed.error, parsed.details);
   }
-  return accept([mapApiEvent(parsed.data)], deps);
+  return accept([parsed.event], deps);
 }
 
 export async function shopifyWebhook(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
@@ -53,6 +54,10 @@ export async function shopifyWebhook(req: HttpRequest, base: IngestDeps): Promis
   const deliveryId = req.headers['x-shopify-event-id'] ?? req.headers['x-shopify-webhook-id'];
   if (!deliveryId) return problem(400, 'X-Shopify-Event-Id or X-Shopify-Webhook-Id header is required');
   const mapped = mapShopify(topic, body.value, `shopify:${topic}:${deliveryId}`, deps.clock.now().toISOString());
+  if ('ignored' in mapped) {
+    deps.log.info(LogCode.IngestIgnored, { route: 'shopify', topic });
+    return json(200, { status: 'ignored', reason: mapped.ignored });
+  }
   if ('error' in mapped) {
     deps.log.warn(LogCode.IngestRejected, { route: 'shopify', topic, reason: 'invalid' });
     return problem(400, `${topic} payload does not match the expected shape`, zodDetails(mapped.error));
@@ -101,10 +106,11 @@ export async function wooWebhook(req: HttpRequest, base: IngestDeps): Promise<Ht
   if ('response' in admitted) return admitted.response;
   const { deps } = admitted;
   const topic = req.headers['x-wc-webhook-topic'] ?? '';
-  if (topic !== 'order.created' && topic !== 'order.updated') return json(200, { status: 'ignored', reason: `topic "${topic}" is not used by any journey` });
+  if (topic !== 'order.created' && topic !== 'order.updated' && topic !== 'customer.created') return json(200, { status: 'ignored', reason: `topic "${topic}" is not used by any journey` });
   const body = parseBody(req);
   if (!body.ok) return body.response;
-  const mapped = mapWooOrder(body.value, deps.clock.now().toISOString());
+  const receivedAt = deps.clock.now().toISOString();
+  const mapped = topic === 'customer.created' ? mapWooCustomer(body.value, receivedAt) : mapWooOrder(body.value, receivedAt);
   if ('ignored' in mapped) return json(200, { status: 'ignored', reason: mapped.ignored });
   if ('error' in mapped) return problem(400, `${topic} payload does not match the expected shape`, zodDetails(mapped.error));
   return accept(mapped.events, deps);

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ExactId, iso, type Mapped } from './shopify-fields.ts';
+import { mapFulfillment, mapFulfillmentEvent } from './shopify-fulfilment.ts';
 import { Amount, Currency, type DomainEvent, Id, Link, MAX_LINE_ITEMS, platformContact, platformItem } from '../core/domain.ts';
 
 /**
@@ -68,6 +70,10 @@ export const SHOPIFY_TOPICS = [
   'orders/create',
   'orders/cancelled',
   'refunds/create',
+  'fulfillments/create',
+  'fulfillments/update',
+  'fulfillment_events/create',
+  'customers/create',
   'customers_email_marketing_consent/update',
   'customers_marketing_consent/update',
 ] as const;
@@ -86,16 +92,12 @@ const SmsConsent = z.object({
   sms_marketing_consent: z.object({ state: z.string(), consent_updated_at: z.string().nullish() }),
 });
 
-const ShopifyRefund = z.object({ order_id: z.union([z.string(), z.number()]).transform(String).pipe(Id(64)), created_at: z.string().nullish() });
+const ShopifyRefund = z.object({ order_id: ExactId, created_at: z.string().nullish() });
 export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
+
 
 export function isShopifyTopic(topic: string): topic is ShopifyTopic {
   return (SHOPIFY_TOPICS as readonly string[]).includes(topic);
-}
-
-function iso(value: string | null | undefined, fallback: string): string {
-  const t = value ? Date.parse(value) : Number.NaN;
-  return Number.isNaN(t) ? fallback : new Date(t).toISOString();
 }
 
 function items(lines: z.infer<typeof ShopifyLineItem>[]) {
@@ -106,8 +108,41 @@ function firstName(v: { customer?: { first_name?: string | null } | null; billin
   return v.customer?.first_name ?? v.billing_address?.first_name;
 }
 
-export function mapShopify(topic: ShopifyTopic, body: unknown, eventKey: string, receivedAt: string): { events: DomainEvent[] } | { error: z.ZodError } {
+/** A new customer account; its marketing states are echoes (the customer's own statements come on the consent topics). */
+const ShopifyNewCustomer = z.object({
+  email: z.string().nullish(),
+  phone: z.string().nullish(),
+  first_name: z.string().nullish(),
+  created_at: z.string().nullish(),
+  email_marketing_consent: z.object({ state: z.string().nullish() }).nullish(),
+  sms_marketing_consent: z.object({ state: z.string().nullish() }).nullish(),
+});
+
+/** A marketing state as a flag: `pending` (a double opt-in not confirmed yet), `redacted` and the like state nothing. */
+function marketingState(state: string | null | undefined): boolean | undefined {
+  if (state === 'subscribed') return true;
+  if (state === 'not_subscribed' || state === 'unsubscribed') return false;
+  return undefined;
+}
+
+function mapNewCustomer(body: unknown, eventKey: string, receivedAt: string): Mapped {
+  const parsed = ShopifyNewCustomer.safeParse(body);
+  if (!parsed.success) return { error: parsed.error };
+  const c = parsed.data;
+  const consent = { emailMarketing: marketingState(c.email_marketing_consent?.state), smsMarketing: marketingState(c.sms_marketing_consent?.state) };
+  const customer = { ...platformContact({ email: c.email, phone: c.phone, firstName: c.first_name }), consent };
+  return { events: [{ type: 'customer.created', key: eventKey, source: 'shopify', occurredAt: iso(c.created_at, receivedAt), customer }] };
+}
+
+export function mapShopify(topic: ShopifyTopic, body: unknown, eventKey: string, receivedAt: string): Mapped {
   switch (topic) {
+    case 'fulfillments/create':
+    case 'fulfillments/update':
+      return mapFulfillment(body, eventKey, receivedAt);
+    case 'fulfillment_events/create':
+      return mapFulfillmentEvent(body, eventKey, receivedAt);
+    case 'customers/create':
+      return mapNewCustomer(body, eventKey, receivedAt);
     case 'checkouts/create':
     case 'checkouts/update': {
       const parsed = ShopifyCheckout.safeParse(body);

@@ -9,6 +9,7 @@ export const WooOrder = z.object({
   total: Amount,
   date_modified_gmt: z.string().nullish(),
   date_created_gmt: z.string().nullish(),
+  date_completed_gmt: z.string().nullish(),
   // Addresses as given: an undeliverable one is kept and its sends suppressed, never the webhook refused.
   billing: z.object({ first_name: z.string().nullish(), email: z.string().nullish(), phone: z.string().nullish() }).nullish(),
   line_items: z
@@ -44,10 +45,33 @@ export function mapWooOrder(body: unknown, receivedAt: string): { events: Domain
     };
   }
   if (ORDER_STATES.has(o.status)) {
-    return { key, events: [{ type: 'order.placed', key, source: 'woocommerce', occurredAt, customer, order: { id: token, checkoutToken: token, total: o.total, currency: o.currency, items } }] };
+    const placed: DomainEvent = { type: 'order.placed', key, source: 'woocommerce', occurredAt, customer, order: { id: token, checkoutToken: token, total: o.total, currency: o.currency, items } };
+    if (o.status !== 'completed') return { key, events: [placed] };
+    // WooCommerce has no shipping states: `completed` is the shop saying the order has gone out. The
+    // order comes first, as an order created already completed is still the purchase.
+    const fulfilled: DomainEvent = { type: 'order.fulfilled', key: `${key}:fulfilled`, source: 'woocommerce', occurredAt: gmt(o.date_completed_gmt, occurredAt), customer, order: { id: token } };
+    return { key, events: [placed, fulfilled] };
   }
   if (o.status === 'cancelled' || o.status === 'refunded') {
     return { key, events: [{ type: o.status === 'cancelled' ? 'order.cancelled' : 'order.refunded', key, source: 'woocommerce', occurredAt, customer, order: { id: token } }] };
   }
   return { ignored: `order status "${o.status}" starts or ends nothing` };
+}
+
+/** WooCommerce REST customer (the `customer.created` webhook body), reduced to the contact. WooCommerce states no marketing consent. */
+export const WooCustomer = z.object({
+  id: z.union([z.string(), z.number()]).transform(String).pipe(Id(64)),
+  email: z.string().nullish(),
+  first_name: z.string().nullish(),
+  date_created_gmt: z.string().nullish(),
+  billing: z.object({ first_name: z.string().nullish(), email: z.string().nullish(), phone: z.string().nullish() }).nullish(),
+});
+
+export function mapWooCustomer(body: unknown, receivedAt: string): { events: DomainEvent[] } | { error: z.ZodError } {
+  const parsed = WooCustomer.safeParse(body);
+  if (!parsed.success) return { error: parsed.error };
+  const c = parsed.data;
+  const customer = platformContact({ email: c.email || c.billing?.email, phone: c.billing?.phone, firstName: c.first_name || c.billing?.first_name });
+  // One account is created once: its id is the event's key, whichever delivery brings it.
+  return { events: [{ type: 'customer.created', key: `woocommerce:customer:${c.id}:created`, source: 'woocommerce', occurredAt: gmt(c.date_created_gmt, receivedAt), customer }] };
 }

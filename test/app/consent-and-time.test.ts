@@ -51,6 +51,7 @@ function shopify(topic: ShopifyTopic, name: string, eventId: string, change: Rec
   const body = { ...(JSON.parse(fixture('shopify', name).body.toString()) as Record<string, unknown>), ...change };
   const mapped = mapShopify(topic, body, `shopify:${topic}:${eventId}`, receivedAt.toISOString());
   if ('error' in mapped) throw mapped.error;
+  if ('ignored' in mapped) throw new Error(mapped.ignored);
   return mapped.events;
 }
 const checkout = (id: string, token: string, accepts: boolean, updated: Date | string) =>

@@ -7,6 +7,7 @@ import type { DomainEvent } from '../../functions/core/domain.ts';
 import { EVENT_LEASE_SECONDS } from '../../functions/shared/config.ts';
 import { customerIdFor } from '../../functions/shared/ids.ts';
 import { silentLog } from '../../functions/shared/logger.ts';
+import { JourneyConfig } from '../../workflows/src/journey.ts';
 import { loadJourneys } from '../../workflows/src/load.ts';
 
 /**
@@ -51,8 +52,16 @@ function crashing<T extends object>(target: T, clock: { calls: number; at: numbe
   });
 }
 
+/** The shipped journeys, and one on each trigger none of them uses. */
+const JOURNEYS = [
+  ...loadJourneys(),
+  ...(['order.fulfilled', 'customer.created', 'quiz.completed'] as const).map((trigger, i) =>
+    JourneyConfig.parse({ id: `extra-${i}`, name: trigger, trigger, topic: 'service', steps: [{ id: 'one', after: 'PT1H', channel: 'email', template: 'followup-check-in' }] }),
+  ),
+];
+
 function deps(store: StateStore, runner: JourneyRunner, now: Date): EnrolDeps {
-  return { config: { tenant: TENANT }, store, journeys: loadJourneys(), runner, clock: { now: () => now }, log: silentLog };
+  return { config: { tenant: TENANT }, store, journeys: JOURNEYS, runner, clock: { now: () => now }, log: silentLog };
 }
 
 const contact = (email: string) => ({ email, firstName: 'Zofia', consent: { emailMarketing: true } });
@@ -67,8 +76,10 @@ const order = (key: string, email: string, id: string, checkoutToken?: string): 
   type: 'order.placed',
   order: { id, checkoutToken, total: '49.90', currency: 'PLN', items: [{ title: 'Kubek', quantity: 1, price: '49.90', category: 'kuchnia' }] },
 });
-const orderChange = (key: string, email: string | undefined, type: 'order.delivered' | 'order.cancelled' | 'order.refunded', id: string): DomainEvent =>
-  ({ ...base(key, email), type, order: { id } }) as DomainEvent;
+const orderChange = (key: string, email: string | undefined, type: 'order.fulfilled' | 'order.delivered' | 'order.cancelled' | 'order.refunded', id: string): DomainEvent =>
+  ({ ...base(key, email), type, order: { id, ...(type === 'order.fulfilled' ? { trackingUrl: 'https://track.example.pl/1' } : {}) } }) as DomainEvent;
+const created = (key: string, email: string): DomainEvent => ({ ...base(key, email), type: 'customer.created', customer: { ...contact(email), attributes: { roast: 'dark' } } });
+const quiz = (key: string, email: string): DomainEvent => ({ ...base(key, email), type: 'custom', name: 'quiz.completed', subjectKey: 'quiz-1', properties: { score: 7 }, personal: { email: 'quiz@example.pl' } });
 const payment = (key: string, email: string, type: 'payment.failed' | 'payment.succeeded', invoiceId: string): DomainEvent =>
   ({ ...base(key, email), type, payment: { invoiceId, amount: '120.00', currency: 'PLN' } }) as DomainEvent;
 
@@ -92,6 +103,10 @@ const scenarios: Scenario[] = [
   { name: 'a delivery starts the follow-up', before: [order('b1', ZOFIA, 'o-1')], event: orderChange('e', ZOFIA, 'order.delivered', 'o-1') },
   { name: 'a cancellation ends post-purchase and the follow-up', before: [order('b1', ZOFIA, 'o-1'), orderChange('b2', ZOFIA, 'order.delivered', 'o-1')], event: orderChange('e', ZOFIA, 'order.cancelled', 'o-1') },
   { name: 'a refund naming only the order finds its owner', before: [order('b1', ZOFIA, 'o-1')], event: orderChange('e', undefined, 'order.refunded', 'o-1') },
+  { name: 'a fulfilment naming only the order records it on the owner’s order and starts its journey', before: [order('b1', ZOFIA, 'o-1')], event: orderChange('e', undefined, 'order.fulfilled', 'o-1') },
+  { name: 'a delivery naming only the order starts the follow-up of its owner', before: [order('b1', ZOFIA, 'o-1')], event: orderChange('e', undefined, 'order.delivered', 'o-1') },
+  { name: 'a new customer with an attribute starts the welcome', before: [], event: created('e', ZOFIA) },
+  { name: 'a catalogue event starts its journey with its properties', before: [], event: quiz('e', ZOFIA) },
   { name: 'a failed payment starts dunning', before: [], event: payment('e', ZOFIA, 'payment.failed', 'in-1') },
   { name: 'a payment ends dunning', before: [payment('b1', ZOFIA, 'payment.failed', 'in-1')], event: payment('e', ZOFIA, 'payment.succeeded', 'in-1') },
 ];

@@ -48,7 +48,7 @@ describe('free text', () => {
     );
   const shopifyName = (name: string) => {
     const mapped = mapShopify('checkouts/create', { token: 't', email: 'a@b.pl', line_items: [], total_price: '0', currency: 'PLN', customer: { first_name: name } }, 'k', '2026-01-01T00:00:00.000Z');
-    if ('error' in mapped) throw mapped.error;
+    if (!('events' in mapped)) throw new Error('not mapped');
     return mapped.events[0]?.customer.firstName ?? '';
   };
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDurationSeconds } from '../../workflows/src/duration.ts';
 import { JourneyConfig, journeyViolations, stepDelays } from '../../workflows/src/journey.ts';
-import { ConfigError, loadJourneys, loadYaml } from '../../workflows/src/load.ts';
+import { BUILT_IN_CATALOGUE } from '../../workflows/src/catalogue.ts';
+import { ConfigError, journeyFileSchema, loadJourneys, loadYaml } from '../../workflows/src/load.ts';
 
 describe('durations', () => {
   it.each([
@@ -62,12 +63,12 @@ describe('journey files', () => {
   it('suggests the field or value a typo was meant to be, and names a missing field', () => {
     const lines = ['id: bad', 'name: Bad', 'trigger: chekout', 'topic: marketing', 'steps:', '  - id: one', '    after: PT1H', '    channel: emial', '    templte: x', 'segment:', '  noPurchaseForDay: 3'];
     try {
-      loadYaml('bad.yaml', JourneyConfig, lines.join('\n'));
+      loadYaml('bad.yaml', journeyFileSchema(BUILT_IN_CATALOGUE), lines.join('\n'));
       expect.unreachable();
     } catch (e) {
       expect((e as ConfigError).problems.sort()).toEqual(
         [
-          'bad.yaml:3: trigger: "chekout" is not one of checkout, order.placed, order.delivered, payment.failed, schedule (did you mean "checkout"?)',
+          'bad.yaml:3: trigger: "chekout" is not one of checkout, order.placed, order.fulfilled, order.delivered, payment.failed, customer.created, schedule (did you mean "checkout"?)',
           'bad.yaml:8: steps.0.channel: "emial" is not one of email, sms, preferred, staff (did you mean "email"?)',
           'bad.yaml:9: steps.0.templte: unknown field (did you mean "template"?); the fields here are id, after, channel, template, templateByCategory, topic',
           'bad.yaml:6: steps.0.template: missing (string required)',

@@ -66,6 +66,24 @@ describe('journeys CLI', () => {
     expect(await main(['frobnicate'], capture(), capture())).toBe(2);
   });
 
+  it('lists the event catalogue: every event, the trigger it is, the shop’s properties and attributes; a bad file by its line', async () => {
+    const out = capture();
+    expect(await main(['events'], out, capture())).toBe(0);
+    const lines = out.text.split('\n');
+    expect(lines).toContainEqual(expect.stringMatching(/^order\.fulfilled +built-in +trigger order\.fulfilled +An order shipped/));
+    expect(lines).toContainEqual(expect.stringMatching(/^order\.cancelled +built-in +no trigger +/));
+    expect(lines).toContainEqual(expect.stringMatching(/^schedule +built-in +trigger schedule +Not an event/));
+    expect(out.text).toContain('quiz.completed      shop      trigger quiz.completed    The customer finished the coffee quiz.\n    score: number\n');
+    expect(out.text).toContain('    email: string, personal\n');
+    expect(out.text).toMatch(/\ncustomer attributes\n {4}birthday: date, personal\n {4}roast: string, one of light\|medium\|dark\n$/);
+    const dir = mkdtempSync(join(tmpdir(), 'workflows-'));
+    cpSync(join(WORKFLOWS_DIR, 'events'), join(dir, 'events'), { recursive: true });
+    writeFileSync(join(dir, 'events', 'attributes.yaml'), 'attributes:\n  roast:\n    type: strin\n');
+    const err = capture();
+    expect(await main(['events', dir], capture(), err)).toBe(1);
+    expect(err.text).toMatch(/attributes\.yaml:3: attributes\.roast\.type: "strin" is not one of string, number, boolean, date \(did you mean "string"\?\)\n$/);
+  });
+
   it('keeps the committed JSON Schema in step with the journey schema', () => {
     expect(readFileSync(join(WORKFLOWS_DIR, 'journey.schema.json'), 'utf8')).toBe(journeySchema());
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isDuration, parseDurationSeconds } from './duration.ts';
+import type { DeclaredFields } from './conditions.ts';
 import { graphViolations } from './graph-check.ts';
 import { Flow, resolveNext } from './flow.ts';
 import { JourneyNode } from './nodes.ts';
@@ -20,8 +21,13 @@ export type StepChannel = z.infer<typeof StepChannel>;
 export const Topic = z.enum(['marketing', 'service']);
 export type Topic = z.infer<typeof Topic>;
 
-/** What starts a journey, and so what its enrolment key is (checkout token, order id, invoice id, run date). */
-export const Trigger = z.enum(['checkout', 'order.placed', 'order.delivered', 'payment.failed', 'schedule']);
+/** What starts a journey, and so what its enrolment key is (checkout token, order id, invoice id, run date, customer id). */
+export const BuiltInTrigger = z.enum(['checkout', 'order.placed', 'order.fulfilled', 'order.delivered', 'payment.failed', 'customer.created', 'schedule']);
+export type BuiltInTrigger = z.infer<typeof BuiltInTrigger>;
+/** An event of the catalogue (workflows/events), keyed by the event's key; the loader checks the name is declared. */
+export const EventName = z.templateLiteral([z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/), '.', z.string().regex(/^[a-z][a-z0-9_.-]{0,31}$/)]);
+export type EventName = z.infer<typeof EventName>;
+export const Trigger = z.union([BuiltInTrigger, EventName], { error: `must be one of ${BuiltInTrigger.options.join(', ')} or an event of workflows/events` });
 export type Trigger = z.infer<typeof Trigger>;
 
 export const ExitEvent = z.enum(['order.placed', 'order.cancelled', 'order.refunded', 'payment.succeeded', 'low-score']);
@@ -102,12 +108,12 @@ export interface TemplateFacts {
 }
 
 /** Rules that a schema cannot say: order of delays, unique ids, templates that exist, schedule needs a segment. */
-export function journeyViolations(journey: JourneyConfig, templates?: TemplateFacts): Violation[] {
+export function journeyViolations(journey: JourneyConfig, templates?: TemplateFacts, declared?: DeclaredFields): Violation[] {
   const violations: Violation[] = [];
   if ((journey.steps === undefined) === (journey.nodes === undefined)) {
     return [{ path: 'steps', message: 'a journey has either steps (a straight line) or nodes (a graph)' }];
   }
-  if (journey.nodes) violations.push(...graphViolations(journey.nodes, { topic: journey.topic, subject: triggerSubject(journey.trigger), templates }));
+  if (journey.nodes) violations.push(...graphViolations(journey.nodes, { topic: journey.topic, subject: triggerSubject(journey.trigger), templates, declared }));
   const seen = new Set<string>();
   let previous = -1;
   (journey.steps ?? []).forEach((step, i) => {
@@ -168,6 +174,7 @@ export function triggerSubject(trigger: Trigger): 'cart' | 'order' | 'invoice' |
     case 'checkout':
       return 'cart';
     case 'order.placed':
+    case 'order.fulfilled':
     case 'order.delivered':
       return 'order';
     case 'payment.failed':

@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { ATTRIBUTES_FILE, AttributesFile, buildCatalogue, type Catalogue, catalogueViolations, declaredFields, EventFile, journeyTriggers } from './catalogue.ts';
 import { JourneyConfig, journeyViolations, type TemplateFacts } from './journey.ts';
 import { didYouMean } from './suggest.ts';
 import { TemplateFile } from './template-file.ts';
@@ -122,19 +123,51 @@ export function templateFacts(templates: ReadonlyMap<string, TemplateFile>): Tem
   };
 }
 
+/**
+ * The event catalogue: the built-in events and the shop's own, one file each in `dir`, with the
+ * custom attributes of `attributes.yaml`. No folder is a catalogue of the built-in events alone.
+ */
+export function loadCatalogue(dir = join(WORKFLOWS_DIR, 'events')): Catalogue {
+  const problems: string[] = [];
+  const files: { file: string; event: EventFile }[] = [];
+  let attributes: AttributesFile | undefined;
+  for (const file of existsSync(dir) ? listYaml(dir) : []) {
+    const name = file.replace(/^.*\//, '').replace(/\.ya?ml$/, '');
+    try {
+      if (name === ATTRIBUTES_FILE) attributes = loadYaml(file, AttributesFile);
+      else files.push({ file: name, event: loadYaml(file, EventFile) });
+    } catch (e) {
+      if (e instanceof ConfigError) problems.push(...e.problems);
+      else throw e;
+    }
+  }
+  const { catalogue, violations } = buildCatalogue(files, attributes);
+  problems.push(...violations.map((v) => `${join(dir, `${v.file}.yaml`)}: ${v.path}: ${v.message}`));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return catalogue;
+}
+
+/** A journey file's schema: its trigger a built-in one or an event of the catalogue, named, so a typo gets its line and the likely name. */
+export function journeyFileSchema(catalogue: Catalogue) {
+  return JourneyConfig.extend({ trigger: z.enum(journeyTriggers(catalogue)) });
+}
+
 export function loadJourneys(
   dir = join(WORKFLOWS_DIR, 'journeys'),
   templates: TemplateFacts = templateFacts(loadTemplates(join(dir, '..', 'templates'))),
+  catalogue: Catalogue = loadCatalogue(join(dir, '..', 'events')),
 ): JourneyConfig[] {
   const problems: string[] = [];
   const journeys: JourneyConfig[] = [];
+  const schema = journeyFileSchema(catalogue);
   for (const file of listYaml(dir)) {
     try {
-      const journey = loadYaml(file, JourneyConfig);
+      const journey = loadYaml(file, schema) as JourneyConfig;
       const expected = file.replace(/^.*\//, '').replace(/\.ya?ml$/, '');
       if (journey.id !== expected) problems.push(`${file}: id "${journey.id}" must match the file name "${expected}"`);
       const text = readFileSync(file, 'utf8');
-      for (const v of journeyViolations(journey, templates)) problems.push(`${relative(process.cwd(), file) || file}:${lineOfPath(text, v.path)}: ${v.path}: ${v.message}`);
+      const violations = [...journeyViolations(journey, templates, declaredFields(catalogue, journey.trigger)), ...catalogueViolations(journey, catalogue)];
+      for (const v of violations) problems.push(`${relative(process.cwd(), file) || file}:${lineOfPath(text, v.path)}: ${v.path}: ${v.message}`);
       journeys.push(journey);
     } catch (e) {
       if (e instanceof ConfigError) problems.push(...e.problems);

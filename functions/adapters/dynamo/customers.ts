@@ -1,11 +1,24 @@
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AddressOwner, ConsentInput, CustomerRepository, KnownIdentity } from '../../app/ports.ts';
 import { type ConsentDecision, consentLedgerEntry, nextConsent } from '../../core/consent.ts';
-import type { Contact, Order } from '../../core/domain.ts';
+import type { CustomerFacts, Order } from '../../core/domain.ts';
 import { normaliseAddress } from '../../core/identity.ts';
 import type { ConsentChannel, ConsentState, ConsentTopic, CustomerProfile } from '../../core/model.ts';
 import { epoch, isConditionFailure, type Table } from './base.ts';
 import { type ItemKey, items, lastOrderIndex } from './keys.ts';
+
+/** An older event replayed late must not overwrite newer contact details. */
+const NOT_OLDER = '(attribute_not_exists(#updatedAt) OR #updatedAt <= :at)';
+
+/** Rounds of merging attributes against another event creating the map at the same moment. */
+const ATTRIBUTE_WRITE_ATTEMPTS = 3;
+
+interface ProfileWrite {
+  sets: string[];
+  removes: string[];
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+}
 
 /** How often a consent statement decides again after a concurrent change before giving up (the event is then retried). */
 const CONSENT_WRITE_ATTEMPTS = 10;
@@ -21,7 +34,6 @@ function versionCondition(current: ConsentState | undefined) {
 export class DynamoCustomers implements CustomerRepository {
   constructor(private readonly t: Table) {}
 
-  /** Merges contact details into the profile; returns the profile as stored, or undefined when a newer one won. */
   /** Two conditional updates at most: attributes (their map made first when missing), then the tag, added once. */
   async updateProfile(tenant: string, customerId: string, change: { attributes?: Record<string, string | number | boolean>; tag?: string }, at: string): Promise<void> {
     const Key = items.profile(tenant, customerId);
@@ -60,7 +72,11 @@ export class DynamoCustomers implements CustomerRepository {
     }
   }
 
-  async upsertCustomer(tenant: string, customerId: string, contact: Contact, at: string): Promise<CustomerProfile | undefined> {
+  /**
+   * Merges contact details into the profile, custom attributes member by member (one the event does
+   * not name stays; `null` removes one); returns the profile as stored, or undefined when a newer one won.
+   */
+  async upsertCustomer(tenant: string, customerId: string, contact: CustomerFacts, at: string): Promise<CustomerProfile | undefined> {
     const fields: Record<string, unknown> = {
       customerId,
       email: contact.email,
@@ -70,25 +86,55 @@ export class DynamoCustomers implements CustomerRepository {
       preferredChannel: contact.preferredChannel,
       timeZone: contact.timeZone,
     };
-    const names: Record<string, string> = { '#updatedAt': 'updatedAt', '#createdAt': 'createdAt' };
-    const values: Record<string, unknown> = { ':at': at, ':exp': this.t.expiry(at) };
-    const sets = ['#updatedAt = :at', '#createdAt = if_not_exists(#createdAt, :at)', 'expiresAt = :exp'];
+    const base: ProfileWrite = { sets: ['#updatedAt = :at', '#createdAt = if_not_exists(#createdAt, :at)', 'expiresAt = :exp'], removes: [], names: { '#updatedAt': 'updatedAt', '#createdAt': 'createdAt' }, values: { ':at': at, ':exp': this.t.expiry(at) } };
     for (const [k, v] of Object.entries(fields)) {
       if (v === undefined) continue;
-      names[`#${k}`] = k;
-      values[`:${k}`] = v;
-      sets.push(`#${k} = :${k}`);
+      base.names[`#${k}`] = k;
+      base.values[`:${k}`] = v;
+      base.sets.push(`#${k} = :${k}`);
     }
+    const key = items.profile(tenant, customerId);
+    const given = Object.entries(contact.attributes ?? {});
+    if (given.length === 0) return this.writeProfile(key, base, NOT_OLDER);
+    // A member of a map that is not there yet cannot be set: the first attributes make the map whole.
+    const members: ProfileWrite = { sets: [...base.sets], removes: [], names: { ...base.names, '#attrs': 'attributes' }, values: { ...base.values } };
+    given.forEach(([name, value], i) => {
+      members.names[`#a${i}`] = name;
+      if (value === null) members.removes.push(`#attrs.#a${i}`);
+      else {
+        members.values[`:a${i}`] = value;
+        members.sets.push(`#attrs.#a${i} = :a${i}`);
+      }
+    });
+    const whole: ProfileWrite = {
+      sets: [...base.sets, '#attrs = :attrs'],
+      removes: [],
+      names: { ...base.names, '#attrs': 'attributes' },
+      values: { ...base.values, ':attrs': Object.fromEntries(given.filter(([, v]) => v !== null)) },
+    };
+    for (let attempt = 0; attempt < ATTRIBUTE_WRITE_ATTEMPTS; attempt++) {
+      const merged = await this.writeProfile(key, members, `${NOT_OLDER} AND attribute_exists(#attrs)`);
+      if (merged) return merged;
+      const made = await this.writeProfile(key, whole, `${NOT_OLDER} AND attribute_not_exists(#attrs)`);
+      if (made) return made;
+      // Neither held: a newer event won, or another made the map in between (then merge into it).
+      const stored = await this.t.get<CustomerProfile>(key);
+      if (stored && stored.updatedAt > at) return undefined;
+    }
+    throw new Error(`profile attributes: ${ATTRIBUTE_WRITE_ATTEMPTS} attempts met concurrent writes`);
+  }
+
+  /** One conditional update of the profile; undefined when its condition did not hold. */
+  private async writeProfile(key: ItemKey, w: ProfileWrite, condition: string): Promise<CustomerProfile | undefined> {
     try {
       const out = await this.t.db.send(
         new UpdateCommand({
           TableName: this.t.name,
-          Key: items.profile(tenant, customerId),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          // An older event replayed late must not overwrite newer contact details.
-          ConditionExpression: 'attribute_not_exists(#updatedAt) OR #updatedAt <= :at',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          Key: key,
+          UpdateExpression: `SET ${w.sets.join(', ')}${w.removes.length > 0 ? ` REMOVE ${w.removes.join(', ')}` : ''}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: w.names,
+          ExpressionAttributeValues: w.values,
           ReturnValues: 'ALL_NEW',
         }),
       );

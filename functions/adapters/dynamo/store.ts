@@ -88,6 +88,9 @@ export class Store implements StateStore {
   markOrder(...a: Args<SubjectRepository, 'markOrder'>) {
     return this.subjects.markOrder(...a);
   }
+  recordShipment(...a: Args<SubjectRepository, 'recordShipment'>) {
+    return this.subjects.recordShipment(...a);
+  }
   recordInvoiceFailure(...a: Args<SubjectRepository, 'recordInvoiceFailure'>) {
     return this.subjects.recordInvoiceFailure(...a);
   }

@@ -1,7 +1,7 @@
 import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SubjectRepository } from '../../app/ports.ts';
 import type { Checkout, Order } from '../../core/domain.ts';
-import type { CartRecord, InvoiceRecord, OrderRecord } from '../../core/model.ts';
+import type { CartRecord, InvoiceRecord, OrderRecord, ShipmentUpdate } from '../../core/model.ts';
 import { isConditionFailure, isTransactionConditionFailure, type Table } from './base.ts';
 import type { DynamoCustomers } from './customers.ts';
 import { items } from './keys.ts';
@@ -126,6 +126,21 @@ export class DynamoSubjects implements SubjectRepository {
         UpdateExpression: 'SET #status = :s, endedAt = :at, id = if_not_exists(id, :id), expiresAt = if_not_exists(expiresAt, :exp)',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':s': status, ':at': at, ':id': orderId, ':exp': this.t.expiry(at) },
+      }),
+    );
+  }
+
+  /** The first time each state was reported stays; a tombstone when the order is not known yet (putOrder fills it in). */
+  async recordShipment(tenant: string, customerId: string, orderId: string, shipment: ShipmentUpdate): Promise<void> {
+    const field = shipment.status === 'delivered' ? 'deliveredAt' : 'fulfilledAt';
+    const tracking = shipment.trackingUrl ? ', trackingUrl = :url' : '';
+    await this.t.db.send(
+      new UpdateCommand({
+        TableName: this.t.name,
+        Key: items.order(tenant, customerId, orderId),
+        UpdateExpression: `SET #field = if_not_exists(#field, :at), id = if_not_exists(id, :id), expiresAt = if_not_exists(expiresAt, :exp)${tracking}`,
+        ExpressionAttributeNames: { '#field': field },
+        ExpressionAttributeValues: { ':at': shipment.at, ':id': orderId, ':exp': this.t.expiry(shipment.at), ...(shipment.trackingUrl ? { ':url': shipment.trackingUrl } : {}) },
       }),
     );
   }

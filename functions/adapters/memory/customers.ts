@@ -1,6 +1,6 @@
 import type { ConsentInput, CustomerRepository, KnownIdentity } from '../../app/ports.ts';
 import { type ConsentDecision, consentLedgerEntry, nextConsent } from '../../core/consent.ts';
-import type { Contact, Order } from '../../core/domain.ts';
+import type { CustomerFacts, Order } from '../../core/domain.ts';
 import { type AddressChannel, normaliseAddress } from '../../core/identity.ts';
 import type { ConsentChannel, ConsentState, ConsentTopic, CustomerProfile } from '../../core/model.ts';
 import { type ErasedIdentifier, identifierHash } from '../dynamo/keys.ts';
@@ -46,7 +46,7 @@ export class MemoryCustomers implements CustomerRepository {
     current['expiresAt'] = expiry(at, this.retentionDays);
   }
 
-  async upsertCustomer(tenant: string, customerId: string, contact: Contact, at: string): Promise<CustomerProfile | undefined> {
+  async upsertCustomer(tenant: string, customerId: string, contact: CustomerFacts, at: string): Promise<CustomerProfile | undefined> {
     const expiresAt = expiry(at, this.retentionDays);
     const k = customerKey(tenant, customerId);
     const current = this.profiles.get(k);
@@ -63,6 +63,15 @@ export class MemoryCustomers implements CustomerRepository {
     };
     const next: Item = { ...current, updatedAt: at, createdAt: current?.['createdAt'] ?? at, expiresAt };
     for (const [name, value] of Object.entries(fields)) if (value !== undefined) next[name] = copy(value);
+    // One by one, as DynamoDB sets map members: the attributes an event does not name stay.
+    if (contact.attributes && Object.keys(contact.attributes).length > 0) {
+      const attributes: Item = { ...(current?.['attributes'] as Item | undefined) };
+      for (const [name, value] of Object.entries(contact.attributes)) {
+        if (value === null) delete attributes[name];
+        else attributes[name] = value;
+      }
+      next['attributes'] = attributes;
+    }
     this.profiles.set(k, next);
     return copy(next) as unknown as CustomerProfile;
   }

@@ -1,6 +1,6 @@
 import type { ConsentInput, EventClaim, KnownIdentity, StateStore, StepContext } from '../../app/ports.ts';
 import type { ConsentDecision } from '../../core/consent.ts';
-import type { Checkout, Contact, Order } from '../../core/domain.ts';
+import type { Checkout, CustomerFacts, Order } from '../../core/domain.ts';
 import type {
   CartRecord,
   ConsentChannel,
@@ -15,6 +15,7 @@ import type {
   SendClaim,
   SendIntent,
   SendOutcome,
+  ShipmentUpdate,
   StaffTask,
 } from '../../core/model.ts';
 import type { FrequencyCap } from '../../core/frequency-cap.ts';
@@ -70,7 +71,7 @@ export class MemoryStore implements StateStore {
   }
 
   // Customers
-  upsertCustomer(tenant: string, customerId: string, contact: Contact, at: string): Promise<CustomerProfile | undefined> {
+  upsertCustomer(tenant: string, customerId: string, contact: CustomerFacts, at: string): Promise<CustomerProfile | undefined> {
     return this.customers.upsertCustomer(tenant, customerId, contact, at);
   }
   identify(tenant: string, ids: { email?: string; phone?: string; customerIds?: readonly string[] }, at: string): Promise<KnownIdentity> {
@@ -119,6 +120,9 @@ export class MemoryStore implements StateStore {
   }
   markOrder(tenant: string, customerId: string, orderId: string, status: 'cancelled' | 'refunded', at: string): Promise<void> {
     return this.subjects.markOrder(tenant, customerId, orderId, status, at);
+  }
+  recordShipment(tenant: string, customerId: string, orderId: string, shipment: ShipmentUpdate): Promise<void> {
+    return this.subjects.recordShipment(tenant, customerId, orderId, shipment);
   }
   recordInvoiceFailure(tenant: string, invoice: Omit<InvoiceRecord, 'status' | 'updatedAt'>, at: string): Promise<'open' | 'paid'> {
     return this.subjects.recordInvoiceFailure(tenant, invoice, at);

@@ -1,6 +1,6 @@
 import type { SubjectRepository } from '../../app/ports.ts';
 import type { Checkout, Order } from '../../core/domain.ts';
-import type { CartRecord, InvoiceRecord, OrderRecord } from '../../core/model.ts';
+import type { CartRecord, InvoiceRecord, OrderRecord, ShipmentUpdate } from '../../core/model.ts';
 import type { MemoryCustomers } from './customers.ts';
 import { copy, customerKey, expiry, type Item, le, Partitions } from './records.ts';
 
@@ -74,6 +74,19 @@ export class MemorySubjects implements SubjectRepository {
     // Unconditional, as on DynamoDB; a tombstone when the order is not known yet.
     const current = this.orders.get(k, orderId) ?? {};
     this.orders.put(k, orderId, { ...current, status, endedAt: at, id: current['id'] ?? orderId, expiresAt: current['expiresAt'] ?? expiry(at, this.retentionDays) });
+  }
+
+  async recordShipment(tenant: string, customerId: string, orderId: string, shipment: ShipmentUpdate): Promise<void> {
+    const k = customerKey(tenant, customerId);
+    const current = this.orders.get(k, orderId) ?? {};
+    const field = shipment.status === 'delivered' ? 'deliveredAt' : 'fulfilledAt';
+    this.orders.put(k, orderId, {
+      ...current,
+      id: current['id'] ?? orderId,
+      [field]: current[field] ?? shipment.at,
+      ...(shipment.trackingUrl ? { trackingUrl: shipment.trackingUrl } : {}),
+      expiresAt: current['expiresAt'] ?? expiry(shipment.at, this.retentionDays),
+    });
   }
 
   async recordInvoiceFailure(tenant: string, invoice: Omit<InvoiceRecord, 'status' | 'updatedAt'>, at: string): Promise<'open' | 'paid'> {
