@@ -11,6 +11,7 @@ import { EndUserMessagingSms } from './adapters/sms.ts';
 import type { EnrolDeps } from './app/enrolment.ts';
 import type { FeedbackDeps } from './app/record-feedback.ts';
 import type { StepDeps } from './app/run-step.ts';
+import { FetchWebhookCaller } from './adapters/webhook.ts';
 import type { IngestDeps } from './ingest/deps.ts';
 import type { SegmentDeps } from './app/select-segment.ts';
 import { systemClock } from './shared/clock.ts';
@@ -107,14 +108,16 @@ const stepBase = once(() => {
     clock: systemClock,
     log,
     metrics: powertoolsMetrics(serviceName()),
+    webhooks: new FetchWebhookCaller(),
   };
-  return { deps, secrets: new SecretLists(powertoolsSecretFetcher, systemClock, log), arn: env.UNSUBSCRIBE_SECRET_ARN };
+  return { deps, secrets: new SecretLists(powertoolsSecretFetcher, systemClock, log), arn: env.UNSUBSCRIBE_SECRET_ARN, webhookArn: env.WEBHOOK_SECRET_ARN };
 });
 
-/** The journey step: the signing secret from Secrets Manager (cached), never from the environment. */
+/** The journey step: the signing secrets from Secrets Manager (cached), never from the environment. */
 export async function awsStepDeps(): Promise<StepDeps> {
-  const { deps, secrets, arn } = stepBase();
-  return { ...deps, config: { ...deps.config, unsubscribeSecret: signingSecret(await secrets.one(arn)) } };
+  const { deps, secrets, arn, webhookArn } = stepBase();
+  const [unsubscribe, webhook] = await Promise.all([secrets.one(arn), webhookArn ? secrets.one(webhookArn) : undefined]);
+  return { ...deps, config: { ...deps.config, unsubscribeSecret: signingSecret(unsubscribe), ...(webhook ? { webhookSecret: signingSecret(webhook) } : {}) } };
 }
 
 export const awsFeedbackDeps = once((): FeedbackDeps => {

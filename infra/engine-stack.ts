@@ -109,7 +109,7 @@ export class EngineStack extends Stack {
       encryptionKey: props.key,
       // Two provider attempts with their time limits, and the store's requests around them.
       timeout: Duration.seconds(30),
-      secrets: [this.secrets.unsubscribe],
+      secrets: [this.secrets.unsubscribe, this.secrets.webhook],
       copyDirs: CONTENT,
       environment: {
         TABLE_NAME: props.table.tableName,
@@ -191,7 +191,8 @@ export class EngineStack extends Stack {
         SENDING_HOURS: settings.sendingHours,
         STATE_MACHINE_ARNS: stateMachineArns,
       },
-      secrets: this.secrets.all,
+      // Every credential it checks, and the link signing secret; not the outbound webhook secret (the step signs with it).
+      secrets: this.secrets.all.filter((s) => s !== this.secrets.webhook),
     });
     this.grantState(this.ingest, props);
     for (const journey of props.journeys) {

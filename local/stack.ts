@@ -14,6 +14,7 @@ import type { Store } from '../functions/adapters/dynamo/store.ts';
 import type { MemoryStore } from '../functions/adapters/memory/index.ts';
 import { stepHandler } from '../functions/journey-step/handler.ts';
 import type { GraphDeps, TraceEvent } from '../functions/app/run-graph.ts';
+import { FetchWebhookCaller } from '../functions/adapters/webhook.ts';
 import type { ObservedDecision, StepDeps } from '../functions/app/run-step.ts';
 import { loadCatalogue, loadJourneys, loadTemplates } from '../workflows/src/load.ts';
 import { nextDailyRun } from '../functions/app/select-segment.ts';
@@ -35,6 +36,8 @@ export interface LocalSecrets {
   wooSecret: string;
   stripeSecret: string;
   unsubscribeSecret: string;
+  /** Signs journey graphs' webhook calls. */
+  webhookSecret?: string;
 }
 
 /** Local defaults, documented in the README; override with the environment variables of the same name. */
@@ -45,6 +48,7 @@ export function secretsFromEnv(env = process.env): LocalSecrets {
     wooSecret: env['WOOCOMMERCE_WEBHOOK_SECRET'] ?? 'test_webhook_secret_DO_NOT_USE',
     stripeSecret: env['STRIPE_WEBHOOK_SECRET'] ?? 'test_webhook_secret_DO_NOT_USE',
     unsubscribeSecret: env['UNSUBSCRIBE_SECRET'] ?? 'local-unsubscribe-secret-0123456789',
+    webhookSecret: env['WEBHOOK_SECRET'] ?? 'local-webhook-signing-secret-0123456789',
   };
 }
 
@@ -202,6 +206,7 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
       shopName: o.shopName ?? 'Sklep Testowy',
       publicUrl: apiUrl,
       unsubscribeSecret: secrets.unsubscribeSecret,
+      webhookSecret: secrets.webhookSecret,
       smsTransliterate: o.smsTransliterate,
       sendingHours: o.sendingHours,
       frequencyCap: o.frequencyCap,
@@ -217,6 +222,7 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
     log: o.log,
     observe: o.observe,
     trace: o.trace,
+    webhooks: new FetchWebhookCaller(),
   };
   const tenant = 'default';
   const shops = configuredShops(tenant, extraTenants);

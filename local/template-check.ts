@@ -54,7 +54,9 @@ export function templateProblems(journeys: readonly JourneyConfig[], templates: 
         if (!subject.wanted) throw new Error(`sample ${journey.trigger} subject is not wanted`);
         // Staff tasks are written in the shop's language only.
         const locales: readonly Locale[] = step.channel === 'staff' ? ['pl'] : Locales.options;
-        const extra = step.channel === 'staff' ? { customerId: 'c_sample' } : { unsubscribeUrl: `${PUBLIC_URL}/unsubscribe?token=t`, surveyUrl: `${PUBLIC_URL}/survey?token=t` };
+        // What the journey's webhook nodes declare they answer, as a later template sees it.
+        const webhook = Object.fromEntries((journey.nodes ?? []).flatMap((n) => n.webhook?.fields ?? []).map((f) => [f, 'SAMPLE']));
+        const extra = step.channel === 'staff' ? { customerId: 'c_sample', webhook } : { unsubscribeUrl: `${PUBLIC_URL}/unsubscribe?token=t`, surveyUrl: `${PUBLIC_URL}/survey?token=t`, webhook };
         for (const locale of locales) {
           try {
             renderTemplate(id, file, locale, templateData('Zofia', 'Sklep', subject.data, extra));

@@ -271,3 +271,9 @@ export interface JourneyRunner {
   start(journey: string, executionName: string, input: JourneyInput): Promise<'started' | 'exists'>;
   stop(journey: string, executionName: string, reason: string): Promise<void>;
 }
+
+/** A journey's webhook node: one signed POST to the shop's endpoint. */
+export interface WebhookCaller {
+  /** Throws when no answer came (the step is retried); any HTTP answer is returned. */
+  post(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: unknown }>;
+}

@@ -10,6 +10,7 @@ import type { EnrolmentStatus } from '../core/model.ts';
 import type { GraphInput, StepInput } from '../core/step-payload.ts';
 import { channelFor, subjectKind, subjectOf } from '../core/step-policy.ts';
 import { MetricName, noMetrics } from '../shared/metrics.ts';
+import { callWebhook, webhookRequest } from './call-webhook.ts';
 import { recordDeferral } from './enrolment.ts';
 import { decider, performSend, type StepDeps } from './run-step.ts';
 
@@ -90,6 +91,9 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
   const hours = deps.config.sendingHours ?? DEFAULT_SENDING_HOURS;
   const planDeps = { store: deps.store, config: { tenant, sendingHours: deps.config.sendingHours }, observe: deps.observe };
   let facts: Record<string, unknown> | undefined;
+  // What webhook nodes answered, for templates as `webhook.<field>`.
+  let data = enrolment.data ?? {};
+  const webhookFields = () => Object.assign({}, ...Object.values(data)) as Record<string, unknown>;
 
   let id = input.entry;
   for (let guard = 0; guard <= input.segment.length + 1; guard++) {
@@ -150,7 +154,7 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
           await decide({ channel, outcome: 'suppressed', reason: 'holdout', template: send.template, locale: pickLocale(customer?.locale) });
           trace(node, 'holdout', next);
         } else {
-          const r = await performSend(one, deps, { customer, subject: subject.data, consent: context.consent, now, at, decide });
+          const r = await performSend(one, deps, { customer, subject: subject.data, consent: context.consent, now, at, decide, extra: { webhook: webhookFields() } });
           trace(node, r.reason ? `${r.outcome}: ${r.reason}` : r.outcome, next);
         }
         id = next;
@@ -196,6 +200,24 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
         }
         facts = undefined;
         trace(node, 'updated', next);
+        id = next;
+        continue;
+      }
+      case 'webhook': {
+        // Answered before (a retried walk): the kept answer stands, the shop is not called twice.
+        if (data[id] === undefined) {
+          if (!deps.webhooks || !deps.config.webhookSecret) throw new Error(`journey ${input.journey}: node ${id} calls a webhook, and this function has no webhook caller or secret`);
+          const call = webhookRequest(node.webhook!, { secret: deps.config.webhookSecret, now, shop: tenant, journey: input.journey, node: id, executionName: input.executionName, key, customerId, customer });
+          const answer = await callWebhook(deps.webhooks, node.webhook!, call);
+          if (answer.kind === 'refused') {
+            trace(node, `refused (${answer.status})`, next);
+            id = next;
+            continue;
+          }
+          await deps.store.markEnrolment(tenant, customerId, input.journey, key, { data: { node: id, values: answer.values, all: data } });
+          data = { ...data, [id]: answer.values };
+        }
+        trace(node, 'answered', next);
         id = next;
         continue;
       }

@@ -13,7 +13,7 @@ import { MetricName, type Metrics, noMetrics } from '../shared/metrics.ts';
 import { optOutCode, signUnsubscribeToken, type UnsubscribePayload, unsubscribeExpiry } from '../shared/unsubscribe-token.ts';
 import { deliver, refusedBeforeSending } from './deliver.ts';
 import { plannedAt, recordDeferral } from './enrolment.ts';
-import type { EventPublisher, Mailer, SmsSender, StateStore } from './ports.ts';
+import type { EventPublisher, Mailer, SmsSender, StateStore, WebhookCaller } from './ports.ts';
 import { SHOP_TAG } from './record-feedback.ts';
 
 export interface StepResult {
@@ -37,6 +37,8 @@ export interface StepConfig {
   /** Paid SMS per tenant per day (guards against SMS pumping). @default 1000 */
   smsDailyCap?: number;
   sendingHours?: SendingHours;
+  /** Signs journey graphs' webhook calls (HMAC-SHA256); from Secrets Manager. */
+  webhookSecret?: string;
   /** Marketing messages per customer per window, across all journeys. @default 3 per 7 days */
   frequencyCap?: { max: number; days: number };
 }
@@ -61,6 +63,8 @@ export interface StepDeps {
   metrics?: Metrics;
   /** Told of every decision after it is recorded (the simulator's output, live views). */
   observe?: (decision: ObservedDecision) => void;
+  /** Calls journey graphs' webhook nodes. @default none: a graph with a webhook node fails its step */
+  webhooks?: WebhookCaller;
 }
 
 export async function runStep(input: StepInput, deps: StepDeps): Promise<StepResult> {
@@ -143,6 +147,8 @@ export interface SendContext {
   now: Date;
   at: string;
   decide: Decide;
+  /** More template data: what a journey graph's webhook nodes answered (`webhook.<field>`). */
+  extra?: Record<string, unknown>;
 }
 
 /** A send step after the journey is known to be wanted: task, address, suppression, consent, cap, then the provider. */
@@ -151,7 +157,7 @@ export async function performSend(input: StepInput, deps: StepDeps, c: SendConte
   const { customer, now, at, decide } = c;
   const plan = planStep(input, true, { wanted: true, data: c.subject }, customer);
   if (plan.kind === 'goal_reached') throw new Error('unreachable: a wanted subject');
-  const data = (extra: Record<string, unknown>) => templateData(customer?.firstName ?? '', deps.config.shopName, c.subject, extra);
+  const data = (extra: Record<string, unknown>) => templateData(customer?.firstName ?? '', deps.config.shopName, c.subject, { ...c.extra, ...extra });
   const locale = pickLocale(customer?.locale);
   const templateId = plan.template;
   const template = deps.templates.get(templateId);

@@ -131,6 +131,8 @@ export interface Enrolment {
   awaiting?: Awaiting;
   /** The execution a continuation replaced (see EnrolmentMark.continuation). */
   continuedFrom?: string;
+  /** What webhook nodes answered, by node: the declared fields, for later templates. */
+  data?: Record<string, Record<string, string | number | boolean>>;
 }
 
 export interface Awaiting {
@@ -147,6 +149,8 @@ export interface EnrolmentMark {
   holdout?: true;
   /** null clears it. */
   awaiting?: Awaiting | null;
+  /** A webhook node's answer, with every answer kept so far (the walk read them): one write. */
+  data?: { node: string; values: Record<string, string | number | boolean>; all: Record<string, Record<string, string | number | boolean>> };
   /** The awaited event came first: the execution that goes on from its branch, and the one it replaces. */
   continuation?: { executionName: string; from: string };
 }

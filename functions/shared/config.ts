@@ -141,6 +141,8 @@ export const StepEnv = z.object({
   SHOP_URL: fields.shopUrl.optional(),
   PUBLIC_URL: fields.publicUrl,
   UNSUBSCRIBE_SECRET_ARN: secretArn,
+  /** Signs journey graphs' webhook calls; without it a webhook node fails its step. */
+  WEBHOOK_SECRET_ARN: secretArn.optional(),
   SES_CONFIGURATION_SET: z.string().optional(),
   CONTENT_DIR: z.string().optional(),
   EVENT_BUS_NAME: z.string().min(1),

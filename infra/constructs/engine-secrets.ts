@@ -28,6 +28,7 @@ export interface EngineSecret {
 export class EngineSecrets extends Construct {
   public readonly apiKeys: EngineSecret;
   public readonly unsubscribe: EngineSecret;
+  public readonly webhook: EngineSecret;
   public readonly shopify: EngineSecret;
   public readonly woocommerce: EngineSecret;
   public readonly stripe: EngineSecret;
@@ -54,12 +55,13 @@ export class EngineSecrets extends Construct {
     };
     this.apiKeys = make('ApiKeys', 'API_KEYS_SECRET_ARN', 'Bearer keys of the event API, one per line, `shop::key` for other shops', 48);
     this.unsubscribe = make('UnsubscribeSigning', 'UNSUBSCRIBE_SECRET_ARN', 'Signs unsubscribe, survey and preference links', 64);
+    this.webhook = make('OutboundWebhookSigning', 'WEBHOOK_SECRET_ARN', "Signs journeys' webhook calls to the shop (X-Koszyk-Signature)", 64);
     this.shopify = make('ShopifyWebhook', 'SHOPIFY_SECRET_ARN', 'Shopify webhook signing secrets, one per line, `shop::secret` for other shops');
     this.woocommerce = make('WooCommerceWebhook', 'WOOCOMMERCE_SECRET_ARN', 'WooCommerce webhook secrets, one per line, `shop::secret` for other shops');
     this.stripe = make('StripeWebhook', 'STRIPE_SECRET_ARN', 'Stripe endpoint signing secrets (whsec_…), one per line, `shop::secret` for other shops');
   }
 
   get all(): EngineSecret[] {
-    return [this.apiKeys, this.unsubscribe, this.shopify, this.woocommerce, this.stripe];
+    return [this.apiKeys, this.unsubscribe, this.webhook, this.shopify, this.woocommerce, this.stripe];
   }
 }

@@ -13,6 +13,7 @@ import { silentLog } from '../../functions/shared/logger.ts';
 import { JourneyConfig, journeyFlow } from '../../workflows/src/journey.ts';
 import { loadTemplates } from '../../workflows/src/load.ts';
 import { RecordingRunner } from '../support/recording-runner.ts';
+import { FetchWebhookCaller } from '../../functions/adapters/webhook.ts';
 
 /**
  * A journey graph's walk on the memory backend, node by node: what the step function does for a
@@ -83,7 +84,7 @@ function world() {
       }),
       step,
     );
-  return { store, emails, decisions, trace, runner, enrol, walk, at: (t: Date) => (now = t) };
+  return { store, emails, decisions, trace, runner, enrol, step, walk, at: (t: Date) => (now = t) };
 }
 
 const order = (n: number, total: string): DomainEvent =>
@@ -175,5 +176,67 @@ describe('a journey graph walk', () => {
     expect(w.decisions.at(-1)).toMatchObject({ step: 'sorry', outcome: 'sent' });
     await acceptEvents([delivered(3, new Date(T.getTime() + 6 * 86_400_000))], w.enrol);
     expect([...w.runner.started.values()].filter((i) => i.entry)).toHaveLength(0);
+  });
+});
+
+describe('a webhook node', () => {
+  it('POSTs once, signed, with an idempotency key; its declared answer reaches later templates; a 5xx is retried by the step', async () => {
+    const { createServer } = await import('node:http');
+    const { createHmac } = await import('node:crypto');
+    const calls: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+    let fail = 1;
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        calls.push({ headers: req.headers, body });
+        if (fail-- > 0) return void res.writeHead(503).end();
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'KOD-7\u202EX', secret: 'not declared' }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const journey = JourneyConfig.parse({
+        id: 'coded',
+        name: 'Coded',
+        trigger: 'order.placed',
+        topic: 'service',
+        nodes: [
+          { id: 'get-code', webhook: { url: `http://127.0.0.1:${port}/codes`, fields: ['code'] } },
+          { id: 'mail', send: { channel: 'email', template: 'code-mail' } },
+        ],
+      });
+      const f = journeyFlow(journey)!;
+      const w = world();
+      const deps = {
+        ...w.step,
+        journeys: [journey],
+        config: { ...w.step.config, webhookSecret: 'whsec-test-0123456789' },
+        webhooks: new FetchWebhookCaller(),
+        templates: new Map([...templates, ['code-mail', { pl: { subject: 'Kod', text: 'Twój kod: {{webhook.code}}' }, en: { subject: 'Code', text: 'Your code: {{webhook.code}}' } }]]),
+      } as GraphDeps;
+      await acceptEvents([order(9, '80.00')], { ...w.enrol, journeys: [journey] });
+      const payload = GraphPayload.parse({
+        version: 3, journey: 'coded', trigger: 'order.placed', topic: 'service', entry: 'get-code', segment: JSON.stringify(f.segment('get-code').nodes),
+        executionName: 'exec-coded', enrolment: { version: 1, tenant: 'default', customerId: idOf(9), journey: 'coded', key: 'o-9', firstAt: T.toISOString() },
+      });
+      // The shop's endpoint is down: the step fails and Step Functions retries it.
+      await expect(runGraphStep(payload, deps)).rejects.toThrow('webhook: 503');
+      expect(await runGraphStep(payload, deps)).toMatchObject({ outcome: 'completed' });
+      // A retry after the answer was kept calls nobody.
+      await runGraphStep(payload, deps);
+      expect(calls).toHaveLength(2);
+      const [, ok] = calls;
+      expect(ok!.headers['idempotency-key']).toBe('exec-coded:get-code');
+      const [t, v1] = String(ok!.headers['x-koszyk-signature']).split(',').map((x) => x.split('=')[1]);
+      expect(v1).toBe(createHmac('sha256', 'whsec-test-0123456789').update(`${t}.${ok!.body}`).digest('hex'));
+      expect(JSON.parse(ok!.body)).toMatchObject({ shop: 'default', journey: 'coded', node: 'get-code', key: 'o-9', customer: { email: 'k9@example.pl' } });
+      // Only the declared field, cleaned of bidirectional overrides.
+      expect((await w.store.getEnrolment('default', idOf(9), 'coded', 'o-9'))?.data).toEqual({ 'get-code': { code: 'KOD-7X' } });
+      expect(w.emails.map((m) => m.text)).toEqual([expect.stringContaining('Twój kod: KOD-7X')]);
+    } finally {
+      server.close();
+    }
   });
 });

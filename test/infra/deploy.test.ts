@@ -110,7 +110,7 @@ describe('secrets live in Secrets Manager, never in a template, the environment 
 
   it('functions get secret ARNs only, as references to secrets the stack made', () => {
     const secretIds = byType('AWS::SecretsManager::Secret').map(([id]) => id);
-    expect(secretIds).toHaveLength(5);
+    expect(secretIds).toHaveLength(6);
     for (const [id, fn] of byType('AWS::Lambda::Function')) {
       const vars = (fn.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
       for (const [name, value] of Object.entries(vars)) {
@@ -121,9 +121,9 @@ describe('secrets live in Secrets Manager, never in a template, the environment 
     }
   });
 
-  it('generates the API key and the signing secret; platform secrets start empty, to be set after deploy', () => {
+  it('generates the API key and the signing secrets (links, outbound webhooks); platform secrets start empty, to be set after deploy', () => {
     const secrets = Object.fromEntries(byType('AWS::SecretsManager::Secret').map(([id, r]) => [id.replace(/^Secrets/, '').replace(/[0-9A-F]{8}$/, ''), r.Properties]));
-    for (const name of ['ApiKeys', 'UnsubscribeSigning']) {
+    for (const name of ['ApiKeys', 'UnsubscribeSigning', 'OutboundWebhookSigning']) {
       expect(secrets[name]?.['GenerateSecretString']).toMatchObject({ ExcludePunctuation: true });
       expect(secrets[name]?.['SecretString']).toBeUndefined();
     }
@@ -134,7 +134,7 @@ describe('secrets live in Secrets Manager, never in a template, the environment 
     }
   });
 
-  it('lets the ingest read every secret and the step only the signing secret', () => {
+  it('lets the ingest read every inbound secret and the step only the signing secrets', () => {
     const readers = (secretName: string) => {
       const [sid] = byType('AWS::SecretsManager::Secret').find(([id]) => id.startsWith(`Secrets${secretName}`))!;
       return byType('AWS::IAM::Policy')
@@ -143,6 +143,7 @@ describe('secrets live in Secrets Manager, never in a template, the environment 
     };
     expect(readers('ShopifyWebhook')).toEqual(['Ingest']);
     expect(readers('UnsubscribeSigning').sort()).toEqual(['Ingest', 'JourneyStep']);
+    expect(readers('OutboundWebhookSigning')).toEqual(['JourneyStep']);
   });
 });
 

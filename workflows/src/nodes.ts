@@ -4,7 +4,7 @@ import { isDuration } from './duration.ts';
 /**
  * A journey as a graph of named nodes (the `nodes:` form of a journey file). Each node does one
  * thing, named by its one kind key (`send`, `wait`, `waitFor`, `branch`, `split`, `holdout`,
- * `update`, `exit`), and goes on to `next` (by default the node written after it; the last node
+ * `update`, `webhook`, `exit`), and goes on to `next` (by default the node written after it; the last node
  * ends the journey). Pure schema: the rules a schema cannot say are in graph-check.ts.
  */
 
@@ -100,6 +100,16 @@ export type SplitSpec = z.infer<typeof SplitSpec>;
 /** A share of those entering kept out of every message from here on, enrolled and measured (0: nobody, the node kept for later). */
 export const HoldoutSpec = z.strictObject({ percent: z.number().int().min(0).max(50) });
 
+/**
+ * A signed POST to the shop's endpoint (a unique discount code, a loyalty balance): its declared
+ * response fields are kept on the enrolment and later templates read them as `webhook.<field>`.
+ */
+export const WebhookSpec = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).refine((u) => u.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(u), 'must be https (http only for 127.0.0.1 or localhost)'),
+  fields: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/, 'must be a field name such as code')).min(1).max(10),
+});
+export type WebhookSpec = z.infer<typeof WebhookSpec>;
+
 export const UpdateSpec = z.strictObject({
   /** Profile attributes to set (declared attributes only). */
   set: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/), Scalar).optional(),
@@ -116,6 +126,7 @@ export const JourneyNode = z.strictObject({
   split: SplitSpec.optional(),
   holdout: HoldoutSpec.optional(),
   update: UpdateSpec.optional(),
+  webhook: WebhookSpec.optional(),
   /** Ends the journey here. */
   exit: z.literal(true).optional(),
   /** The node after this one; by default the one written next. Not for branch, split, waitFor or exit. */
@@ -123,7 +134,7 @@ export const JourneyNode = z.strictObject({
 });
 export type JourneyNode = z.infer<typeof JourneyNode>;
 
-export const NODE_KINDS = ['send', 'wait', 'waitFor', 'branch', 'split', 'holdout', 'update', 'exit'] as const;
+export const NODE_KINDS = ['send', 'wait', 'waitFor', 'branch', 'split', 'holdout', 'update', 'webhook', 'exit'] as const;
 export type NodeKind = (typeof NODE_KINDS)[number];
 
 /** The kind keys a node carries (exactly one is valid; graph-check says so otherwise). */

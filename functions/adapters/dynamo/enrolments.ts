@@ -41,6 +41,11 @@ export class DynamoEnrolments implements EnrolmentRepository {
       values[':arm'] = mark.variant.arm;
       sets.push('variants = :variants', 'variant = :arm');
     }
+    if (mark.data) {
+      names['#data'] = 'data';
+      values[':data'] = { ...mark.data.all, [mark.data.node]: mark.data.values };
+      sets.push('#data = :data');
+    }
     if (mark.holdout) {
       values[':holdout'] = true;
       values[':holdoutArm'] = 'holdout';

@@ -40,6 +40,7 @@ export class MemoryEnrolments implements EnrolmentRepository {
       current['variants'] = { ...mark.variant.all, [mark.variant.node]: mark.variant.arm };
       current['variant'] = mark.variant.arm;
     }
+    if (mark.data) current['data'] = copy({ ...mark.data.all, [mark.data.node]: mark.data.values });
     if (mark.holdout) Object.assign(current, { holdout: true, variant: 'holdout' });
     if (mark.continuation) Object.assign(current, { executionName: mark.continuation.executionName, continuedFrom: mark.continuation.from });
     if (mark.awaiting === null) delete current['awaiting'];
