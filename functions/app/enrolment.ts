@@ -8,6 +8,7 @@ import { type Log, LogCode } from '../shared/logger.ts';
 import { MetricName, type Metrics, noMetrics } from '../shared/metrics.ts';
 import type { StateStore } from './ports.ts';
 import type { CustomerProfile, Decision } from '../core/model.ts';
+import type { Conversion } from '../core/measurement.ts';
 
 /** What starting and ending journeys needs; the ingest and the segment selection both have it. */
 export interface EnrolDeps {
@@ -23,6 +24,8 @@ export interface EnrolDeps {
   startedBy?: string;
   /** Told of decisions made while enrolling (a first step moved out of quiet hours). */
   observe?: (decision: Decision & { customerId: string }) => void;
+  /** Told of each conversion when it is recorded (the simulator's output). @default none */
+  onConversion?: (conversion: Conversion & { customerId: string }) => void;
 }
 
 /**
