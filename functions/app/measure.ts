@@ -85,7 +85,7 @@ export function withStats(store: StateStore, o: StatsOptions): StateStore {
   };
   return new Proxy(store, {
     get(target, name, receiver) {
-      if (typeof name === 'string' && name in counting) return counting[name as keyof StateStore];
+      if (typeof name === 'string' && Object.hasOwn(counting, name)) return counting[name as keyof StateStore];
       const value = Reflect.get(target, name, receiver) as unknown;
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
