@@ -1,5 +1,6 @@
 import { type Counts, decisionCounts, isFinalDecision, NONE, statsDay } from '../core/measurement.ts';
 import type { Decision } from '../core/model.ts';
+import { HOLDOUT } from '../core/stats.ts';
 import { type Log, LogCode } from '../shared/logger.ts';
 import type { StateStore } from './ports.ts';
 
@@ -28,9 +29,6 @@ export interface StatsOptions {
    */
   estimateUsage?: boolean;
 }
-
-/** The holdout arm's variant: its members are measured, never messaged. */
-const HOLDOUT = 'holdout';
 
 /**
  * What a new decision adds to its experiment arms, from the customer's decision log (which now

@@ -16,6 +16,7 @@ export interface CostPrices {
 
 /** The arm of a holdout experiment that was messaged (its members carry no holdout variant). */
 export const MESSAGED = 'messaged';
+/** The variant a holdout node gives its members: enrolled and measured, never messaged. */
 export const HOLDOUT = 'holdout';
 
 /** A journey as the stats name and order it, with the experiment nodes of its graph when it has one. */
