@@ -9,6 +9,7 @@ import { SesMailer } from './adapters/ses.ts';
 import { StepFunctionsRunner } from './adapters/sfn.ts';
 import { EndUserMessagingSms } from './adapters/sms.ts';
 import type { EnrolDeps } from './app/enrolment.ts';
+import { withStats } from './app/measure.ts';
 import type { FeedbackDeps } from './app/record-feedback.ts';
 import type { StepDeps } from './app/run-step.ts';
 import { FetchWebhookCaller } from './adapters/webhook.ts';
@@ -45,15 +46,27 @@ function once<T>(make: () => T): () => T {
 const serviceName = () => process.env['HANDLER_NAME'] ?? 'koszyk';
 export const serviceLogger = once(() => new Logger({ serviceName: serviceName() }));
 
-const enrolDeps = (env: IngestEnv | SegmentEnv): EnrolDeps => ({
-  config: { tenant: env.TENANT_ID, sendingHours: env.SENDING_HOURS },
-  store: new Store(documentClient(), env.TABLE_NAME),
-  journeys: loadJourneys(join(contentDir(env), 'journeys')),
-  runner: new StepFunctionsRunner(providerClients.sfn(), env.STATE_MACHINE_ARNS),
-  clock: systemClock,
-  log: powertoolsLog(serviceLogger()),
-  metrics: powertoolsMetrics(serviceName()),
-});
+/**
+ * The state table, counting into the journeys' counters what is recorded on it for the first time
+ * (functions/app/measure.ts). Step Functions does not report transitions per journey, so each
+ * executed step adds its estimated transitions and invocation.
+ */
+function measuredStore(tableName: string, journeys: EnrolDeps['journeys']) {
+  return withStats(new Store(documentClient(), tableName), { journeys, log: powertoolsLog(serviceLogger()), estimateUsage: true });
+}
+
+const enrolDeps = (env: IngestEnv | SegmentEnv): EnrolDeps => {
+  const journeys = loadJourneys(join(contentDir(env), 'journeys'));
+  return {
+    config: { tenant: env.TENANT_ID, sendingHours: env.SENDING_HOURS },
+    store: measuredStore(env.TABLE_NAME, journeys),
+    journeys,
+    runner: new StepFunctionsRunner(providerClients.sfn(), env.STATE_MACHINE_ARNS),
+    clock: systemClock,
+    log: powertoolsLog(serviceLogger()),
+    metrics: powertoolsMetrics(serviceName()),
+  };
+};
 
 const ingestBase = once(() => {
   const env = readEnv(IngestEnv);
@@ -88,6 +101,7 @@ export async function awsIngestDeps(): Promise<IngestDeps> {
 const stepBase = once(() => {
   const env = readEnv(StepEnv);
   const log = powertoolsLog(serviceLogger());
+  const journeys = loadJourneys(join(contentDir(env), 'journeys'));
   const deps: StepDeps = {
     config: {
       shopName: env.SHOP_NAME,
@@ -99,12 +113,12 @@ const stepBase = once(() => {
       sendingHours: env.SENDING_HOURS,
       frequencyCap: { max: env.FREQUENCY_CAP_MAX, days: env.FREQUENCY_CAP_DAYS },
     },
-    store: new Store(documentClient(), env.TABLE_NAME),
+    store: measuredStore(env.TABLE_NAME, journeys),
     mailer: new SesMailer(providerClients.ses(), env.FROM_EMAIL, env.SES_CONFIGURATION_SET),
     sms: new EndUserMessagingSms(providerClients.sms(), env.SMS_ORIGINATION_IDENTITY, env.SMS_CONFIGURATION_SET),
     events: new EventBridgePublisher(providerClients.events(), env.EVENT_BUS_NAME),
     templates: loadTemplates(join(contentDir(env), 'templates')),
-    journeys: loadJourneys(join(contentDir(env), 'journeys')),
+    journeys,
     clock: systemClock,
     log,
     metrics: powertoolsMetrics(serviceName()),
@@ -126,6 +140,7 @@ export const awsFeedbackDeps = once((): FeedbackDeps => {
     tenant: env.TENANT_ID,
     shops: shopsOf(env),
     smsNumbers: env.SMS_SHOP_NUMBERS,
+    countOpens: env.COUNT_OPENS,
     store: new Store(documentClient(), env.TABLE_NAME),
     clock: systemClock,
     log: powertoolsLog(serviceLogger()),

@@ -90,11 +90,18 @@ export class EngineStack extends Stack {
       tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
     });
 
-    // Bounces and complaints → SNS → feedback function → suppression list.
+    // Bounces and complaints → SNS → feedback function → suppression list; deliveries and clicks
+    // (opens only when asked for: privacy proxies open every message) → the journeys' counters.
     this.feedbackTopic = new sns.Topic(this, 'DeliveryFeedback', { masterKey: props.key, enforceSSL: true });
     configurationSet.addEventDestination('BouncesAndComplaints', {
       destination: ses.EventDestination.snsTopic(this.feedbackTopic),
-      events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT],
+      events: [
+        ses.EmailSendingEvent.BOUNCE,
+        ses.EmailSendingEvent.COMPLAINT,
+        ses.EmailSendingEvent.DELIVERY,
+        ses.EmailSendingEvent.CLICK,
+        ...(settings.trackOpens === 'true' ? [ses.EmailSendingEvent.OPEN] : []),
+      ],
     });
 
     this.api = new apigw.HttpApi(this, 'TriggerApi', {
@@ -213,6 +220,7 @@ export class EngineStack extends Stack {
       environment: {
         TABLE_NAME: props.table.tableName,
         SHOPS: settings.shops.join(','),
+        COUNT_OPENS: settings.trackOpens,
         ...(settings.smsShopNumbers ? { SMS_SHOP_NUMBERS: settings.smsShopNumbers } : {}),
       },
     });
@@ -255,6 +263,8 @@ export class EngineStack extends Stack {
       ['/v1/customers/export', apigw.HttpMethod.GET],
       ['/v1/customers/decisions', apigw.HttpMethod.GET],
       ['/v1/customers/erase', apigw.HttpMethod.POST],
+      ['/v1/journeys/stats', apigw.HttpMethod.GET],
+      ['/v1/journeys/{id}/stats', apigw.HttpMethod.GET],
       ['/survey', apigw.HttpMethod.GET],
       ['/survey', apigw.HttpMethod.POST],
       ['/u/{short}', apigw.HttpMethod.GET],

@@ -41,6 +41,8 @@ export const EngineSettings = z.object({
   shops: fields.shops.default(['default']),
   /** Inbound SMS numbers of shops that have their own, `+48500100200=shop-b,…`: a STOP sent to one is that shop's alone. */
   smsShopNumbers: text.optional(),
+  /** Publish and count SES open events (a tracking pixel: unreliable, privacy proxies open every message). */
+  trackOpens: z.enum(['true', 'false']).default('false'),
   /** Subscribed to the operators' alarm topic. */
   alarmEmail: z.email().optional(),
   namePrefix: z.string().regex(/^[a-z][a-z0-9-]{0,20}$/, 'must be lower-case letters, digits and dashes').default('koszyk'),

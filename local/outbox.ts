@@ -142,3 +142,49 @@ export class Outbox {
     this.sms.length = 0;
   }
 }
+
+/**
+ * SES's Delivery event of an accepted e-mail, as the configuration set publishes it to SNS (the
+ * fields the feedback function reads: the message's id and tags; no addresses).
+ */
+export function sesDeliveryEvent(messageId: string, tags: Record<string, string>, at: Date): Record<string, unknown> {
+  const timestamp = at.toISOString();
+  return {
+    eventType: 'Delivery',
+    mail: { timestamp, messageId, tags: Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, [v]])) },
+    delivery: { timestamp, processingTimeMillis: 0, smtpResponse: '250 2.0.0 OK' },
+  };
+}
+
+/** End User Messaging's TEXT_DELIVERED event of an accepted SMS, with the context (the tags) it was sent with. */
+export function smsDeliveryEvent(messageId: string, tags: Record<string, string>, at: Date): Record<string, unknown> {
+  return { eventType: 'TEXT_DELIVERED', eventVersion: '1.0', eventTimestamp: at.getTime(), isFinal: true, messageId, messageStatus: 'DELIVERED', context: { ...tags } };
+}
+
+/**
+ * Senders that emulate delivery: every message the provider accepts is reported delivered at once,
+ * as SES and End User Messaging report it through their event destinations on AWS (`deliver` hands
+ * the event to the feedback function). A failed report is dropped: it never fails the send.
+ */
+export function delivering(senders: { mailer: Mailer; sms: SmsSender }, deliver: (event: Record<string, unknown>) => Promise<unknown>, now: () => Date): { mailer: Mailer; sms: SmsSender } {
+  const report = async (event: Record<string, unknown>) => {
+    await deliver(event).catch(() => undefined);
+  };
+  return {
+    mailer: {
+      send: async (m) => {
+        const out = await senders.mailer.send(m);
+        if (out.messageId) await report(sesDeliveryEvent(out.messageId, m.tags, now()));
+        return out;
+      },
+    },
+    sms: {
+      send: async (m) => {
+        const out = await senders.sms.send(m);
+        if (out.messageId) await report(smsDeliveryEvent(out.messageId, m.tags, now()));
+        return out;
+      },
+    },
+  };
+}
+

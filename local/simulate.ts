@@ -5,13 +5,16 @@ import type { TraceEvent } from '../functions/app/run-graph.ts';
 import { type Log, silentLog } from '../functions/shared/logger.ts';
 import { parseDurationSeconds } from '../workflows/src/duration.ts';
 import { VirtualClock } from './clock.ts';
-import { startLocalStack } from './stack.ts';
+import { parseCredential } from '../functions/ingest/signatures.ts';
+import type { Stats } from '../functions/core/stats.ts';
+import { secretsFromEnv, startLocalStack } from './stack.ts';
 import type { LocalBackend } from './storage.ts';
 
 /**
  * Replays timestamped requests through the real ingest and engine on a virtual clock and
  * prints what happened as JSON lines: ingest results, every message sent, every send
- * decided against.
+ * decided against, every conversion, and at the end a summary of each journey (the figures
+ * GET /v1/journeys/stats answers).
  */
 const InputLine = z
   .strictObject({
@@ -115,6 +118,8 @@ export async function simulate(requests: SimulatedRequest[], o: SimulationOption
     dynamoEndpoint: o.dynamoEndpoint,
     backend: o.backend,
     senders: o.senders ?? 'in-process',
+    onConversion: (c) =>
+      o.write({ type: 'conversion', at: c.at, journey: c.journey, customerId: c.customerId, orderId: c.subject, revenue: c.revenue, currency: c.currency, step: c.step, variant: c.variant ?? null }),
     observe: (d) => {
       if (d.outcome === 'sent') {
         out.write({
@@ -154,9 +159,18 @@ export async function simulate(requests: SimulatedRequest[], o: SimulationOption
     }
     const last = requests.at(-1)?.at ?? start;
     await stack.engine.advanceTo(new Date(last.getTime() + o.forSeconds * 1000));
+    o.write({ type: 'summary', journeys: await summary(stack) });
   } finally {
     await stack.stop();
   }
+}
+
+/** Every journey's figures, as the stats API answers them: asked of the API itself, so they are the same. */
+async function summary(stack: Awaited<ReturnType<typeof startLocalStack>>): Promise<Stats['journeys']> {
+  const key = parseCredential(secretsFromEnv().apiKey, stack.tenant).secret;
+  const res = await stack.request({ method: 'GET', path: '/v1/journeys/stats', headers: { authorization: `Bearer ${key}` }, rawBody: Buffer.alloc(0) });
+  if (res.status !== 200) throw new Error(`the stats API answered ${res.status}`);
+  return (res.body as Stats).journeys;
 }
 
 export interface SimulateArgs {

@@ -20,7 +20,10 @@ import { loadCatalogue, loadJourneys, loadTemplates } from '../workflows/src/loa
 import { nextDailyRun } from '../functions/app/select-segment.ts';
 import type { EventPublisher, JourneyRunner, Mailer, SmsSender, StateStore } from '../functions/app/ports.ts';
 import type { StaffTask } from '../functions/core/model.ts';
-import { Outbox, type OutboxSms } from './outbox.ts';
+import { delivering, Outbox, type OutboxSms } from './outbox.ts';
+import type { EnrolDeps } from '../functions/app/enrolment.ts';
+import { withStats } from '../functions/app/measure.ts';
+import { NONE, statsDay } from '../functions/core/measurement.ts';
 import type { SendingHours } from '../workflows/src/quiet-hours.ts';
 import { isVirtual } from './clock.ts';
 import { LOCAL_REGION, type SynthesizedApp, synthesizeApp } from './definitions.ts';
@@ -98,6 +101,13 @@ export interface LocalStackOptions {
   observe?: (d: ObservedDecision) => void;
   /** Told of every node a journey graph's walk passes (the simulator's --trace). */
   trace?: (e: TraceEvent) => void;
+  /** Told of each conversion when the ingest records it (the simulator's conversion lines). */
+  onConversion?: EnrolDeps['onConversion'];
+  /**
+   * Report every message the senders accept as delivered, through the feedback function, as SES and
+   * End User Messaging do on AWS (the journeys' `delivered` counters). @default true
+   */
+  emulateDelivery?: boolean;
   /** Poll for due waits in real time (npm start); tests and the simulator drive time themselves. */
   realTimeTimer?: boolean;
   shopName?: string;
@@ -180,14 +190,19 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
   const storage = await openLocalStorage(o, synthesized);
   const store = storage.store as StoreOf<B>;
   const ports = o.intercept ?? {};
-  const portStore = ports.store ? ports.store(store) : store;
+  const journeys = loadJourneys();
+  // What the handlers get: the store counting into the journeys' counters what is first recorded on
+  // it (transitions and invocations come from the engine, which counts the real ones).
+  const measured = withStats(store, { journeys, log: o.log });
+  const portStore = ports.store ? ports.store(measured) : measured;
   const invoke = ports.invocation ?? (<T>(_fn: string, _event: unknown, run: () => Promise<T>) => run());
 
   // In process: what the emulators would keep, kept here; otherwise the emulators, over HTTP.
   const outbox = o.senders === 'in-process' ? new Outbox({ now: () => o.clock.now().getTime(), retain: o.outboxRetain }) : undefined;
   const emulated = outbox ? undefined : await (await import('./emulators.ts')).startEmulatedSenders({ sesEmulator: o.sesEmulator !== false, sesPort: o.sesPort, smsPort: o.smsPort });
-  const realMailer = o.mailer ?? outbox?.mailer ?? emulated!.mailer;
-  const realSms = o.sms ?? outbox?.smsSender ?? emulated!.sms;
+  const providers = { mailer: o.mailer ?? outbox?.mailer ?? emulated!.mailer, sms: o.sms ?? outbox?.smsSender ?? emulated!.sms };
+  const deliver = (event: Record<string, unknown>) => feedback(snsEvent(LOCAL_FEEDBACK_TOPIC, 'local', JSON.stringify(event), o.clock.now()) as unknown as SNSEvent, lambdaContext('feedback'));
+  const { mailer: realMailer, sms: realSms } = o.emulateDelivery === false ? providers : delivering(providers, deliver, () => o.clock.now());
   const mailer = ports.mailer ? ports.mailer(realMailer) : realMailer;
   const sms = ports.sms ? ports.sms(realSms) : realSms;
   const sesEndpoint = emulated?.sesEndpoint;
@@ -197,7 +212,6 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
       publishedTasks.push(task);
     },
   };
-  const journeys = loadJourneys();
 
   const apiPort = o.apiPort ?? (await freePort());
   const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -251,6 +265,10 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
     clock: o.clock,
     log: o.log,
     persistClock: o.persistClock === true && isVirtual(o.clock),
+    onUsage: async (u) => {
+      const { tenant: shop } = JSON.parse(u.input) as { tenant: string };
+      await store.addCounts(shop, u.journey, { day: statsDay(u.at), version: NONE, node: NONE, variant: NONE }, { transitions: u.transitions, invocations: u.invocations });
+    },
   });
   const runner: JourneyRunner = ports.runner ? ports.runner(engine) : engine;
   if (o.persistClock && isVirtual(o.clock)) await engine.resumeClock();
@@ -272,6 +290,7 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
     catalogue: loadCatalogue(),
     runner,
     observe: o.observe,
+    onConversion: o.onConversion,
     clock: o.clock,
     log: o.log,
   };

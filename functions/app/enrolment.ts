@@ -10,6 +10,7 @@ import { MetricName, type Metrics, noMetrics } from '../shared/metrics.ts';
 import type { StateStore } from './ports.ts';
 import type { CustomerProfile, Decision } from '../core/model.ts';
 import type { CatalogueEvent } from '../core/domain.ts';
+import type { Conversion } from '../core/measurement.ts';
 
 /** What starting and ending journeys needs; the ingest and the segment selection both have it. */
 export interface EnrolDeps {
@@ -25,6 +26,8 @@ export interface EnrolDeps {
   startedBy?: string;
   /** Told of decisions made while enrolling (a first step moved out of quiet hours). */
   observe?: (decision: Decision & { customerId: string }) => void;
+  /** Told of each conversion when it is recorded (the simulator's output). @default none */
+  onConversion?: (conversion: Conversion & { customerId: string }) => void;
 }
 
 /**

@@ -5,6 +5,7 @@ import { EVENT_LEASE_SECONDS } from '../shared/config.ts';
 import { LogCode } from '../shared/logger.ts';
 import { MetricName, noMetrics } from '../shared/metrics.ts';
 import { resumeAwaiting } from './awaiting.ts';
+import { recordGoal, reverseGoal } from './attribution.ts';
 import { type EnrolDeps, endJourneys, enrol } from './enrolment.ts';
 import { linkAddresses, type Resolved, resolveCustomer } from './identity.ts';
 
@@ -139,9 +140,15 @@ async function applyType(event: DomainEvent, customerId: string | null, profile:
     }
     case 'order.placed': {
       const { order } = event;
+      const cart = order.checkoutToken ? await deps.store.getCart(tenant, order.checkoutToken) : undefined;
+      // Credited while the journeys it ends still run (idempotent: a redelivery adds nothing).
+      await recordGoal(
+        { goal: 'order.placed', subject: order.id, checkoutToken: order.checkoutToken, at: event.occurredAt, eventKey: event.key, revenue: order.total, currency: order.currency },
+        { customerId: customerId ?? undefined, cartOwner: cart?.customerId },
+        deps,
+      );
       if (order.checkoutToken) {
         await deps.store.markCartOrdered(tenant, order.checkoutToken, order.id, event.occurredAt);
-        const cart = await deps.store.getCart(tenant, order.checkoutToken);
         if (cart?.customerId && cart.customerId !== customerId) await endJourneys('order.placed', cart.customerId, order.checkoutToken, deps);
       }
       if (!customerId) return 'no-contact';
@@ -169,6 +176,7 @@ async function applyType(event: DomainEvent, customerId: string | null, profile:
       const owner = customerId ?? (await deps.store.findOrderOwner(tenant, event.order.id));
       if (!owner) return 'unknown-order';
       await deps.store.markOrder(tenant, owner, event.order.id, event.type === 'order.cancelled' ? 'cancelled' : 'refunded', event.occurredAt);
+      await reverseGoal(owner, event.order.id, event.type, event.occurredAt, deps);
       await endJourneys(event.type, owner, event.order.id, deps);
       return 'order-closed';
     }
@@ -187,7 +195,11 @@ async function applyType(event: DomainEvent, customerId: string | null, profile:
       await deps.store.markInvoicePaid(tenant, event.payment.invoiceId, event.occurredAt);
       const invoice = await deps.store.getInvoice(tenant, event.payment.invoiceId);
       const owner = invoice?.customerId ?? customerId;
-      if (owner) await endJourneys('payment.succeeded', owner, event.payment.invoiceId, deps);
+      const { payment } = event;
+      if (owner) {
+        await recordGoal({ goal: 'payment.succeeded', subject: payment.invoiceId, at: event.occurredAt, eventKey: event.key, revenue: payment.amount, currency: payment.currency }, { customerId: owner }, deps);
+        await endJourneys('payment.succeeded', owner, payment.invoiceId, deps);
+      }
       return 'payment-recorded';
     }
     case 'customer.created':

@@ -19,6 +19,7 @@ import type {
   StaffTask,
 } from '../core/model.ts';
 import type { FrequencyCap } from '../core/frequency-cap.ts';
+import type { Conversion, Counts, StatsKey, StatsRow } from '../core/measurement.ts';
 
 /**
  * The storage the use cases are written against, one port per aggregate. Two backends implement
@@ -182,6 +183,33 @@ export interface OperationsRepository {
   listTasks(tenant: string): Promise<StaffTask[]>;
 }
 
+/**
+ * What journeys achieved: each customer's conversions (held under the customer, exported and erased
+ * with them) and each journey's counters (no personal data), kept as atomic additions under one
+ * partition per shop and journey, so a journey's stats are one read. A counter is added to where its
+ * fact is recorded for the first time, so a retried request never counts twice (a request that dies
+ * between the fact and its count loses that count: counting is at most once).
+ */
+export interface StatsRepository {
+  /**
+   * Records a conversion under its customer, once per journey and subject (order or invoice), and adds
+   * it to the journey's counters (converted, revenue) in the same write: false, and nothing counted,
+   * when it was recorded before.
+   */
+  recordConversion(tenant: string, customerId: string, conversion: Conversion): Promise<boolean>;
+  /** The customer's conversions, by journey and subject. */
+  listConversions(tenant: string, customerId: string): Promise<Conversion[]>;
+  /**
+   * Takes a conversion's revenue back (its order was cancelled or refunded), from the conversion and
+   * from the counters of its day, in the same write; false when it was taken back before or is unknown.
+   */
+  reverseConversion(tenant: string, customerId: string, journey: string, subject: string, at: string, by: 'order.cancelled' | 'order.refunded'): Promise<boolean>;
+  /** Adds `counts` to the journey's counter item at `key` (created at zero when absent). */
+  addCounts(tenant: string, journey: string, key: StatsKey, counts: Counts): Promise<void>;
+  /** Every counter item of one journey (one query). */
+  journeyCounters(tenant: string, journey: string): Promise<StatsRow[]>;
+}
+
 /** What a journey step decides on, read at once (one request on DynamoDB). */
 export interface StepContextReader {
   stepContext(
@@ -206,7 +234,7 @@ export interface StepContext {
 }
 
 /** Every repository port: what a backend provides. */
-export type StateStore = CustomerRepository & SubjectRepository & EnrolmentRepository & ComplianceRepository & OperationsRepository & StepContextReader;
+export type StateStore = CustomerRepository & SubjectRepository & EnrolmentRepository & ComplianceRepository & OperationsRepository & StepContextReader & StatsRepository;
 
 /** Sending e-mail (SES v2 on AWS, the SES emulator locally). */
 export interface EmailMessage {

@@ -5,15 +5,17 @@ import { type Log, LogCode } from '../shared/logger.ts';
 import { customerByAddress } from './identity.ts';
 import type { StateStore } from './ports.ts';
 import { ShopId } from '../shared/config.ts';
+import { countEngagement, type Engagement, firstTags, SesMail, SmsEvent, sesEngagement, smsEngagement } from './record-engagement.ts';
 
 /**
- * Delivery feedback that must stop future sends: SES bounce and complaint events (from the
- * configuration set's event destination) and inbound SMS opt-out keywords (two-way SMS).
+ * Delivery feedback: SES bounce and complaint events (from the configuration set's event
+ * destination) and inbound SMS opt-out keywords (two-way SMS) stop future sends; deliveries, clicks
+ * (and opens, when counted) of SES and SMS delivery events are counted (record-engagement.ts).
  */
 const SesEvent = z.object({
   eventType: z.string().optional(),
   /** The message's tags as SES publishes them (name → values); `shop` names the shop that sent it. */
-  mail: z.object({ tags: z.record(z.string(), z.array(z.string())).optional() }).optional(),
+  mail: z.object({ messageId: z.string().optional(), tags: z.record(z.string(), z.array(z.string())).optional() }).optional(),
   notificationType: z.string().optional(),
   bounce: z.object({ bounceType: z.string(), bouncedRecipients: z.array(z.object({ emailAddress: z.string() })) }).optional(),
   complaint: z.object({ complainedRecipients: z.array(z.object({ emailAddress: z.string() })) }).optional(),
@@ -34,9 +36,14 @@ export interface FeedbackDeps {
   store: StateStore;
   clock: Clock;
   log: Log;
+  /** Count SES open events (pixel-based, so unreliable: privacy proxies open every message). @default false */
+  countOpens?: boolean;
 }
 
-export type FeedbackResult = { kind: 'bounce' | 'complaint' | 'sms-opt-out'; suppressed: number } | { kind: 'ignored'; reason: string };
+export type FeedbackResult =
+  | { kind: 'bounce' | 'complaint' | 'sms-opt-out'; suppressed: number }
+  | { kind: 'engagement'; engagement: Engagement; counted: boolean }
+  | { kind: 'ignored'; reason: string };
 
 /** Addresses whose address from "Name <a@b>" form is taken; the rest is kept out of logs. */
 function bareAddress(a: string): string {
@@ -84,9 +91,20 @@ export async function handleFeedback(event: unknown, deps: FeedbackDeps): Promis
     deps.log.info(LogCode.AddressSuppressed, { channel: 'sms', reason: 'sms-opt-out', shops: shops.length });
     return { kind: 'sms-opt-out', suppressed: 1 };
   }
+  const smsEvent = SmsEvent.safeParse(event);
+  if (smsEvent.success) {
+    const engagement = smsEngagement(smsEvent.data.eventType);
+    if (!engagement) return { kind: 'ignored', reason: `SMS event "${smsEvent.data.eventType}"` };
+    const counted = await countEngagement(engagement, { channel: 'sms', id: smsEvent.data.messageId, tags: smsEvent.data.context ?? {} }, deps);
+    return { kind: 'engagement', engagement, counted };
+  }
   const ses = SesEvent.safeParse(event);
   if (!ses.success) return { kind: 'ignored', reason: 'not a SES or SMS event' };
   const type = (ses.data.eventType ?? ses.data.notificationType ?? '').toLowerCase();
+  const mail = SesMail.safeParse(ses.data.mail);
+  const engagement = sesEngagement(type, deps.countOpens === true);
+  const count = () => (engagement && mail.success ? countEngagement(engagement, { channel: 'email', id: mail.data.messageId, tags: firstTags(mail.data.tags) }, deps) : Promise.resolve(false));
+  if (engagement === 'delivered' || engagement === 'clicked' || engagement === 'opened') return { kind: 'engagement', engagement, counted: await count() };
   let recipients: string[] = [];
   let kind: 'bounce' | 'complaint';
   if (type === 'bounce' && ses.data.bounce) {
@@ -112,5 +130,6 @@ export async function handleFeedback(event: unknown, deps: FeedbackDeps): Promis
     }
   }
   deps.log.info(LogCode.AddressSuppressed, { channel: 'email', reason: kind, count: recipients.length, shops: shops.length });
+  await count();
   return { kind, suppressed: recipients.length };
 }

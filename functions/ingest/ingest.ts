@@ -1,10 +1,19 @@
 import type { IngestDeps } from './deps.ts';
 import { type HttpRequest, type HttpResponse, json, problem } from './http.ts';
-import { customerDecisions, eraseRequest, exportCustomer, listTasks } from './routes-admin.ts';
+import { customerDecisions, eraseRequest, exportCustomer, journeyStats, listTasks } from './routes-admin.ts';
 import { surveyAnswer, surveyPage, unsubscribe, unsubscribePage } from './routes-pages.ts';
 import { eventApi, shopifyWebhook, stripeWebhook, wooWebhook } from './routes-platform.ts';
 
 export type { IngestConfig, IngestDeps } from './deps.ts';
+
+/** A path segment as sent (percent-encoded); a malformed one is kept as it came, and refused as an id. */
+function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
 
 /** One entry point for every route, the same on Lambda and on the local server. */
 export async function handleRequest(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
@@ -19,6 +28,9 @@ export async function handleRequest(req: HttpRequest, deps: IngestDeps): Promise
   if (route === 'GET /v1/customers/export') return exportCustomer(req, deps);
   if (route === 'GET /v1/customers/decisions') return customerDecisions(req, deps);
   if (route === 'POST /v1/customers/erase') return eraseRequest(req, deps);
+  if (route === 'GET /v1/journeys/stats') return journeyStats(req, deps);
+  const stats = /^GET \/v1\/journeys\/([^/]+)\/stats$/.exec(route);
+  if (stats) return journeyStats(req, deps, decodePathPart(stats[1]!));
   if (route === 'GET /survey') return surveyPage(req, deps);
   if (route === 'POST /survey') return surveyAnswer(req, deps);
   // SMS opt-out short link: the same confirmation page as e-mail.

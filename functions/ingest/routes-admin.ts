@@ -1,10 +1,12 @@
+import { journeysStats } from '../app/journey-stats.ts';
 import { customerNamed, eraseCustomers, type NamedCustomer } from '../app/privacy.ts';
 import { LogCode } from '../shared/logger.ts';
+import { COST_PRICES } from '../shared/prices.ts';
 import { admitApi } from './admission.ts';
 import type { IngestDeps } from './deps.ts';
 import { type HttpRequest, type HttpResponse, json, problem } from './http.ts';
 
-/** Staff tasks and data-subject rights (RODO art. 15, 17): bearer key, rate-limited like every route. */
+/** Staff tasks, data-subject rights (RODO art. 15, 17) and journey stats: bearer key, rate-limited like every route. */
 
 export async function listTasks(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
   const admitted = await admitApi(req, base, 'tasks');
@@ -62,4 +64,20 @@ export async function eraseRequest(req: HttpRequest, base: IngestDeps): Promise<
   if (!named) return problem(400, 'name the customer: customerId, email or phone');
   const { erased, stopped } = await eraseCustomers(named, deps);
   return json(200, { erased, stoppedJourneys: stopped });
+}
+
+/** A journey id as journey files spell it (workflows/src/journey.ts). */
+const JOURNEY_ID = /^[a-z][a-z0-9-]{0,38}$/;
+
+/** GET /v1/journeys/stats (every journey) and GET /v1/journeys/{id}/stats (one): the Stats JSON of the README. */
+export async function journeyStats(req: HttpRequest, base: IngestDeps, journeyId?: string): Promise<HttpResponse> {
+  const admitted = await admitApi(req, base, 'stats');
+  if ('response' in admitted) return admitted.response;
+  const { deps } = admitted;
+  if (journeyId !== undefined && !JOURNEY_ID.test(journeyId)) {
+    return problem(400, 'the journey id is lower-case letters, digits and dashes, starting with a letter', [{ path: 'id', message: 'not a journey id' }]);
+  }
+  const stats = await journeysStats({ tenant: deps.config.tenant, store: deps.store, journeys: deps.journeys, prices: COST_PRICES, now: deps.clock.now() }, journeyId);
+  if (!stats) return problem(404, `no journey "${journeyId}" on this installation`);
+  return json(200, stats);
 }

@@ -115,6 +115,11 @@ export type SegmentEnv = z.infer<typeof SegmentEnv>;
 export const FeedbackEnv = z.object({
   TABLE_NAME: z.string().min(1),
   ...Shops,
+  /** Count SES open events (only when the configuration set publishes them: unreliable, privacy proxies open every message). */
+  COUNT_OPENS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** Inbound SMS numbers of shops that have their own, as `+48500100200=shop-b,…`: a STOP to one is that shop's. */
   SMS_SHOP_NUMBERS: z
     .string()

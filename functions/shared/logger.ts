@@ -33,6 +33,12 @@ export const LogCode = {
   WebhookSecretUnset: 'WEBHOOK_SECRET_UNSET',
   SecretUnreadable: 'SECRET_UNREADABLE',
   ProviderRejected: 'PROVIDER_REJECTED',
+  /** A goal event credited to a journey (ids, the journey and the reason only). */
+  ConversionRecorded: 'CONVERSION_RECORDED',
+  /** An order's cancellation or refund took a conversion's revenue back. */
+  ConversionReversed: 'CONVERSION_REVERSED',
+  /** A journey counter could not be added to: the fact stands, the count is lost. */
+  StatsNotCounted: 'STATS_NOT_COUNTED',
 } as const;
 export type LogCode = (typeof LogCode)[keyof typeof LogCode];
 

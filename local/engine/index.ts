@@ -35,6 +35,19 @@ export interface LocalEngineOptions {
    * `resumeClock` after a restart carries on from it. @default false
    */
   persistClock?: boolean;
+  /** Told, and awaited, after each segment: the transitions and task invocations it took (journey counters). A failure is logged. */
+  onUsage?: (usage: ExecutionUsage) => Promise<void>;
+}
+
+/** What one segment of an execution used, as AWS would bill it. */
+export interface ExecutionUsage {
+  journey: string;
+  executionName: string;
+  /** The execution's input (JourneyInput, as JSON). */
+  input: string;
+  transitions: number;
+  invocations: number;
+  at: Date;
 }
 
 /**
@@ -97,6 +110,7 @@ export class LocalEngine implements JourneyRunner {
     countStart(this.counters, journey);
     if (record.status === 'WAITING') {
       countTransitions(this.counters, journey, record.transitions);
+      await this.report(record, record.transitions, 0);
       this.o.log.info(LogCode.EngineSuspended, { journey, executionName, next: record.state, wakeAt: record.wakeAt });
     } else {
       this.inFlight.track(this.runSegment(record));
@@ -132,6 +146,7 @@ export class LocalEngine implements JourneyRunner {
       return;
     }
     const outcome = await this.segments.run(def, record);
+    if (outcome.kind !== 'timed-out') await this.report(record, outcome.transitions, outcome.invocations);
     switch (outcome.kind) {
       case 'timed-out':
         this.o.log.error(LogCode.EngineFailed, { journey, executionName: name, error: 'States.Timeout' });
@@ -151,6 +166,16 @@ export class LocalEngine implements JourneyRunner {
       case 'succeeded':
         await end('SUCCEEDED', outcome.transitions);
         return;
+    }
+  }
+
+  /** Tells `onUsage` what a segment used; the execution goes on whatever becomes of the count. */
+  private async report(record: ExecutionRecord, transitions: number, invocations: number): Promise<void> {
+    if (!this.o.onUsage || (transitions === 0 && invocations === 0)) return;
+    try {
+      await this.o.onUsage({ journey: record.journey, executionName: record.name, input: record.originalInput, transitions, invocations, at: this.o.clock.now() });
+    } catch (e) {
+      this.o.log.warn(LogCode.StatsNotCounted, { journey: record.journey, executionName: record.name, error: (e as Error).name });
     }
   }
 

@@ -65,9 +65,9 @@ export function suspendingDefinition(def: AslDefinition): AslDefinition {
 
 /** How a segment ended; the engine writes it as the execution's next status. */
 export type SegmentOutcome =
-  | { kind: 'suspended'; next: string; input: string; wakeAt: Date; transitions: number }
-  | { kind: 'succeeded'; transitions: number }
-  | { kind: 'failed'; error: string; errorName: string; transitions: number }
+  | { kind: 'suspended'; next: string; input: string; wakeAt: Date; transitions: number; invocations: number }
+  | { kind: 'succeeded'; transitions: number; invocations: number }
+  | { kind: 'failed'; error: string; errorName: string; transitions: number; invocations: number }
   | { kind: 'timed-out' };
 
 /**
@@ -122,8 +122,12 @@ export class SegmentRunner {
     const { journey } = record;
     const taskResourceLocalHandlers: Record<string, (input: JSONValue) => Promise<JSONValue>> = {};
     const retryIntervalOverrides: Record<string, number> = {};
+    let invocations = 0;
     for (const [state, handler] of Object.entries(def.taskHandlers)) {
-      taskResourceLocalHandlers[state] = (input) => countTask(this.o.counters, journey, async () => (await this.o.handlers[handler]!(input)) as JSONValue);
+      taskResourceLocalHandlers[state] = (input) => {
+        invocations++;
+        return countTask(this.o.counters, journey, async () => (await this.o.handlers[handler]!(input)) as JSONValue);
+      };
       retryIntervalOverrides[state] = 0;
     }
     this.o.counters.segments++;
@@ -147,12 +151,12 @@ export class SegmentRunner {
       await counting.catch(() => undefined);
     } catch (e) {
       countTransitions(this.o.counters, journey, transitions);
-      return { kind: 'failed', error: (e as Error).message.slice(0, 500), errorName: (e as Error).name, transitions };
+      return { kind: 'failed', error: (e as Error).message.slice(0, 500), errorName: (e as Error).name, transitions, invocations };
     }
     countTransitions(this.o.counters, journey, transitions);
     if (isSuspend(output) && output.next !== null) {
-      return { kind: 'suspended', next: output.next, input: JSON.stringify(output.output), wakeAt: wakeTime(output, this.o.clock.now()), transitions };
+      return { kind: 'suspended', next: output.next, input: JSON.stringify(output.output), wakeAt: wakeTime(output, this.o.clock.now()), transitions, invocations };
     }
-    return { kind: 'succeeded', transitions };
+    return { kind: 'succeeded', transitions, invocations };
   }
 }

@@ -5,7 +5,7 @@ import { acceptEvents } from '../../functions/app/ingest-event.ts';
 import type { JourneyInput, JourneyRunner, StateStore } from '../../functions/app/ports.ts';
 import type { DomainEvent } from '../../functions/core/domain.ts';
 import { EVENT_LEASE_SECONDS } from '../../functions/shared/config.ts';
-import { customerIdFor } from '../../functions/shared/ids.ts';
+import { customerIdFor, executionName } from '../../functions/shared/ids.ts';
 import { silentLog } from '../../functions/shared/logger.ts';
 import { JourneyConfig } from '../../workflows/src/journey.ts';
 import { loadJourneys } from '../../workflows/src/load.ts';
@@ -86,6 +86,8 @@ const payment = (key: string, email: string, type: 'payment.failed' | 'payment.s
 interface Scenario {
   name: string;
   before: DomainEvent[];
+  /** Messages a journey sent before the event, logged as its steps log them (what attribution credits). */
+  sent?: { email: string; journey: string; key: string; at?: Date }[];
   event: DomainEvent;
   /** Applied at this time (quiet hours defer the first send: a decision is written). @default T */
   at?: Date;
@@ -109,6 +111,24 @@ const scenarios: Scenario[] = [
   { name: 'a catalogue event starts its journey with its properties', before: [], event: quiz('e', ZOFIA) },
   { name: 'a failed payment starts dunning', before: [], event: payment('e', ZOFIA, 'payment.failed', 'in-1') },
   { name: 'a payment ends dunning', before: [payment('b1', ZOFIA, 'payment.failed', 'in-1')], event: payment('e', ZOFIA, 'payment.succeeded', 'in-1') },
+  {
+    name: 'an order of a reminded cart is the cart journey’s conversion',
+    before: [checkout('b1', ZOFIA, 'tok-1')],
+    sent: [{ email: ZOFIA, journey: 'abandoned-cart', key: 'tok-1' }],
+    event: order('e', ZOFIA, 'o-1', 'tok-1'),
+  },
+  {
+    name: 'a refund takes the revenue of a credited order back',
+    before: [checkout('b1', ZOFIA, 'tok-1'), order('b2', ZOFIA, 'o-1', 'tok-1')],
+    sent: [{ email: ZOFIA, journey: 'abandoned-cart', key: 'tok-1', at: new Date(T.getTime() - 3_600_000) }],
+    event: orderChange('e', undefined, 'order.refunded', 'o-1'),
+  },
+  {
+    name: 'a payment after a reminder is dunning’s conversion',
+    before: [payment('b1', ZOFIA, 'payment.failed', 'in-1')],
+    sent: [{ email: ZOFIA, journey: 'dunning', key: 'in-1' }],
+    event: payment('e', ZOFIA, 'payment.succeeded', 'in-1'),
+  },
 ];
 
 /** Everything the scenario could have touched, read through the ports. */
@@ -126,6 +146,7 @@ async function snapshot(store: StateStore, runner: Executions): Promise<unknown>
     owner: await store.findOrderOwner(TENANT, 'o-1'),
     invoice: await store.getInvoice(TENANT, 'in-1'),
     executions: Object.fromEntries([...runner.runs].sort(([a], [b]) => a.localeCompare(b))),
+    counters: await Promise.all(['abandoned-cart', 'dunning'].map((j) => store.journeyCounters(TENANT, j))),
     claim: await store.claimEvent(TENANT, 'e', new Date(T.getTime() + 86_400_000), EVENT_LEASE_SECONDS),
   };
 }
@@ -133,7 +154,16 @@ async function snapshot(store: StateStore, runner: Executions): Promise<unknown>
 async function prepared(s: Scenario): Promise<{ store: MemoryStore; runner: Executions }> {
   const store = new MemoryStore();
   const runner = new Executions();
-  for (const e of s.before) await acceptEvents([e], deps(store, runner, new Date(Date.parse(e.occurredAt) - 60_000)));
+  const sent = [...(s.sent ?? [])];
+  for (const e of s.before) {
+    await acceptEvents([e], deps(store, runner, new Date(Date.parse(e.occurredAt) - 60_000)));
+    // A reminder goes out once its journey has started (before any later event of the scenario).
+    for (const m of sent.splice(0)) {
+      const at = (m.at ?? new Date(T.getTime() - 30 * 60_000)).toISOString();
+      const name = executionName(m.journey, TENANT, m.key);
+      await store.recordDecision(TENANT, customerIdFor(TENANT, { email: m.email })!, { at, journey: m.journey, step: 'reminder', executionName: name, channel: 'email', outcome: 'sent', template: 'cart-reminder-1', locale: 'pl' });
+    }
+  }
   return { store, runner };
 }
 
@@ -144,6 +174,8 @@ describe('an event killed halfway is completed by its redelivery after the lease
     const reference = await prepared(s);
     const [expected] = (await acceptEvents([s.event], deps(reference.store, reference.runner, at))).events;
     const want = await snapshot(reference.store, reference.runner);
+    // The scenarios with a message before the goal are about its conversion: there is one to keep.
+    if (s.sent) expect(JSON.stringify(want)).toContain('"converted":1');
     // Killed before the claim, the redelivery is the first delivery: compare with one at its time.
     const late = await prepared(s);
     await acceptEvents([s.event], deps(late.store, late.runner, afterLease));

@@ -119,6 +119,25 @@ const KINDS: Record<ItemKind, PersonalKind | ImpersonalKind> = {
     make: async (s) => void (await s.recordDecision(TENANT, ID, decision(t(3), { executionName: 'abandoned-cart-every', subject: 'Zofia, Twój koszyk czeka' }))),
     present: async (s) => (await s.listDecisions(TENANT, ID)).length > 0,
   },
+  conversion: {
+    listedIn: 'conversions',
+    make: async (s) =>
+      void (await s.recordConversion(TENANT, ID, {
+        journey: 'abandoned-cart',
+        goal: 'order.placed',
+        subject: 'o-1',
+        at: t(5),
+        eventKey: 'api:ev-order',
+        reason: 'checkout_token',
+        revenue: '99.80',
+        currency: 'PLN',
+        executionName: 'abandoned-cart-every',
+        messageAt: t(3),
+        step: 'reminder',
+      })),
+    present: async (s) => (await s.listConversions(TENANT, ID)).length > 0,
+  },
+  stat: { impersonal: "a journey's counters for a day, version, node and variant: counts and revenue, no customer" },
   suppression: { impersonal: 'keyed by a hash of the address, holding the channel, a reason and a time: kept by law so the address is never contacted again' },
   shortLink: {
     listedIn: 'shortLinks',
@@ -174,7 +193,7 @@ describe.each(contractBackends())('every item kind, export and erasure on $name'
     const table = await backend.scan(store);
     if (table === undefined) return;
     const kinds = (found: Record<string, unknown>[]) => [...new Set(found.map((i) => String(i['pk']).split('#')[0]))].sort();
-    expect(kinds(table)).toEqual(['CUST', 'EMAILREF', 'ERASED', 'EVENT', 'INVOICE', 'ORDERREF', 'PHONEREF', 'RATE', 'SHORT', 'SMSCAP', 'SUPPRESS', 'TASKS', 'CART'].sort());
+    expect(kinds(table)).toEqual(['CUST', 'EMAILREF', 'ERASED', 'EVENT', 'INVOICE', 'ORDERREF', 'PHONEREF', 'RATE', 'SHORT', 'SMSCAP', 'STATS', 'SUPPRESS', 'TASKS', 'CART'].sort());
     expect(kinds(table.filter((i) => typeof i['expiresAt'] !== 'number'))).toEqual(['SUPPRESS']);
   });
 

@@ -121,8 +121,12 @@ describe('simulator', () => {
       ['suppressed', '2022-01-01T11:15:47.000Z', 'no_consent'],
       ['ingest', '2022-01-01T12:00:00.000Z', 202],
       ['suppressed', '2022-01-02T10:15:47.000Z', 'no_consent'],
+      ['summary', undefined, undefined],
     ]);
     expect(lines.filter((l) => l['type'] === 'message')).toEqual([]);
+    // No message went out, so the order is no journey's conversion.
+    const cart = (lines.at(-1)!['journeys'] as { journey: string }[]).find((j) => j.journey === 'abandoned-cart');
+    expect(cart).toMatchObject({ entered: 1, sent: 0, suppressed: { no_consent: 2 }, converted: 0, revenue: { PLN: '0.00' } });
   });
 
   it('writes the same lines whether messages leave in this process or through the emulators', async () => {

@@ -135,6 +135,8 @@ describe('engine stack policies', () => {
       'GET /unsubscribe',
       'GET /v1/customers/decisions',
       'GET /v1/customers/export',
+      'GET /v1/journeys/stats',
+      'GET /v1/journeys/{id}/stats',
       'GET /v1/tasks',
       'POST /survey',
       'POST /unsubscribe',
@@ -150,12 +152,22 @@ describe('engine stack policies', () => {
     });
   });
 
-  it('has an SES v2 configuration set that suppresses bounces and complaints and reports them to the feedback function', () => {
+  it('has an SES v2 configuration set that suppresses bounces and complaints and reports them, deliveries and clicks (no opens unless asked) to the feedback function', () => {
     engine.hasResourceProperties('AWS::SES::ConfigurationSet', { SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] } });
     engine.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
-      EventDestination: Match.objectLike({ MatchingEventTypes: ['bounce', 'complaint'], SnsDestination: Match.anyValue() }),
+      EventDestination: Match.objectLike({ MatchingEventTypes: ['bounce', 'complaint', 'delivery', 'click'], SnsDestination: Match.anyValue() }),
     });
     engine.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda' });
+    engine.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ COUNT_OPENS: 'false', SHOPS: Match.anyValue() }) } });
+  });
+
+  it('publishes opens to the feedback function and counts them only with -c trackOpens=true', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], trackOpens: 'true' } });
+    const opened = Template.fromStack(buildApp(app).engine);
+    opened.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      EventDestination: Match.objectLike({ MatchingEventTypes: ['bounce', 'complaint', 'delivery', 'click', 'open'] }),
+    });
+    opened.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ COUNT_OPENS: 'true', SHOPS: Match.anyValue() }) } });
   });
 });
 

@@ -129,7 +129,7 @@ describe('Shopify checkout to reminder', () => {
   it('starts the journey from the signed webhook and sends the first reminder through SES an hour later, as the synthesized definition says', async () => {
     const email = address('zofia');
     const token = 'prod-consent';
-    const before = p.clock.now();
+    const started = p.clock.now();
     const res = await p.http(shopifyRequest('checkouts/create', shopifyCheckout({ token, email, consent: true, at: now() })));
     expect(res.status).toBe(202);
     expect(res.json()).toMatchObject({ status: 'accepted', events: [{ status: 'journey-started' }] });
@@ -142,8 +142,8 @@ describe('Shopify checkout to reminder', () => {
     expect(input).toEqual({ version: 1, tenant: 'default', customerId: await customerIdOf(email), journey: 'abandoned-cart', key: token, firstAt: expect.any(String) });
     expect(start.request['name']).toMatch(/^abandoned-cart-[0-9a-f]{40}$/);
     const firstAt = Date.parse(input.firstAt);
-    expect(firstAt - before).toBeGreaterThanOrEqual(HOUR);
-    expect(firstAt - before).toBeLessThan(HOUR + 60_000);
+    expect(firstAt - started).toBeGreaterThanOrEqual(HOUR);
+    expect(firstAt - started).toBeLessThan(HOUR + 60_000);
 
     // Open and waiting in "first-wait: wait 1 h (start)": nothing sent yet.
     const exec = startedBy(start);
@@ -192,12 +192,31 @@ describe('Shopify checkout to reminder', () => {
     // Waiting for the second reminder, 24 h after the checkout.
     const nextAt = Date.parse((task.outcome as { result: { nextAt: string } }).result.nextAt);
     expect(exec).toMatchObject({ status: 'RUNNING', wakeAt: nextAt });
-    expect(nextAt - before).toBeGreaterThanOrEqual(DAY);
-    expect(nextAt - before).toBeLessThan(DAY + 60_000);
+    expect(nextAt - started).toBeGreaterThanOrEqual(DAY);
+    expect(nextAt - started).toBeLessThan(DAY + 60_000);
 
-    // The order for that checkout stops the waiting execution: StopExecution from the ingest.
+    // The order for that checkout stops the waiting execution: StopExecution from the ingest; and it
+    // is the journey's conversion, which the bundled stats route reports with the order's total.
+    const stats = async () => {
+      const res = await p.http({ method: 'GET', url: '/v1/journeys/abandoned-cart/stats', headers: { Authorization: `Bearer ${API_KEY}` } });
+      expect(res.status).toBe(200);
+      return res.json<{ journeys: { converted: number; revenue: Record<string, string>; nodes: { node: string; converted: number }[]; cost: { transitions: number; invocations: number } }[] }>().journeys[0]!;
+    };
+    const before = await stats();
     const order = await p.http(shopifyRequest('orders/create', shopifyOrder({ id: '7000000000000000001', checkoutToken: token, email, at: now() })));
     expect(order.status).toBe(202);
+    const after = await stats();
+    expect(after.converted).toBe(before.converted + 1);
+    expect(after.nodes).toContainEqual(expect.objectContaining({ node: 'first-reminder', converted: expect.any(Number) }));
+    // Shopify's sample order comes voided: the same delivery cancels it, taking its revenue back.
+    expect(after.revenue).toEqual(before.revenue);
+    const exported = await p.http({ method: 'GET', url: `/v1/customers/export?email=${encodeURIComponent(email)}`, headers: { Authorization: `Bearer ${API_KEY}` } });
+    expect(exported.json<{ conversions: unknown[] }>().conversions).toEqual([
+      expect.objectContaining({ journey: 'abandoned-cart', subject: '7000000000000000001', reason: 'checkout_token', revenue: '404.95', currency: 'PLN', reversedBy: 'order.cancelled' }),
+    ]);
+    // On AWS the step's use is estimated: three transitions and one invocation for the reminder it ran.
+    expect(before.cost.transitions).toBeGreaterThanOrEqual(3);
+    expect(before.cost.invocations).toBeGreaterThanOrEqual(1);
     expect(p.aws.callsOf('states:StopExecution')).toContainEqual(expect.objectContaining({ caller: 'ingest', status: 200, request: expect.objectContaining({ executionArn: exec.executionArn }) }));
     const sfn = new SFNClient({ endpoint: p.aws.endpoint, region: p.app.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     expect((await sfn.send(new DescribeExecutionCommand({ executionArn: exec.executionArn }))).status).toBe('ABORTED');

@@ -91,6 +91,7 @@ export class DynamoCompliance implements ComplianceRepository {
       invoices: await read(by(customerSk.invoiceRef).map((r) => items.invoice(tenant, String(r['invoiceId']))), true),
       journeys: by(customerSk.enrolment),
       messages: by(customerSk.decision),
+      conversions: by(customerSk.conversion),
       sends: by(customerSk.sendIntent),
       frequencyCap: by(customerSk.frequencyCap)[0] ?? null,
       shortLinks: await read(by(customerSk.shortLinkRef).map((r) => items.shortLink(String(r['code'])))),

@@ -37,10 +37,11 @@ export function identifierHash(kind: ErasedIdentifier, value: string): string {
   return kind === 'customer' ? createHash('sha256').update(value).digest('hex') : addressHash(kind, value);
 }
 
-/** Partitions read as a whole: everything held on a customer, a tenant's staff tasks. */
+/** Partitions read as a whole: everything held on a customer, a tenant's staff tasks, a journey's counters. */
 export const partitions = {
   customer: (tenant: string, customerId: string) => `CUST#${tenant}#${customerId}`,
   tasks: (tenant: string) => `TASKS#${tenant}`,
+  stats: (tenant: string, journey: string) => `STATS#${tenant}#${journey}`,
 };
 
 /** Sort keys, or their prefixes, of the kinds under a customer's partition: queries, export and erasure select by them. */
@@ -59,6 +60,7 @@ export const customerSk = {
   shortLinkRef: 'SHORTREF#',
   sendIntent: 'SEND#',
   frequencyCap: 'FREQCAP',
+  conversion: 'CONV#',
 } as const;
 
 /** Sort-key conditions of the range queries on a customer's partition. */
@@ -67,6 +69,8 @@ export const customerRanges = {
   enrolments: (journey?: string) => (journey === undefined ? customerSk.enrolment : `${customerSk.enrolment}${journey}#`),
   /** `begins_with` prefix of the whole decision log. */
   decisions: () => customerSk.decision,
+  /** `begins_with` prefix of the customer's conversions. */
+  conversions: () => customerSk.conversion,
 };
 
 /** The sparse index of customers by the day of their last order: only profiles with an order carry its attributes. */
@@ -139,6 +143,16 @@ export const items = {
   decision: (tenant: string, customerId: string, at: string, executionName: string, step: string): ItemKey => ({
     pk: customer(tenant, customerId),
     sk: `${customerSk.decision}${at}#${executionName}#${step}`,
+  }),
+  /** Conversion: a goal event (an order, a paid invoice) credited to a journey that messaged the customer. */
+  conversion: (tenant: string, customerId: string, journey: string, subject: string): ItemKey => ({
+    pk: customer(tenant, customerId),
+    sk: `${customerSk.conversion}${journey}#${subject}`,
+  }),
+  /** Journey counters: what a journey did on one day, in one definition version, node and variant (no personal data). */
+  stat: (tenant: string, journey: string, day: string, version: string, node: string, variant: string): ItemKey => ({
+    pk: partitions.stats(tenant, journey),
+    sk: `${day}#${version}#${node}#${variant}`,
   }),
   /** Suppression entry: a (hashed) address never sent to again. */
   suppression: (tenant: string, channel: AddressChannel, address: string): ItemKey => ({ pk: `SUPPRESS#${tenant}#${channel}#${addressHash(channel, address)}`, sk: 'SUPPRESS' }),

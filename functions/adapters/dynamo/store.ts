@@ -1,10 +1,11 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ComplianceRepository, CustomerRepository, EnrolmentRepository, OperationsRepository, StateStore, StepContextReader, SubjectRepository } from '../../app/ports.ts';
+import type { ComplianceRepository, CustomerRepository, EnrolmentRepository, OperationsRepository, StateStore, StatsRepository, StepContextReader, SubjectRepository } from '../../app/ports.ts';
 import { Table } from './base.ts';
 import { DynamoCompliance } from './compliance.ts';
 import { DynamoCustomers } from './customers.ts';
 import { DynamoEnrolments } from './enrolments.ts';
 import { DynamoOperations } from './operations.ts';
+import { DynamoStats } from './stats.ts';
 import { DynamoStepContext } from './step-context.ts';
 import { DynamoSubjects } from './subjects.ts';
 
@@ -12,7 +13,7 @@ type Args<R, M extends keyof R> = R[M] extends (...a: infer A) => unknown ? A : 
 
 /**
  * Every port on one DynamoDB table (see docs/data-model.md and keys.ts), composed of one repository
- * per aggregate: customers.ts, subjects.ts, enrolments.ts, compliance.ts, operations.ts, step-context.ts.
+ * per aggregate: customers.ts, subjects.ts, enrolments.ts, compliance.ts, operations.ts, step-context.ts, stats.ts.
  */
 export class Store implements StateStore {
   private readonly customers: DynamoCustomers;
@@ -21,6 +22,7 @@ export class Store implements StateStore {
   private readonly compliance: DynamoCompliance;
   private readonly operations: DynamoOperations;
   private readonly context: DynamoStepContext;
+  private readonly stats: DynamoStats;
 
   constructor(
     db: DynamoDBDocumentClient,
@@ -35,6 +37,7 @@ export class Store implements StateStore {
     this.operations = new DynamoOperations(table);
     this.compliance = new DynamoCompliance(table, { listTasks: (t) => this.operations.listTasks(t) });
     this.context = new DynamoStepContext(table);
+    this.stats = new DynamoStats(table);
   }
 
   // Customers and consent.
@@ -186,5 +189,22 @@ export class Store implements StateStore {
   // The step's context, in one request.
   stepContext(...a: Args<StepContextReader, 'stepContext'>) {
     return this.context.stepContext(...a);
+  }
+
+  // Measurement: conversions and journey counters.
+  recordConversion(...a: Args<StatsRepository, 'recordConversion'>) {
+    return this.stats.recordConversion(...a);
+  }
+  listConversions(...a: Args<StatsRepository, 'listConversions'>) {
+    return this.stats.listConversions(...a);
+  }
+  reverseConversion(...a: Args<StatsRepository, 'reverseConversion'>) {
+    return this.stats.reverseConversion(...a);
+  }
+  addCounts(...a: Args<StatsRepository, 'addCounts'>) {
+    return this.stats.addCounts(...a);
+  }
+  journeyCounters(...a: Args<StatsRepository, 'journeyCounters'>) {
+    return this.stats.journeyCounters(...a);
   }
 }

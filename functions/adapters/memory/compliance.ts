@@ -5,6 +5,7 @@ import type { MemoryCustomers } from './customers.ts';
 import type { MemoryEnrolments } from './enrolments.ts';
 import type { MemoryOperations } from './operations.ts';
 import { addressKey, copy, customerKey, expiry, type Item, Partitions } from './records.ts';
+import type { MemoryStats } from './stats.ts';
 import type { MemorySubjects } from './subjects.ts';
 
 /**
@@ -21,7 +22,7 @@ export class MemoryCompliance implements ComplianceRepository {
   private readonly shortLinkRefs = new Partitions();
 
   constructor(
-    private readonly modules: { customers: MemoryCustomers; subjects: MemorySubjects; enrolments: MemoryEnrolments; operations: MemoryOperations },
+    private readonly modules: { customers: MemoryCustomers; subjects: MemorySubjects; enrolments: MemoryEnrolments; operations: MemoryOperations; stats: MemoryStats },
     private readonly retentionDays: number,
   ) {}
 
@@ -59,7 +60,7 @@ export class MemoryCompliance implements ComplianceRepository {
   }
 
   async exportCustomer(tenant: string, customerId: string): Promise<Record<string, unknown>> {
-    const { customers, subjects, enrolments, operations } = this.modules;
+    const { customers, subjects, enrolments, operations, stats } = this.modules;
     const k = customerKey(tenant, customerId);
     const own = customers.exportOf(tenant, customerId);
     const { orders, carts, invoices } = subjects.exportOf(tenant, customerId);
@@ -76,6 +77,7 @@ export class MemoryCompliance implements ComplianceRepository {
       invoices,
       journeys: enrolments.exportOf(tenant, customerId),
       messages: decisions,
+      conversions: stats.exportOf(tenant, customerId),
       sends: enrolments.sendsOf(tenant, customerId),
       frequencyCap: enrolments.capOf(tenant, customerId),
       shortLinks: this.shortLinkRefs.query(k).flatMap(([code]) => {
@@ -97,10 +99,11 @@ export class MemoryCompliance implements ComplianceRepository {
    * Marks the customer id and every address they are known by (and those named) as erased, each
    * address suppressed and its reference ended; then deletes everything held on the customer in
    * every module but the consent ledger: profile, addresses, current consent, carts, orders,
-   * invoices, journeys, messages, send intents and frequency-cap slots, short links, answers, cool-downs, tasks.
+   * invoices, journeys, messages, conversions, send intents and frequency-cap slots, short links, answers,
+   * cool-downs, tasks.
    */
   async eraseCustomer(tenant: string, customerId: string, at: string, named: { email?: string; phone?: string } = {}): Promise<void> {
-    const { customers, subjects, enrolments, operations } = this.modules;
+    const { customers, subjects, enrolments, operations, stats } = this.modules;
     const k = customerKey(tenant, customerId);
     const { profile, addresses } = customers.addressesOf(tenant, customerId);
     if (named.email) addresses.push({ channel: 'email', address: named.email });
@@ -113,6 +116,7 @@ export class MemoryCompliance implements ComplianceRepository {
     subjects.erase(tenant, customerId);
     enrolments.erase(tenant, customerId);
     this.decisions.deletePartition(k);
+    stats.erase(tenant, customerId);
     for (const [code] of this.shortLinkRefs.query(k)) this.shortLinks.delete(code);
     this.shortLinkRefs.deletePartition(k);
     operations.erase(tenant, customerId);

@@ -19,10 +19,12 @@ import type {
   StaffTask,
 } from '../../core/model.ts';
 import type { FrequencyCap } from '../../core/frequency-cap.ts';
+import type { Conversion, Counts, StatsKey, StatsRow } from '../../core/measurement.ts';
 import { MemoryCompliance } from './compliance.ts';
 import { MemoryCustomers } from './customers.ts';
 import { MemoryEnrolments } from './enrolments.ts';
 import { MemoryOperations } from './operations.ts';
+import { MemoryStats } from './stats.ts';
 import { MemorySubjects } from './subjects.ts';
 
 /**
@@ -37,6 +39,7 @@ export class MemoryStore implements StateStore {
   private readonly enrolments: MemoryEnrolments;
   private readonly compliance: MemoryCompliance;
   private readonly operations: MemoryOperations;
+  private readonly stats: MemoryStats;
 
   /** @param retentionDays how far ahead `expiresAt` is set on marketing data, as on DynamoDB. @default 3 years */
   constructor(readonly retentionDays = 1095) {
@@ -44,7 +47,11 @@ export class MemoryStore implements StateStore {
     this.subjects = new MemorySubjects(this.customers, retentionDays);
     this.enrolments = new MemoryEnrolments(retentionDays);
     this.operations = new MemoryOperations(retentionDays);
-    this.compliance = new MemoryCompliance({ customers: this.customers, subjects: this.subjects, enrolments: this.enrolments, operations: this.operations }, retentionDays);
+    this.stats = new MemoryStats(retentionDays);
+    this.compliance = new MemoryCompliance(
+      { customers: this.customers, subjects: this.subjects, enrolments: this.enrolments, operations: this.operations, stats: this.stats },
+      retentionDays,
+    );
   }
 
   async stepContext(tenant: string, customerId: string, journey: string, enrolKey: string, subject: 'cart' | 'order' | 'invoice' | undefined): Promise<StepContext> {
@@ -212,5 +219,22 @@ export class MemoryStore implements StateStore {
   }
   listTasks(tenant: string): Promise<StaffTask[]> {
     return this.operations.listTasks(tenant);
+  }
+
+  // Measurement
+  recordConversion(tenant: string, customerId: string, conversion: Conversion): Promise<boolean> {
+    return this.stats.recordConversion(tenant, customerId, conversion);
+  }
+  listConversions(tenant: string, customerId: string): Promise<Conversion[]> {
+    return this.stats.listConversions(tenant, customerId);
+  }
+  reverseConversion(tenant: string, customerId: string, journey: string, subject: string, at: string, by: 'order.cancelled' | 'order.refunded'): Promise<boolean> {
+    return this.stats.reverseConversion(tenant, customerId, journey, subject, at, by);
+  }
+  addCounts(tenant: string, journey: string, key: StatsKey, counts: Counts): Promise<void> {
+    return this.stats.addCounts(tenant, journey, key, counts);
+  }
+  journeyCounters(tenant: string, journey: string): Promise<StatsRow[]> {
+    return this.stats.journeyCounters(tenant, journey);
   }
 }

@@ -1,0 +1,98 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { StatsRepository } from '../../app/ports.ts';
+import { type Conversion, type Counts, conversionCounts, type StatsKey, type StatsRow } from '../../core/measurement.ts';
+import type { Table, TransactItem } from './base.ts';
+import { customerRanges, items, partitions } from './keys.ts';
+
+/** The key dimensions every counter item carries as attributes, besides its counters and TTL. */
+const DIMENSIONS = ['journey', 'day', 'version', 'node', 'variant'] as const;
+const NOT_COUNTERS = new Set<string>(['pk', 'sk', 'expiresAt', ...DIMENSIONS]);
+const MAX_ATTEMPTS = 8;
+
+/**
+ * Conversions (under the customer) and journey counters (one partition per shop and journey) on
+ * DynamoDB. A counter is an `ADD` on its item, so concurrent additions never lose one another; a
+ * conversion and its counters, or a reversal and its counters, are one transaction.
+ */
+export class DynamoStats implements StatsRepository {
+  constructor(private readonly t: Table) {}
+
+  /** The update that adds `counts` to a counter item, creating it with its dimensions and TTL. */
+  private countUpdate(tenant: string, journey: string, key: StatsKey, counts: Counts): NonNullable<TransactItem['Update']> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':exp': this.t.expiry(`${key.day}T00:00:00.000Z`) };
+    const sets = ['expiresAt = :exp'];
+    const dims: Record<(typeof DIMENSIONS)[number], string> = { journey, ...key };
+    for (const [i, d] of DIMENSIONS.entries()) {
+      names[`#d${i}`] = d;
+      values[`:d${i}`] = dims[d];
+      sets.push(`#d${i} = :d${i}`);
+    }
+    const adds: string[] = [];
+    for (const [i, [name, n]] of Object.entries(counts).filter(([, n]) => n !== 0).entries()) {
+      names[`#c${i}`] = name;
+      values[`:c${i}`] = n;
+      adds.push(`#c${i} :c${i}`);
+    }
+    return {
+      TableName: this.t.name,
+      Key: items.stat(tenant, journey, key.day, key.version, key.node, key.variant),
+      UpdateExpression: `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
+  }
+
+  async addCounts(tenant: string, journey: string, key: StatsKey, counts: Counts): Promise<void> {
+    if (!Object.values(counts).some((n) => n !== 0)) return;
+    await this.t.db.send(new UpdateCommand(this.countUpdate(tenant, journey, key, counts)));
+  }
+
+  /** A transaction of a conditional write and its counters; retried while a concurrent write to the counter item conflicts with it. */
+  private async withCounts(write: TransactItem, tenant: string, journey: string, change: { key: StatsKey; counts: Counts }): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      const reasons = await this.t.transact([write, { Update: this.countUpdate(tenant, journey, change.key, change.counts) }]);
+      if (!reasons) return true;
+      if (reasons[0] === 'ConditionalCheckFailed') return false;
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`stats: the counter item stayed contended for ${attempt} attempts (${reasons.join(', ')})`);
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * 2 ** attempt)));
+    }
+  }
+
+  async recordConversion(tenant: string, customerId: string, conversion: Conversion): Promise<boolean> {
+    const item = { ...items.conversion(tenant, customerId, conversion.journey, conversion.subject), ...conversion, customerId, expiresAt: this.t.expiry(conversion.at) };
+    return this.withCounts({ Put: { TableName: this.t.name, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } }, tenant, conversion.journey, conversionCounts(conversion));
+  }
+
+  async listConversions(tenant: string, customerId: string): Promise<Conversion[]> {
+    const found = await this.t.query({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': partitions.customer(tenant, customerId), ':prefix': customerRanges.conversions() },
+    });
+    return found.map(({ pk: _pk, sk: _sk, customerId: _c, expiresAt: _e, ...c }) => c as unknown as Conversion);
+  }
+
+  async reverseConversion(tenant: string, customerId: string, journey: string, subject: string, at: string, by: 'order.cancelled' | 'order.refunded'): Promise<boolean> {
+    const key = items.conversion(tenant, customerId, journey, subject);
+    const held = await this.t.get<Conversion>(key);
+    if (!held || held.reversedAt !== undefined) return false;
+    const write: TransactItem = {
+      Update: {
+        TableName: this.t.name,
+        Key: key,
+        UpdateExpression: 'SET reversedAt = :at, reversedBy = :by',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(reversedAt)',
+        ExpressionAttributeValues: { ':at': at, ':by': by },
+      },
+    };
+    return this.withCounts(write, tenant, journey, conversionCounts(held, -1));
+  }
+
+  async journeyCounters(tenant: string, journey: string): Promise<StatsRow[]> {
+    return (await this.t.queryAll(partitions.stats(tenant, journey))).map((item) => {
+      const counts: Counts = {};
+      for (const [k, v] of Object.entries(item)) if (!NOT_COUNTERS.has(k) && typeof v === 'number') counts[k] = v;
+      return { day: String(item['day']), version: String(item['version']), node: String(item['node']), variant: String(item['variant']), counts };
+    });
+  }
+}

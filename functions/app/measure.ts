@@ -1,0 +1,91 @@
+import { type Counts, decisionCounts, isFinalDecision, NONE, statsDay } from '../core/measurement.ts';
+import type { Decision } from '../core/model.ts';
+import { HOLDOUT } from '../core/stats.ts';
+import { type Log, LogCode } from '../shared/logger.ts';
+import type { StateStore } from './ports.ts';
+
+/**
+ * Journey counters kept beside the facts they count. `withStats` wraps a store so that each fact
+ * recorded for the first time adds to its journey's counters: an enrolment created (entered), an
+ * enrolment ended (finished), a decision logged (sent, suppressed by reason, e-mails, SMS parts,
+ * tasks, an experiment arm's recipients). A repeated write returns false and counts nothing, so a
+ * retried step or redelivered event never counts twice. A counter that cannot be written is logged
+ * and lost; the fact stands and the request goes on (counting is at most once).
+ */
+
+/** A journey as counting needs it: a graph with split or holdout nodes has experiments. */
+export interface MeasuredJourney {
+  id: string;
+  nodes?: readonly { split?: unknown; holdout?: unknown }[];
+}
+
+export interface StatsOptions {
+  journeys: readonly MeasuredJourney[];
+  log: Log;
+  /**
+   * Add the estimated Step Functions transitions and Lambda invocation of every executed step
+   * (core/measurement.ts): on AWS, where they are not reported per journey. The local engine
+   * counts the real ones instead. @default false
+   */
+  estimateUsage?: boolean;
+}
+
+/**
+ * What a new decision adds to its experiment arms, from the customer's decision log (which now
+ * holds it): `recipients` when it is the execution's first decision with its variant, `messaged`
+ * when it is the execution's first that is not a holdout's.
+ */
+async function armCounts(store: StateStore, tenant: string, customerId: string, d: Decision): Promise<Counts> {
+  const label = (x: Decision) => x.variant ?? NONE;
+  const earlier = (await store.listDecisions(tenant, customerId)).filter(
+    (x) => x.executionName === d.executionName && isFinalDecision(x) && !(x.at === d.at && x.step === d.step),
+  );
+  const counts: Counts = {};
+  if (!earlier.some((x) => label(x) === label(d))) counts['recipients'] = 1;
+  if (d.variant !== HOLDOUT && !earlier.some((x) => x.variant !== HOLDOUT)) counts['messaged'] = 1;
+  return counts;
+}
+
+export function withStats(store: StateStore, o: StatsOptions): StateStore {
+  const experiments = new Set(o.journeys.filter((j) => j.nodes?.some((n) => n.split !== undefined || n.holdout !== undefined)).map((j) => j.id));
+  const count = async (tenant: string, journey: string, what: () => Promise<{ key: Parameters<StateStore['addCounts']>[2]; counts: Counts } | undefined>) => {
+    try {
+      const change = await what();
+      if (change) await store.addCounts(tenant, journey, change.key, change.counts);
+    } catch (e) {
+      o.log.warn(LogCode.StatsNotCounted, { journey, error: (e as Error).name });
+    }
+  };
+  const none = (at: string) => ({ day: statsDay(at), version: NONE, node: NONE, variant: NONE });
+  const counting: Partial<StateStore> = {
+    async createEnrolment(tenant, customerId, enrolment) {
+      const created = await store.createEnrolment(tenant, customerId, enrolment);
+      if (created) await count(tenant, enrolment.journey, async () => ({ key: none(enrolment.startedAt), counts: { entered: 1 } }));
+      return created;
+    },
+    async endEnrolment(tenant, customerId, journey, enrolKey, status, reason, at) {
+      const ended = await store.endEnrolment(tenant, customerId, journey, enrolKey, status, reason, at);
+      if (ended) await count(tenant, journey, async () => ({ key: none(at), counts: { finished: 1 } }));
+      return ended;
+    },
+    async recordDecision(tenant, customerId, decision) {
+      const recorded = await store.recordDecision(tenant, customerId, decision);
+      if (recorded) {
+        await count(tenant, decision.journey, async () => {
+          const change = decisionCounts(decision, o.estimateUsage === true);
+          if (!change || !isFinalDecision(decision)) return change;
+          if (decision.variant === undefined && !experiments.has(decision.journey)) return change;
+          return { key: change.key, counts: { ...change.counts, ...(await armCounts(store, tenant, customerId, decision)) } };
+        });
+      }
+      return recorded;
+    },
+  };
+  return new Proxy(store, {
+    get(target, name, receiver) {
+      if (typeof name === 'string' && Object.hasOwn(counting, name)) return counting[name as keyof StateStore];
+      const value = Reflect.get(target, name, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { NONE, statsDay } from '../core/measurement.ts';
+import { ShopId } from '../shared/config.ts';
+import { LogCode } from '../shared/logger.ts';
+import type { FeedbackDeps } from './record-feedback.ts';
+
+/**
+ * What happened to messages after they left, counted per journey and node: SES configuration-set
+ * events (Delivery, Click, Open when open tracking is on, and the bounces and complaints that also
+ * suppress) and End User Messaging SMS events (TEXT_DELIVERED). Every message carries the tags
+ * run-step gives it (journey, step, shop), which name where to count; a message without them
+ * (sent before tags, or by something else) is not counted. Each message counts once per kind
+ * (its id, leased like an event), so SNS redelivering an event adds nothing; a click counts the
+ * message clicked, however often.
+ */
+
+export type Engagement = 'delivered' | 'clicked' | 'opened' | 'bounced' | 'complained';
+
+/** How long a counted message and kind is remembered: the lease of an event key (8 days once done). */
+const LEASE_SECONDS = 60;
+
+/** The part of an SES event engagement reads: the message's id and tags. */
+export const SesMail = z.object({ messageId: z.string().min(1).max(256), tags: z.record(z.string(), z.array(z.string())).optional() });
+
+/** An End User Messaging SMS event: its type, the message and the context (the tags) it was sent with. */
+export const SmsEvent = z.object({
+  eventType: z.string().regex(/^TEXT_[A-Z_]+$/),
+  messageId: z.string().min(1).max(256),
+  context: z.record(z.string(), z.string()).optional(),
+});
+
+const SES_KINDS: Record<string, Engagement> = { delivery: 'delivered', click: 'clicked', open: 'opened', bounce: 'bounced', complaint: 'complained' };
+
+/** The counter an SES event type adds to (opens only when counted), or undefined. */
+export function sesEngagement(type: string, countOpens: boolean): Engagement | undefined {
+  const kind = SES_KINDS[type.toLowerCase()];
+  return kind === 'opened' && !countOpens ? undefined : kind;
+}
+
+/** The counter an SMS event adds to: delivered to the handset. Carriers' other statuses count nothing. */
+export function smsEngagement(eventType: string): Engagement | undefined {
+  return eventType === 'TEXT_DELIVERED' ? 'delivered' : undefined;
+}
+
+/**
+ * Counts one engagement of one message where its tags say (the shop, the journey and the step),
+ * once. Returns whether it was counted now.
+ */
+export async function countEngagement(
+  kind: Engagement,
+  message: { channel: 'email' | 'sms'; id: string; tags: Record<string, string | undefined> },
+  deps: Pick<FeedbackDeps, 'store' | 'clock' | 'log'>,
+): Promise<boolean> {
+  const { journey, step, shop } = message.tags;
+  if (!journey || !step || !shop || !ShopId.safeParse(shop).success) return false;
+  const now = deps.clock.now();
+  const key = `engagement:${message.channel}:${message.id}:${kind}`;
+  const claim = await deps.store.claimEvent(shop, key, now, LEASE_SECONDS);
+  if (claim.state !== 'claimed') return false;
+  try {
+    await deps.store.addCounts(shop, journey, { day: statsDay(now), version: NONE, node: step, variant: NONE }, { [kind]: 1 });
+    await deps.store.completeEvent(shop, key, now);
+  } catch (e) {
+    await deps.store.releaseEvent(shop, key, claim.lease).catch(() => undefined);
+    deps.log.warn(LogCode.StatsNotCounted, { journey, step, kind, error: (e as Error).name });
+    throw e;
+  }
+  return true;
+}
+
+/** SES tags (name → values) as the first value of each. */
+export function firstTags(tags: Record<string, string[]> | undefined): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(tags ?? {}).map(([k, v]) => [k, v[0]]));
+}

@@ -1,0 +1,102 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { StateStore } from '../../functions/app/ports.ts';
+import type { Conversion, StatsKey } from '../../functions/core/measurement.ts';
+import { contractBackends, data, retained, t } from './backends.ts';
+
+/** StatsRepository: journey counters (atomic additions, one query per journey) and conversions under the customer. */
+const TENANT = 'shop-a';
+const ID = 'c_1';
+const KEY: StatsKey = { day: '2026-03-02', version: 'v1', node: 'first-reminder', variant: '-' };
+
+function conversion(extra: Partial<Conversion> = {}): Conversion {
+  return {
+    journey: 'abandoned-cart',
+    goal: 'order.placed',
+    subject: 'o-1',
+    at: t(60),
+    eventKey: 'api:ev-o-1',
+    reason: 'checkout_token',
+    revenue: '199.99',
+    currency: 'PLN',
+    executionName: 'abandoned-cart-x1',
+    messageAt: t(30),
+    step: 'first-reminder',
+    variant: 'b',
+    version: 'v1',
+    ...extra,
+  };
+}
+
+describe.each(contractBackends())('stats on $name', (backend) => {
+  let store: StateStore;
+  beforeEach(async () => {
+    store = await backend.fresh();
+  });
+
+  it('adds counters atomically: concurrent additions all count, decimals add exactly', async () => {
+    await Promise.all(Array.from({ length: 25 }, () => store.addCounts(TENANT, 'abandoned-cart', KEY, { sent: 1, emails: 1, 'revenueSq:PLN': 0.1 })));
+    await store.addCounts(TENANT, 'abandoned-cart', KEY, { 'suppressed:no_consent': 2, sent: 0 });
+    const rows = await store.journeyCounters(TENANT, 'abandoned-cart');
+    expect(rows).toEqual([{ ...KEY, counts: { sent: 25, emails: 25, 'revenueSq:PLN': 2.5, 'suppressed:no_consent': 2 } }]);
+  });
+
+  it('keeps one item per day, version, node and variant, per shop and journey, read in one query in key order', async () => {
+    await store.addCounts(TENANT, 'abandoned-cart', { ...KEY, day: '2026-03-03' }, { sent: 1 });
+    await store.addCounts(TENANT, 'abandoned-cart', { ...KEY, variant: 'a' }, { recipients: 1 });
+    await store.addCounts(TENANT, 'abandoned-cart', KEY, { sent: 2 });
+    await store.addCounts(TENANT, 'win-back', KEY, { sent: 7 });
+    await store.addCounts('shop-b', 'abandoned-cart', KEY, { sent: 9 });
+    // Nothing to add: no item.
+    await store.addCounts(TENANT, 'dunning', KEY, { sent: 0 });
+    expect(await store.journeyCounters(TENANT, 'abandoned-cart')).toEqual([
+      { ...KEY, counts: { sent: 2 } },
+      { ...KEY, variant: 'a', counts: { recipients: 1 } },
+      { ...KEY, day: '2026-03-03', counts: { sent: 1 } },
+    ]);
+    expect(await store.journeyCounters('shop-b', 'abandoned-cart')).toEqual([{ ...KEY, counts: { sent: 9 } }]);
+    expect(await store.journeyCounters(TENANT, 'dunning')).toEqual([]);
+  });
+
+  it('records a conversion once per journey and subject, counting it with its revenue in the same write', async () => {
+    expect(await store.recordConversion(TENANT, ID, conversion())).toBe(true);
+    expect(await store.recordConversion(TENANT, ID, conversion({ eventKey: 'shopify:orders/paid:9' }))).toBe(false);
+    expect(await store.recordConversion(TENANT, ID, conversion({ journey: 'win-back', step: 'come-back', variant: undefined }))).toBe(true);
+    expect(await store.listConversions(TENANT, ID)).toEqual([conversion(), conversion({ journey: 'win-back', step: 'come-back', variant: undefined })].map(data));
+    expect(await store.journeyCounters(TENANT, 'abandoned-cart')).toEqual([
+      { day: '2026-03-02', version: 'v1', node: 'first-reminder', variant: 'b', counts: { converted: 1, 'revenue:PLN': 1_999_900, 'revenueSq:PLN': 39996.0001 } },
+    ]);
+    expect(await store.journeyCounters(TENANT, 'win-back')).toMatchObject([{ node: 'come-back', variant: '-', counts: { converted: 1 } }]);
+  });
+
+  it('takes a cancelled or refunded order’s revenue back once, keeping the conversion', async () => {
+    await store.recordConversion(TENANT, ID, conversion());
+    expect(await store.reverseConversion(TENANT, ID, 'abandoned-cart', 'o-1', t(120), 'order.refunded')).toBe(true);
+    expect(await store.reverseConversion(TENANT, ID, 'abandoned-cart', 'o-1', t(121), 'order.cancelled')).toBe(false);
+    expect(await store.reverseConversion(TENANT, ID, 'abandoned-cart', 'o-unknown', t(121), 'order.cancelled')).toBe(false);
+    expect(await store.listConversions(TENANT, ID)).toEqual([{ ...conversion(), reversedAt: t(120), reversedBy: 'order.refunded' }]);
+    const [row] = await store.journeyCounters(TENANT, 'abandoned-cart');
+    expect(row!.counts['converted']).toBe(1);
+    expect(row!.counts['revenue:PLN']).toBe(0);
+    expect(row!.counts['revenueSq:PLN']).toBe(0);
+  });
+
+  it("exports the customer's conversions and erases them with the customer; the counters, no one's data, stay", async () => {
+    await store.recordConversion(TENANT, ID, conversion());
+    const exported = data(await store.exportCustomer(TENANT, ID)) as { conversions: unknown[] };
+    expect(exported.conversions).toEqual([{ ...conversion(), customerId: ID, expiresAt: retained(t(60)) }]);
+    await store.eraseCustomer(TENANT, ID, t(200));
+    expect(await store.listConversions(TENANT, ID)).toEqual([]);
+    expect((await store.journeyCounters(TENANT, 'abandoned-cart'))[0]!.counts['converted']).toBe(1);
+    // Erased, the conversion can be recorded again (a customer coming back is new).
+    expect(await store.recordConversion(TENANT, ID, conversion())).toBe(true);
+  });
+
+  it('gives every counter item a TTL: retention after its day', async () => {
+    await store.addCounts(TENANT, 'abandoned-cart', KEY, { sent: 1 });
+    const table = await backend.scan(store);
+    if (table === undefined) return;
+    expect(table.filter((i) => String(i['pk']).startsWith('STATS#'))).toEqual([
+      expect.objectContaining({ journey: 'abandoned-cart', day: KEY.day, node: KEY.node, expiresAt: retained('2026-03-02T00:00:00.000Z') }),
+    ]);
+  });
+});
