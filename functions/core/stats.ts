@@ -25,7 +25,7 @@ export interface StatsJourney {
   name: string;
   steps?: readonly { id: string }[];
   /** A journey graph's nodes (split and holdout nodes are its experiments). */
-  nodes?: readonly { id: string; split?: { variants: readonly { name: string }[] }; holdout?: unknown }[];
+  nodes?: readonly { id: string; split?: { variants: readonly { name: string }[] }; holdout?: { percent: number } }[];
 }
 
 export interface ArmStats {
@@ -118,7 +118,8 @@ function experimentsOf(journey: StatsJourney, rows: readonly StatsRow[]): Experi
   if (journey.nodes?.some((n) => n.split || n.holdout)) {
     return journey.nodes.flatMap((n): ExperimentSpec[] => {
       if (n.split) return [{ node: n.id, kind: 'split', variants: n.split.variants.map((v) => v.name) }];
-      if (n.holdout) return [{ node: n.id, kind: 'holdout', variants: [HOLDOUT, MESSAGED] }];
+      // A holdout of 0% holds nobody out: no experiment, unless it held members out before.
+      if (n.holdout && (n.holdout.percent > 0 || rows.some((r) => r.variant === HOLDOUT))) return [{ node: n.id, kind: 'holdout', variants: [HOLDOUT, MESSAGED] }];
       return [];
     });
   }

@@ -130,7 +130,8 @@ describe('GET /v1/journeys/stats', () => {
       cost: { transitions: 0, invocations: 0, emails: 0, smsParts: 0, usd: 0 },
       days: [],
       nodes: [],
-      experiments: [],
+      // The subject test of the first reminder, with no one in it yet.
+      experiments: [expect.objectContaining({ node: 'subject-test', kind: 'split', difference: null, verdict: 'not_enough_data' })],
     });
     expect(await get('/v1/journeys/no-such-journey/stats', SECRETS.apiKey)).toMatchObject({ status: 404, body: { error: 'no journey "no-such-journey" on this installation' } });
     const bad = await get('/v1/journeys/Bad%20Id/stats', SECRETS.apiKey);

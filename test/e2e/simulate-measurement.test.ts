@@ -48,17 +48,23 @@ describe('simulator measurement lines', () => {
 
     const conversions = lines.filter((l) => l['type'] === 'conversion');
     expect(conversions).toEqual([
-      { type: 'conversion', at: at(3), journey: 'abandoned-cart', customerId: expect.stringMatching(/^c_/), orderId: 'o-1', revenue: '120.00', currency: 'PLN', step: 'first-reminder', variant: null },
+      { type: 'conversion', at: at(3), journey: 'abandoned-cart', customerId: expect.stringMatching(/^c_/), orderId: 'o-1', revenue: '120.00', currency: 'PLN', step: expect.stringMatching(/^first-reminder(-b)?$/), variant: expect.stringMatching(/^[ab]$/) },
     ]);
+    // Credited to the arm of the subject test whose reminder the customer got.
+    expect(conversions[0]!['variant']).toBe(conversions[0]!['step'] === 'first-reminder' ? 'a' : 'b');
     const summary = lines.at(-1)!;
     expect(summary['type']).toBe('summary');
     const cart = (summary['journeys'] as JourneyStats[]).find((j) => j.journey === 'abandoned-cart')!;
     // Three carts; 1 and 2 ordered (goal reached), 3 got both reminders (completed).
     expect(cart).toMatchObject({ entered: 3, finished: 3, active: 0, sent: 3, delivered: 3, converted: 1, revenue: { PLN: '120.00' } });
-    expect(cart.nodes).toEqual([
-      { node: 'first-reminder', sent: 2, suppressed: 0, converted: 1 },
-      { node: 'second-reminder', sent: 1, suppressed: 0, converted: 0 },
-    ]);
+    // The first reminders, in whichever arm, then the second.
+    const firsts = cart.nodes.filter((n) => n.node.startsWith('first-reminder'));
+    expect(firsts.reduce((n, x) => n + x.sent, 0)).toBe(2);
+    expect(firsts.reduce((n, x) => n + x.converted, 0)).toBe(1);
+    expect(cart.nodes.find((n) => n.node === 'second-reminder')).toEqual({ node: 'second-reminder', sent: 1, suppressed: 0, converted: 0 });
+    // The split's arms add up to the carts that reached it.
+    const split = cart.experiments.find((e) => e.node === 'subject-test')!;
+    expect(split.arms.reduce((n, a) => n + a.recipients, 0)).toBe(2);
     // The summary's figures are the lines': messages sent, conversions and their revenue.
     const messages = lines.filter((l) => l['type'] === 'message' && l['journey'] === 'abandoned-cart');
     expect(cart.sent).toBe(messages.length);
