@@ -19,6 +19,7 @@ import { powertoolsLog } from './shared/logger.ts';
 import { powertoolsMetrics } from './shared/metrics.ts';
 import { providerClients } from './shared/provider-clients.ts';
 import { powertoolsSecretFetcher, SecretLists } from './shared/secrets.ts';
+import { brandingFromEnv } from './shared/branding.ts';
 
 /**
  * The composition root of every Lambda function: configuration read once and checked, each
@@ -59,7 +60,7 @@ const ingestBase = once(() => {
   const base = enrolDeps(env);
   const deps: IngestDeps = {
     ...base,
-    config: { ...base.config, apiKeys: [], shopifySecrets: [], wooSecrets: [], stripeSecrets: [], unsubscribeSecret: '', maxBodyBytes: env.MAX_BODY_BYTES, rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE },
+    config: { ...base.config, apiKeys: [], shopifySecrets: [], wooSecrets: [], stripeSecrets: [], unsubscribeSecret: '', maxBodyBytes: env.MAX_BODY_BYTES, rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE, branding: brandingFromEnv(env) },
   };
   return { deps, env, secrets: new SecretLists(powertoolsSecretFetcher, systemClock, base.log) };
 });
@@ -90,6 +91,7 @@ const stepBase = once(() => {
     config: {
       shopName: env.SHOP_NAME,
       shopUrl: env.SHOP_URL,
+      shopColor: env.SHOP_COLOR,
       publicUrl: env.PUBLIC_URL,
       unsubscribeSecret: '',
       smsTransliterate: env.SMS_TRANSLITERATE,

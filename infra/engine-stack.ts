@@ -43,6 +43,12 @@ export interface EngineStackProps extends StackProps {
   readonly settings: EngineSettings;
 }
 
+/** The shops' brands for the pages the ingest serves customers (functions/shared/branding.ts). */
+function brandEnvironment(settings: EngineSettings): Record<string, string> {
+  const optional = { SHOP_URL: settings.shopUrl, SHOP_COLOR: settings.shopColor, SHOP_LOGO_URL: settings.shopLogoUrl, PRIVACY_EMAIL: settings.privacyEmail, SHOP_BRANDS: settings.shopBrands };
+  return { SHOP_NAME: settings.shopName, ...Object.fromEntries(Object.entries(optional).filter((e): e is [string, string] => e[1] !== undefined)) };
+}
+
 /** Points every alarm in its scope at the operators' topic, so no alarm can be made silent. */
 class AlarmsNotify implements IAspect {
   constructor(private readonly action: cloudwatch.IAlarmAction) {}
@@ -115,6 +121,7 @@ export class EngineStack extends Stack {
         FROM_EMAIL: fromEmail,
         SHOP_NAME: settings.shopName,
         ...(settings.shopUrl ? { SHOP_URL: settings.shopUrl } : {}),
+        ...(settings.shopColor ? { SHOP_COLOR: settings.shopColor } : {}),
         PUBLIC_URL: publicUrl,
         SES_CONFIGURATION_SET: configurationSet.configurationSetName,
         EVENT_BUS_NAME: 'default',
@@ -189,6 +196,7 @@ export class EngineStack extends Stack {
         TABLE_NAME: props.table.tableName,
         SENDING_HOURS: settings.sendingHours,
         STATE_MACHINE_ARNS: stateMachineArns,
+        ...brandEnvironment(settings),
       },
       secrets: this.secrets.all,
     });
@@ -258,6 +266,9 @@ export class EngineStack extends Stack {
       ['/u/{short}', apigw.HttpMethod.GET],
       ['/unsubscribe', apigw.HttpMethod.GET],
       ['/unsubscribe', apigw.HttpMethod.POST],
+      ['/preferences', apigw.HttpMethod.GET],
+      ['/preferences', apigw.HttpMethod.POST],
+      ['/why', apigw.HttpMethod.GET],
     ];
     for (const [path, method] of routes) this.api.addRoutes({ path, methods: [method], integration });
 

@@ -26,7 +26,8 @@ import { freePort } from './dynamodb-local.ts';
 import { LocalEngine } from './engine/index.ts';
 import { startHttpServer } from './server.ts';
 import { type LocalBackend, openLocalStorage } from './storage.ts';
-import { configuredShops, type LocalShop, shopCredentials } from './shops.ts';
+import { configuredShops, localBranding, type LocalShop, shopCredentials } from './shops.ts';
+import type { ShopBrand } from '../functions/shared/branding.ts';
 
 export interface LocalSecrets {
   apiKey: string;
@@ -94,6 +95,8 @@ export interface LocalStackOptions {
   /** Poll for due waits in real time (npm start); tests and the simulator drive time themselves. */
   realTimeTimer?: boolean;
   shopName?: string;
+  /** The default shop's colour, logo, site and privacy address on its pages (its name is `shopName`). */
+  brand?: Omit<ShopBrand, 'name'>;
   /** Prefix for table names, so several stacks can share one DynamoDB server. @default '' */
   tablePrefix?: string;
   /**
@@ -197,6 +200,7 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
   const stepDeps: StepDeps = {
     config: {
       shopName: o.shopName ?? 'Sklep Testowy',
+      shopColor: o.brand?.color,
       publicUrl: apiUrl,
       unsubscribeSecret: secrets.unsubscribeSecret,
       smsTransliterate: o.smsTransliterate,
@@ -256,6 +260,7 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
       maxBodyBytes: MAX_BODY,
       sendingHours: o.sendingHours,
       rateLimitPerMinute: o.rateLimitPerMinute,
+      branding: localBranding({ ...o.brand, name: o.shopName ?? 'Sklep Testowy' }, o.shops ?? []),
     },
     store: portStore,
     journeys,

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { systemClock } from '../functions/shared/clock.ts';
 import type { Log } from '../functions/shared/logger.ts';
 import { VirtualClock } from './clock.ts';
-import { shopsFromEnv } from './shops.ts';
+import { brandFromEnv, shopsFromEnv } from './shops.ts';
 import { secretsFromEnv, startLocalStack } from './stack.ts';
 
 /** `npm start`: the product on this machine, data kept in .data/ across restarts. */
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   const clock = virtual ? new VirtualClock(new Date(env['CLOCK_START'] ?? Date.now())) : systemClock;
   const secrets = secretsFromEnv();
   const shops = shopsFromEnv(env);
+  const brand = brandFromEnv(env);
   const stack = await startLocalStack({
     shops,
     clock,
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
     sesPort: Number(env['SES_PORT'] ?? 8005),
     smsPort: Number(env['SMS_PORT'] ?? 8006),
     smsTransliterate: env['SMS_TRANSLITERATE'] === 'true',
+    shopName: brand.name,
+    brand,
     realTimeTimer: !virtual,
     persistClock: virtual,
   });

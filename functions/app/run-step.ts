@@ -28,6 +28,8 @@ export interface StepResult {
 
 export interface StepConfig {
   shopName: string;
+  /** The shop's colour (#rrggbb) for the e-mail's header rule and button. @default workflows/src/email-html.ts DEFAULT_COLOR */
+  shopColor?: string;
   /** The shop's site: the link of a cart or invoice the platform gave none for. Without it, such links are left out. */
   shopUrl?: string;
   /** The engine's public address (unsubscribe, survey): never a link into the shop. */
@@ -129,7 +131,7 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
   const template = deps.templates.get(templateId);
   if (!template) throw new Error(`template ${templateId} is not deployed with this function`);
   const base = { template: templateId, locale };
-  const data = (extra: Record<string, unknown>) => templateData(customer?.firstName ?? '', deps.config.shopName, subject.data, extra);
+  const data = (extra: Record<string, unknown>) => templateData(customer?.firstName ?? '', deps.config.shopName, subject.data, extra, deps.config.shopColor);
 
   if (plan.kind === 'task') return finish(await staffTask(input, deps, templateId, template, locale, data({ customerId }), decide));
   if (plan.kind === 'no_address' || plan.kind === 'undeliverable') {

@@ -1,5 +1,6 @@
 import type { SendingHours } from '../../workflows/src/quiet-hours.ts';
 import type { EnrolDeps } from '../app/enrolment.ts';
+import type { Branding } from '../shared/branding.ts';
 
 export interface IngestConfig {
   tenant: string;
@@ -13,6 +14,8 @@ export interface IngestConfig {
   /** Requests per minute per credential (API key, webhook secret). @default 1200 */
   rateLimitPerMinute?: number;
   sendingHours?: SendingHours;
+  /** How each shop's pages look and who the data controller is. @default a shop named "Sklep" */
+  branding?: Branding;
 }
 
 /** What every route gets: the enrolment use cases' dependencies, with the ingest's own configuration. */

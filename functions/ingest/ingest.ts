@@ -1,7 +1,8 @@
 import type { IngestDeps } from './deps.ts';
 import { type HttpRequest, type HttpResponse, json, problem } from './http.ts';
 import { customerDecisions, eraseRequest, exportCustomer, listTasks } from './routes-admin.ts';
-import { surveyAnswer, surveyPage, unsubscribe, unsubscribePage } from './routes-pages.ts';
+import { preferencesChange, preferencesPage, unsubscribe, unsubscribePage } from './routes-pages.ts';
+import { showSurvey, showWhy, surveyAnswer } from './routes-survey.ts';
 import { eventApi, shopifyWebhook, stripeWebhook, wooWebhook } from './routes-platform.ts';
 
 export type { IngestConfig, IngestDeps } from './deps.ts';
@@ -19,8 +20,11 @@ export async function handleRequest(req: HttpRequest, deps: IngestDeps): Promise
   if (route === 'GET /v1/customers/export') return exportCustomer(req, deps);
   if (route === 'GET /v1/customers/decisions') return customerDecisions(req, deps);
   if (route === 'POST /v1/customers/erase') return eraseRequest(req, deps);
-  if (route === 'GET /survey') return surveyPage(req, deps);
+  if (route === 'GET /survey') return showSurvey(req, deps);
   if (route === 'POST /survey') return surveyAnswer(req, deps);
+  if (route === 'GET /preferences') return preferencesPage(req, deps);
+  if (route === 'POST /preferences') return preferencesChange(req, deps);
+  if (route === 'GET /why') return showWhy(req, deps);
   // SMS opt-out short link: the same confirmation page as e-mail.
   if (route === 'GET /unsubscribe' || (req.method.toUpperCase() === 'GET' && req.path.startsWith('/u/'))) return unsubscribePage(req, deps);
   if (route === 'POST /unsubscribe') return unsubscribe(req, deps);

@@ -130,12 +130,15 @@ describe('engine stack policies', () => {
     const routes = Object.values(engine.findResources('AWS::ApiGatewayV2::Route') as Resources).map((r) => r.Properties['RouteKey']);
     expect(routes.sort()).toEqual([
       'GET /health',
+      'GET /preferences',
       'GET /survey',
       'GET /u/{short}',
       'GET /unsubscribe',
       'GET /v1/customers/decisions',
       'GET /v1/customers/export',
       'GET /v1/tasks',
+      'GET /why',
+      'POST /preferences',
       'POST /survey',
       'POST /unsubscribe',
       'POST /v1/customers/erase',
