@@ -269,6 +269,7 @@ export class EngineStack extends Stack {
       ['/preferences', apigw.HttpMethod.GET],
       ['/preferences', apigw.HttpMethod.POST],
       ['/why', apigw.HttpMethod.GET],
+      ['/v1/tasks/done', apigw.HttpMethod.POST],
     ];
     for (const [path, method] of routes) this.api.addRoutes({ path, methods: [method], integration });
 

@@ -1,6 +1,6 @@
 import type { IngestDeps } from './deps.ts';
 import { type HttpRequest, type HttpResponse, json, problem } from './http.ts';
-import { customerDecisions, eraseRequest, exportCustomer, listTasks } from './routes-admin.ts';
+import { completeTask, customerDecisions, eraseRequest, exportCustomer, listTasks } from './routes-admin.ts';
 import { preferencesChange, preferencesPage, unsubscribe, unsubscribePage } from './routes-pages.ts';
 import { showSurvey, showWhy, surveyAnswer } from './routes-survey.ts';
 import { eventApi, shopifyWebhook, stripeWebhook, wooWebhook } from './routes-platform.ts';
@@ -17,6 +17,7 @@ export async function handleRequest(req: HttpRequest, deps: IngestDeps): Promise
   if (route === 'POST /webhooks/woocommerce') return wooWebhook(req, deps);
   if (route === 'POST /webhooks/stripe') return stripeWebhook(req, deps);
   if (route === 'GET /v1/tasks') return listTasks(req, deps);
+  if (route === 'POST /v1/tasks/done') return completeTask(req, deps);
   if (route === 'GET /v1/customers/export') return exportCustomer(req, deps);
   if (route === 'GET /v1/customers/decisions') return customerDecisions(req, deps);
   if (route === 'POST /v1/customers/erase') return eraseRequest(req, deps);

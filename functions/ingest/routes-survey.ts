@@ -67,6 +67,7 @@ export async function surveyAnswer(req: HttpRequest, base: IngestDeps): Promise<
       subject: `Niska ocena (${p.score}/10) — skontaktuj się z klientem`,
       text: `Klient ${customerId} ocenił zamówienie ${p.key} na ${p.score}/10. Zadzwoń lub napisz i zapytaj, co poszło nie tak.`,
       status: 'open',
+      about: { kind: 'order', id: p.key },
     });
     await endJourneys('low-score', customerId, p.key, deps);
   }

@@ -143,6 +143,7 @@ describe('engine stack policies', () => {
       'POST /unsubscribe',
       'POST /v1/customers/erase',
       'POST /v1/events',
+      'POST /v1/tasks/done',
       'POST /webhooks/shopify',
       'POST /webhooks/stripe',
       'POST /webhooks/woocommerce',

@@ -201,4 +201,7 @@ export class MemoryStore implements StateStore {
   listTasks(tenant: string): Promise<StaffTask[]> {
     return this.operations.listTasks(tenant);
   }
+  completeTask(tenant: string, at: string, taskId: string, doneAt: string): Promise<boolean> {
+    return this.operations.completeTask(tenant, at, taskId, doneAt);
+  }
 }
