@@ -20,6 +20,7 @@ import { powertoolsMetrics } from './shared/metrics.ts';
 import { providerClients } from './shared/provider-clients.ts';
 import { powertoolsSecretFetcher, SecretLists } from './shared/secrets.ts';
 import { brandingFromEnv } from './shared/branding.ts';
+import { assetsFromDir } from './ingest/dashboard/assets.ts';
 
 /**
  * The composition root of every Lambda function: configuration read once and checked, each
@@ -60,6 +61,7 @@ const ingestBase = once(() => {
   const base = enrolDeps(env);
   const deps: IngestDeps = {
     ...base,
+    dashboardAssets: assetsFromDir(join(contentDir(env), 'dashboard')),
     config: { ...base.config, apiKeys: [], shopifySecrets: [], wooSecrets: [], stripeSecrets: [], unsubscribeSecret: '', maxBodyBytes: env.MAX_BODY_BYTES, rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE, branding: brandingFromEnv(env) },
   };
   return { deps, env, secrets: new SecretLists(powertoolsSecretFetcher, systemClock, base.log) };

@@ -29,6 +29,8 @@ const CONTENT: [string, string][] = [
   ['workflows/templates', 'content/templates'],
 ];
 import { journeyChain } from './journey-definition.ts';
+import { join, relative } from 'node:path';
+import { buildDashboard } from '../dashboard/build.ts';
 
 export interface EngineStackProps extends StackProps {
   readonly table: dynamodb.ITableV2;
@@ -191,7 +193,8 @@ export class EngineStack extends Stack {
       // claim of the event is given back and the platform's redelivery is processed; a killed
       // attempt's lease (EVENT_LEASE_SECONDS) runs out well after it.
       timeout: Duration.seconds(INGEST_TIMEOUT_SECONDS),
-      copyDirs: CONTENT,
+      // The dashboard's client, built at synth (dashboard/build.ts), served by this function.
+      copyDirs: [...CONTENT, [relative(join(import.meta.dirname, '..'), buildDashboard()), 'content/dashboard']],
       environment: {
         TABLE_NAME: props.table.tableName,
         SENDING_HOURS: settings.sendingHours,
@@ -270,6 +273,9 @@ export class EngineStack extends Stack {
       ['/preferences', apigw.HttpMethod.POST],
       ['/why', apigw.HttpMethod.GET],
       ['/v1/tasks/done', apigw.HttpMethod.POST],
+      ['/dashboard', apigw.HttpMethod.GET],
+      ['/dashboard/{proxy+}', apigw.HttpMethod.GET],
+      ['/dashboard/{proxy+}', apigw.HttpMethod.POST],
     ];
     for (const [path, method] of routes) this.api.addRoutes({ path, methods: [method], integration });
 

@@ -28,6 +28,8 @@ import { startHttpServer } from './server.ts';
 import { type LocalBackend, openLocalStorage } from './storage.ts';
 import { configuredShops, localBranding, type LocalShop, shopCredentials } from './shops.ts';
 import type { ShopBrand } from '../functions/shared/branding.ts';
+import type { StatsSource } from '../functions/ingest/dashboard/stats.ts';
+import { localDashboardAssets } from '../dashboard/build.ts';
 
 export interface LocalSecrets {
   apiKey: string;
@@ -97,6 +99,8 @@ export interface LocalStackOptions {
   shopName?: string;
   /** The default shop's colour, logo, site and privacy address on its pages (its name is `shopName`). */
   brand?: Omit<ShopBrand, 'name'>;
+  /** Journey statistics for the dashboard (the stats endpoint's use case, or a fixture). @default none: an empty state */
+  stats?: StatsSource;
   /** Prefix for table names, so several stacks can share one DynamoDB server. @default '' */
   tablePrefix?: string;
   /**
@@ -268,6 +272,8 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
     observe: o.observe,
     clock: o.clock,
     log: o.log,
+    stats: o.stats,
+    dashboardAssets: localDashboardAssets(),
   };
   const ingestChain = ingestHandler(() => ingestDeps, o.log);
   const ingest = (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambdaContext>) => invoke('ingest', event, () => ingestChain(event, context));

@@ -43,6 +43,7 @@ async function main(): Promise<void> {
       `  Inbox:  ${stack.inboxUrl}/   (every e-mail the journeys send)`,
       `  SMS:    ${stack.smsOutboxUrl}/   (every SMS, with its encoding and parts)`,
       `  Tasks:  ${stack.apiUrl}/v1/tasks   (staff call and follow-up tasks; same bearer key)`,
+      `  Panel:  ${stack.apiUrl}/dashboard   (journeys, customers, tasks; sign in with the API key ${secrets.apiKey})`,
       `  Shops:  ${stack.shops.join(', ')}   (more with KOSZYK_SHOPS; each shop's own API key selects it)`,
       `  Data:   DynamoDB Local at ${stack.dynamoEndpoint}, kept in ${env['DATA_DIR'] ?? '.data/dynamodb'}`,
       ...(stack.dynamoLoopbackOnly === false ? ['          (it listens on every interface: no JDK `javac` was found to bind it to 127.0.0.1)'] : []),

@@ -1,6 +1,8 @@
 import type { SendingHours } from '../../workflows/src/quiet-hours.ts';
 import type { EnrolDeps } from '../app/enrolment.ts';
 import type { Branding } from '../shared/branding.ts';
+import type { AssetSource } from './dashboard/assets.ts';
+import type { StatsSource } from './dashboard/stats.ts';
 
 export interface IngestConfig {
   tenant: string;
@@ -21,6 +23,10 @@ export interface IngestConfig {
 /** What every route gets: the enrolment use cases' dependencies, with the ingest's own configuration. */
 export interface IngestDeps extends Omit<EnrolDeps, 'config'> {
   config: IngestConfig;
+  /** Journey statistics for the dashboard; absent, its journeys page shows an empty state. */
+  stats?: StatsSource;
+  /** The dashboard's built client; absent, /dashboard answers 503. */
+  dashboardAssets?: AssetSource;
 }
 
 export type WebhookPlatform = 'shopify' | 'woocommerce' | 'stripe';

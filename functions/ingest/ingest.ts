@@ -3,6 +3,7 @@ import { type HttpRequest, type HttpResponse, json, problem } from './http.ts';
 import { completeTask, customerDecisions, eraseRequest, exportCustomer, listTasks } from './routes-admin.ts';
 import { preferencesChange, preferencesPage, unsubscribe, unsubscribePage } from './routes-pages.ts';
 import { showSurvey, showWhy, surveyAnswer } from './routes-survey.ts';
+import { dashboardRoute } from './dashboard/routes.ts';
 import { eventApi, shopifyWebhook, stripeWebhook, wooWebhook } from './routes-platform.ts';
 
 export type { IngestConfig, IngestDeps } from './deps.ts';
@@ -12,6 +13,7 @@ export async function handleRequest(req: HttpRequest, deps: IngestDeps): Promise
   const route = `${req.method.toUpperCase()} ${req.path.replace(/\/+$/, '') || '/'}`;
   if (route === 'GET /health') return json(200, { status: 'ok' });
   if (req.rawBody.length > deps.config.maxBodyBytes) return problem(413, `body larger than ${deps.config.maxBodyBytes} bytes`);
+  if (req.path === '/dashboard' || req.path.startsWith('/dashboard/')) return dashboardRoute(req, deps);
   if (route === 'POST /v1/events') return eventApi(req, deps);
   if (route === 'POST /webhooks/shopify') return shopifyWebhook(req, deps);
   if (route === 'POST /webhooks/woocommerce') return wooWebhook(req, deps);

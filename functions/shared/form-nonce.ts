@@ -10,7 +10,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 const VALID_SECONDS = 86_400;
 
-export type FormPurpose = 'preferences' | 'survey';
+export type FormPurpose = 'preferences' | 'survey' | 'staff-sign-in';
 
 function mac(secret: string, purpose: FormPurpose, token: string, issued: number): Buffer {
   return createHmac('sha256', secret).update(`form-nonce\u0000${purpose}\u0000${token}\u0000${issued}`).digest();

@@ -129,6 +129,8 @@ describe('engine stack policies', () => {
   it('routes the trigger API to the ingest function, with access logs and throttling', () => {
     const routes = Object.values(engine.findResources('AWS::ApiGatewayV2::Route') as Resources).map((r) => r.Properties['RouteKey']);
     expect(routes.sort()).toEqual([
+      'GET /dashboard',
+      'GET /dashboard/{proxy+}',
       'GET /health',
       'GET /preferences',
       'GET /survey',
@@ -138,6 +140,7 @@ describe('engine stack policies', () => {
       'GET /v1/customers/export',
       'GET /v1/tasks',
       'GET /why',
+      'POST /dashboard/{proxy+}',
       'POST /preferences',
       'POST /survey',
       'POST /unsubscribe',
