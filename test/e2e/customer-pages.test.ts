@@ -80,6 +80,18 @@ describe('the unsubscribe confirmation', () => {
     expect(contrastRatio(accent, '#ffffff')).toBeGreaterThanOrEqual(MIN_TEXT_CONTRAST);
   });
 
+  it('in a shop of several, shows that shop’s own name and colour, as its data controller', async () => {
+    await shop();
+    await s.stop();
+    s = await memoryStack(T0, { shopName: 'Ceramika Żuraw', shops: [{ id: 'sklep-b', apiKey: 'key-of-sklep-b', name: 'Herbaciarnia B', color: '#3a2f8f' }] });
+    const b = signUnsubscribeToken(SECRETS.unsubscribeSecret, { t: 'sklep-b', c: CID, ch: 'email' }, T0);
+    const page = html(await get('/preferences', { token: b }));
+    expect(page).toContain('Administratorem Twoich danych osobowych jest Herbaciarnia B.');
+    expect(page).toContain('--accent:#3a2f8f');
+    expect(page).not.toContain('Ceramika Żuraw');
+    expect(html(await get('/preferences', { token: token() }))).toContain('Administratorem Twoich danych osobowych jest Ceramika Żuraw.');
+  });
+
   it('the one-click POST withdraws e-mail marketing and answers with a page', async () => {
     await shop();
     const res = await s.request({ method: 'POST', path: '/unsubscribe', query: { token: token() }, rawBody: Buffer.from('List-Unsubscribe=One-Click') });
