@@ -21,6 +21,8 @@ import { powertoolsLog } from './shared/logger.ts';
 import { powertoolsMetrics } from './shared/metrics.ts';
 import { providerClients } from './shared/provider-clients.ts';
 import { powertoolsSecretFetcher, SecretLists } from './shared/secrets.ts';
+import { brandingFromEnv } from './shared/branding.ts';
+import { assetsFromDir } from './ingest/dashboard/assets.ts';
 
 /**
  * The composition root of every Lambda function: configuration read once and checked, each
@@ -74,7 +76,8 @@ const ingestBase = once(() => {
   const deps: IngestDeps = {
     ...base,
     catalogue: loadCatalogue(join(contentDir(env), 'events')),
-    config: { ...base.config, apiKeys: [], shopifySecrets: [], wooSecrets: [], stripeSecrets: [], unsubscribeSecret: '', maxBodyBytes: env.MAX_BODY_BYTES, rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE },
+    dashboardAssets: assetsFromDir(join(contentDir(env), 'dashboard')),
+    config: { ...base.config, apiKeys: [], shopifySecrets: [], wooSecrets: [], stripeSecrets: [], unsubscribeSecret: '', maxBodyBytes: env.MAX_BODY_BYTES, rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE, branding: brandingFromEnv(env) },
   };
   return { deps, env, secrets: new SecretLists(powertoolsSecretFetcher, systemClock, base.log) };
 });
@@ -106,6 +109,7 @@ const stepBase = once(() => {
     config: {
       shopName: env.SHOP_NAME,
       shopUrl: env.SHOP_URL,
+      shopColor: env.SHOP_COLOR,
       publicUrl: env.PUBLIC_URL,
       unsubscribeSecret: '',
       smsTransliterate: env.SMS_TRANSLITERATE,

@@ -30,6 +30,8 @@ const CONTENT: [string, string][] = [
   ['workflows/events', 'content/events'],
 ];
 import { journeyChain } from './journey-definition.ts';
+import { join, relative } from 'node:path';
+import { buildDashboard } from '../dashboard/build.ts';
 
 export interface EngineStackProps extends StackProps {
   readonly table: dynamodb.ITableV2;
@@ -42,6 +44,12 @@ export interface EngineStackProps extends StackProps {
    * and the prefix of resource names (so two installations can share an account).
    */
   readonly settings: EngineSettings;
+}
+
+/** The shops' brands for the pages the ingest serves customers (functions/shared/branding.ts). */
+function brandEnvironment(settings: EngineSettings): Record<string, string> {
+  const optional = { SHOP_URL: settings.shopUrl, SHOP_COLOR: settings.shopColor, SHOP_LOGO_URL: settings.shopLogoUrl, PRIVACY_EMAIL: settings.privacyEmail, SHOP_BRANDS: settings.shopBrands };
+  return { SHOP_NAME: settings.shopName, ...Object.fromEntries(Object.entries(optional).filter((e): e is [string, string] => e[1] !== undefined)) };
 }
 
 /** Points every alarm in its scope at the operators' topic, so no alarm can be made silent. */
@@ -123,6 +131,7 @@ export class EngineStack extends Stack {
         FROM_EMAIL: fromEmail,
         SHOP_NAME: settings.shopName,
         ...(settings.shopUrl ? { SHOP_URL: settings.shopUrl } : {}),
+        ...(settings.shopColor ? { SHOP_COLOR: settings.shopColor } : {}),
         PUBLIC_URL: publicUrl,
         SES_CONFIGURATION_SET: configurationSet.configurationSetName,
         EVENT_BUS_NAME: 'default',
@@ -192,11 +201,13 @@ export class EngineStack extends Stack {
       // claim of the event is given back and the platform's redelivery is processed; a killed
       // attempt's lease (EVENT_LEASE_SECONDS) runs out well after it.
       timeout: Duration.seconds(INGEST_TIMEOUT_SECONDS),
-      copyDirs: CONTENT,
+      // The dashboard's client, built at synth (dashboard/build.ts), served by this function.
+      copyDirs: [...CONTENT, [relative(join(import.meta.dirname, '..'), buildDashboard()), 'content/dashboard']],
       environment: {
         TABLE_NAME: props.table.tableName,
         SENDING_HOURS: settings.sendingHours,
         STATE_MACHINE_ARNS: stateMachineArns,
+        ...brandEnvironment(settings),
       },
       // Every credential it checks, and the link signing secret; not the outbound webhook secret (the step signs with it).
       secrets: this.secrets.all.filter((s) => s !== this.secrets.webhook),
@@ -270,6 +281,13 @@ export class EngineStack extends Stack {
       ['/u/{short}', apigw.HttpMethod.GET],
       ['/unsubscribe', apigw.HttpMethod.GET],
       ['/unsubscribe', apigw.HttpMethod.POST],
+      ['/preferences', apigw.HttpMethod.GET],
+      ['/preferences', apigw.HttpMethod.POST],
+      ['/why', apigw.HttpMethod.GET],
+      ['/v1/tasks/done', apigw.HttpMethod.POST],
+      ['/dashboard', apigw.HttpMethod.GET],
+      ['/dashboard/{proxy+}', apigw.HttpMethod.GET],
+      ['/dashboard/{proxy+}', apigw.HttpMethod.POST],
     ];
     for (const [path, method] of routes) this.api.addRoutes({ path, methods: [method], integration });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ShopBrandsJson } from '../functions/shared/branding.ts';
 import { fields } from '../functions/shared/config.ts';
 
 /**
@@ -27,6 +28,12 @@ export const EngineSettings = z.object({
   fromEmail: fields.fromEmail.optional(),
   shopName: fields.shopName.default('Sklep'),
   shopUrl: fields.shopUrl.optional(),
+  /** The shop's colour, logo and privacy address: e-mails and the customer pages (preferences, survey). */
+  shopColor: fields.shopColor.optional(),
+  shopLogoUrl: fields.shopLogoUrl.optional(),
+  privacyEmail: fields.privacyEmail.optional(),
+  /** Other shops' brands, JSON: { "shop-b": { "name": …, "color": …, "logoUrl": …, "url": …, "privacyEmail": … } }. */
+  shopBrands: z.string().pipe(z.string().refine((v) => ShopBrandsJson.safeParse(v).success, 'must be a JSON object of shop id → { name, color, logoUrl, url, privacyEmail }')).optional(),
   publicUrl: fields.publicUrl.optional(),
   sendingHours: z.string().default('08:00-20:00').pipe(z.string().refine((v) => fields.sendingHours.safeParse(v).success, 'must be HH:MM-HH:MM, e.g. 08:00-20:00')),
   frequencyCapMax: fields.frequencyCapMax.default(3),

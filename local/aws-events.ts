@@ -34,6 +34,9 @@ export function httpApiEvent(req: HttpCall, route: { routeKey: string; pathParam
   if (body) headers['content-length'] = String(body.length);
   const domainName = `${api.apiId}.execute-api.${api.region}.amazonaws.com`;
   Object.assign(headers, { host: domainName, 'x-forwarded-for': '203.0.113.10', 'x-forwarded-port': '443', 'x-forwarded-proto': 'https' });
+  // API Gateway takes the Cookie header apart into `cookies`.
+  const cookies = headers['cookie']?.split(/;\s*/).filter(Boolean);
+  delete headers['cookie'];
   const query = new URLSearchParams(rawQueryString);
   const queryStringParameters: Record<string, string> = {};
   for (const [k, v] of query) queryStringParameters[k] = queryStringParameters[k] === undefined ? v : `${queryStringParameters[k]},${v}`;
@@ -42,6 +45,7 @@ export function httpApiEvent(req: HttpCall, route: { routeKey: string; pathParam
     routeKey: route.routeKey,
     rawPath,
     rawQueryString,
+    ...(cookies?.length ? { cookies } : {}),
     headers,
     ...(rawQueryString ? { queryStringParameters } : {}),
     ...(route.pathParameters ? { pathParameters: route.pathParameters } : {}),
@@ -126,10 +130,15 @@ export function schedulerInput(template: string, scheduledTime: Date, scheduleAr
 }
 
 /** API Gateway's answer to the caller, read back into the local server's response. */
-export function fromHttpApiResult(r: { statusCode?: number; headers?: Record<string, string | number | boolean>; body?: string }): { status: number; headers: Record<string, string>; body: unknown } {
+export function fromHttpApiResult(r: { statusCode?: number; headers?: Record<string, string | number | boolean>; body?: string; cookies?: string[] }): {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+  cookies?: string[];
+} {
   const headers = Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
   const json = (headers['content-type'] ?? '').includes('application/json');
-  return { status: r.statusCode ?? 200, headers, body: json && r.body ? (JSON.parse(r.body) as unknown) : (r.body ?? '') };
+  return { status: r.statusCode ?? 200, headers, body: json && r.body ? (JSON.parse(r.body) as unknown) : (r.body ?? ''), ...(r.cookies?.length ? { cookies: r.cookies } : {}) };
 }
 
 /** What Lambda passes a handler beside the event; the local stack's functions get one like it. */

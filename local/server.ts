@@ -46,6 +46,6 @@ export function startHttpServer(handle: RequestHandler, opts: { port: number; ho
 
 function send(res: ServerResponse, r: HttpResponse): void {
   const isText = typeof r.body === 'string';
-  res.writeHead(r.status, { 'content-type': isText ? 'text/html; charset=utf-8' : 'application/json', ...r.headers });
+  res.writeHead(r.status, { 'content-type': isText ? 'text/html; charset=utf-8' : 'application/json', ...r.headers, ...(r.cookies?.length ? { 'set-cookie': r.cookies } : {}) });
   res.end(isText ? (r.body as string) : JSON.stringify(r.body));
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ShopId } from '../functions/shared/config.ts';
+import { type Branding, ShopBrand } from '../functions/shared/branding.ts';
+import { fields, ShopId } from '../functions/shared/config.ts';
 import { parseCredential } from '../functions/ingest/signatures.ts';
 
 /**
@@ -9,6 +10,9 @@ import { parseCredential } from '../functions/ingest/signatures.ts';
  * select it and, optionally, the SMS number STOP replies to it arrive at:
  *
  *   [{ "id": "sklep-b", "apiKey": "key-b", "shopifySecret": "…", "wooSecret": "…", "stripeSecret": "…", "smsNumber": "+48500100200" }]
+ *
+ * and how its pages look: `name` (the data controller's name; the id when absent), `color`,
+ * `logoUrl`, `url`, `privacyEmail`.
  */
 export const LocalShop = z.strictObject({
   id: ShopId,
@@ -17,6 +21,11 @@ export const LocalShop = z.strictObject({
   wooSecret: z.string().min(8).optional(),
   stripeSecret: z.string().min(8).optional(),
   smsNumber: z.string().regex(/^\+\d{6,15}$/, 'an E.164 number such as +48500100200').optional(),
+  name: fields.shopName.optional(),
+  color: fields.shopColor.optional(),
+  logoUrl: fields.shopLogoUrl.optional(),
+  url: fields.shopUrl.optional(),
+  privacyEmail: fields.privacyEmail.optional(),
 });
 export type LocalShop = z.infer<typeof LocalShop>;
 
@@ -64,4 +73,24 @@ export function shopCredentials(shops: readonly LocalShop[]): Credentials {
 export function configuredShops(defaultShop: string, credentials: Credentials): string[] {
   const all = [...credentials.apiKeys, ...credentials.shopifySecrets, ...credentials.wooSecrets, ...credentials.stripeSecrets];
   return [...new Set([defaultShop, ...all.map((c) => parseCredential(c, defaultShop).tenant)])];
+}
+
+/** The default shop's brand and each listed shop's own (named by its id when it gives no name). */
+export function localBranding(defaultBrand: ShopBrand, shops: readonly LocalShop[]): Branding {
+  const brand = (s: LocalShop): ShopBrand => ({ name: s.name ?? s.id, color: s.color, logoUrl: s.logoUrl, url: s.url, privacyEmail: s.privacyEmail });
+  return { default: defaultBrand, shops: Object.fromEntries(shops.map((s) => [s.id, brand(s)])) };
+}
+
+/** `npm start`'s default shop brand: SHOP_NAME, SHOP_COLOR, SHOP_LOGO_URL, SHOP_URL, PRIVACY_EMAIL, checked. */
+export function brandFromEnv(env: Record<string, string | undefined> = process.env): ShopBrand {
+  const parsed = ShopBrand.safeParse({
+    name: env['SHOP_NAME'] ?? 'Sklep Testowy',
+    color: env['SHOP_COLOR'] || undefined,
+    logoUrl: env['SHOP_LOGO_URL'] || undefined,
+    url: env['SHOP_URL'] || undefined,
+    privacyEmail: env['PRIVACY_EMAIL'] || undefined,
+  });
+  if (parsed.success) return parsed.data;
+  const names: Record<string, string> = { name: 'SHOP_NAME', color: 'SHOP_COLOR', logoUrl: 'SHOP_LOGO_URL', url: 'SHOP_URL', privacyEmail: 'PRIVACY_EMAIL' };
+  throw new ShopsConfigError(parsed.error.issues.map((i) => `${names[String(i.path[0])] ?? i.path.join('.')}: ${i.message}`).join('; '));
 }

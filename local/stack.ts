@@ -31,7 +31,10 @@ import { freePort } from './dynamodb-local.ts';
 import { LocalEngine } from './engine/index.ts';
 import { startHttpServer } from './server.ts';
 import { type LocalBackend, openLocalStorage } from './storage.ts';
-import { configuredShops, type LocalShop, shopCredentials } from './shops.ts';
+import { configuredShops, localBranding, type LocalShop, shopCredentials } from './shops.ts';
+import type { ShopBrand } from '../functions/shared/branding.ts';
+import type { StatsSource } from '../functions/ingest/dashboard/stats.ts';
+import { localDashboardAssets } from '../dashboard/build.ts';
 
 export interface LocalSecrets {
   apiKey: string;
@@ -111,6 +114,10 @@ export interface LocalStackOptions {
   /** Poll for due waits in real time (npm start); tests and the simulator drive time themselves. */
   realTimeTimer?: boolean;
   shopName?: string;
+  /** The default shop's colour, logo, site and privacy address on its pages (its name is `shopName`). */
+  brand?: Omit<ShopBrand, 'name'>;
+  /** Journey statistics for the dashboard (the stats endpoint's use case, or a fixture). @default none: an empty state */
+  stats?: StatsSource;
   /** Prefix for table names, so several stacks can share one DynamoDB server. @default '' */
   tablePrefix?: string;
   /**
@@ -218,6 +225,7 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
   const stepDeps: GraphDeps = {
     config: {
       shopName: o.shopName ?? 'Sklep Testowy',
+      shopColor: o.brand?.color,
       publicUrl: apiUrl,
       unsubscribeSecret: secrets.unsubscribeSecret,
       webhookSecret: secrets.webhookSecret,
@@ -284,6 +292,7 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
       maxBodyBytes: MAX_BODY,
       sendingHours: o.sendingHours,
       rateLimitPerMinute: o.rateLimitPerMinute,
+      branding: localBranding({ ...o.brand, name: o.shopName ?? 'Sklep Testowy' }, o.shops ?? []),
     },
     store: portStore,
     journeys,
@@ -293,6 +302,8 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
     onConversion: o.onConversion,
     clock: o.clock,
     log: o.log,
+    stats: o.stats,
+    dashboardAssets: localDashboardAssets(),
   };
   const ingestChain = ingestHandler(() => ingestDeps, o.log);
   const ingest = (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambdaContext>) => invoke('ingest', event, () => ingestChain(event, context));

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { systemClock } from '../functions/shared/clock.ts';
 import type { Log } from '../functions/shared/logger.ts';
 import { VirtualClock } from './clock.ts';
-import { shopsFromEnv } from './shops.ts';
+import { brandFromEnv, shopsFromEnv } from './shops.ts';
 import { secretsFromEnv, startLocalStack } from './stack.ts';
 
 /** `npm start`: the product on this machine, data kept in .data/ across restarts. */
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   const clock = virtual ? new VirtualClock(new Date(env['CLOCK_START'] ?? Date.now())) : systemClock;
   const secrets = secretsFromEnv();
   const shops = shopsFromEnv(env);
+  const brand = brandFromEnv(env);
   const stack = await startLocalStack({
     shops,
     clock,
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
     sesPort: Number(env['SES_PORT'] ?? 8005),
     smsPort: Number(env['SMS_PORT'] ?? 8006),
     smsTransliterate: env['SMS_TRANSLITERATE'] === 'true',
+    shopName: brand.name,
+    brand,
     realTimeTimer: !virtual,
     persistClock: virtual,
   });
@@ -40,6 +43,7 @@ async function main(): Promise<void> {
       `  Inbox:  ${stack.inboxUrl}/   (every e-mail the journeys send)`,
       `  SMS:    ${stack.smsOutboxUrl}/   (every SMS, with its encoding and parts)`,
       `  Tasks:  ${stack.apiUrl}/v1/tasks   (staff call and follow-up tasks; same bearer key)`,
+      `  Panel:  ${stack.apiUrl}/dashboard   (journeys, customers, tasks; sign in with the API key ${secrets.apiKey})`,
       `  Shops:  ${stack.shops.join(', ')}   (more with KOSZYK_SHOPS; each shop's own API key selects it)`,
       `  Data:   DynamoDB Local at ${stack.dynamoEndpoint}, kept in ${env['DATA_DIR'] ?? '.data/dynamodb'}`,
       ...(stack.dynamoLoopbackOnly === false ? ['          (it listens on every interface: no JDK `javac` was found to bind it to 127.0.0.1)'] : []),

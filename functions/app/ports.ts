@@ -181,6 +181,8 @@ export interface OperationsRepository {
   /** False when the task exists. */
   createTask(tenant: string, task: StaffTask): Promise<boolean>;
   listTasks(tenant: string): Promise<StaffTask[]>;
+  /** open → done, recording when; false (and no change) when there is no such task or it is done already. */
+  completeTask(tenant: string, at: string, taskId: string, doneAt: string): Promise<boolean>;
 }
 
 /**

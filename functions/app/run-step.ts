@@ -26,6 +26,8 @@ export interface StepResult {
 
 export interface StepConfig {
   shopName: string;
+  /** The shop's colour (#rrggbb) for the e-mail's header rule and button. @default workflows/src/email-html.ts DEFAULT_COLOR */
+  shopColor?: string;
   /** The shop's site: the link of a cart or invoice the platform gave none for. Without it, such links are left out. */
   shopUrl?: string;
   /** The engine's public address (unsubscribe, survey): never a link into the shop. */
@@ -157,7 +159,7 @@ export async function performSend(input: StepInput, deps: StepDeps, c: SendConte
   const { customer, now, at, decide } = c;
   const plan = planStep(input, true, { wanted: true, data: c.subject }, customer);
   if (plan.kind === 'goal_reached') throw new Error('unreachable: a wanted subject');
-  const data = (extra: Record<string, unknown>) => templateData(customer?.firstName ?? '', deps.config.shopName, c.subject, { ...c.extra, ...extra });
+  const data = (extra: Record<string, unknown>) => templateData(customer?.firstName ?? '', deps.config.shopName, c.subject, { ...c.extra, ...extra }, deps.config.shopColor);
   const locale = pickLocale(customer?.locale);
   const templateId = plan.template;
   const template = deps.templates.get(templateId);

@@ -35,6 +35,10 @@ export type ConsentReason =
   /** Refused: older than the state on file. */
   | 'older_than_state';
 
+/** The sources of a customer's own opt-out from a page of ours: a suppressed send says `unsubscribed`. */
+export const UNSUBSCRIBE_LINK = 'unsubscribe-link';
+export const PREFERENCE_CENTRE = 'preference-centre';
+
 export type TimedConsentStatement = ConsentStatement & { at: string; source: string };
 
 export type ConsentDecision =

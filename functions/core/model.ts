@@ -98,6 +98,10 @@ export interface StaffTask {
   /** Rendered instructions for staff; may quote amounts, never the customer's address. */
   text: string;
   status: 'open' | 'done';
+  /** When staff marked it done. */
+  doneAt?: string;
+  /** The order or invoice it is about, when the task names one itself (otherwise found through its journey). */
+  about?: { kind: 'order' | 'invoice'; id: string };
 }
 
 export interface CartRecord extends Checkout {

@@ -1,6 +1,7 @@
 import type { CartRecord, ConsentState, CustomerProfile, Decision, InvoiceRecord, OrderRecord, SendRecord, SuppressionReason } from './model.ts';
 import type { StepInput } from './step-payload.ts';
 import { assertUnreachable } from './domain.ts';
+import { PREFERENCE_CENTRE, UNSUBSCRIBE_LINK } from './consent.ts';
 import { isDeliverableEmail, smsReach } from './identity.ts';
 
 /**
@@ -80,8 +81,8 @@ export function subjectOf(
  * The variables a template sees. `extra` is the unsubscribe and survey links for a message, the
  * customer id for a staff task. `journeys validate` renders every template with this same shape.
  */
-export function templateData(firstName: string, shopName: string, subject: Subject, extra: Record<string, unknown>): Record<string, unknown> {
-  return { firstName, shop: { name: shopName }, ...subject, ...extra };
+export function templateData(firstName: string, shopName: string, subject: Subject, extra: Record<string, unknown>, shopColor?: string): Record<string, unknown> {
+  return { firstName, shop: { name: shopName, ...(shopColor && { color: shopColor }) }, ...subject, ...extra };
 }
 
 function pickTemplate(input: Pick<StepInput, 'template' | 'templateByCategory'>, categories: readonly string[]): string {
@@ -158,7 +159,7 @@ export type SendVerdict = { kind: 'send' } | { kind: 'refuse'; reason: Suppressi
 export function sendVerdict(f: SendFacts): SendVerdict {
   if (f.suppressed) return { kind: 'refuse', reason: 'suppressed_address' };
   if (f.topic === 'service') return { kind: 'send' };
-  if (!f.consent?.granted) return { kind: 'refuse', reason: f.consent?.source === 'unsubscribe-link' ? 'unsubscribed' : 'no_consent' };
+  if (!f.consent?.granted) return { kind: 'refuse', reason: f.consent?.source === UNSUBSCRIBE_LINK || f.consent?.source === PREFERENCE_CENTRE ? 'unsubscribed' : 'no_consent' };
   return { kind: 'send' };
 }
 

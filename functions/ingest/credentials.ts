@@ -20,6 +20,7 @@ interface CredentialIndex {
   byShop: Map<string, Entry[]>;
   unbound: Entry[];
   byKeyHash: Map<string, Entry>;
+  byId: Map<string, Entry>;
 }
 
 const indexes = new WeakMap<readonly string[], CredentialIndex>();
@@ -29,7 +30,7 @@ const keyHash = (secret: string) => createHash('sha256').update(secret).digest('
 function indexOf(entries: readonly string[], defaultTenant: string): CredentialIndex {
   const cached = indexes.get(entries);
   if (cached?.tenant === defaultTenant) return cached;
-  const index: CredentialIndex = { tenant: defaultTenant, byShop: new Map(), unbound: [], byKeyHash: new Map() };
+  const index: CredentialIndex = { tenant: defaultTenant, byShop: new Map(), unbound: [], byKeyHash: new Map(), byId: new Map() };
   for (const raw of entries) {
     const { tenant, secret, shop } = parseCredential(raw, defaultTenant);
     if (!secret) continue;
@@ -37,6 +38,7 @@ function indexOf(entries: readonly string[], defaultTenant: string): CredentialI
     if (shop) index.byShop.set(shop, [...(index.byShop.get(shop) ?? []), entry]);
     else index.unbound.push(entry);
     if (!index.byKeyHash.has(keyHash(secret))) index.byKeyHash.set(keyHash(secret), entry);
+    index.byId.set(entry.id, entry);
   }
   indexes.set(entries, index);
   return index;
@@ -64,4 +66,9 @@ export function keyed(entries: readonly string[], defaultTenant: string, token: 
   if (!token) return undefined;
   const found = indexOf(entries, defaultTenant).byKeyHash.get(keyHash(token));
   return found && safeEqual(found.secret, token) ? { tenant: found.tenant, id: found.id } : undefined;
+}
+
+/** The credential of this id and shop, while it is configured: a session begun with a key ends when the key is removed. */
+export function stillConfigured(entries: readonly string[], defaultTenant: string, credential: Credential): boolean {
+  return indexOf(entries, defaultTenant).byId.get(credential.id)?.tenant === credential.tenant;
 }

@@ -11,11 +11,14 @@ import { handleRequest, type IngestDeps } from './ingest.ts';
 export function makeIngestHandler(deps: () => IngestDeps | Promise<IngestDeps>) {
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const rawBody = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+    const headers = lowerCaseHeaders(event.headers ?? {});
+    // Payload 2.0 hands cookies over apart from the headers.
+    if (event.cookies?.length) headers['cookie'] = event.cookies.join('; ');
     const res = await handleRequest(
       {
         method: event.requestContext.http.method,
         path: event.rawPath,
-        headers: lowerCaseHeaders(event.headers ?? {}),
+        headers,
         query: event.queryStringParameters ?? {},
         rawBody,
       },
@@ -26,6 +29,7 @@ export function makeIngestHandler(deps: () => IngestDeps | Promise<IngestDeps>) 
       statusCode: res.status,
       headers: { 'content-type': isText ? 'text/html; charset=utf-8' : 'application/json', ...res.headers },
       body: isText ? (res.body as string) : JSON.stringify(res.body),
+      ...(res.cookies?.length ? { cookies: res.cookies } : {}),
     };
   };
 }

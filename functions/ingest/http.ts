@@ -14,6 +14,8 @@ export interface HttpResponse {
   status: number;
   headers?: Record<string, string>;
   body: unknown;
+  /** Set-Cookie values, each its own header (API Gateway's payload 2.0 takes them apart from the headers). */
+  cookies?: string[];
 }
 
 export function json(status: number, body: unknown): HttpResponse {

@@ -1,7 +1,9 @@
 import type { IngestDeps } from './deps.ts';
 import { type HttpRequest, type HttpResponse, json, problem } from './http.ts';
-import { customerDecisions, eraseRequest, exportCustomer, journeyStats, listTasks } from './routes-admin.ts';
-import { surveyAnswer, surveyPage, unsubscribe, unsubscribePage } from './routes-pages.ts';
+import { completeTask, customerDecisions, eraseRequest, exportCustomer, journeyStats, listTasks } from './routes-admin.ts';
+import { preferencesChange, preferencesPage, unsubscribe, unsubscribePage } from './routes-pages.ts';
+import { showSurvey, showWhy, surveyAnswer } from './routes-survey.ts';
+import { dashboardRoute } from './dashboard/routes.ts';
 import { eventApi, shopifyWebhook, stripeWebhook, wooWebhook } from './routes-platform.ts';
 
 export type { IngestConfig, IngestDeps } from './deps.ts';
@@ -20,19 +22,24 @@ export async function handleRequest(req: HttpRequest, deps: IngestDeps): Promise
   const route = `${req.method.toUpperCase()} ${req.path.replace(/\/+$/, '') || '/'}`;
   if (route === 'GET /health') return json(200, { status: 'ok' });
   if (req.rawBody.length > deps.config.maxBodyBytes) return problem(413, `body larger than ${deps.config.maxBodyBytes} bytes`);
+  if (req.path === '/dashboard' || req.path.startsWith('/dashboard/')) return dashboardRoute(req, deps);
   if (route === 'POST /v1/events') return eventApi(req, deps);
   if (route === 'POST /webhooks/shopify') return shopifyWebhook(req, deps);
   if (route === 'POST /webhooks/woocommerce') return wooWebhook(req, deps);
   if (route === 'POST /webhooks/stripe') return stripeWebhook(req, deps);
   if (route === 'GET /v1/tasks') return listTasks(req, deps);
+  if (route === 'POST /v1/tasks/done') return completeTask(req, deps);
   if (route === 'GET /v1/customers/export') return exportCustomer(req, deps);
   if (route === 'GET /v1/customers/decisions') return customerDecisions(req, deps);
   if (route === 'POST /v1/customers/erase') return eraseRequest(req, deps);
   if (route === 'GET /v1/journeys/stats') return journeyStats(req, deps);
   const stats = /^GET \/v1\/journeys\/([^/]+)\/stats$/.exec(route);
   if (stats) return journeyStats(req, deps, decodePathPart(stats[1]!));
-  if (route === 'GET /survey') return surveyPage(req, deps);
+  if (route === 'GET /survey') return showSurvey(req, deps);
   if (route === 'POST /survey') return surveyAnswer(req, deps);
+  if (route === 'GET /preferences') return preferencesPage(req, deps);
+  if (route === 'POST /preferences') return preferencesChange(req, deps);
+  if (route === 'GET /why') return showWhy(req, deps);
   // SMS opt-out short link: the same confirmation page as e-mail.
   if (route === 'GET /unsubscribe' || (req.method.toUpperCase() === 'GET' && req.path.startsWith('/u/'))) return unsubscribePage(req, deps);
   if (route === 'POST /unsubscribe') return unsubscribe(req, deps);

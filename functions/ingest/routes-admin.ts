@@ -1,10 +1,12 @@
 import { journeysStats } from '../app/journey-stats.ts';
+import { z } from 'zod';
 import { customerNamed, eraseCustomers, type NamedCustomer } from '../app/privacy.ts';
+import { markTaskDone } from '../app/tasks.ts';
 import { LogCode } from '../shared/logger.ts';
 import { COST_PRICES } from '../shared/prices.ts';
 import { admitApi } from './admission.ts';
 import type { IngestDeps } from './deps.ts';
-import { type HttpRequest, type HttpResponse, json, problem } from './http.ts';
+import { type HttpRequest, type HttpResponse, json, parseBody, problem, zodDetails } from './http.ts';
 
 /** Staff tasks, data-subject rights (RODO art. 15, 17) and journey stats: bearer key, rate-limited like every route. */
 
@@ -13,6 +15,22 @@ export async function listTasks(req: HttpRequest, base: IngestDeps): Promise<Htt
   if ('response' in admitted) return admitted.response;
   const { deps } = admitted;
   return json(200, { tasks: await deps.store.listTasks(deps.config.tenant) });
+}
+
+/** A task as GET /v1/tasks lists it: its time and id. */
+export const TaskRef = z.strictObject({ at: z.iso.datetime(), id: z.string().min(1).max(128) });
+
+/** `POST /v1/tasks/done {"at", "id"}`: 200 when the open task is now done, 409 when it was not open. */
+export async function completeTask(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
+  const admitted = await admitApi(req, base, 'tasks');
+  if ('response' in admitted) return admitted.response;
+  const { deps } = admitted;
+  const body = parseBody(req);
+  if (!body.ok) return body.response;
+  const ref = TaskRef.safeParse(body.value);
+  if (!ref.success) return problem(400, 'name the task by its "at" and "id"', zodDetails(ref.error));
+  const done = await markTaskDone(deps, deps.config.tenant, ref.data);
+  return done === 'done' ? json(200, { status: 'done' }) : problem(409, 'no open task with this "at" and "id"');
 }
 
 /**

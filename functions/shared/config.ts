@@ -78,6 +78,12 @@ export const fields = {
     .default('false')
     .transform((v) => v === 'true'),
   shops: shopList,
+  /** The shop's colour (#rrggbb): e-mail buttons, the customer pages. */
+  shopColor: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour such as #1d5c4d'),
+  /** The shop's logo on the customer pages (an image anyone may load). */
+  shopLogoUrl: z.url({ protocol: /^https?$/ }).max(2048),
+  /** Where customers write about their personal data; named in the privacy notice. */
+  privacyEmail: z.email(),
 };
 
 /** The shops of an installation: SHOPS when set, else the one default shop. */
@@ -99,6 +105,14 @@ export const IngestEnv = z.object({
   SENDING_HOURS: sendingHours,
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
   STATE_MACHINE_ARNS: StateMachineArns,
+  /** The default shop's brand on the customer pages (functions/shared/branding.ts). */
+  SHOP_NAME: fields.shopName.default('Sklep'),
+  SHOP_URL: fields.shopUrl.optional(),
+  SHOP_COLOR: fields.shopColor.optional(),
+  SHOP_LOGO_URL: fields.shopLogoUrl.optional(),
+  PRIVACY_EMAIL: fields.privacyEmail.optional(),
+  /** Other shops' brands, JSON: { "shop-b": { "name": …, "color": …, "logoUrl": …, "url": …, "privacyEmail": … } }. */
+  SHOP_BRANDS: z.string().optional(),
 });
 export type IngestEnv = z.infer<typeof IngestEnv>;
 
@@ -144,6 +158,7 @@ export const StepEnv = z.object({
   FROM_EMAIL: fields.fromEmail,
   SHOP_NAME: fields.shopName,
   SHOP_URL: fields.shopUrl.optional(),
+  SHOP_COLOR: fields.shopColor.optional(),
   PUBLIC_URL: fields.publicUrl,
   UNSUBSCRIBE_SECRET_ARN: secretArn,
   /** Signs journey graphs' webhook calls; without it a webhook node fails its step. */

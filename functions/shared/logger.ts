@@ -39,6 +39,15 @@ export const LogCode = {
   ConversionReversed: 'CONVERSION_REVERSED',
   /** A journey counter could not be added to: the fact stands, the count is lost. */
   StatsNotCounted: 'STATS_NOT_COUNTED',
+  /** A customer changed what they receive in the preference centre. */
+  PreferencesChanged: 'PREFERENCES_CHANGED',
+  /** A customer asked for a copy or the erasure of their data from the preference centre. */
+  RightsRequested: 'RIGHTS_REQUESTED',
+  /** A form or staff change refused: no valid nonce or CSRF token, or sent from another site. */
+  FormRefused: 'FORM_REFUSED',
+  StaffSignedIn: 'STAFF_SIGNED_IN',
+  StaffSignInRefused: 'STAFF_SIGN_IN_REFUSED',
+  TaskDone: 'TASK_DONE',
 } as const;
 export type LogCode = (typeof LogCode)[keyof typeof LogCode];
 

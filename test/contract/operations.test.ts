@@ -144,6 +144,20 @@ describe.each(contractBackends())('OperationsRepository on $name', (backend) => 
       expect(await store.listTasks('shop-c')).toEqual([]);
     });
 
+    it('marks an open task done once, in its own shop, keeping the rest of it', async () => {
+      await store.createTask('shop-a', task('t-1', t(0), 'c_1'));
+      await store.createTask('shop-b', task('t-1', t(0), 'c_1'));
+      expect(await store.completeTask('shop-a', t(0), 't-1', t(3))).toBe(true);
+      // A second click, a task that is not there (another time, another id, another shop): nothing.
+      expect(await store.completeTask('shop-a', t(0), 't-1', t(4))).toBe(false);
+      expect(await store.completeTask('shop-a', t(1), 't-1', t(4))).toBe(false);
+      expect(await store.completeTask('shop-a', t(0), 't-9', t(4))).toBe(false);
+      expect(await store.completeTask('shop-c', t(0), 't-1', t(4))).toBe(false);
+      expect(data(await store.listTasks('shop-a'))).toStrictEqual([{ ...task('t-1', t(0), 'c_1'), status: 'done', doneAt: t(3), expiresAt: retained(t(0)) }]);
+      expect(data(await store.listTasks('shop-b'))).toStrictEqual([{ ...task('t-1', t(0), 'c_1'), expiresAt: retained(t(0)) }]);
+      expect(data(await store.listTasks('shop-c'))).toStrictEqual([]);
+    });
+
     it('hands out copies', async () => {
       const given = task('t-1', t(0), 'c_1');
       await store.createTask('shop-a', given);

@@ -11,6 +11,9 @@ const harness = localHarness();
 const stack = (start: Date) => harness.stack(start);
 const days = (n: number) => hours(24 * n);
 const later = (t: Date, ms: number) => new Date(t.getTime() + ms);
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+/** The form nonce a survey page issued. */
+const nonceIn = (html: string) => /name="nonce" value="([^"]+)"/.exec(html)![1]!;
 
 function customer(email: string, extra: Record<string, unknown> = {}) {
   return { email, firstName: 'Zofia', locale: 'pl', ...extra };
@@ -166,12 +169,12 @@ describe('follow-up checks', () => {
     await s.engine.advanceTo(later(T, days(5)));
     const [nps] = await inbox(s.sesEndpoint!, email);
     const link = /(http:\/\/\S+\/survey\?\S+)/.exec(nps!.body.text!)![1]!;
-    const page = await fetch(link);
-    expect(await page.text()).toContain('<button name="score" value="10">');
+    const page = await (await fetch(link)).text();
+    expect(page).toMatch(/<button name="score" value="10"[^>]*>10<\/button>/);
     const customerId = customerIdFor('default', { email })!;
     expect((await s.store.getCustomer('default', customerId))?.lastScore).toBeUndefined();
 
-    const answer = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'score=3' });
+    const answer = await fetch(link, { method: 'POST', headers: FORM, body: `score=3&nonce=${nonceIn(page)}` });
     expect(answer.status).toBe(200);
     expect((await s.store.getCustomer('default', customerId))?.lastScore).toBe(3);
     expect(await s.store.listTasks('default')).toEqual([expect.objectContaining({ kind: 'follow-up', journey: 'order-follow-up', customerId })]);
@@ -187,8 +190,11 @@ describe('follow-up checks', () => {
     await s.engine.advanceTo(later(T, days(5)));
     const [nps] = await inbox(s.sesEndpoint!, email);
     const link = /(http:\/\/\S+\/survey\?\S+)/.exec(nps!.body.text!)![1]!;
-    expect((await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'score=10' })).status).toBe(200);
-    expect((await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'score=11' })).status).toBe(400);
+    const nonce = nonceIn(await (await fetch(link)).text());
+    expect((await fetch(link, { method: 'POST', headers: FORM, body: `score=10&nonce=${nonce}` })).status).toBe(200);
+    expect((await fetch(link, { method: 'POST', headers: FORM, body: `score=11&nonce=${nonce}` })).status).toBe(400);
+    // Without the page's nonce, an answer is refused.
+    expect((await fetch(link, { method: 'POST', headers: FORM, body: 'score=10' })).status).toBe(403);
     await s.engine.advanceTo(later(T, days(20)));
     expect((await inbox(s.sesEndpoint!, email)).map((m) => m.subject)).toEqual(['Jedno pytanie: polecisz nas?', 'Podzielisz się opinią o zakupach?']);
     expect(await s.store.listTasks('default')).toEqual([]);

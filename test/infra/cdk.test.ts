@@ -129,7 +129,10 @@ describe('engine stack policies', () => {
   it('routes the trigger API to the ingest function, with access logs and throttling', () => {
     const routes = Object.values(engine.findResources('AWS::ApiGatewayV2::Route') as Resources).map((r) => r.Properties['RouteKey']);
     expect(routes.sort()).toEqual([
+      'GET /dashboard',
+      'GET /dashboard/{proxy+}',
       'GET /health',
+      'GET /preferences',
       'GET /survey',
       'GET /u/{short}',
       'GET /unsubscribe',
@@ -138,10 +141,14 @@ describe('engine stack policies', () => {
       'GET /v1/journeys/stats',
       'GET /v1/journeys/{id}/stats',
       'GET /v1/tasks',
+      'GET /why',
+      'POST /dashboard/{proxy+}',
+      'POST /preferences',
       'POST /survey',
       'POST /unsubscribe',
       'POST /v1/customers/erase',
       'POST /v1/events',
+      'POST /v1/tasks/done',
       'POST /webhooks/shopify',
       'POST /webhooks/stripe',
       'POST /webhooks/woocommerce',

@@ -25,6 +25,14 @@ export async function localStack(start: Date, extra: Partial<LocalStackOptions> 
   return Object.assign(stack, { clock, log });
 }
 
+/** The whole stack served over HTTP with state in memory and messages kept in process: no DynamoDB Local, no emulators. */
+export async function memoryStack(start: Date, extra: Partial<LocalStackOptions> = {}): Promise<LocalStack<'memory'> & { clock: VirtualClock; log: ReturnType<typeof memoryLog> }> {
+  const log = memoryLog();
+  const clock = new VirtualClock(start);
+  const stack = await startLocalStack({ clock, log, secrets: SECRETS, backend: 'memory', senders: 'in-process', ...extra });
+  return Object.assign(stack, { clock, log });
+}
+
 export interface InboxEmail {
   destination: { to: string[] };
   subject: string;

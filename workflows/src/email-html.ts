@@ -1,3 +1,4 @@
+import { readableColor } from './contrast.ts';
 import type { Locale } from './template-file.ts';
 
 /**
@@ -88,9 +89,12 @@ export function bodyFromText(text: string, action: EmailAction | undefined, foot
   return { body: blocks.join('\n'), footer };
 }
 
-/** The shop's colour when it is one (#rrggbb), the default otherwise: nothing else reaches a style. */
+/**
+ * The shop's colour when it is one (#rrggbb), the default otherwise: nothing else reaches a style.
+ * Darkened when white button text on it would not reach 4.5:1 (workflows/src/contrast.ts).
+ */
 export function shopColor(color: unknown): string {
-  return typeof color === 'string' && COLOR.test(color) ? color : DEFAULT_COLOR;
+  return typeof color === 'string' && COLOR.test(color) ? readableColor(color) : DEFAULT_COLOR;
 }
 
 export function emailDocument(frame: EmailFrame, body: string, footer: readonly string[]): string {

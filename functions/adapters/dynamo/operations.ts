@@ -118,4 +118,18 @@ export class DynamoOperations implements OperationsRepository {
   async listTasks(tenant: string): Promise<StaffTask[]> {
     return (await this.t.queryAll(partitions.tasks(tenant))) as unknown as StaffTask[];
   }
+
+  /** open → done: only a task that exists and is open (a second click, an erased task: nothing). */
+  async completeTask(tenant: string, at: string, taskId: string, doneAt: string): Promise<boolean> {
+    return this.t.conditional(
+      new UpdateCommand({
+        TableName: this.t.name,
+        Key: items.task(tenant, at, taskId),
+        UpdateExpression: 'SET #status = :done, doneAt = :at',
+        ConditionExpression: '#status = :open',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':done': 'done', ':open': 'open', ':at': doneAt },
+      }),
+    );
+  }
 }

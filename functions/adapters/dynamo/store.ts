@@ -185,6 +185,9 @@ export class Store implements StateStore {
   listTasks(...a: Args<OperationsRepository, 'listTasks'>) {
     return this.operations.listTasks(...a);
   }
+  completeTask(...a: Args<OperationsRepository, 'completeTask'>) {
+    return this.operations.completeTask(...a);
+  }
 
   // The step's context, in one request.
   stepContext(...a: Args<StepContextReader, 'stepContext'>) {

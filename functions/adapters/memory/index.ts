@@ -237,4 +237,8 @@ export class MemoryStore implements StateStore {
   journeyCounters(tenant: string, journey: string): Promise<StatsRow[]> {
     return this.stats.journeyCounters(tenant, journey);
   }
+
+  completeTask(tenant: string, at: string, taskId: string, doneAt: string): Promise<boolean> {
+    return this.operations.completeTask(tenant, at, taskId, doneAt);
+  }
 }

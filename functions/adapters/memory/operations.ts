@@ -71,6 +71,13 @@ export class MemoryOperations implements OperationsRepository {
     return this.tasks.query(tenant).map(([, t]) => copy(t) as unknown as StaffTask);
   }
 
+  async completeTask(tenant: string, at: string, taskId: string, doneAt: string): Promise<boolean> {
+    const current = this.tasks.get(tenant, `${at}#${taskId}`);
+    if (current?.['status'] !== 'open') return false;
+    this.tasks.put(tenant, `${at}#${taskId}`, { ...current, status: 'done', doneAt });
+    return true;
+  }
+
   /** Erasure: the tenant's tasks about this customer. */
   erase(tenant: string, customerId: string): void {
     for (const [k, task] of this.tasks.query(tenant)) if (task['customerId'] === customerId) this.tasks.delete(tenant, k);

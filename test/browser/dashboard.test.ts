@@ -1,0 +1,183 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { customerIdFor } from '../../functions/shared/ids.ts';
+import { apiEvent, checkoutEvent, hours, memoryStack, SECRETS } from '../support/local.ts';
+import { STATS } from '../support/stats.ts';
+import { DESKTOP, focused, launch, openPage, overflowsSideways, PHONE, screenshot, textContrast } from './browser.ts';
+
+/**
+ * The marketer's dashboard in a real browser, served by the local stack (memory backend) with the
+ * journey statistics fed from a fixture: sign-in, every page at a phone's and a desktop's size, the
+ * numbers as the statistics give them, a task marked done, a change without the CSRF token refused.
+ * Screenshots go to docs/screenshots/dashboard-*.png.
+ */
+const T0 = new Date('2026-11-24T08:00:00Z');
+let browser: Browser;
+let s: Awaited<ReturnType<typeof memoryStack>>;
+let phone: { page: Page; problems: string[] };
+let desktop: { page: Page; problems: string[] };
+const pl = (n: number) => new Intl.NumberFormat('pl-PL').format(n);
+
+beforeAll(async () => {
+  [browser, s] = await Promise.all([launch(), memoryStack(T0, { shopName: 'Ceramika Żuraw', stats: async () => STATS })]);
+  // A dunning ladder that reached its call task, and a customer with a basket.
+  const failed = apiEvent({
+    id: 'pf-1',
+    type: 'payment.failed',
+    occurredAt: T0.toISOString(),
+    customer: { email: 'marta@example.pl', phone: '+48600100200', firstName: 'Marta' },
+    payment: { invoiceId: 'FV/2026/117', amount: '1234.50', currency: 'PLN' },
+  });
+  expect((await s.request(failed)).status).toBe(202);
+  expect((await s.request(checkoutEvent('co-1', 'zofia@example.pl', 'tok-1', T0))).status).toBe(202);
+  await s.engine.advanceTo(new Date(T0.getTime() + hours(24 * 7 + 1)));
+  [phone, desktop] = await Promise.all([openPage(browser, PHONE), openPage(browser, DESKTOP)]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await s?.stop();
+});
+
+async function signIn(page: Page, key: string): Promise<void> {
+  await page.goto(`${s.apiUrl}/dashboard`);
+  await page.getByLabel('Klucz dostępu').fill(key);
+  await page.keyboard.press('Enter');
+  await page.waitForLoadState();
+}
+
+const metric = (page: Page, journey: string, name: string) => page.locator(`[aria-labelledby="j-${journey}"] [data-metric="${name}"] dd`).textContent();
+
+describe('the dashboard in a browser', () => {
+  it('refuses a wrong key, then signs in by keyboard', async () => {
+    const { page } = phone;
+    await signIn(page, 'wrong-key');
+    expect(await page.getByRole('alert').textContent()).toBe('Ten klucz jest nieprawidłowy.');
+    expect(await page.getByLabel('Klucz dostępu').getAttribute('aria-invalid')).toBe('true');
+    await screenshot(page, 'dashboard-sign-in-phone');
+    await signIn(page, SECRETS.apiKey);
+    await page.getByRole('heading', { level: 1, name: 'Ścieżki' }).waitFor();
+    await signIn(desktop.page, SECRETS.apiKey);
+    await desktop.page.getByRole('heading', { level: 1, name: 'Ścieżki' }).waitFor();
+  });
+
+  it('the journeys page shows each journey’s numbers as the statistics give them, with a chart per day', async () => {
+    for (const { page, problems } of [desktop, phone]) {
+      await page.goto(`${s.apiUrl}/dashboard#/journeys`);
+      await page.getByRole('heading', { name: 'Abandoned-cart recovery' }).waitFor();
+      const cart = STATS.journeys[0]!;
+      expect(await metric(page, 'abandoned-cart', 'Weszło')).toBe(pl(cart.entered));
+      expect(await metric(page, 'abandoned-cart', 'Wysłano')).toBe(pl(cart.sent));
+      expect(await metric(page, 'abandoned-cart', 'Konwersje')).toBe(pl(cart.converted));
+      expect(await metric(page, 'abandoned-cart', 'Wstrzymano')).toBe(pl(Object.values(cart.suppressed).reduce((a, b) => a + b, 0)));
+      expect(await metric(page, 'abandoned-cart', 'Przychód')).toBe(
+        `${new Intl.NumberFormat('pl-PL', { style: 'currency', currency: 'PLN' }).format(38450.9)} · ${new Intl.NumberFormat('pl-PL', { style: 'currency', currency: 'EUR' }).format(1210)}`,
+      );
+      expect(await metric(page, 'post-purchase', 'W toku')).toBe(pl(STATS.journeys[1]!.active));
+      expect(await page.locator('[aria-labelledby="j-abandoned-cart"] canvas').count()).toBeGreaterThan(0);
+      expect(await overflowsSideways(page)).toBe(false);
+      expect(problems, problems.join('\n')).toEqual([]);
+    }
+    await screenshot(desktop.page, 'dashboard-journeys-desktop');
+    await screenshot(phone.page, 'dashboard-journeys-phone');
+  });
+
+  it('a journey’s page: its graph with counts on the nodes, the funnel, the experiments with interval and verdict', async () => {
+    const { page, problems } = desktop;
+    await page.goto(`${s.apiUrl}/dashboard#/journeys`);
+    await page.getByRole('link', { name: 'Abandoned-cart recovery' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Abandoned-cart recovery' }).waitFor();
+    const node = (id: string) => page.locator(`g[data-node="${id}"] .node-counts`).textContent();
+    expect(await node('first-reminder')).toBe(`Wysłano ${pl(1102)} · Wstrzymano ${pl(402)} · Konwersje ${pl(121)}`);
+    expect(await node('second-reminder')).toBe(`Wysłano ${pl(810)} · Wstrzymano ${pl(244)} · Konwersje ${pl(66)}`);
+    expect(await node('(start)')).toBe(`Weszło: ${pl(1240)}`);
+    expect(await page.locator('.funnel li').count()).toBe(5);
+    expect(await page.locator('.experiment').first().textContent()).toContain('lepszy');
+    expect(await page.getByText('Różnica (95% przedział): 3,4% [0,1%; 6,8%]').count()).toBe(1);
+    expect(await page.getByText('potrzeba ok. 380 odbiorców na wariant', { exact: false }).count()).toBe(1);
+    await screenshot(page, 'dashboard-journey-desktop');
+    expect(problems).toEqual([]);
+  });
+
+  it('shows an empty state, not an error, where no statistics are wired', async () => {
+    const bare = await memoryStack(T0);
+    // A browser of its own: cookies are per host, not per port, and this one is signed in to the other stack.
+    const { page } = await openPage(browser, DESKTOP);
+    try {
+      await page.goto(`${bare.apiUrl}/dashboard`);
+      await page.getByLabel('Klucz dostępu').fill(SECRETS.apiKey);
+      await page.getByRole('button', { name: 'Zaloguj się' }).click();
+      await page.locator('[data-empty="stats"]').waitFor();
+      expect(await page.getByRole('alert').count()).toBe(0);
+      expect(await page.getByRole('heading', { name: 'Abandoned-cart recovery' }).isVisible()).toBe(true);
+    } finally {
+      await page.context().close();
+      await bare.stop();
+    }
+  });
+
+  it('a customer: found by e-mail, their history, export, and erasure after a confirmation', async () => {
+    const { page, problems } = phone;
+    await page.goto(`${s.apiUrl}/dashboard#/customer`);
+    await page.getByLabel('E-mail lub telefon klienta').fill('zofia@example.pl');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Oś czasu' }).waitFor();
+    expect(await page.locator('.timeline li').count()).toBeGreaterThanOrEqual(4);
+    expect(await page.getByRole('table', { name: 'Decyzje i powody' }).getByText('first-reminder').count()).toBeGreaterThan(0);
+    expect(await page.getByRole('link', { name: 'Eksportuj dane (JSON)' }).getAttribute('href')).toMatch(/^\/dashboard\/api\/customer\/export\?id=c_[0-9a-f]{32}$/);
+    expect(await overflowsSideways(page)).toBe(false);
+    await screenshot(page, 'dashboard-customer-phone');
+    await page.getByRole('button', { name: 'Usuń dane klienta' }).click();
+    await page.getByLabel('Aby potwierdzić, wpisz e-mail lub telefon klienta').fill('someone@example.pl');
+    await page.getByRole('button', { name: 'Usuń na zawsze' }).click();
+    expect(await page.locator('#erase-error').textContent()).toContain('confirm must repeat');
+    await page.getByLabel('Aby potwierdzić, wpisz e-mail lub telefon klienta').fill('zofia@example.pl');
+    await page.getByRole('button', { name: 'Usuń na zawsze' }).click();
+    await page.locator('p.status').filter({ hasText: 'Dane klienta usunięto.' }).waitFor();
+    expect(await s.store.getCustomer('default', customerIdFor('default', { email: 'zofia@example.pl' })!)).toBeUndefined();
+    expect(problems, problems.join('\n')).toEqual([]);
+  });
+
+  it('staff tasks: whom to call about what; marked done by keyboard; a change without the CSRF token is refused', async () => {
+    const { page, problems } = phone;
+    await page.goto(`${s.apiUrl}/dashboard#/tasks`);
+    const task = page.locator('li.task').first();
+    await task.waitFor();
+    expect(await task.getByRole('heading').textContent()).toMatch(/^Zadzwoń: zaległa płatność 1234,50\szł$/);
+    expect(await task.getByRole('link', { name: '+48600100200' }).getAttribute('href')).toBe('tel:+48600100200');
+    expect(await task.getByText('faktura FV/2026/117').count()).toBe(1);
+    expect(await task.locator('[data-amount]').textContent()).toBe(new Intl.NumberFormat('pl-PL', { style: 'currency', currency: 'PLN' }).format(1234.5));
+    expect(await task.getByText('Marta').count()).toBe(1);
+    expect(await textContrast(page, 'li.task button')).toBeGreaterThanOrEqual(4.5);
+    await screenshot(page, 'dashboard-tasks-phone');
+
+    const [open] = await s.store.listTasks('default');
+    const forged = await page.evaluate(
+      `fetch('/dashboard/api/tasks/done', { method: 'POST', headers: { 'content-type': 'application/json' }, body: ${JSON.stringify(JSON.stringify({ at: open!.at, id: open!.id }))} }).then((r) => r.status)`,
+    );
+    expect(forged).toBe(403);
+    expect((await s.store.listTasks('default'))[0]!.status).toBe('open');
+
+    // By keyboard: from the phone link, Tab reaches the button, with its focus ring.
+    await task.getByRole('link', { name: '+48600100200' }).focus();
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toEqual({ tag: 'button', text: 'Oznacz jako zrobione', ring: true });
+    await page.keyboard.press('Enter');
+    await page.getByText('Brak otwartych zadań.').waitFor();
+    expect(await page.locator('p.status').textContent()).toMatch(/^Zrobione: Zadzwoń: zaległa płatność 1234,50\szł$/);
+    expect((await s.store.listTasks('default'))[0]).toMatchObject({ status: 'done' });
+    expect(problems).toEqual([]);
+  });
+
+  it('switches to English and signs out', async () => {
+    const { page } = desktop;
+    await page.goto(`${s.apiUrl}/dashboard#/tasks`);
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Tasks' }).waitFor();
+    await screenshot(page, 'dashboard-tasks-desktop');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel(/Klucz dostępu|Access key/).waitFor();
+    const after = (await page.request.get(`${s.apiUrl}/dashboard/api/tasks`)).status();
+    expect(after).toBe(401);
+  });
+});
