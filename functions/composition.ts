@@ -12,6 +12,8 @@ import type { EnrolDeps } from './app/enrolment.ts';
 import { withStats } from './app/measure.ts';
 import type { FeedbackDeps } from './app/record-feedback.ts';
 import type { StepDeps } from './app/run-step.ts';
+import { statsSource } from './app/journey-stats.ts';
+import { COST_PRICES } from './shared/prices.ts';
 import { FetchWebhookCaller } from './adapters/webhook.ts';
 import type { IngestDeps } from './ingest/deps.ts';
 import type { SegmentDeps } from './app/select-segment.ts';
@@ -77,6 +79,7 @@ const ingestBase = once(() => {
     ...base,
     catalogue: loadCatalogue(join(contentDir(env), 'events')),
     dashboardAssets: assetsFromDir(join(contentDir(env), 'dashboard')),
+    stats: statsSource({ store: base.store, journeys: base.journeys, prices: COST_PRICES, clock: base.clock }),
     config: { ...base.config, apiKeys: [], shopifySecrets: [], wooSecrets: [], stripeSecrets: [], unsubscribeSecret: '', maxBodyBytes: env.MAX_BODY_BYTES, rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE, branding: brandingFromEnv(env) },
   };
   return { deps, env, secrets: new SecretLists(powertoolsSecretFetcher, systemClock, base.log) };

@@ -34,6 +34,8 @@ import { type LocalBackend, openLocalStorage } from './storage.ts';
 import { configuredShops, localBranding, type LocalShop, shopCredentials } from './shops.ts';
 import type { ShopBrand } from '../functions/shared/branding.ts';
 import type { StatsSource } from '../functions/ingest/dashboard/stats.ts';
+import { statsSource } from '../functions/app/journey-stats.ts';
+import { COST_PRICES } from '../functions/shared/prices.ts';
 import { localDashboardAssets } from '../dashboard/build.ts';
 
 export interface LocalSecrets {
@@ -302,7 +304,8 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
     onConversion: o.onConversion,
     clock: o.clock,
     log: o.log,
-    stats: o.stats,
+    // The dashboard reads what GET /v1/journeys/stats answers, unless a test gives its own figures.
+    stats: o.stats ?? statsSource({ store: portStore, journeys, prices: COST_PRICES, clock: o.clock }),
     dashboardAssets: localDashboardAssets(),
   };
   const ingestChain = ingestHandler(() => ingestDeps, o.log);

@@ -21,3 +21,8 @@ export async function journeysStats(deps: StatsDeps, journeyId?: string): Promis
   const journeys = await Promise.all(chosen.map(async (j) => journeyStats(j, await deps.store.journeyCounters(deps.tenant, j.id), deps.prices)));
   return { generatedAt: deps.now.toISOString(), journeys };
 }
+
+/** The dashboard's source of a shop's figures: the same use case as the stats endpoint. */
+export function statsSource(deps: Omit<StatsDeps, 'tenant' | 'now'> & { clock: { now(): Date } }): (tenant: string) => Promise<Stats | undefined> {
+  return (tenant) => journeysStats({ tenant, store: deps.store, journeys: deps.journeys, prices: deps.prices, now: deps.clock.now() });
+}
