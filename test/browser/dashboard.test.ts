@@ -100,7 +100,8 @@ describe('the dashboard in a browser', () => {
   });
 
   it('shows an empty state, not an error, where no statistics are wired', async () => {
-    const bare = await memoryStack(T0);
+    // A source that has no figures (a deployment without them): the page says so, calmly.
+    const bare = await memoryStack(T0, { stats: async () => undefined });
     // A browser of its own: cookies are per host, not per port, and this one is signed in to the other stack.
     const { page } = await openPage(browser, DESKTOP);
     try {

@@ -67,8 +67,10 @@ function refuseChange(req: HttpRequest, deps: IngestDeps, session: StaffSession)
 /** The journeys deployed and, when a source is wired, their statistics; none is an empty state, not an error. */
 async function journeys(deps: IngestDeps): Promise<HttpResponse> {
   const views = deps.journeys.map(journeyView);
-  if (!deps.stats) return json(200, { journeys: views, stats: null });
-  const report = StatsReport.safeParse(await deps.stats(deps.config.tenant));
+  // No source, or a source with no figures for this shop (StatsSource: undefined where none is deployed).
+  const raw = deps.stats ? await deps.stats(deps.config.tenant) : undefined;
+  if (raw === undefined) return json(200, { journeys: views, stats: null });
+  const report = StatsReport.safeParse(raw);
   if (report.success) return json(200, { journeys: views, stats: report.data });
   return json(200, { journeys: views, stats: null, statsError: 'the statistics do not have the expected shape' });
 }
