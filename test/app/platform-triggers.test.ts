@@ -28,7 +28,7 @@ function setup() {
   const deps: IngestDeps = {
     config: { tenant: 'default', apiKeys: [SECRETS.apiKey], shopifySecrets: [FIXTURE_SECRET], wooSecrets: [FIXTURE_SECRET], stripeSecrets: [], unsubscribeSecret: 'x'.repeat(20), maxBodyBytes: 262_144 },
     store,
-    journeys: [...loadJourneys(), journey('shipping-notice', 'order.fulfilled'), journey('welcome', 'customer.created')],
+    journeys: [...loadJourneys().filter((j) => j.id !== 'welcome'), journey('shipping-notice', 'order.fulfilled'), journey('welcome', 'customer.created')],
     catalogue: loadCatalogue(),
     runner,
     clock: { now: () => T },
@@ -73,7 +73,7 @@ describe('Shopify: from order to delivery', () => {
     // The carrier's own delivery event, and a redelivery, start nothing more.
     expect(await s.shopify('fulfillment_events_create_delivered')).toMatchObject({ status: 202, body: { events: [{ status: 'delivery-recorded' }] } });
     expect(await s.shopify('fulfillments_update_delivered')).toMatchObject({ status: 200, body: { status: 'duplicate' } });
-    expect([...s.runner.started.values()].map((i) => i.journey).sort()).toEqual(['order-follow-up', 'post-purchase', 'shipping-notice']);
+    expect([...s.runner.started.values()].map((i) => i.journey).sort()).toEqual(['delivery-delay', 'order-follow-up', 'post-purchase', 'shipping-notice']);
 
     expect(await s.store.getOrder('default', JON, ORDER)).toMatchObject({
       id: ORDER,

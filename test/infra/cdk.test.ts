@@ -195,8 +195,8 @@ describe('journey state machines', () => {
     }
   });
 
-  it('cover the five journeys, and the segment journey has its daily schedule in Warsaw time', () => {
-    expect([...journeys.keys()].sort()).toEqual(['abandoned-cart', 'dunning', 'order-follow-up', 'post-purchase', 'win-back']);
+  it('cover the seven journeys, and the segment journey has its daily schedule in Warsaw time', () => {
+    expect([...journeys.keys()].sort()).toEqual(['abandoned-cart', 'delivery-delay', 'dunning', 'order-follow-up', 'post-purchase', 'welcome', 'win-back']);
     engine.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(00 09 * * ? *)',
       ScheduleExpressionTimezone: 'Europe/Warsaw',

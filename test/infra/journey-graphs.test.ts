@@ -5,7 +5,7 @@ import { synthesizeApp } from '../../local/definitions.ts';
  * Each shipped journey's state machine, state by state, as the synthesized definition has it:
  * "Type -> next" (a Choice: "yes else no"). A change to a journey's shape must change this file.
  */
-type State = { Type: string; Next?: string; End?: boolean; Choices?: { Next: string; Variable?: string; BooleanEquals?: boolean; StringEquals?: string }[]; Default?: string; TimestampPath?: string; Resource?: string };
+type State = { Type: string; Next?: string; End?: boolean; Choices?: { Next: string; Variable?: string; BooleanEquals?: boolean; StringEquals?: string; And?: unknown[] }[]; Default?: string; TimestampPath?: string; Resource?: string };
 let definitions: Map<string, { StartAt: string; States: Record<string, State> }>;
 
 beforeAll(async () => {
@@ -36,6 +36,35 @@ describe('journey graphs', () => {
         'After subject-test': 'Choice -> second-wait: wait 23 h else Journey ended',
         'second-wait: wait 23 h': 'Wait -> second-reminder',
         'second-reminder': 'Task -> END',
+        'Journey ended': 'Succeed -> ',
+      },
+    });
+  });
+
+  it('delivery-delay: wait up to 5 d for the delivery; the timeout sends the apology and the staff task, the delivery continues at its exit', () => {
+    expect(render('delivery-delay')).toEqual({
+      StartAt: 'Continue after an awaited event?',
+      States: {
+        'Continue after an awaited event?': 'Choice -> delivered else Start',
+        Start: 'Task -> After Start',
+        'After Start': 'Choice -> in-transit: up to 5 d for order.delivered else Journey ended',
+        'in-transit: up to 5 d for order.delivered': 'Wait -> in-transit timed out',
+        'in-transit timed out': 'Task -> END',
+        delivered: 'Task -> END',
+        'Journey ended': 'Succeed -> ',
+      },
+    });
+  });
+
+  it('welcome: the welcome at once (or at the opening of sending hours), 3 d later tips unless an order came', () => {
+    expect(render('welcome')).toEqual({
+      StartAt: 'hello',
+      States: {
+        hello: 'Task -> After hello',
+        'After hello': 'Choice -> Sending hours before hello|settle-in: wait 3 d else Journey ended',
+        'Sending hours before hello': 'Wait -> hello',
+        'settle-in: wait 3 d': 'Wait -> ordered-yet',
+        'ordered-yet': 'Task -> END',
         'Journey ended': 'Succeed -> ',
       },
     });
@@ -111,14 +140,19 @@ describe('journey graphs', () => {
   });
 
   it('every Wait waits for a planned instant, every Choice reads the step’s answer', () => {
-    expect([...definitions.keys()].sort()).toEqual(['abandoned-cart', 'dunning', 'order-follow-up', 'post-purchase', 'win-back']);
+    expect([...definitions.keys()].sort()).toEqual(['abandoned-cart', 'delivery-delay', 'dunning', 'order-follow-up', 'post-purchase', 'welcome', 'win-back']);
     for (const [id, d] of definitions) {
       for (const [name, s] of Object.entries(d.States)) {
         // The opening Wait waits for the time the trigger planned; later ones for the time the step before planned.
         if (s.Type === 'Wait') expect(s.TimestampPath, `${id}: ${name}`).toBe(name === d.StartAt ? '$.firstAt' : '$.result.nextAt');
         // A line journey's Choice reads whether to go on; a graph's, which wait the walk stopped at.
-        if (s.Type === 'Choice' && !('StringEquals' in (s.Choices?.[0] ?? {}))) expect(s.Choices, `${id}: ${name}`).toEqual([expect.objectContaining({ Variable: '$.result.continue', BooleanEquals: true })]);
+        if (s.Type === 'Choice' && !('StringEquals' in (s.Choices?.[0] ?? {})) && !('And' in (s.Choices?.[0] ?? {}))) expect(s.Choices, `${id}: ${name}`).toEqual([expect.objectContaining({ Variable: '$.result.continue', BooleanEquals: true })]);
         if (s.Type === 'Choice' && 'StringEquals' in (s.Choices?.[0] ?? {})) for (const c of s.Choices!) expect(c, `${id}: ${name}`).toMatchObject({ Variable: '$.result.next' });
+        // A journey with a waitFor opens by asking whether this execution continues after an awaited event.
+        if (s.Type === 'Choice' && 'And' in (s.Choices?.[0] ?? {})) {
+          expect(name, id).toBe(d.StartAt);
+          for (const c of s.Choices!) expect(JSON.stringify(c), `${id}: ${name}`).toContain('"Variable":"$.entry"');
+        }
       }
     }
   });
