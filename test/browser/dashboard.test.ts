@@ -99,6 +99,33 @@ describe('the dashboard in a browser', () => {
     expect(problems).toEqual([]);
   });
 
+  it('after a simulated scenario, shows the figures the stats API gives for it', async () => {
+    // The real source: the journeys' counters, as GET /v1/journeys/stats reads them.
+    const sim = await memoryStack(T0);
+    const { page } = await openPage(browser, DESKTOP);
+    try {
+      for (const n of [1, 2, 3]) expect((await sim.request(checkoutEvent(`sim-${n}`, `sim${n}@example.pl`, `tok-sim-${n}`, T0))).status).toBe(202);
+      await sim.engine.advanceTo(new Date(T0.getTime() + hours(2)));
+      const order = apiEvent({ id: 'sim-order', type: 'order.placed', occurredAt: new Date(T0.getTime() + hours(2)).toISOString(), customer: { email: 'sim1@example.pl' }, order: { id: 'o-sim', checkoutToken: 'tok-sim-1', total: '99.80', currency: 'PLN' } });
+      expect((await sim.request(order)).status).toBe(202);
+      await sim.engine.advanceTo(new Date(T0.getTime() + hours(48)));
+      const api = await sim.request({ method: 'GET', path: '/v1/journeys/abandoned-cart/stats', query: {}, headers: { authorization: `Bearer ${SECRETS.apiKey}` }, rawBody: Buffer.alloc(0) });
+      const cart = (api.body as { journeys: { entered: number; sent: number; converted: number }[] }).journeys[0]!;
+      // Three carts, two reminders each but for the one that ordered, one conversion.
+      expect(cart).toMatchObject({ entered: 3, sent: 5, converted: 1 });
+      await page.goto(`${sim.apiUrl}/dashboard`);
+      await page.getByLabel('Klucz dostępu').fill(SECRETS.apiKey);
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Abandoned-cart recovery' }).waitFor();
+      expect(await metric(page, 'abandoned-cart', 'Weszło')).toBe(pl(cart.entered));
+      expect(await metric(page, 'abandoned-cart', 'Wysłano')).toBe(pl(cart.sent));
+      expect(await metric(page, 'abandoned-cart', 'Konwersje')).toBe(pl(cart.converted));
+    } finally {
+      await page.context().close();
+      await sim.stop();
+    }
+  });
+
   it('shows an empty state, not an error, where no statistics are wired', async () => {
     // A source that has no figures (a deployment without them): the page says so, calmly.
     const bare = await memoryStack(T0, { stats: async () => undefined });
