@@ -8,6 +8,7 @@ import { JourneyConfig } from '../workflows/src/journey.ts';
 import { type AttributeSpec, type Catalogue, journeyTriggers, type PropertySpec } from '../workflows/src/catalogue.ts';
 import { ConfigError, loadCatalogue, loadJourneys, loadTemplates, WORKFLOWS_DIR } from '../workflows/src/load.ts';
 import { synthesizeApp } from './definitions.ts';
+import { diffJourneys } from './journeys-diff.ts';
 import { InputError, parseSimulateArgs, readScenario, SIMULATE_USAGE, simulate } from './simulate.ts';
 import { templateProblems } from './template-check.ts';
 
@@ -26,6 +27,8 @@ const USAGE = `usage: npm run journeys -- <command>
                          replay events through the engine (same as npm run simulate)
   events [dir]           list the event catalogue: every event POST /v1/events takes, what journey
                          trigger it is, the shop's declared properties and custom attributes
+  diff [ref]             what changing the journey files means, for customers already inside and for
+                         new ones: each journey now against the same file at a git ref (default HEAD)
   schema                 rewrite workflows/journey.schema.json`;
 
 function spec(name: string, p: PropertySpec | AttributeSpec): string {
@@ -116,6 +119,19 @@ export async function main(argv: string[], out: Writable = process.stdout, err: 
         if (!(e instanceof ConfigError)) throw e;
         for (const p of e.problems) err.write(`${p}\n`);
         return 1;
+      }
+    }
+    case 'diff': {
+      try {
+        for (const line of diffJourneys(rest[0])) out.write(`${line}\n`);
+        return 0;
+      } catch (e) {
+        if (e instanceof ConfigError) {
+          for (const p of e.problems) err.write(`${p}\n`);
+          return 1;
+        }
+        err.write(`journeys diff: ${(e as Error).message.split('\n')[0]}\n`);
+        return 2;
       }
     }
     case 'schema': {
