@@ -24,6 +24,9 @@ import { INGEST_TIMEOUT_SECONDS, SEGMENT_TIMEOUT_SECONDS } from '../functions/sh
 import type { IConstruct } from 'constructs';
 
 /** Journey, template and event catalogue files, copied next to each bundle (read at cold start). */
+/** The alias every journey's new executions start on. */
+export const LIVE_ALIAS = 'live';
+
 const CONTENT: [string, string][] = [
   ['workflows/journeys', 'content/journeys'],
   ['workflows/templates', 'content/templates'],
@@ -64,6 +67,8 @@ class AlarmsNotify implements IAspect {
 export class EngineStack extends Stack {
   public readonly api: apigw.HttpApi;
   public readonly stateMachines: Record<string, sfn.StateMachine> = {};
+  /** The ARN of each journey's `live` alias: what the ingest and the segment selection start executions on. */
+  public readonly liveAliases: Record<string, string> = {};
   public readonly ingest: EngineFunction;
   public readonly step: EngineFunction;
   public readonly segmentSelect: EngineFunction;
@@ -190,9 +195,24 @@ export class EngineStack extends Stack {
         alarmDescription: `journey ${journey.id} has failed executions`,
       });
       this.stateMachines[journey.id] = machine;
+      // Each deploy that changes the definition publishes a version, and `live` points at it: new
+      // executions start on the alias, running ones keep the version they started on. Versions are
+      // retained, so a deploy never removes the definition of an execution still waiting.
+      const version = new sfn.CfnStateMachineVersion(this, `Journey-${journey.id}-Version`, {
+        stateMachineArn: machine.stateMachineArn,
+        stateMachineRevisionId: machine.stateMachineRevisionId,
+        description: `journey ${journey.id}`,
+      });
+      version.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      const alias = new sfn.CfnStateMachineAlias(this, `Journey-${journey.id}-Live`, {
+        name: LIVE_ALIAS,
+        description: `what new enrolments of ${journey.id} start on`,
+        routingConfiguration: [{ stateMachineVersionArn: version.attrArn, weight: 100 }],
+      });
+      this.liveAliases[journey.id] = alias.ref;
     }
 
-    const stateMachineArns = Stack.of(this).toJsonString(Object.fromEntries(Object.entries(this.stateMachines).map(([id, m]) => [id, m.stateMachineArn])));
+    const stateMachineArns = Stack.of(this).toJsonString(this.liveAliases);
     this.ingest = new EngineFunction(this, 'Ingest', {
       entry: 'functions/ingest/handler.ts',
       handlerName: 'ingest',
@@ -214,7 +234,7 @@ export class EngineStack extends Stack {
     });
     this.grantState(this.ingest, props);
     for (const journey of props.journeys) {
-      this.stateMachines[journey.id]!.grantStartExecution(this.ingest.function);
+      this.ingest.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [this.liveAliases[journey.id]!] }));
       this.ingest.function.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['states:StopExecution'],
@@ -251,7 +271,7 @@ export class EngineStack extends Stack {
     });
     this.grantState(this.segmentSelect, props);
     for (const journey of props.journeys.filter((j) => j.trigger === 'schedule' && j.schedule)) {
-      this.stateMachines[journey.id]!.grantStartExecution(this.segmentSelect.function);
+      this.segmentSelect.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [this.liveAliases[journey.id]!] }));
       const [hour, minute] = journey.schedule!.dailyAt.split(':');
       new scheduler.Schedule(this, `${journey.id}-Schedule`, {
         description: `daily selection for journey ${journey.id}`,

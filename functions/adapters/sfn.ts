@@ -34,7 +34,9 @@ export class StepFunctionsRunner implements JourneyRunner {
   }
 
   async stop(journey: string, executionName: string, reason: string): Promise<void> {
-    const executionArn = `${this.arn(journey).replace(':stateMachine:', ':execution:')}:${executionName}`;
+    // An execution started on an alias or a version is named under its state machine alone.
+    const machine = this.arn(journey).replace(/^(arn:[^:]+:states:[^:]*:[^:]*:stateMachine:[^:]+):[^:]+$/, '$1');
+    const executionArn = `${machine.replace(':stateMachine:', ':execution:')}:${executionName}`;
     try {
       await this.sfn.send(new StopExecutionCommand({ executionArn, cause: reason }));
     } catch (e) {

@@ -204,6 +204,28 @@ describe('journey state machines', () => {
     });
   });
 
+  it('publish a version per deploy and start new executions on a `live` alias; versions outlive the deploy that replaces them', () => {
+    const versions = engine.findResources('AWS::StepFunctions::StateMachineVersion');
+    const aliases = engine.findResources('AWS::StepFunctions::StateMachineAlias');
+    expect(Object.keys(versions)).toHaveLength(journeys.size);
+    expect(Object.keys(aliases)).toHaveLength(journeys.size);
+    for (const v of Object.values(versions)) {
+      expect(v['DeletionPolicy']).toBe('Retain');
+      // A new version only when the definition's revision changed.
+      expect(v['Properties']['StateMachineRevisionId']).toMatchObject({ 'Fn::GetAtt': [expect.any(String), 'StateMachineRevisionId'] });
+    }
+    for (const a of Object.values(aliases)) {
+      expect(a['Properties']).toMatchObject({ Name: 'live', RoutingConfiguration: [{ Weight: 100, StateMachineVersionArn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } }] });
+    }
+    // The ingest is told the aliases, and may start executions on them, not on the bare machines.
+    const ingest = Object.values(engine.findResources('AWS::Lambda::Function')).find((f) => JSON.stringify(f).includes('STATE_MACHINE_ARNS'))!;
+    const arns = JSON.stringify(ingest['Properties']['Environment']['Variables']['STATE_MACHINE_ARNS']);
+    for (const id of Object.keys(aliases)) expect(arns).toContain(id);
+    const starts = Object.values(engine.findResources('AWS::IAM::Policy')).flatMap((p) => (p['Properties']['PolicyDocument']['Statement'] as { Action: unknown; Resource: unknown }[]).filter((st) => JSON.stringify(st.Action).includes('states:StartExecution')));
+    expect(starts.length).toBeGreaterThan(0);
+    for (const st of starts) expect(Object.keys(aliases).some((id) => JSON.stringify(st.Resource).includes(id)), JSON.stringify(st.Resource)).toBe(true);
+  });
+
   it('are valid Amazon States Language', () => {
     for (const jd of journeys.values()) {
       const result = aslValidator(jd.definition as never);

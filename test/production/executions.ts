@@ -111,14 +111,16 @@ export class StepFunctionsEngine {
   }
 
   hasMachine(arn: string): boolean {
-    return this.machines.has(arn);
+    return this.machines.has(machineOfArn(arn));
   }
 
   executionArn(stateMachineArn: string, name: string): string {
-    return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    return `${machineOfArn(stateMachineArn).replace(':stateMachine:', ':execution:')}:${name}`;
   }
 
-  start(stateMachineArn: string, name: string, input: string): Execution {
+  start(qualifiedArn: string, name: string, input: string): Execution {
+    // Started on an alias or a version: the execution is the state machine's (its ARN has no qualifier).
+    const stateMachineArn = machineOfArn(qualifiedArn);
     const m = this.machines.get(stateMachineArn);
     if (!m) throw new Error(`no state machine ${stateMachineArn}`);
     const executionArn = this.executionArn(stateMachineArn, name);
@@ -289,4 +291,9 @@ export class StepFunctionsEngine {
   static newName(): string {
     return randomUUID();
   }
+}
+
+/** A state machine's ARN without the alias or version an ARN may name after it. */
+export function machineOfArn(arn: string): string {
+  return arn.replace(/^(arn:[^:]+:states:[^:]*:[^:]*:stateMachine:[^:]+):[^:]+$/, '$1');
 }

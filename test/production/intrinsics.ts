@@ -156,6 +156,14 @@ export class TemplateResolver {
         return this.o.tableName(id);
       case 'AWS::StepFunctions::StateMachine':
         return this.stateMachineArn(id);
+      case 'AWS::StepFunctions::StateMachineVersion':
+        // The first version a stack publishes; its ARN is the state machine's with the version number.
+        return `${this.asString(this.resolve(r.Properties?.['StateMachineArn'], `${where} StateMachineArn`), `${where} StateMachineArn`)}:1`;
+      case 'AWS::StepFunctions::StateMachineAlias': {
+        const routes = (r.Properties?.['RoutingConfiguration'] as { StateMachineVersionArn: unknown }[] | undefined) ?? [];
+        const version = this.asString(this.resolve(routes[0]?.StateMachineVersionArn, `${where} RoutingConfiguration`), `${where} RoutingConfiguration`);
+        return `${version.replace(/:\d+$/, '')}:${this.asString(r.Properties?.['Name'], `${where} Name`)}`;
+      }
       case 'AWS::SecretsManager::Secret':
         return this.secretArn(id);
       case 'AWS::SNS::Topic':
@@ -182,6 +190,9 @@ export class TemplateResolver {
           return `arn:${this.partition}:dynamodb:${this.region}:${this.account}:table/${this.o.tableName(id)}`;
         case 'AWS::StepFunctions::StateMachine':
           return this.stateMachineArn(id);
+        case 'AWS::StepFunctions::StateMachineVersion':
+        case 'AWS::StepFunctions::StateMachineAlias':
+          return this.ref(id);
         case 'AWS::SecretsManager::Secret':
           return this.secretArn(id);
         case 'AWS::Lambda::Function':

@@ -97,8 +97,9 @@ function builtBy(parameters: unknown, input: unknown, context: unknown): unknown
 }
 
 /** StartExecution calls for one journey's enrolment key (its cart token, invoice id…). */
+/** StartExecution calls for a journey: on its `live` alias, never on the bare state machine. */
 function startsOf(journey: string, key: string) {
-  const arn = machineOf(p.app, journey).arn;
+  const arn = `${machineOf(p.app, journey).arn}:live`;
   return p.aws.callsOf('states:StartExecution').filter((c) => c.request['stateMachineArn'] === arn && (JSON.parse(String(c.request['input'])) as { key?: string }).key === key);
 }
 
@@ -137,7 +138,7 @@ describe('Shopify checkout to reminder', () => {
     const starts = startsOf('abandoned-cart', token);
     expect(starts).toHaveLength(1);
     const start = starts[0]!;
-    expect(start).toMatchObject({ caller: 'ingest', status: 200, request: { stateMachineArn: machineOf(p.app, 'abandoned-cart').arn } });
+    expect(start).toMatchObject({ caller: 'ingest', status: 200, request: { stateMachineArn: `${machineOf(p.app, 'abandoned-cart').arn}:live` } });
     const input = JSON.parse(String(start.request['input'])) as { firstAt: string; customerId: string };
     expect(input).toEqual({ version: 1, tenant: 'default', customerId: await customerIdOf(email), journey: 'abandoned-cart', key: token, firstAt: expect.any(String) });
     expect(start.request['name']).toMatch(/^abandoned-cart-[0-9a-f]{40}$/);
@@ -253,7 +254,7 @@ describe('Stripe dunning', () => {
     const res = await p.http(stripeRequest(stripePaymentFailed({ invoiceId, email, at: now() }), t));
     expect(res.status).toBe(202);
     const [start] = startsOf('dunning', invoiceId);
-    expect(start).toMatchObject({ caller: 'ingest', request: { stateMachineArn: machineOf(p.app, 'dunning').arn } });
+    expect(start).toMatchObject({ caller: 'ingest', request: { stateMachineArn: `${machineOf(p.app, 'dunning').arn}:live` } });
     await p.settled();
     const exec = startedBy(start!);
     expect(exec.tasks.map((x) => x.state)).toEqual(['email-reminder']);
@@ -312,7 +313,7 @@ describe('scheduled win-back', () => {
     const customerId = await customerIdOf(email);
     const key = `${scheduled.toISOString().slice(0, 10)}.${customerId}`;
     const [start] = startsOf('win-back', key);
-    expect(start).toMatchObject({ caller: 'segment-select', status: 200, request: { stateMachineArn: machineOf(p.app, 'win-back').arn } });
+    expect(start).toMatchObject({ caller: 'segment-select', status: 200, request: { stateMachineArn: `${machineOf(p.app, 'win-back').arn}:live` } });
     expect(JSON.parse(String(start!.request['input']))).toMatchObject({ journey: 'win-back', customerId, key });
 
     // EventBridge Scheduler retries a failed run with the same input: the shop's day is done, nobody is started twice.
