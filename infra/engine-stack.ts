@@ -24,15 +24,13 @@ import { INGEST_TIMEOUT_SECONDS, SEGMENT_TIMEOUT_SECONDS } from '../functions/sh
 import type { IConstruct } from 'constructs';
 
 /** Journey, template and event catalogue files, copied next to each bundle (read at cold start). */
-/** The alias every journey's new executions start on. */
-export const LIVE_ALIAS = 'live';
-
 const CONTENT: [string, string][] = [
   ['workflows/journeys', 'content/journeys'],
   ['workflows/templates', 'content/templates'],
   ['workflows/events', 'content/events'],
 ];
 import { journeyChain } from './journey-definition.ts';
+import { publishLive } from './constructs/journey-versions.ts';
 import { join, relative } from 'node:path';
 import { buildDashboard } from '../dashboard/build.ts';
 
@@ -195,21 +193,7 @@ export class EngineStack extends Stack {
         alarmDescription: `journey ${journey.id} has failed executions`,
       });
       this.stateMachines[journey.id] = machine;
-      // Each deploy that changes the definition publishes a version, and `live` points at it: new
-      // executions start on the alias, running ones keep the version they started on. Versions are
-      // retained, so a deploy never removes the definition of an execution still waiting.
-      const version = new sfn.CfnStateMachineVersion(this, `Journey-${journey.id}-Version`, {
-        stateMachineArn: machine.stateMachineArn,
-        stateMachineRevisionId: machine.stateMachineRevisionId,
-        description: `journey ${journey.id}`,
-      });
-      version.applyRemovalPolicy(RemovalPolicy.RETAIN);
-      const alias = new sfn.CfnStateMachineAlias(this, `Journey-${journey.id}-Live`, {
-        name: LIVE_ALIAS,
-        description: `what new enrolments of ${journey.id} start on`,
-        routingConfiguration: [{ stateMachineVersionArn: version.attrArn, weight: 100 }],
-      });
-      this.liveAliases[journey.id] = alias.ref;
+      this.liveAliases[journey.id] = publishLive(this, journey.id, machine);
     }
 
     const stateMachineArns = Stack.of(this).toJsonString(this.liveAliases);

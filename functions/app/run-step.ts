@@ -189,7 +189,9 @@ export async function performSend(input: StepInput, deps: StepDeps, c: SendConte
   const surveyUrl = `${deps.config.publicUrl.replace(/\/$/, '')}/survey?token=${token}&j=${encodeURIComponent(input.journey)}&k=${encodeURIComponent(key)}`;
   let rendered: ReturnType<typeof renderTemplate>;
   try {
-    rendered = renderTemplate(templateId, template, locale, data({ unsubscribeUrl, surveyUrl }));
+    // "Why did I get this?" in every e-mail's footer: the page the same signed token opens.
+    const whyUrl = channel === 'email' ? `${deps.config.publicUrl.replace(/\/$/, '')}/why?token=${token}` : undefined;
+    rendered = renderTemplate(templateId, template, locale, data({ unsubscribeUrl, surveyUrl, ...(whyUrl ? { whyUrl } : {}) }));
   } catch (e) {
     if (!(e instanceof TemplateRenderError)) throw e;
     deps.log.error(LogCode.StepFailed, { journey: input.journey, step: input.step, error: e.message });

@@ -214,6 +214,18 @@ describe('the survey', () => {
 });
 
 describe('why did I get this message?', () => {
+  it('is linked from every e-mail’s footer, and the link opens it for that customer', async () => {
+    await shop();
+    await s.engine.advanceTo(new Date(T0.getTime() + hours(1)));
+    const mail = s.outbox!.emails.find((m) => m.destination.to.includes(EMAIL));
+    const link = /href="([^"]+\/why\?token=[^"]+)"[^>]*>Dlaczego dostajesz tę wiadomość\?<\/a>/.exec(mail!.body.html ?? '');
+    expect(link, 'a why link in the footer').not.toBeNull();
+    const url = new URL(link![1]!.replaceAll('&amp;', '&'));
+    const res = await get('/why', Object.fromEntries(url.searchParams));
+    expect(res.status).toBe(200);
+    expect(html(res)).toContain('Przypomnienie o koszyku');
+  });
+
   it('names the journey’s purpose, the consent it was sent on, and links to the preference centre', async () => {
     await shop();
     await s.engine.advanceTo(new Date(T0.getTime() + hours(1)));

@@ -1,5 +1,5 @@
 import Handlebars from 'handlebars';
-import { bodyFromText, emailDocument, shopColor } from './email-html.ts';
+import { bodyFromText, emailDocument, escapeHtml, shopColor } from './email-html.ts';
 import { formatDate, formatMoney, greeting, multiplyAmount, pluralForm } from './format.ts';
 import { didYouMean } from './suggest.ts';
 import { polishVocative } from './vocative.ts';
@@ -177,6 +177,8 @@ export function renderTemplate(id: string, file: TemplateFile, locale: Locale, d
   const color = shopColor(shop.color);
   const optOut = typeof data.unsubscribeUrl === 'string' ? [data.unsubscribeUrl] : [];
   const content = t.html === undefined ? bodyFromText(text, button, optOut, color) : { body: field('html', t.html, true), footer: [] };
-  const html = emailDocument({ locale, title: subject, shopName: String(shop.name ?? ''), color }, content.body, content.footer);
+  // The page that says why this message came, where the sender gave one.
+  const why = typeof data.whyUrl === 'string' && /^https?:\/\//.test(data.whyUrl) ? [`<a href="${escapeHtml(data.whyUrl)}" style="color:#4a4a4a">${locale === 'pl' ? 'Dlaczego dostajesz tę wiadomość?' : 'Why did you get this message?'}</a>`] : [];
+  const html = emailDocument({ locale, title: subject, shopName: String(shop.name ?? ''), color }, content.body, [...content.footer, ...why]);
   return { subject, text, html };
 }
