@@ -12,7 +12,7 @@ import { journeyGraph } from './journey-graph.ts';
  * The execution input a trigger starts a journey with (JourneyInput), passed on to every step;
  * `properties` (optional, so no path to it) stays in the execution's input for its conditions.
  */
-const ENROLMENT: Record<`${keyof Omit<JourneyInput, 'entry' | 'properties'>}.$`, string> = {
+export const ENROLMENT: Record<`${keyof Omit<JourneyInput, 'entry' | 'properties'>}.$`, string> = {
   'version.$': '$.version',
   'tenant.$': '$.tenant',
   'customerId.$': '$.customerId',

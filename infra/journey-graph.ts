@@ -3,22 +3,13 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import type { JourneyInput } from '../functions/app/ports.ts';
 import type { GraphPayloadTemplate } from '../functions/core/step-payload.ts';
 import { parseDurationSeconds } from '../workflows/src/duration.ts';
 import { END, type Flow } from '../workflows/src/flow.ts';
 import { type JourneyConfig, journeyFlow } from '../workflows/src/journey.ts';
 import { kindOf } from '../workflows/src/nodes.ts';
-import { humanDelay } from './journey-definition.ts';
+import { ENROLMENT, humanDelay } from './journey-definition.ts';
 
-const ENROLMENT: Record<`${keyof Omit<JourneyInput, 'entry' | 'properties'>}.$`, string> = {
-  'version.$': '$.version',
-  'tenant.$': '$.tenant',
-  'customerId.$': '$.customerId',
-  'journey.$': '$.journey',
-  'key.$': '$.key',
-  'firstAt.$': '$.firstAt',
-};
 
 /** Waits whose following nodes send marketing before the next wait: their end moves into sending hours. */
 export function hoursAfter(flow: Flow): string[] {

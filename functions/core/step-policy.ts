@@ -1,6 +1,7 @@
 import type { CartRecord, ConsentState, CustomerProfile, Decision, InvoiceRecord, OrderRecord, SendRecord, SuppressionReason } from './model.ts';
 import type { StepInput } from './step-payload.ts';
 import { assertUnreachable } from './domain.ts';
+import { triggerSubject } from '../../workflows/src/journey.ts';
 import { PREFERENCE_CENTRE, UNSUBSCRIBE_LINK } from './consent.ts';
 import { isDeliverableEmail, smsReach } from './identity.ts';
 
@@ -14,22 +15,11 @@ import { isDeliverableEmail, smsReach } from './identity.ts';
 
 export type Subject = Record<string, unknown> & { categories?: string[] };
 
-/** The item a trigger's journey is about: the cart, the order or the unpaid invoice. */
-export function subjectKind(trigger: StepInput['trigger']): 'cart' | 'order' | 'invoice' | undefined {
-  switch (trigger) {
-    case 'checkout':
-      return 'cart';
-    case 'order.placed':
-    case 'order.fulfilled':
-    case 'order.delivered':
-      return 'order';
-    case 'payment.failed':
-      return 'invoice';
-    // A welcome, a scheduled run and a catalogue event are about the customer alone.
-    default:
-      return undefined;
-  }
-}
+/**
+ * The item a trigger's journey is about: the cart, the order or the unpaid invoice (one rule, in
+ * workflows/src/journey.ts). A welcome, a scheduled run and a catalogue event are about the customer alone.
+ */
+export const subjectKind = (trigger: StepInput['trigger']): 'cart' | 'order' | 'invoice' | undefined => triggerSubject(trigger);
 
 /** A stored link, if it is http(s): ingest refuses others, and one kept from before never reaches a template. */
 function webLink(url: string | undefined): string | undefined {
