@@ -24,7 +24,11 @@ export const TaskRef = z.strictObject({ at: z.iso.datetime(), id: z.string().min
 export async function completeTask(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
   const admitted = await admitApi(req, base, 'tasks');
   if ('response' in admitted) return admitted.response;
-  const { deps } = admitted;
+  return taskDone(req, admitted.deps);
+}
+
+/** Marks the task a request's body names done, for the API and the dashboard alike (each admits its caller first). */
+export async function taskDone(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
   const body = parseBody(req);
   if (!body.ok) return body.response;
   const ref = TaskRef.safeParse(body.value);

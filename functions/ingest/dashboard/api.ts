@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { customerNamed, eraseCustomers } from '../../app/privacy.ts';
-import { markTaskDone, openTasks } from '../../app/tasks.ts';
+import { openTasks } from '../../app/tasks.ts';
 import { Email, Phone } from '../../core/domain.ts';
 import { normalisePhone } from '../../core/identity.ts';
 import type { CustomerProfile } from '../../core/model.ts';
@@ -8,7 +8,7 @@ import { LogCode } from '../../shared/logger.ts';
 import type { IngestDeps } from '../deps.ts';
 import { type HttpRequest, type HttpResponse, json, parseBody, problem, zodDetails } from '../http.ts';
 import { crossSite, params } from '../pages/context.ts';
-import { TaskRef } from '../routes-admin.ts';
+import { taskDone } from '../routes-admin.ts';
 import { journeyView } from './journey-view.ts';
 import { csrfValid, type StaffSession } from './session.ts';
 import { StatsReport } from './stats.ts';
@@ -126,11 +126,3 @@ async function erase(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> 
   return json(200, { erased, stoppedJourneys: stopped });
 }
 
-async function taskDone(req: HttpRequest, deps: IngestDeps): Promise<HttpResponse> {
-  const body = parseBody(req);
-  if (!body.ok) return body.response;
-  const ref = TaskRef.safeParse(body.value);
-  if (!ref.success) return problem(400, 'name the task by its "at" and "id"', zodDetails(ref.error));
-  const done = await markTaskDone(deps, deps.config.tenant, ref.data);
-  return done === 'done' ? json(200, { status: 'done' }) : problem(409, 'no open task with this "at" and "id"');
-}
