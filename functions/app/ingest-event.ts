@@ -35,7 +35,7 @@ export async function acceptEvents(events: DomainEvent[], deps: EnrolDeps): Prom
   const { tenant } = deps.config;
   const results: AcceptedEvents['events'] = [];
   let retryAfterSeconds: number | undefined;
-  for (const event of events.map((e) => onEngineClockOf(e, deps))) {
+  for (const event of events) {
     const now = deps.clock.now();
     const claim = await deps.store.claimEvent(tenant, event.key, now, EVENT_LEASE_SECONDS);
     if (claim.state === 'processing') {
@@ -50,11 +50,14 @@ export async function acceptEvents(events: DomainEvent[], deps: EnrolDeps): Prom
       continue;
     }
     try {
-      // As of the first claim: an event applied again after a crash gets the times the first attempt gave it.
-      const outcome = await apply(event, { ...deps, clock: { now: () => new Date(claim.since) }, startedBy: event.key });
+      // As of the first claim: an event applied again after a crash gets the times the first attempt
+      // gave it, its own time clamped against that claim's clock, not the redelivery's.
+      const since = new Date(claim.since);
+      const onClock = onEngineClockOf(event, since, deps);
+      const outcome = await apply(onClock, { ...deps, clock: { now: () => since }, startedBy: event.key });
       await deps.store.completeEvent(tenant, event.key, deps.clock.now());
       deps.log.info(LogCode.IngestAccepted, { eventType: event.type, outcome });
-      results.push({ key: event.key, status: outcome, ...(event.clampedFrom && { clampedFrom: event.clampedFrom }) });
+      results.push({ key: event.key, status: outcome, ...(onClock.clampedFrom && { clampedFrom: onClock.clampedFrom }) });
     } catch (e) {
       // Give the lease back so the platform's retry is applied at once rather than after the lease.
       await deps.store.releaseEvent(tenant, event.key, claim.lease).catch(() => undefined);
@@ -88,8 +91,7 @@ async function applyContact(event: DomainEvent, who: Resolved, deps: EnrolDeps):
  * An event on the engine's clock (core/engine-time.ts): a time too far ahead is clamped, which is
  * logged (no personal data) and counted; the result names the time the source stated.
  */
-function onEngineClockOf(event: DomainEvent, deps: EnrolDeps): DomainEvent {
-  const now = deps.clock.now();
+function onEngineClockOf(event: DomainEvent, now: Date, deps: EnrolDeps): DomainEvent {
   const accepted = onEngineClock(event, now);
   if (accepted !== event) {
     const aheadSeconds = Math.round((Date.parse(event.occurredAt) - now.getTime()) / 1000);

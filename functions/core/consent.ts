@@ -15,7 +15,8 @@ import type { ConsentChannel, ConsentLedgerEntry, ConsentState, ConsentTopic } f
  *    state on file: a later echoed `false` withdraws a granted state (the safe side), and a later
  *    echoed `true` grants again only over an echoed `false` (the box left unticked, then ticked).
  *
- * Every time is first clamped to the engine's clock (core/engine-time.ts). A state stored before
+ * A statement whose event key already moved the state (a redelivery after a crash) is not decided
+ * again. Every time is first clamped to the engine's clock (core/engine-time.ts). A state stored before
  * kinds were recorded counts as a withdrawal when it does not grant.
  */
 
@@ -33,7 +34,9 @@ export type ConsentReason =
   /** Refused: an opt-in not later than the withdrawal on file. */
   | 'not_after_withdrawal'
   /** Refused: older than the state on file. */
-  | 'older_than_state';
+  | 'older_than_state'
+  /** Not decided again: this very statement (its event key) already moved the state. */
+  | 'already_applied';
 
 /** The sources of a customer's own opt-out from a page of ours: a suppressed send says `unsubscribed`. */
 export const UNSUBSCRIBE_LINK = 'unsubscribe-link';
@@ -42,7 +45,7 @@ export const PREFERENCE_CENTRE = 'preference-centre';
 export type TimedConsentStatement = ConsentStatement & { at: string; source: string };
 
 export type ConsentDecision =
-  | { applied: true; reason: ConsentReason; at: string; state: Omit<ConsentState, 'version'> & { kind: ConsentKind } }
+  | { applied: true; reason: ConsentReason; at: string; state: Omit<ConsentState, 'version' | 'recent'> & { kind: ConsentKind } }
   | { applied: false; reason: ConsentReason; at: string };
 
 /** The kind of the state on file; one from before kinds were recorded counts as a withdrawal when it does not grant. */
@@ -50,7 +53,10 @@ export function storedKind(stored: ConsentState): ConsentKind {
   return stored.kind ?? (stored.granted ? 'echo' : 'withdrawal');
 }
 
-export function nextConsent(stored: ConsentState | undefined, statement: TimedConsentStatement, engineNow: Date): ConsentDecision {
+/** How many statements a consent state remembers, to know one applied again after a crash. */
+export const CONSENT_RECENT_KEYS = 16;
+
+export function nextConsent(stored: ConsentState | undefined, statement: TimedConsentStatement & { eventKey?: string }, engineNow: Date): ConsentDecision {
   const at = clampToEngine(statement.at, engineNow).at;
   const apply = (reason: ConsentReason, effective = at): ConsentDecision => ({
     applied: true,
@@ -60,6 +66,9 @@ export function nextConsent(stored: ConsentState | undefined, statement: TimedCo
   });
   const refuse = (reason: ConsentReason): ConsentDecision => ({ applied: false, reason, at });
 
+  // 0. A statement decided once is not decided again: a redelivered withdrawal must not undo a
+  //    later opt-in, nor a redelivered echo write the same state once more.
+  if (statement.eventKey !== undefined && stored?.recent?.includes(statement.eventKey)) return refuse('already_applied');
   if (statement.kind === 'withdrawal') return apply('withdrawal', later(at, engineNow.toISOString()));
   if (!stored) return apply('first_statement');
   const onFile = storedKind(stored);
@@ -71,6 +80,11 @@ export function nextConsent(stored: ConsentState | undefined, statement: TimedCo
   }
   if (onFile === 'withdrawal') return refuse('echo_after_withdrawal');
   return since >= 0 ? apply('later_echo') : refuse('older_than_state');
+}
+
+/** The keys a state keeps once `eventKey`'s statement has moved it. */
+export function recentKeys(stored: ConsentState | undefined, eventKey: string): string[] {
+  return [...(stored?.recent ?? []).filter((k) => k !== eventKey), eventKey].slice(-CONSENT_RECENT_KEYS);
 }
 
 /** The ledger's line for a statement and the decision taken on it, the same on every backend. */

@@ -18,6 +18,11 @@ export interface ConsentState {
   source: string;
   /** Counts the changes; a write is conditional on the version it read. */
   version?: number;
+  /**
+   * The event keys of the last statements that moved this state (at most CONSENT_RECENT_KEYS,
+   * newest last): a statement applied again after a crash is recognised and changes nothing.
+   */
+  recent?: string[];
 }
 
 /** One line of the append-only consent ledger: every statement, and whether and why it moved the state. */

@@ -42,13 +42,14 @@ describe.each(contractBackends())('OperationsRepository on $name', (backend) => 
       await store.releaseEvent('shop-a', 'ev', now.toISOString());
       expect(await store.claimEvent('shop-a', 'ev', later(LEASE * 1000 + 1500), LEASE)).toMatchObject({ state: 'processing' });
       await store.releaseEvent('shop-a', 'ev', retry.toISOString());
-      expect(await store.claimEvent('shop-a', 'ev', later(LEASE * 1000 + 2000), LEASE)).toEqual(claimed(later(LEASE * 1000 + 2000)));
+      expect(await store.claimEvent('shop-a', 'ev', later(LEASE * 1000 + 2000), LEASE)).toEqual(claimed(now, later(LEASE * 1000 + 2000)));
     });
 
-    it('a release gives a failed attempt’s lease back at once, never a claim that is done', async () => {
+    it('a release gives a failed attempt’s lease back at once, keeping when the key was first claimed, never a claim that is done', async () => {
       expect(await store.claimEvent('shop-a', 'ev', now, LEASE)).toEqual(claimed(now));
       await store.releaseEvent('shop-a', 'ev', now.toISOString());
-      expect(await store.claimEvent('shop-a', 'ev', later(1000), LEASE)).toEqual(claimed(later(1000)));
+      // The next attempt applies the event on the clock of the first, which may have applied part of it.
+      expect(await store.claimEvent('shop-a', 'ev', later(1000), LEASE)).toEqual(claimed(now, later(1000)));
       await store.completeEvent('shop-a', 'ev', later(2000));
       await store.releaseEvent('shop-a', 'ev', later(1000).toISOString());
       expect(await store.claimEvent('shop-a', 'ev', later(3000), LEASE)).toEqual({ state: 'done' });

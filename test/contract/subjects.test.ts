@@ -58,6 +58,13 @@ describe.each(contractBackends())('SubjectRepository on $name', (backend) => {
       expect(data(await store.getCart('shop-a', 'tok-1'))).toStrictEqual({ token: 'tok-1', status: 'ordered', orderId: 'o-2', orderedAt: t(6), expiresAt: retained(t(5)) });
     });
 
+    it('keeps the first time of an order marked again (a redelivery clamped to a later clock)', async () => {
+      await store.putCart('shop-a', 'c_1', checkout('tok-1'), t(0));
+      await store.markCartOrdered('shop-a', 'tok-1', 'o-1', t(5));
+      await store.markCartOrdered('shop-a', 'tok-1', 'o-1', t(9));
+      expect(await store.getCart('shop-a', 'tok-1')).toMatchObject({ status: 'ordered', orderId: 'o-1', orderedAt: t(5) });
+    });
+
     it('keeps two shops apart for the same token', async () => {
       await store.putCart('shop-a', 'c_1', checkout('tok-1'), t(10));
       expect(await store.putCart('shop-b', 'c_1', checkout('tok-1', { total: '5.00' }), t(0))).toBe('stored');

@@ -71,6 +71,8 @@ export class FaultInjector {
   readonly sends: RecordedSend[] = [];
   /** Task invocations that met a fault, by execution name (more than the Retry allows fails it legitimately). */
   readonly faultedTasks = new Map<string, number>();
+  /** When each event key was first claimed (`tenant#key` → since): the clock its effects were applied on. */
+  readonly firstClaims = new Map<string, string>();
   private readonly byCall: Map<string, FaultKind>;
   private readonly context = new AsyncLocalStorage<Invocation>();
 
@@ -88,7 +90,11 @@ export class FaultInjector {
         if (typeof value !== 'function') return value;
         return async (...args: unknown[]) => {
           const inv = this.context.getStore();
-          const call = () => (value as (...a: unknown[]) => Promise<unknown>).apply(t, args);
+          const call = async () => {
+            const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(t, args);
+            if (port === 'store' && name === 'claimEvent') this.noteClaim(args, result);
+            return result;
+          };
           if (!inv) return call();
           if (inv.crashed) throw new SimulatedCrash(`${port}.${String(name)} after a crash`);
           const n = this.calls[port]++;
@@ -110,6 +116,12 @@ export class FaultInjector {
         };
       },
     });
+  }
+
+  private noteClaim(args: unknown[], result: unknown): void {
+    const claim = result as { state: string; since?: string };
+    const key = `${String(args[0])}#${String(args[1])}`;
+    if (claim.state === 'claimed' && claim.since && !this.firstClaims.has(key)) this.firstClaims.set(key, claim.since);
   }
 
   /** The provider as it is, each accepted message recorded with the step that sent it. */

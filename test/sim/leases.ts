@@ -1,4 +1,5 @@
 import { apply } from '../../functions/app/ingest-event.ts';
+import { onEngineClock } from '../../functions/core/engine-time.ts';
 import type { JourneyRunner } from '../../functions/app/ports.ts';
 import { silentLog } from '../../functions/shared/logger.ts';
 import { loadJourneys } from '../../workflows/src/load.ts';
@@ -71,9 +72,11 @@ export async function eventLeases(h: Harness): Promise<Violation[]> {
       stop: async () => undefined,
     };
     const before = await customerState(h, d.shop, d.customer);
-    // As the delivery would have been applied had nothing failed: at its first attempt.
-    const at = new Date(d.attempts[0]!.at);
-    await apply(domainEvent(d.body), { config: { tenant: d.tenant }, store: h.store, journeys, runner, clock: { now: () => at }, log: silentLog });
+    // As the delivery would have been applied had nothing failed: on the clock of its first claim
+    // (an attempt that failed before claiming it applied nothing), or of its first attempt.
+    const event = domainEvent(d.body);
+    const at = new Date(h.injector.firstClaims.get(`${d.tenant}#${event.key}`) ?? d.attempts[0]!.at);
+    await apply(onEngineClock(event, at), { config: { tenant: d.tenant }, store: h.store, journeys, runner, clock: { now: () => at }, log: silentLog });
     const after = await customerState(h, d.shop, d.customer);
     if (before !== after || started.length > 0) {
       out.push({

@@ -13,9 +13,7 @@ import type { Step } from './workload.ts';
  * run; a violation of one of them alone does not fail the test. Empty this list as their fixes
  * land: nothing else gates the simulation.
  */
-const PENDING = new Set<Invariant>([
-  'event-lease', // an event applied again after a crash rewrites its consent statement under the next `version`: same state, one write more
-]);
+const PENDING = new Set<Invariant>([]);
 
 /** Fixed seeds for `npm test`; `npm run fuzz -- --seeds N` runs more. */
 const SEEDS = [11, 23, 37, 41, 59];

@@ -1,6 +1,6 @@
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AddressOwner, ConsentInput, CustomerRepository, KnownIdentity } from '../../app/ports.ts';
-import { type ConsentDecision, consentLedgerEntry, nextConsent } from '../../core/consent.ts';
+import { type ConsentDecision, consentLedgerEntry, nextConsent, recentKeys } from '../../core/consent.ts';
 import type { CustomerFacts, Order } from '../../core/domain.ts';
 import { normaliseAddress } from '../../core/identity.ts';
 import type { ConsentChannel, ConsentState, ConsentTopic, CustomerProfile } from '../../core/model.ts';
@@ -202,30 +202,37 @@ export class DynamoCustomers implements CustomerRepository {
   /**
    * Read, decide (core/consent.ts), then a put conditional on the version read: a statement that
    * raced another decides again on what the other wrote, so no interleaving lets an echo undo a
-   * withdrawal. The ledger entry, with the decision, follows the state.
+   * withdrawal. A state that moves is written with its ledger entry in one transaction; a refused
+   * statement writes its ledger entry alone. A statement the state remembers is not decided again.
    */
   async recordConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic, statement: ConsentInput, receivedAt: Date): Promise<ConsentDecision> {
     const key = items.consent(tenant, customerId, channel, topic);
     for (let attempt = 1; ; attempt++) {
       const current = await this.t.get<ConsentState>(key);
       const decision = nextConsent(current, statement, receivedAt);
-      const moved =
-        !decision.applied ||
-        (await this.t.conditional(
-          new PutCommand({
-            TableName: this.t.name,
-            Item: { ...key, channel, topic, ...decision.state, version: (current?.version ?? 0) + 1, expiresAt: this.t.expiry(decision.state.at) },
-            ...versionCondition(current),
-          }),
-        ));
-      if (moved) {
-        await this.t.putIfAbsent({
-          ...items.consentLog(tenant, customerId, channel, topic, decision.at, statement.eventKey),
-          ...consentLedgerEntry(channel, topic, statement, receivedAt, decision),
-          expiresAt: this.t.expiry(decision.at),
-        });
+      if (decision.reason === 'already_applied') return decision;
+      const ledger = {
+        ...items.consentLog(tenant, customerId, channel, topic, decision.at, statement.eventKey),
+        ...consentLedgerEntry(channel, topic, statement, receivedAt, decision),
+        expiresAt: this.t.expiry(decision.at),
+      };
+      if (!decision.applied) {
+        await this.t.putIfAbsent(ledger);
         return decision;
       }
+      // The state and its ledger line together: a crash between them would leave a state whose
+      // statement is remembered (and so never decided again) with no line in the ledger.
+      const refused = await this.t.transact([
+        {
+          Put: {
+            TableName: this.t.name,
+            Item: { ...key, channel, topic, ...decision.state, version: (current?.version ?? 0) + 1, recent: recentKeys(current, statement.eventKey), expiresAt: this.t.expiry(decision.state.at) },
+            ...versionCondition(current),
+          },
+        },
+        { Put: { TableName: this.t.name, Item: ledger } },
+      ]);
+      if (!refused) return decision;
       if (attempt >= CONSENT_WRITE_ATTEMPTS) throw new Error(`consent state changed under ${attempt} attempts to record a statement`);
     }
   }

@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventClaim, OperationsRepository } from '../../app/ports.ts';
 import type { StaffTask } from '../../core/model.ts';
 import { epoch, type Table } from './base.ts';
@@ -66,13 +66,15 @@ export class DynamoOperations implements OperationsRepository {
   /** Gives a lease back when processing failed, so the platform's retry is not taken for a duplicate. */
   async releaseEvent(tenant: string, eventKey: string, lease: string): Promise<void> {
     await this.t.conditional(
-      new DeleteCommand({
+      new UpdateCommand({
         TableName: this.t.name,
         Key: items.eventClaim(tenant, eventKey),
-        // Never a claim that is done, nor a lease another attempt took over.
+        // The lease ends now; when the key was first claimed stays, for the attempt that takes it
+        // next. Never a claim that is done, nor a lease another attempt took over.
+        UpdateExpression: 'SET leaseUntil = :over',
         ConditionExpression: '#status = :processing AND lease = :lease',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':processing': 'processing', ':lease': lease },
+        ExpressionAttributeValues: { ':processing': 'processing', ':lease': lease, ':over': 0 },
       }),
     );
   }

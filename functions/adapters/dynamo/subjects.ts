@@ -50,11 +50,14 @@ export class DynamoSubjects implements SubjectRepository {
 
   /** Marks a cart as bought; creates a tombstone when the order beat its checkout event here. */
   async markCartOrdered(tenant: string, token: string, orderId: string, at: string): Promise<void> {
-    await this.t.db.send(
+    // The same order applied again (a redelivery, re-clamped to a later clock) keeps its first
+    // time: the condition fails and nothing changes.
+    await this.t.conditional(
       new UpdateCommand({
         TableName: this.t.name,
         Key: items.cart(tenant, token),
         UpdateExpression: 'SET #status = :ordered, orderId = :orderId, #token = :token, orderedAt = :at, expiresAt = if_not_exists(expiresAt, :exp)',
+        ConditionExpression: 'NOT (#status = :ordered AND orderId = :orderId)',
         ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
         ExpressionAttributeValues: { ':ordered': 'ordered', ':orderId': orderId, ':token': token, ':at': at, ':exp': this.t.expiry(at) },
       }),

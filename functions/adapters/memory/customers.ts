@@ -1,5 +1,5 @@
 import type { ConsentInput, CustomerRepository, KnownIdentity } from '../../app/ports.ts';
-import { type ConsentDecision, consentLedgerEntry, nextConsent } from '../../core/consent.ts';
+import { type ConsentDecision, consentLedgerEntry, nextConsent, recentKeys } from '../../core/consent.ts';
 import type { CustomerFacts, Order } from '../../core/domain.ts';
 import { type AddressChannel, normaliseAddress } from '../../core/identity.ts';
 import type { ConsentChannel, ConsentState, ConsentTopic, CustomerProfile } from '../../core/model.ts';
@@ -120,8 +120,9 @@ export class MemoryCustomers implements CustomerRepository {
     const current = this.consent.get(k, `${channel}#${topic}`) as ConsentState | undefined;
     // Read, decide and write with no await between: nothing can change the state in between.
     const decision = nextConsent(current, statement, receivedAt);
+    if (decision.reason === 'already_applied') return decision;
     if (decision.applied) {
-      const state = { channel, topic, ...decision.state, version: (current?.version ?? 0) + 1, expiresAt: expiry(decision.state.at, this.retentionDays) };
+      const state = { channel, topic, ...decision.state, version: (current?.version ?? 0) + 1, recent: recentKeys(current, statement.eventKey), expiresAt: expiry(decision.state.at, this.retentionDays) };
       this.consent.put(k, `${channel}#${topic}`, state);
     }
     const entry = { ...consentLedgerEntry(channel, topic, statement, receivedAt, decision), expiresAt: expiry(decision.at, this.retentionDays) };

@@ -42,7 +42,8 @@ export class MemoryOperations implements OperationsRepository {
   async releaseEvent(tenant: string, eventKey: string, lease: string): Promise<void> {
     const k = `${tenant}#${eventKey}`;
     const current = this.events.get(k);
-    if (current?.status === 'processing' && current.lease === lease) this.events.delete(k);
+    // The lease ends now; when the key was first claimed stays, for the attempt that takes it next.
+    if (current?.status === 'processing' && current.lease === lease) this.events.set(k, { ...current, leaseUntil: 0 });
   }
 
   async takeRate(bucket: string, window: number, limit: number, n = 1): Promise<boolean> {

@@ -44,6 +44,8 @@ export class MemorySubjects implements SubjectRepository {
     const k = `${tenant}#${token}`;
     // A tombstone when the order beat its checkout event.
     const current = this.carts.get(k);
+    // The same order applied again (a redelivery, re-clamped to a later clock) keeps its first time.
+    if (current?.['status'] === 'ordered' && current['orderId'] === orderId) return;
     this.carts.set(k, { ...current, status: 'ordered', orderId, token, orderedAt: at, expiresAt: current?.['expiresAt'] ?? expiry(at, this.retentionDays) });
   }
 
