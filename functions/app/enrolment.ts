@@ -24,6 +24,8 @@ export interface EnrolDeps {
   metrics?: Metrics;
   /** What is being applied (an event key, a scheduled run), kept on the enrolments it makes. @default none */
   startedBy?: string;
+  /** The latest erasure of the customer being enrolled: their executions after it get new names. @default none */
+  erasedAt?: string;
   /** Told of decisions made while enrolling (a first step moved out of quiet hours). */
   observe?: (decision: Decision & { customerId: string }) => void;
   /** Told of each conversion when it is recorded (the simulator's output). @default none */
@@ -103,7 +105,7 @@ export async function enrol(
   const passed = event && Object.keys(event.properties).length > 0 ? { properties: event.properties } : {};
   let started = 0;
   for (const journey of deps.journeys.filter((j) => j.trigger === trigger)) {
-    const name = executionName(journey.id, tenant, enrolKey);
+    const name = executionName(journey.id, tenant, enrolKey, deps.erasedAt);
     if (isStaleTrigger(at, journeySpanSeconds(journey), deps.clock.now())) {
       await recordStaleTrigger(deps, customerId, journey, name);
       continue;

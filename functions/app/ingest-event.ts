@@ -106,10 +106,11 @@ function onEngineClockOf(event: DomainEvent, now: Date, deps: EnrolDeps): Domain
  * before an erasure of any identifier it carries is the erased customer's past: it writes
  * nothing. One dated at or after it is the customer coming back, and is taken as new.
  */
-export async function apply(event: DomainEvent, deps: EnrolDeps): Promise<string> {
-  const { tenant } = deps.config;
-  const who = await resolveCustomer(deps.store, tenant, event.customer, event.occurredAt);
+export async function apply(event: DomainEvent, given: EnrolDeps): Promise<string> {
+  const { tenant } = given.config;
+  const who = await resolveCustomer(given.store, tenant, event.customer, event.occurredAt);
   if (who?.erasedAt !== undefined && Date.parse(event.occurredAt) < Date.parse(who.erasedAt)) return 'erased-before';
+  const deps = who?.erasedAt === undefined ? given : { ...given, erasedAt: who.erasedAt };
   const customerId = who?.customerId ?? null;
   // The profile just written also plans the first sends (time zone), with no second read.
   const profile = who ? await applyContact(event, who, deps) : undefined;

@@ -17,10 +17,12 @@ export function customerIdFor(tenant: string, contact: { email?: string | null; 
 
 /**
  * Step Functions execution names are unique per state machine for 90 days, which makes them
- * the journey's idempotency key: the same trigger always yields the same name.
+ * the journey's idempotency key: the same trigger always yields the same name. A customer who
+ * comes back after an erasure is enrolled anew: `erasedAt` (their latest erasure) makes the name
+ * a new one, where the old would meet the execution the erasure stopped.
  */
-export function executionName(journey: string, tenant: string, key: string): string {
-  return `${journey}-${digest(tenant, journey, key).slice(0, 40)}`.slice(0, 80);
+export function executionName(journey: string, tenant: string, key: string, erasedAt?: string): string {
+  return `${journey}-${digest(tenant, journey, key, ...(erasedAt === undefined ? [] : [`erased:${erasedAt}`])).slice(0, 40)}`.slice(0, 80);
 }
 
 export function shortHash(...parts: string[]): string {

@@ -91,6 +91,22 @@ describe('erase a customer', () => {
     expect(JSON.stringify(left)).not.toContain('zofia@example.pl');
     expect(await d.store.isSuppressed('default', 'email', 'Zofia@Example.pl ')).toBe(true);
   });
+
+  it('a customer back after an erasure is enrolled under a new execution name, never the stopped one', async () => {
+    const d = deps();
+    await acceptEvents([checkout('e1', 'zofia@example.pl', 'tok-1')], d);
+    const customerId = customerIdFor('default', { email: 'zofia@example.pl' })!;
+    await eraseCustomers({ customerId }, d);
+    // Step Functions keeps a closed execution's name for 90 days: starting it again would only answer "exists".
+    const first = executionName('abandoned-cart', 'default', 'tok-1');
+    expect((await acceptEvents([checkout('e2', 'zofia@example.pl', 'tok-1')], d)).events[0]!.status).toBe('journey-started');
+    const enrolment = await d.store.getEnrolment('default', customerId, 'abandoned-cart', 'tok-1');
+    expect(enrolment).toMatchObject({ status: 'active' });
+    expect(enrolment!.executionName).not.toBe(first);
+    expect([...d.runner.started.keys()]).toEqual([first, enrolment!.executionName]);
+    // The same event again after a crash names the same execution.
+    expect(executionName('abandoned-cart', 'default', 'tok-1', (await d.store.identify('default', { customerIds: [customerId] }, T)).erasedAt)).toBe(enrolment!.executionName);
+  });
 });
 
 describe('record delivery feedback', () => {

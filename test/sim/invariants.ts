@@ -2,7 +2,7 @@ import { executionName } from '../../functions/shared/ids.ts';
 import type { RecordedSend } from './faults.ts';
 import type { Delivery, Harness } from './run.ts';
 import { FREQUENCY_CAP } from './run.ts';
-import { CUSTOMERS, contact, customerOf, SHOPS } from './workload.ts';
+import { CUSTOMERS, contact, customerOf, domainEvent, SHOPS } from './workload.ts';
 import { eventLeases, journeyKeys } from './leases.ts';
 
 /**
@@ -36,9 +36,13 @@ const sameCustomer = (d: Delivery, tenant: string, customerId: string) => d.tena
 
 /** FUTURE_TOLERANCE_MS of functions/core/engine-time.ts: an event stamped further ahead is taken as of its arrival. */
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
-function engineTime(d: Delivery): string {
+function engineTime(h: Harness, d: Delivery): string {
   const occurredAt = Date.parse(String(d.body?.['occurredAt']));
-  const arrived = Date.parse(d.attempts[0]!.at);
+  // A duplicate is the same event: it is clamped against the clock of the event's first claim, or
+  // of the first attempt of any delivery of it, not against its own arrival.
+  const claimed = h.injector.firstClaims.get(`${d.tenant}#${domainEvent(d.body!).key}`);
+  const firsts = h.deliveries.filter((o) => o.tenant === d.tenant && o.body?.['id'] === d.body?.['id'] && o.attempts[0]).map((o) => o.attempts[0]!.at);
+  const arrived = Date.parse(claimed ?? firsts.sort()[0] ?? d.attempts[0]!.at);
   return new Date(occurredAt > arrived + FUTURE_TOLERANCE_MS ? arrived : occurredAt).toISOString();
 }
 
@@ -59,7 +63,7 @@ function consentAt(h: Harness, tenant: string, customerId: string, channel: 'ema
       // from the answer (the platform knows it arrived). A statement dated over 5 minutes ahead
       // counts as of its arrival.
       const seen = stated ? first < t : before(d, t);
-      if (seen) consider(engineTime(d), stated);
+      if (seen) consider(engineTime(h, d), stated);
     } else if (d.channel === channel && (d.kind === 'unsubscribe' || d.kind === 'sms-stop' || d.kind === 'complaint') && before(d, t)) {
       consider(d.ackedAt!, false);
     }
@@ -88,7 +92,7 @@ export async function checkSends(h: Harness, sends: RecordedSend[]): Promise<Vio
             d.body?.['type'] === 'customer.updated' &&
             (d.body?.['customer'] as { consent?: Record<string, boolean> } | undefined)?.consent?.[s.channel === 'email' ? 'emailMarketing' : 'smsMarketing'] === true &&
             d.attempts[0]!.at < s.at &&
-            engineTime(d) > after,
+            engineTime(h, d) > after,
         );
       const withdrawn = h.deliveries.find(
         (d) => sameCustomer(d, tenant, customerId) && d.channel === s.channel && ['unsubscribe', 'sms-stop', 'complaint'].includes(d.kind) && before(d, s.at) && !optedIn(d.ackedAt!),
@@ -154,14 +158,19 @@ export async function checkRun(h: Harness): Promise<Violation[]> {
     for (let c = 0; c < CUSTOMERS; c++) {
       const { tenant, customerId } = customerOf(s, c);
       for (const { journey, key } of journeyKeys(s, c)) {
-        const name = executionName(journey, tenant, key);
-        const rec = await h.stack.engine.describe(journey, name);
-        const where = `${journey} ${name} (${tenant} c${c} ${key})`;
-        if (rec?.status === 'RUNNING') out.push({ invariant: 'journeys-settle', detail: `still running at the end: ${where}` });
-        if (rec?.status === 'WAITING' && rec.wakeAt! <= now) out.push({ invariant: 'journeys-settle', detail: `waiting for a time already past (${rec.wakeAt}): ${where}` });
-        if (rec?.status === 'FAILED' && (h.injector.faultedTasks.get(name) ?? 0) < 5) out.push({ invariant: 'journeys-settle', detail: `failed (${rec.error}) with fewer faults than its Retry allows: ${where}` });
         const enrolment = await h.store.getEnrolment(tenant, customerId, journey, key);
-        if (enrolment?.status === 'active' && rec?.status !== 'WAITING') out.push({ invariant: 'journeys-settle', detail: `enrolment active, execution ${rec?.status ?? 'never started'}: ${where}` });
+        // The enrolment's execution, and the name of the first life (a customer back after an erasure has a new one).
+        const names = new Set([executionName(journey, tenant, key), ...(enrolment?.executionName ? [enrolment.executionName] : [])]);
+        for (const name of names) {
+          const rec = await h.stack.engine.describe(journey, name);
+          const where = `${journey} ${name} (${tenant} c${c} ${key})`;
+          if (rec?.status === 'RUNNING') out.push({ invariant: 'journeys-settle', detail: `still running at the end: ${where}` });
+          if (rec?.status === 'WAITING' && rec.wakeAt! <= now) out.push({ invariant: 'journeys-settle', detail: `waiting for a time already past (${rec.wakeAt}): ${where}` });
+          if (rec?.status === 'FAILED' && (h.injector.faultedTasks.get(name) ?? 0) < 5) out.push({ invariant: 'journeys-settle', detail: `failed (${rec.error}) with fewer faults than its Retry allows: ${where}` });
+          if (name === (enrolment?.executionName ?? name) && enrolment?.status === 'active' && rec?.status !== 'WAITING') {
+            out.push({ invariant: 'journeys-settle', detail: `enrolment active, execution ${rec?.status ?? 'never started'}: ${where}` });
+          }
+        }
       }
     }
   }
