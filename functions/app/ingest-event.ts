@@ -126,6 +126,28 @@ export async function apply(event: DomainEvent, given: EnrolDeps): Promise<strin
   return outcome;
 }
 
+type OrderEvent = Extract<DomainEvent, { type: 'order.fulfilled' | 'order.delivered' | 'order.cancelled' | 'order.refunded' }>;
+
+/**
+ * An event that names only an order nobody is known to own yet (a fulfilment or a refund that
+ * overtook its order) is accepted and kept under the order id, not lost: the order applies it
+ * when it comes (`applyParked`). Kept without a customer: it carried none.
+ */
+async function park(event: OrderEvent, deps: EnrolDeps): Promise<string> {
+  await deps.store.parkOrderEvent(deps.config.tenant, event.order.id, { key: event.key, at: event.occurredAt, event });
+  deps.log.info(LogCode.OrderEventParked, { eventType: event.type });
+  return 'waiting-for-order';
+}
+
+/** Applies, in time order, what was kept for an order that has now come; each is dropped once applied. */
+async function applyParked(orderId: string, deps: EnrolDeps): Promise<void> {
+  const { tenant } = deps.config;
+  for (const parked of await deps.store.parkedOrderEvents(tenant, orderId)) {
+    await apply(parked.event, { ...deps, startedBy: parked.key });
+    await deps.store.dropParkedOrderEvent(tenant, orderId, parked);
+  }
+}
+
 async function applyType(event: DomainEvent, customerId: string | null, profile: CustomerProfile | undefined, deps: EnrolDeps): Promise<string> {
   const { tenant } = deps.config;
   switch (event.type) {
@@ -157,6 +179,8 @@ async function applyType(event: DomainEvent, customerId: string | null, profile:
       if (!customerId) return 'no-contact';
       await deps.store.putOrder(tenant, customerId, order, event.occurredAt);
       await endJourneys('order.placed', customerId, order.checkoutToken, deps);
+      // What overtook the order (a fulfilment, a cancellation) goes first: a cancelled order starts nothing.
+      await applyParked(order.id, deps);
       const existing = await deps.store.getOrder(tenant, customerId, order.id);
       if (existing?.status !== 'placed') return 'order-closed';
       await enrol('order.placed', customerId, order.id, event.occurredAt, deps, profile);
@@ -166,7 +190,7 @@ async function applyType(event: DomainEvent, customerId: string | null, profile:
     case 'order.delivered': {
       // A fulfilment names its order and often no customer: the order's owner is found by its id.
       const owner = customerId ?? (await deps.store.findOrderOwner(tenant, event.order.id));
-      if (!owner) return 'unknown-order';
+      if (!owner) return park(event, deps);
       const existing = await deps.store.getOrder(tenant, owner, event.order.id);
       if (existing?.status === 'cancelled' || existing?.status === 'refunded') return 'order-closed';
       const status = event.type === 'order.delivered' ? 'delivered' : 'fulfilled';
@@ -177,7 +201,7 @@ async function applyType(event: DomainEvent, customerId: string | null, profile:
     case 'order.cancelled':
     case 'order.refunded': {
       const owner = customerId ?? (await deps.store.findOrderOwner(tenant, event.order.id));
-      if (!owner) return 'unknown-order';
+      if (!owner) return park(event, deps);
       await deps.store.markOrder(tenant, owner, event.order.id, event.type === 'order.cancelled' ? 'cancelled' : 'refunded', event.occurredAt);
       await reverseGoal(owner, event.order.id, event.type, event.occurredAt, deps);
       await endJourneys(event.type, owner, event.order.id, deps);

@@ -1,5 +1,5 @@
 import type { ConsentDecision, TimedConsentStatement } from '../core/consent.ts';
-import type { Checkout, CustomerFacts, Order, PropertyValue } from '../core/domain.ts';
+import type { Checkout, CustomerFacts, DomainEvent, Order, PropertyValue } from '../core/domain.ts';
 import type {
   CartRecord,
   ConsentChannel,
@@ -90,6 +90,14 @@ export interface SubjectRepository {
   /** False when the order was already stored (a replay); the tombstone of an earlier cancellation is filled in and keeps its status. */
   putOrder(tenant: string, customerId: string, order: Order, at: string): Promise<boolean>;
   findOrderOwner(tenant: string, orderId: string): Promise<string | undefined>;
+  /**
+   * Keeps an event about an order nobody is known to own yet (a fulfilment that overtook its
+   * order), once per event key, until the order comes; then `parkedOrderEvents` lists them in
+   * time order and `dropParkedOrderEvent` removes each once applied.
+   */
+  parkOrderEvent(tenant: string, orderId: string, parked: ParkedOrderEvent): Promise<void>;
+  parkedOrderEvents(tenant: string, orderId: string): Promise<ParkedOrderEvent[]>;
+  dropParkedOrderEvent(tenant: string, orderId: string, parked: Pick<ParkedOrderEvent, 'at' | 'key'>): Promise<void>;
   getOrder(tenant: string, customerId: string, orderId: string): Promise<OrderRecord | undefined>;
   markOrder(tenant: string, customerId: string, orderId: string, status: 'cancelled' | 'refunded', at: string): Promise<void>;
   /**
@@ -102,6 +110,14 @@ export interface SubjectRepository {
   recordInvoiceFailure(tenant: string, invoice: Omit<InvoiceRecord, 'status' | 'updatedAt'>, at: string): Promise<'open' | 'paid'>;
   markInvoicePaid(tenant: string, invoiceId: string, at: string): Promise<void>;
   getInvoice(tenant: string, invoiceId: string): Promise<InvoiceRecord | undefined>;
+}
+
+/** An event kept for an order not known yet: the domain event as the ingest made it, without its customer. */
+export interface ParkedOrderEvent {
+  key: string;
+  /** The event's time on the engine's clock. */
+  at: string;
+  event: DomainEvent;
 }
 
 /** Journey enrolments, and each step's send: its intent, claimed at most once, and its outcome. */

@@ -104,3 +104,6 @@ export function oversizedEvent(event: DomainEvent): { path: string; bytes: numbe
       return oversizedField('customer', event.customer);
   }
 }
+
+/** How long an event about an order not known yet (a fulfilment that overtook it) waits for the order. */
+export const PARKED_ORDER_EVENT_DAYS = 30;

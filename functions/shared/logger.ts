@@ -8,6 +8,8 @@ export const LogCode = {
   IngestAccepted: 'INGEST_ACCEPTED',
   IngestRejected: 'INGEST_REJECTED',
   IngestDuplicate: 'INGEST_DUPLICATE',
+  /** An event about an order not known yet, kept until the order comes. */
+  OrderEventParked: 'ORDER_EVENT_PARKED',
   /** A delivery of an event another attempt holds the lease of: answered with a retry. */
   IngestInProgress: 'INGEST_IN_PROGRESS',
   IngestIgnored: 'INGEST_IGNORED',

@@ -87,16 +87,35 @@ describe('Shopify: from order to delivery', () => {
     expect(s.log.lines.join('\n')).not.toMatch(/jon@example|Floriańska|inpost/);
   });
 
-  it('acknowledges what ships nothing yet with 200, and a fulfilment of an order it does not know with 202 and no journey', async () => {
+  it('acknowledges what ships nothing yet with 200, and keeps a fulfilment of an order it does not know (202) until the order comes', async () => {
     const s = setup();
     expect(await s.shopify('fulfillment_events_create')).toMatchObject({ status: 200, body: { status: 'ignored', reason: 'fulfillment event "in_transit" starts or ends nothing' } });
     expect(await s.shopify('fulfillments_update')).toMatchObject({ status: 200, body: { status: 'ignored', reason: 'fulfillment status "pending" has not shipped' } });
-    expect(await s.shopify('fulfillments_update_delivered')).toMatchObject({ status: 202, body: { events: [{ status: 'unknown-order' }] } });
+    expect(await s.shopify('fulfillments_create_shipped')).toMatchObject({ status: 202, body: { events: [{ status: 'waiting-for-order' }] } });
+    expect(await s.shopify('fulfillments_update_delivered')).toMatchObject({ status: 202, body: { events: [{ status: 'waiting-for-order' }] } });
     expect(s.runner.started.size).toBe(0);
+    expect(await s.store.parkedOrderEvents('default', ORDER)).toHaveLength(2);
+    // The order comes: what overtook it is applied in time order, and the journeys of each start.
+    expect(await s.shopify('orders_create', recentOrder, 'order-1')).toMatchObject({ status: 202, body: { events: [{ status: 'order-recorded' }] } });
+    expect(await s.store.getOrder('default', JON, ORDER)).toMatchObject({ status: 'placed', fulfilledAt: '2026-11-24T08:12:00.000Z', deliveredAt: '2026-11-26T13:03:00.000Z' });
+    for (const j of ['shipping-notice', 'order-follow-up', 'post-purchase']) expect(s.runner.started.has(executionName(j, 'default', ORDER))).toBe(true);
+    expect(await s.store.parkedOrderEvents('default', ORDER)).toEqual([]);
+    expect(s.log.lines.join('\n')).toContain('ORDER_EVENT_PARKED');
     expect(await s.shopify('fulfillments_create_shipped', (b) => b.replace('"order_id": 5794123456789012345', '"order_id": "x\u202Ey"'), 'bidi')).toMatchObject({
       status: 400,
       body: { details: [{ path: 'order_id' }] },
     });
+  });
+
+  it('a cancellation that overtook its order is applied by the order: it is recorded closed and starts nothing', async () => {
+    const s = setup();
+    const cancelled = { id: 'x-1', type: 'order.cancelled', occurredAt: '2026-11-21T10:00:00Z', customer: {}, order: { id: ORDER } };
+    expect(await s.api(cancelled)).toMatchObject({ status: 202, body: { events: [{ status: 'waiting-for-order' }] } });
+    expect(await s.shopify('orders_create', recentOrder, 'order-1')).toMatchObject({ status: 202, body: { events: [{ status: 'order-closed' }] } });
+    expect(await s.store.getOrder('default', JON, ORDER)).toMatchObject({ status: 'cancelled' });
+    expect(s.runner.started.has(executionName('post-purchase', 'default', ORDER))).toBe(false);
+    // The same order again (a redelivery) finds nothing left to apply.
+    expect(await s.store.parkedOrderEvents('default', ORDER)).toEqual([]);
   });
 
   it('a fulfilment of a cancelled order records nothing and starts nothing', async () => {

@@ -147,6 +147,7 @@ const KINDS: Record<ItemKind, PersonalKind | ImpersonalKind> = {
   shortLinkRef: { listedIn: 'shortLinks', make: async () => undefined, present: async (_s, exported) => listedSome(exported, 'shortLinks') },
   erasure: { impersonal: 'keyed by a hash of an identifier, holding what kind it is and when it was erased' },
   eventClaim: { impersonal: "an event's dedupe key and the time it came" },
+  parkedOrderEvent: { impersonal: 'an event about an order nobody is known to own yet, kept without its customer: the order id, times, a tracking link' },
   rateWindow: { impersonal: 'a count of requests per credential and minute' },
   smsCap: { impersonal: "a count of a shop's paid SMS on one day" },
   task: {

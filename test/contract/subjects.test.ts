@@ -192,4 +192,23 @@ describe.each(contractBackends())('SubjectRepository on $name', (backend) => {
       expect((await store.getInvoice('shop-b', 'in_1'))?.status).toBe('failed');
     });
   });
+
+  describe('events kept for an order not known yet', () => {
+    const shipped = (key: string, at: string, id = 'o-9') =>
+      ({ key, at, event: { key, source: 'api', type: 'order.fulfilled', occurredAt: at, customer: {}, order: { id } } }) as unknown as Parameters<StateStore['parkOrderEvent']>[2];
+
+    it('keeps each event once, lists them in time order per shop and order, and drops one at a time', async () => {
+      await store.parkOrderEvent('shop-a', 'o-9', shipped('e-2', t(2)));
+      await store.parkOrderEvent('shop-a', 'o-9', shipped('e-1', t(1)));
+      await store.parkOrderEvent('shop-a', 'o-9', shipped('e-1', t(1)));
+      await store.parkOrderEvent('shop-b', 'o-9', shipped('e-3', t(0)));
+      await store.parkOrderEvent('shop-a', 'o-8', shipped('e-4', t(0), 'o-8'));
+      const kept = await store.parkedOrderEvents('shop-a', 'o-9');
+      expect(kept).toEqual([shipped('e-1', t(1)), shipped('e-2', t(2))]);
+      await store.dropParkedOrderEvent('shop-a', 'o-9', kept[0]!);
+      expect((await store.parkedOrderEvents('shop-a', 'o-9')).map((p) => p.key)).toEqual(['e-2']);
+      expect((await store.parkedOrderEvents('shop-b', 'o-9')).map((p) => p.key)).toEqual(['e-3']);
+      expect(await store.parkedOrderEvents('shop-a', 'o-7')).toEqual([]);
+    });
+  });
 });

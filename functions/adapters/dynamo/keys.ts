@@ -126,6 +126,8 @@ export const items = {
   order: (tenant: string, customerId: string, orderId: string): ItemKey => ({ pk: customer(tenant, customerId), sk: `${customerSk.order}${orderId}` }),
   /** Order reference: whose order an order id is. */
   orderRef: (tenant: string, orderId: string): ItemKey => ({ pk: `ORDERREF#${tenant}#${orderId}`, sk: 'ORDERREF' }),
+  /** An event about an order not known yet (a fulfilment before its order), kept until the order comes. */
+  parkedOrderEvent: (tenant: string, orderId: string, at: string, eventKey: string): ItemKey => ({ pk: `ORDERPARK#${tenant}#${orderId}`, sk: `${at}#${eventKey}` }),
   /** Invoice whose payment failed (or that was paid). */
   invoice: (tenant: string, invoiceId: string): ItemKey => ({ pk: `INVOICE#${tenant}#${invoiceId}`, sk: 'INVOICE' }),
   /** Invoice reference: an invoice of the customer's, for export and erasure. */

@@ -85,6 +85,15 @@ export class Store implements StateStore {
   findOrderOwner(...a: Args<SubjectRepository, 'findOrderOwner'>) {
     return this.subjects.findOrderOwner(...a);
   }
+  parkOrderEvent(...a: Args<SubjectRepository, 'parkOrderEvent'>) {
+    return this.subjects.parkOrderEvent(...a);
+  }
+  parkedOrderEvents(...a: Args<SubjectRepository, 'parkedOrderEvents'>) {
+    return this.subjects.parkedOrderEvents(...a);
+  }
+  dropParkedOrderEvent(...a: Args<SubjectRepository, 'dropParkedOrderEvent'>) {
+    return this.subjects.dropParkedOrderEvent(...a);
+  }
   getOrder(...a: Args<SubjectRepository, 'getOrder'>) {
     return this.subjects.getOrder(...a);
   }

@@ -1,8 +1,9 @@
-import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { SubjectRepository } from '../../app/ports.ts';
+import { PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ParkedOrderEvent, SubjectRepository } from '../../app/ports.ts';
+import { PARKED_ORDER_EVENT_DAYS } from '../../core/limits.ts';
 import type { Checkout, Order } from '../../core/domain.ts';
 import type { CartRecord, InvoiceRecord, OrderRecord, ShipmentUpdate } from '../../core/model.ts';
-import { isConditionFailure, isTransactionConditionFailure, type Table } from './base.ts';
+import { epoch, isConditionFailure, isTransactionConditionFailure, type Table } from './base.ts';
 import type { DynamoCustomers } from './customers.ts';
 import { items } from './keys.ts';
 
@@ -114,6 +115,26 @@ export class DynamoSubjects implements SubjectRepository {
   /** Whose order this is, for events that name only the order (a Shopify refund). */
   async findOrderOwner(tenant: string, orderId: string): Promise<string | undefined> {
     return (await this.t.get<{ customerId: string }>(items.orderRef(tenant, orderId)))?.customerId;
+  }
+
+  async parkOrderEvent(tenant: string, orderId: string, parked: ParkedOrderEvent): Promise<void> {
+    await this.t.putIfAbsent({ ...items.parkedOrderEvent(tenant, orderId, parked.at, parked.key), ...parked, expiresAt: epoch(new Date(Date.parse(parked.at) + PARKED_ORDER_EVENT_DAYS * 86_400_000)) });
+  }
+
+  async parkedOrderEvents(tenant: string, orderId: string): Promise<ParkedOrderEvent[]> {
+    const { pk } = items.parkedOrderEvent(tenant, orderId, '', '');
+    const out: ParkedOrderEvent[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await this.t.db.send(new QueryCommand({ TableName: this.t.name, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ExclusiveStartKey: cursor, ConsistentRead: true }));
+      for (const { key, at, event } of (page.Items ?? []) as ParkedOrderEvent[]) out.push({ key, at, event });
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
+    return out;
+  }
+
+  async dropParkedOrderEvent(tenant: string, orderId: string, parked: Pick<ParkedOrderEvent, 'at' | 'key'>): Promise<void> {
+    await this.t.delete(items.parkedOrderEvent(tenant, orderId, parked.at, parked.key));
   }
 
   async getOrder(tenant: string, customerId: string, orderId: string): Promise<OrderRecord | undefined> {

@@ -1,4 +1,4 @@
-import type { ConsentInput, EventClaim, KnownIdentity, StateStore, StepContext } from '../../app/ports.ts';
+import type { ConsentInput, EventClaim, KnownIdentity, ParkedOrderEvent, StateStore, StepContext } from '../../app/ports.ts';
 import type { ConsentDecision } from '../../core/consent.ts';
 import type { Checkout, CustomerFacts, Order } from '../../core/domain.ts';
 import type {
@@ -121,6 +121,15 @@ export class MemoryStore implements StateStore {
   }
   findOrderOwner(tenant: string, orderId: string): Promise<string | undefined> {
     return this.subjects.findOrderOwner(tenant, orderId);
+  }
+  parkOrderEvent(tenant: string, orderId: string, parked: ParkedOrderEvent): Promise<void> {
+    return this.subjects.parkOrderEvent(tenant, orderId, parked);
+  }
+  parkedOrderEvents(tenant: string, orderId: string): Promise<ParkedOrderEvent[]> {
+    return this.subjects.parkedOrderEvents(tenant, orderId);
+  }
+  dropParkedOrderEvent(tenant: string, orderId: string, parked: Pick<ParkedOrderEvent, 'at' | 'key'>): Promise<void> {
+    return this.subjects.dropParkedOrderEvent(tenant, orderId, parked);
   }
   getOrder(tenant: string, customerId: string, orderId: string): Promise<OrderRecord | undefined> {
     return this.subjects.getOrder(tenant, customerId, orderId);

@@ -1,4 +1,5 @@
-import type { SubjectRepository } from '../../app/ports.ts';
+import type { ParkedOrderEvent, SubjectRepository } from '../../app/ports.ts';
+import { PARKED_ORDER_EVENT_DAYS } from '../../core/limits.ts';
 import type { Checkout, Order } from '../../core/domain.ts';
 import type { CartRecord, InvoiceRecord, OrderRecord, ShipmentUpdate } from '../../core/model.ts';
 import type { MemoryCustomers } from './customers.ts';
@@ -16,6 +17,7 @@ export class MemorySubjects implements SubjectRepository {
   private readonly orderRefs = new Map<string, { customerId: string; expiresAt: number }>();
   private readonly invoices = new Map<string, Item>();
   private readonly invoiceRefs = new Partitions();
+  private readonly parked = new Partitions();
 
   constructor(
     private readonly customers: MemoryCustomers,
@@ -65,6 +67,21 @@ export class MemorySubjects implements SubjectRepository {
 
   async findOrderOwner(tenant: string, orderId: string): Promise<string | undefined> {
     return this.orderRefs.get(`${tenant}#${orderId}`)?.customerId;
+  }
+
+  async parkOrderEvent(tenant: string, orderId: string, parked: ParkedOrderEvent): Promise<void> {
+    this.parked.putIfAbsent(`${tenant}#${orderId}`, `${parked.at}#${parked.key}`, copy({ ...parked, expiresAt: expiry(parked.at, PARKED_ORDER_EVENT_DAYS) }) as unknown as Item);
+  }
+
+  async parkedOrderEvents(tenant: string, orderId: string): Promise<ParkedOrderEvent[]> {
+    return this.parked.query(`${tenant}#${orderId}`).map(([, item]) => {
+      const { expiresAt: _, ...parked } = copy(item);
+      return parked as unknown as ParkedOrderEvent;
+    });
+  }
+
+  async dropParkedOrderEvent(tenant: string, orderId: string, parked: Pick<ParkedOrderEvent, 'at' | 'key'>): Promise<void> {
+    this.parked.delete(`${tenant}#${orderId}`, `${parked.at}#${parked.key}`);
   }
 
   async getOrder(tenant: string, customerId: string, orderId: string): Promise<OrderRecord | undefined> {
