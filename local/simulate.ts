@@ -119,7 +119,7 @@ export async function simulate(requests: SimulatedRequest[], o: SimulationOption
     backend: o.backend,
     senders: o.senders ?? 'in-process',
     onConversion: (c) =>
-      o.write({ type: 'conversion', at: c.at, journey: c.journey, customerId: c.customerId, orderId: c.subject, revenue: c.revenue, currency: c.currency, step: c.step, variant: c.variant ?? null }),
+      out.write({ type: 'conversion', at: c.at, journey: c.journey, customerId: c.customerId, orderId: c.subject, revenue: c.revenue, currency: c.currency, step: c.step, variant: c.variant ?? null }),
     observe: (d) => {
       if (d.outcome === 'sent') {
         out.write({

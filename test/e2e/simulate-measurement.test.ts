@@ -50,6 +50,9 @@ describe('simulator measurement lines', () => {
     expect(conversions).toEqual([
       { type: 'conversion', at: at(3), journey: 'abandoned-cart', customerId: expect.stringMatching(/^c_/), orderId: 'o-1', revenue: '120.00', currency: 'PLN', step: expect.stringMatching(/^first-reminder(-b)?$/), variant: expect.stringMatching(/^[ab]$/) },
     ]);
+    // Written after the ingest line of the order that made it, as every line a request sets off.
+    const i = lines.indexOf(conversions[0]!);
+    expect(lines[i - 1]).toMatchObject({ type: 'ingest', at: at(3) });
     // Credited to the arm of the subject test whose reminder the customer got.
     expect(conversions[0]!['variant']).toBe(conversions[0]!['step'] === 'first-reminder' ? 'a' : 'b');
     const summary = lines.at(-1)!;
