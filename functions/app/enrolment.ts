@@ -1,4 +1,5 @@
 import { type ExitEvent, exitScope, firstSend, type JourneyConfig, journeyFlow, journeySpanSeconds, stepDelays, type Topic, type Trigger } from '../../workflows/src/journey.ts';
+import type { Catalogue } from '../../workflows/src/catalogue.ts';
 import { waitEnd } from '../../workflows/src/waits.ts';
 import { DEFAULT_SENDING_HOURS, DEFAULT_TIME_ZONE, nextSendingTime, type SendingHours } from '../../workflows/src/quiet-hours.ts';
 import { isStaleTrigger } from '../core/engine-time.ts';
@@ -19,6 +20,8 @@ export interface EnrolDeps {
   config: { tenant: string; sendingHours?: SendingHours };
   store: StateStore;
   journeys: readonly JourneyConfig[];
+  /** The shop's declared attributes: the date ones are filed in the date index (select-dates.ts). @default the dates journeys read */
+  catalogue?: Pick<Catalogue, 'attributes'>;
   runner: JourneyRunner;
   clock: Clock;
   log: Log;

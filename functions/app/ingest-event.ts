@@ -8,6 +8,7 @@ import { MetricName, noMetrics } from '../shared/metrics.ts';
 import { resumeAwaiting } from './awaiting.ts';
 import { recordGoal, reverseGoal } from './attribution.ts';
 import { type EnrolDeps, endJourneys, enrol } from './enrolment.ts';
+import { fileDates } from './select-dates.ts';
 import { linkAddresses, type Resolved, resolveCustomer } from './identity.ts';
 
 /**
@@ -112,6 +113,7 @@ export async function apply(event: DomainEvent, deps: EnrolDeps): Promise<string
   const customerId = who?.customerId ?? null;
   // The profile just written also plans the first sends (time zone), with no second read.
   const profile = who ? await applyContact(event, who, deps) : undefined;
+  if (customerId) await fileDates(event, customerId, profile, deps);
   const outcome = await applyType(event, customerId, profile, deps);
   // Journey graphs waiting for this event (waitFor) go on from their event branch. A shop's event is
   // awaited by its name; one naming only its order (a fulfilment, a refund) wakes the order's owner,

@@ -74,6 +74,9 @@ async function matches(journey: JourneyConfig, where: Condition | undefined, cus
 /** How many days back a run looks for a crashed run of an earlier day to complete (claims are kept 8 days). */
 export const SEGMENT_CATCH_UP_DAYS = 7;
 
+/** One run's selection of one shop: a segment's (below) or a date journey's (select-dates.ts). */
+export type Selection = (journey: JourneyConfig, runAt: Date, deps: EnrolDeps) => Promise<SelectionResult>;
+
 /** The selection's dependencies and the shops every run selects for. */
 export interface SegmentDeps extends EnrolDeps {
   shops: readonly string[];
@@ -86,23 +89,23 @@ export interface ScheduledRun extends SelectionResult {
 }
 
 /**
- * One scheduled invocation: for every shop, the day's selection once (a lease on the shop, journey
+ * One scheduled invocation: for every shop, the day's selection (`select`: a segment's by default) once (a lease on the shop, journey
  * and day, done only when every enrolment is made), after completing any run of the last
  * SEGMENT_CATCH_UP_DAYS days that crashed (its lease ran out; enrolling is idempotent, so it is
  * applied again from the start, as of its first claim). A failing shop does not keep the others
  * from running; its lease is given back and the error raised at the end, so the invocation is retried.
  */
-export async function runScheduledSelection(journey: JourneyConfig, runAt: Date, shops: readonly string[], deps: EnrolDeps): Promise<ScheduledRun[]> {
+export async function runScheduledSelection(journey: JourneyConfig, runAt: Date, shops: readonly string[], deps: EnrolDeps, select: Selection = selectSegment): Promise<ScheduledRun[]> {
   const results: ScheduledRun[] = [];
   const failures: unknown[] = [];
   for (const tenant of shops) {
     const shopDeps = { ...deps, config: { ...deps.config, tenant } };
     try {
       for (let back = SEGMENT_CATCH_UP_DAYS; back >= 1; back--) {
-        const earlier = await leasedSelection(journey, new Date(runAt.getTime() - back * 86_400_000), shopDeps, true);
+        const earlier = await leasedSelection(journey, new Date(runAt.getTime() - back * 86_400_000), shopDeps, true, select);
         if (earlier) results.push(earlier);
       }
-      results.push((await leasedSelection(journey, runAt, shopDeps, false)) ?? skipped(journey, runAt, tenant));
+      results.push((await leasedSelection(journey, runAt, shopDeps, false, select)) ?? skipped(journey, runAt, tenant));
     } catch (e) {
       failures.push(e);
     }
@@ -116,7 +119,7 @@ function skipped(journey: JourneyConfig, runAt: Date, tenant: string): Scheduled
 }
 
 /** The run of one shop and day under its lease; `resume` only completes a crashed one (undefined when there is none). */
-async function leasedSelection(journey: JourneyConfig, runAt: Date, deps: EnrolDeps, resume: boolean): Promise<ScheduledRun | undefined> {
+async function leasedSelection(journey: JourneyConfig, runAt: Date, deps: EnrolDeps, resume: boolean, select: Selection): Promise<ScheduledRun | undefined> {
   const { tenant } = deps.config;
   const key = `schedule:${journey.id}:${runAt.toISOString().slice(0, 10)}`;
   const claim = await deps.store.claimEvent(tenant, key, deps.clock.now(), SEGMENT_LEASE_SECONDS, { resume });
@@ -126,7 +129,7 @@ async function leasedSelection(journey: JourneyConfig, runAt: Date, deps: EnrolD
   }
   if (resume) deps.log.warn(LogCode.SegmentRunResumed, { journey: journey.id, tenant, day: runAt.toISOString().slice(0, 10) });
   try {
-    const result = await selectSegment(journey, runAt, { ...deps, clock: { now: () => new Date(claim.since) }, startedBy: key });
+    const result = await select(journey, runAt, { ...deps, clock: { now: () => new Date(claim.since) }, startedBy: key });
     await deps.store.completeEvent(tenant, key, deps.clock.now());
     return { ...result, tenant, run: resume ? 'resumed' : 'ran' };
   } catch (e) {

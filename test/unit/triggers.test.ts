@@ -9,7 +9,7 @@ import { describeCondition } from '../../workflows/src/conditions.ts';
 import { successors } from '../../workflows/src/flow.ts';
 import { ConfigError, loadJourneys, WORKFLOWS_DIR } from '../../workflows/src/load.ts';
 import type { Condition } from '../../workflows/src/nodes.ts';
-import { dailyRun, segmentDays } from '../../workflows/src/triggers.ts';
+import { dailyRun, dateCandidates, dateOccurrence, segmentDays } from '../../workflows/src/triggers.ts';
 
 /**
  * What decides a journey's entry besides its trigger: the trigger's filter, a waitFor's filter, a
@@ -40,7 +40,7 @@ describe('the days a segment reads', () => {
 
 describe('filters as pure decisions', () => {
   it('a trigger passes or fails over its subject, the profile, its properties and consent', () => {
-    const cart: DomainEvent = { key: 'k', source: 'api', occurredAt: NOW.toISOString(), customer: {}, type: 'checkout.updated', checkout: { token: 't', items: [{ title: 'Kubek', quantity: 3, price: '10.00', category: 'ceramics' }], total: '30.00', currency: 'PLN' } };
+    const cart: DomainEvent = { key: 'k', source: 'api', occurredAt: NOW.toISOString(), customer: {}, type: 'checkout.updated', checkout: { token: 't', items: [{ title: 'Kubek', quantity: 3, price: '10.00', category: 'ceramics' }], total: '30.00', currency: 'PLN', completed: false } };
     const big: Condition = { all: [{ field: 'cart.total', gte: 25 }, { field: 'cart.categories', contains: 'ceramics' }] };
     expect(passesFilter(big, { customer: zofia, subject: eventSubject(cart), now: NOW })).toBe(true);
     expect(passesFilter({ field: 'cart.itemCount', gt: 3 }, { customer: zofia, subject: eventSubject(cart), now: NOW })).toBe(false);
@@ -73,6 +73,27 @@ describe('filters as pure decisions', () => {
     const where: Condition = { all: [days({ is: 2 }), { field: 'profile.attributes.roast', is: 'dark' }] };
     expect(inSegment(where, { customer: zofia, days: 2, now: NOW })).toBe(true);
     expect(inSegment(where, { customer: { ...zofia, attributes: { roast: 'light' } }, days: 2, now: NOW })).toBe(false);
+  });
+});
+
+describe('the moment of a date trigger', () => {
+  const from = new Date('2026-05-17T00:00:00Z');
+  const until = new Date('2026-05-18T00:00:00Z');
+  const spec = { attribute: 'birthday', yearly: true };
+
+  it('is the waits’ own computation: 09:00 on the day in the customer’s zone, moved by the offset, in the run’s window', () => {
+    expect(dateOccurrence(spec, { attributes: { birthday: '1990-05-17' } }, from, until)).toEqual({ at: new Date('2026-05-17T07:00:00Z'), day: '2026-05-17' });
+    expect(dateOccurrence(spec, { attributes: { birthday: '1990-05-17' }, timeZone: 'America/Los_Angeles' }, from, until)).toEqual({ at: new Date('2026-05-17T16:00:00Z'), day: '2026-05-17' });
+    expect(dateOccurrence({ ...spec, offset: '-P7D', at: '18:30' }, { attributes: { birthday: '1990-05-24' } }, from, until)).toEqual({ at: new Date('2026-05-17T16:30:00Z'), day: '2026-05-24' });
+    expect(dateOccurrence(spec, { attributes: { birthday: '1990-05-18' } }, from, until)).toBeUndefined();
+    expect(dateOccurrence(spec, { attributes: {} }, from, until)).toBeUndefined();
+    expect(dateOccurrence(spec, { attributes: { birthday: 'soon' } }, from, until)).toBeUndefined();
+  });
+
+  it('reads the days of the year any zone can put in the window, 29 February with the 28th', () => {
+    expect(dateCandidates(spec, from, until)).toEqual(['05-16', '05-17', '05-18']);
+    expect(dateCandidates({ ...spec, offset: '-P7D' }, from, until)).toEqual(['05-23', '05-24', '05-25']);
+    expect(dateCandidates(spec, new Date('2027-02-28T00:00:00Z'), new Date('2027-03-01T00:00:00Z'))).toEqual(['02-27', '02-28', '03-01', '02-29']);
   });
 });
 

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { conditionViolations, type DeclaredFields, isComparison, type SubjectKind } from './conditions.ts';
 import type { JourneyConfig, Violation } from './journey.ts';
 import { type Condition, Hm, SignedDuration } from './nodes.ts';
+import { DEFAULT_TIME_ZONE, localParts } from './quiet-hours.ts';
 import { didYouMean } from './suggest.ts';
+import { signedSeconds, waitEnd } from './waits.ts';
 
 /**
  * What starts a journey besides its trigger: the `filter` an event must pass to enrol, the
@@ -32,6 +34,36 @@ export function dailyRun(journey: Pick<JourneyConfig, 'trigger' | 'schedule'>): 
   if (journey.trigger === 'schedule') return journey.schedule;
   if (journey.trigger === 'date') return journey.schedule ?? DATE_RUN;
   return undefined;
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/**
+ * The days of the year (MM-DD) whose customers may meet a date journey's moment in [from, until),
+ * whatever their zone (UTC−12 to UTC+14): the date index partitions a run reads. 29 February comes
+ * with 28 February, where it falls in other years.
+ */
+export function dateCandidates(spec: DateTrigger, from: Date, until: Date): string[] {
+  const shift = signedSeconds(spec.offset) * 1000;
+  const first = Date.parse(new Date(from.getTime() - shift - 12 * HOUR).toISOString().slice(0, 10));
+  const last = until.getTime() - shift + 14 * HOUR;
+  const out = new Set<string>();
+  for (let t = first; t <= last; t += DAY) out.add(new Date(t).toISOString().slice(5, 10));
+  if (out.has('02-28')) out.add('02-29');
+  return [...out];
+}
+
+/**
+ * When a customer's date journey moment falls in [from, until): the instant (the same computation
+ * as a `wait` on the date, waits.ts, in the customer's zone) and the day of the date it is for,
+ * that year (a birthday's day: one enrolment a year). Undefined without the date, or outside.
+ */
+export function dateOccurrence(spec: DateTrigger, customer: { attributes?: Readonly<Record<string, unknown>>; timeZone?: string }, from: Date, until: Date): { at: Date; day: string } | undefined {
+  const timeZone = customer.timeZone ?? DEFAULT_TIME_ZONE;
+  const end = waitEnd({ date: spec.attribute, offset: spec.offset, at: spec.at, yearly: spec.yearly }, new Date(from.getTime() - 1), { timeZone, attributes: customer.attributes });
+  if (!('at' in end) || end.at.getTime() < from.getTime() || end.at.getTime() >= until.getTime()) return undefined;
+  return { at: end.at, day: localParts(new Date(end.at.getTime() - signedSeconds(spec.offset) * 1000), timeZone).ymd };
 }
 
 const DAYS = 'profile.daysSinceLastOrder';
