@@ -30,6 +30,7 @@ const CONTENT: [string, string][] = [
   ['workflows/events', 'content/events'],
 ];
 import { journeyChain } from './journey-definition.ts';
+import { dailyRun } from '../workflows/src/triggers.ts';
 import { publishLive } from './constructs/journey-versions.ts';
 import { join, relative } from 'node:path';
 import { buildDashboard } from '../dashboard/build.ts';
@@ -254,12 +255,15 @@ export class EngineStack extends Stack {
       environment: { TABLE_NAME: props.table.tableName, SENDING_HOURS: settings.sendingHours, STATE_MACHINE_ARNS: stateMachineArns, SHOPS: settings.shops.join(',') },
     });
     this.grantState(this.segmentSelect, props);
-    for (const journey of props.journeys.filter((j) => j.trigger === 'schedule' && j.schedule)) {
+    // Date journeys (a birthday) run the same way: each run enrols the customers whose day comes before the next.
+    for (const journey of props.journeys) {
+      const run = dailyRun(journey);
+      if (!run) continue;
       this.segmentSelect.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [this.liveAliases[journey.id]!] }));
-      const [hour, minute] = journey.schedule!.dailyAt.split(':');
+      const [hour, minute] = run.dailyAt.split(':');
       new scheduler.Schedule(this, `${journey.id}-Schedule`, {
         description: `daily selection for journey ${journey.id}`,
-        schedule: scheduler.ScheduleExpression.cron({ hour, minute, timeZone: TimeZone.of(journey.schedule!.timeZone) }),
+        schedule: scheduler.ScheduleExpression.cron({ hour, minute, timeZone: TimeZone.of(run.timeZone) }),
         target: new targets.LambdaInvoke(this.segmentSelect.function, {
           input: scheduler.ScheduleTargetInput.fromObject({ version: 1, journey: journey.id, scheduledTime: scheduler.ContextAttribute.scheduledTime }),
           retryAttempts: 3,

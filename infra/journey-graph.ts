@@ -98,6 +98,12 @@ export function journeyGraph(scope: Construct, journey: JourneyConfig, stepFunct
     start = w;
   } else {
     start = task(kindOf(startNode) === 'waitFor' ? 'Start' : flow.start, flow.start);
+    // A date journey is enrolled by the run before its day: it opens at the moment the run computed.
+    if (journey.trigger === 'date') {
+      const opening = new sfn.Wait(scope, `Until ${journey.date?.attribute ?? 'the date'} (start)`, { time: sfn.WaitTime.timestampPath('$.firstAt') });
+      opening.next(start);
+      start = opening;
+    }
   }
   // An awaited event that came first starts a continuation at the waitFor's event branch.
   const continuations = flow.nodes.filter((n) => n.waitFor).map((n) => n.waitFor!.onEvent);

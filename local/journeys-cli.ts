@@ -84,11 +84,12 @@ export async function main(argv: string[], out: Writable = process.stdout, err: 
         err.write(`unknown journey "${journey ?? ''}"; known: ${[...journeys.keys()].join(', ')}\n`);
         return 2;
       }
-      const flow = journeyFlow(journeys_.find((j) => j.id === jd.journey)!);
+      const config = journeys_.find((j) => j.id === jd.journey)!;
+      const flow = journeyFlow(config);
       if (flow) {
         out.write(nodeMermaid(flow));
         out.write('%% billable state transitions per path\n');
-        for (const p of pathCosts(flow)) out.write(`%% ${p.transitions} transitions: ${p.nodes.join(' → ')}\n`);
+        for (const p of pathCosts(flow, undefined, config.trigger === 'date')) out.write(`%% ${p.transitions} transitions: ${p.nodes.join(' → ')}\n`);
       } else out.write(toMermaid(jd.definition));
       mkdirSync(dir, { recursive: true });
       const file = join(dir, `${jd.journey}.svg`);

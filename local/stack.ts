@@ -18,6 +18,7 @@ import { FetchWebhookCaller } from '../functions/adapters/webhook.ts';
 import type { ObservedDecision, StepDeps } from '../functions/app/run-step.ts';
 import { loadCatalogue, loadJourneys, loadTemplates } from '../workflows/src/load.ts';
 import { nextDailyRun } from '../functions/app/select-segment.ts';
+import { dailyRun } from '../workflows/src/triggers.ts';
 import type { EventPublisher, JourneyRunner, Mailer, SmsSender, StateStore } from '../functions/app/ports.ts';
 import type { StaffTask } from '../functions/core/model.ts';
 import { delivering, Outbox, type OutboxSms } from './outbox.ts';
@@ -238,17 +239,21 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
   const journeyStep = stepHandler(() => stepDeps);
   const segment = segmentHandler(() => enrolDeps(runner));
   const engine: LocalEngine = new LocalEngine({
-    schedules: journeys
-      .filter((j) => j.trigger === 'schedule' && j.schedule)
-      .map((j) => ({
-        name: j.id,
-        next: (from: Date) => nextDailyRun(from, j.schedule!.dailyAt, j.schedule!.timeZone),
-        run: async (at: Date) => {
-          // As EventBridge Scheduler invokes the selection function on AWS.
-          const event = { version: 1 as const, journey: j.id, scheduledTime: at.toISOString() };
-          await invoke('segment-select', event, () => segment(event, lambdaContext('segment-select')));
+    schedules: journeys.flatMap((j) => {
+      const run = dailyRun(j);
+      if (!run) return [];
+      return [
+        {
+          name: j.id,
+          next: (from: Date) => nextDailyRun(from, run.dailyAt, run.timeZone),
+          run: async (at: Date) => {
+            // As EventBridge Scheduler invokes the selection function on AWS.
+            const event = { version: 1 as const, journey: j.id, scheduledTime: at.toISOString() };
+            await invoke('segment-select', event, () => segment(event, lambdaContext('segment-select')));
+          },
         },
-      })),
+      ];
+    }),
     journeys: synthesized.journeys,
     validated: true,
     handlers: { 'journey-step': (event) => invoke('journey-step', event, () => journeyStep(event, lambdaContext('journey-step'))) },

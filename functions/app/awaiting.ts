@@ -1,4 +1,7 @@
 import { journeyFlow, triggerSubject } from '../../workflows/src/journey.ts';
+import type { Condition } from '../../workflows/src/nodes.ts';
+import type { DomainEvent } from '../core/domain.ts';
+import { conditionReads, eventSubject, type FilterFacts, passesFilter } from '../core/filters.ts';
 import { LogCode } from '../shared/logger.ts';
 import { executionName } from '../shared/ids.ts';
 import type { EnrolDeps } from './enrolment.ts';
@@ -10,23 +13,28 @@ import type { EnrolDeps } from './enrolment.ts';
  * so exactly one of the two goes on); the continuation is named by the event, so a redelivery
  * after a crash finds the mark, starts the same continuation and stops the same execution again.
  */
-export async function resumeAwaiting(event: { type: string; key: string }, customerId: string, orderId: string | undefined, deps: EnrolDeps): Promise<number> {
+export async function resumeAwaiting(event: { type: string; key: string }, customerId: string, orderId: string | undefined, deps: EnrolDeps, source?: DomainEvent): Promise<number> {
   const { tenant } = deps.config;
   // Most events are awaited by no journey: then they cost no read here.
   if (!deps.journeys.some((j) => j.nodes?.some((n) => n.waitFor?.event === event.type))) return 0;
+  const passes = awaitedFilter(event.type, customerId, orderId, deps, source);
   let resumed = 0;
   for (const e of await deps.store.activeEnrolments(tenant, customerId)) {
     const journey = deps.journeys.find((j) => j.id === e.journey);
     const flow = journey && journeyFlow(journey);
     if (!journey || !flow) continue;
-    // An order event wakes only the journey about that order.
-    if (triggerSubject(journey.trigger) === 'order' && orderId !== undefined && orderId !== e.key) continue;
+    // An order's own events wake only the journey about that order; a new order is always another.
+    if (triggerSubject(journey.trigger) === 'order' && event.type !== 'order.placed' && orderId !== undefined && orderId !== e.key) continue;
     const name = executionName(journey.id, tenant, `${e.key}\u0000${event.key}`);
     let from: string;
     let entry: string;
     if (e.awaiting?.event === event.type) {
       const node = flow.byId.get(e.awaiting.node);
       if (!node?.waitFor) continue;
+      if (!(await passes(node.waitFor.filter))) {
+        deps.log.info(LogCode.AwaitedEventFiltered, { journey: journey.id, executionName: e.executionName, node: node.id });
+        continue;
+      }
       from = e.executionName;
       entry = node.waitFor.onEvent;
       if (!(await deps.store.markEnrolment(tenant, customerId, e.journey, e.key, { awaiting: null, continuation: { executionName: name, from } }, node.id))) continue;
@@ -43,4 +51,27 @@ export async function resumeAwaiting(event: { type: string; key: string }, custo
     resumed++;
   }
   return resumed;
+}
+
+/**
+ * Whether the awaited event passes a waitFor's filter: over the event (its cart, order or payment;
+ * an order it names only by id as stored; a shop's event's properties), the profile and, only when
+ * the filter tests it, consent. What it reads is read once, and only for a filter.
+ */
+function awaitedFilter(type: string, customerId: string, orderId: string | undefined, deps: EnrolDeps, source: DomainEvent | undefined): (filter: Condition | undefined) => Promise<boolean> {
+  const { tenant } = deps.config;
+  let facts: Promise<FilterFacts> | undefined;
+  const read = async (): Promise<FilterFacts> => {
+    const filters = deps.journeys.flatMap((j) => j.nodes?.flatMap((n) => (n.waitFor?.event === type && n.waitFor.filter ? [n.waitFor.filter] : [])) ?? []);
+    const channels = [...new Set(filters.flatMap((f) => conditionReads(f).consent))];
+    const stored = source && orderId !== undefined && source.type !== 'order.placed' ? await deps.store.getOrder(tenant, customerId, orderId) : undefined;
+    const consent = Object.fromEntries(await Promise.all(channels.map(async (ch) => [ch, await deps.store.getConsent(tenant, customerId, ch, 'marketing')] as const)));
+    const properties = source?.type === 'custom' ? { ...source.properties, ...source.personal } : undefined;
+    return { customer: await deps.store.getCustomer(tenant, customerId), subject: source ? eventSubject(source, stored) : {}, consent, properties, now: deps.clock.now() };
+  };
+  return async (filter) => {
+    if (!filter) return true;
+    facts ??= read();
+    return passesFilter(filter, await facts);
+  };
 }

@@ -1,4 +1,5 @@
 import { type ExitEvent, exitScope, firstSend, type JourneyConfig, journeyFlow, journeySpanSeconds, stepDelays, type Topic, type Trigger } from '../../workflows/src/journey.ts';
+import type { Catalogue } from '../../workflows/src/catalogue.ts';
 import { waitEnd } from '../../workflows/src/waits.ts';
 import { DEFAULT_SENDING_HOURS, DEFAULT_TIME_ZONE, nextSendingTime, type SendingHours } from '../../workflows/src/quiet-hours.ts';
 import { isStaleTrigger } from '../core/engine-time.ts';
@@ -9,7 +10,9 @@ import { type Log, LogCode } from '../shared/logger.ts';
 import { MetricName, type Metrics, noMetrics } from '../shared/metrics.ts';
 import type { StateStore } from './ports.ts';
 import type { CustomerProfile, Decision } from '../core/model.ts';
-import type { CatalogueEvent } from '../core/domain.ts';
+import type { PropertyValue } from '../core/domain.ts';
+import { conditionReads, passesFilter } from '../core/filters.ts';
+import type { Subject } from '../core/step-policy.ts';
 import type { Conversion } from '../core/measurement.ts';
 
 /** What starting and ending journeys needs; the ingest and the segment selection both have it. */
@@ -17,6 +20,8 @@ export interface EnrolDeps {
   config: { tenant: string; sendingHours?: SendingHours };
   store: StateStore;
   journeys: readonly JourneyConfig[];
+  /** The shop's declared attributes: the date ones are filed in the date index (select-dates.ts). @default the dates journeys read */
+  catalogue?: Pick<Catalogue, 'attributes'>;
   runner: JourneyRunner;
   clock: Clock;
   log: Log;
@@ -83,35 +88,59 @@ async function recordStaleTrigger(deps: EnrolDeps, customerId: string, journey: 
   deps.log.info(LogCode.JourneyStaleTrigger, { journey: journey.id, executionName: name });
 }
 
+/** What the trigger brings beyond its customer: for the journeys' filters, their enrolment and their opening. */
+export interface EnrolContext {
+  /** A catalogue event's declared properties, split as the event splits them. */
+  properties?: Record<string, PropertyValue>;
+  personal?: Record<string, PropertyValue>;
+  /** What the trigger is about, as conditions read it (`{ cart }`, `{ order }`, `{ invoice }`: core/filters.ts). */
+  subject?: Subject;
+  /** A date trigger's moment: the journey opens from it (its first wait, or the first send) rather than from now. */
+  from?: Date;
+}
+
 /**
- * Enrols a customer in every journey with this trigger; a trigger older than the journey could
- * still act on (core/engine-time.ts, `isStaleTrigger`) starts nothing and is recorded as
- * `stale_trigger`. the execution name makes it idempotent.
+ * Enrols a customer in every journey with this trigger whose `filter` the trigger passes (a pure
+ * decision over the profile, the subject, the properties and, only when a filter tests it,
+ * consent as the event left it); a trigger older than the journey could still act on
+ * (core/engine-time.ts, `isStaleTrigger`) starts nothing and is recorded as `stale_trigger`.
+ * The execution name makes it idempotent.
  * Returns how many journeys this trigger started. Pass the profile when the caller has it, to plan
  * the first send without reading it again. A catalogue event's properties go on the enrolment (all
  * of them, under the customer) and into the execution's input (only those not personal).
  */
-export async function enrol(
-  trigger: Trigger,
-  customerId: string,
-  enrolKey: string,
-  at: string,
-  deps: EnrolDeps,
-  profile?: CustomerProfile,
-  event?: Pick<CatalogueEvent, 'properties' | 'personal'>,
-): Promise<number> {
+export async function enrol(trigger: Trigger, customerId: string, enrolKey: string, at: string, deps: EnrolDeps, profile?: CustomerProfile, context: EnrolContext = {}): Promise<number> {
   const { tenant } = deps.config;
-  const kept = event && { ...event.properties, ...event.personal };
-  const passed = event && Object.keys(event.properties).length > 0 ? { properties: event.properties } : {};
+  const properties = context.properties ?? {};
+  const kept = { ...properties, ...context.personal };
+  const passed = Object.keys(properties).length > 0 ? { properties } : {};
+  const journeys = deps.journeys.filter((j) => j.trigger === trigger);
+  let customer = profile;
+  let facts: Parameters<typeof passesFilter>[1] | undefined;
+  const admits = async (journey: JourneyConfig): Promise<boolean> => {
+    if (!journey.filter) return true;
+    if (!facts) {
+      customer ??= await deps.store.getCustomer(tenant, customerId);
+      // Consent as the event left it, read only when some filter tests it.
+      const channels = [...new Set(journeys.flatMap((j) => conditionReads(j.filter).consent))];
+      const consent = Object.fromEntries(await Promise.all(channels.map(async (ch) => [ch, await deps.store.getConsent(tenant, customerId, ch, 'marketing')] as const)));
+      facts = { customer, subject: context.subject, consent, properties: kept, now: deps.clock.now() };
+    }
+    return passesFilter(journey.filter, facts);
+  };
   let started = 0;
-  for (const journey of deps.journeys.filter((j) => j.trigger === trigger)) {
+  for (const journey of journeys) {
     const name = executionName(journey.id, tenant, enrolKey, deps.erasedAt);
+    if (!(await admits(journey))) {
+      deps.log.info(LogCode.JourneyFiltered, { journey: journey.id, executionName: name });
+      continue;
+    }
     if (isStaleTrigger(at, journeySpanSeconds(journey), deps.clock.now())) {
       await recordStaleTrigger(deps, customerId, journey, name);
       continue;
     }
     const now = deps.clock.now();
-    const opening = await openingWait(journey, customerId, now, deps, profile);
+    const opening = await openingWait(journey, customerId, context.from ?? now, deps, customer);
     if (!opening) continue;
     const { planned, first } = opening;
     const enrolment = {
@@ -120,7 +149,7 @@ export async function enrol(
       executionName: name,
       startedAt: at,
       ...(deps.startedBy ? { startedBy: deps.startedBy } : {}),
-      ...(kept && Object.keys(kept).length > 0 ? { properties: kept } : {}),
+      ...(Object.keys(kept).length > 0 ? { properties: kept } : {}),
     };
     // Without a cool-down the conditional create is the check: a new enrolment costs one write.
     // Whether this trigger made the enrolment: true too when it is applied again after a crash.
@@ -169,24 +198,26 @@ export async function enrol(
 /**
  * When a journey's first wait ends, and the send it leads to: the first step's delay, or the
  * graph's opening wait (moved into sending hours when marketing follows it). A graph opening
- * with a date wait the customer has no date for is not entered.
+ * with a date wait the customer has no date for is not entered. Measured from `from`: now, or a
+ * date trigger's moment.
  */
 async function openingWait(
   journey: JourneyConfig,
   customerId: string,
-  now: Date,
+  from: Date,
   deps: EnrolDeps,
   profile: CustomerProfile | undefined,
 ): Promise<{ planned: { at: Date; deferred: boolean }; first: { id: string; channel: string; template: string; topic: Topic } } | undefined> {
   const flow = journeyFlow(journey);
   if (!flow) {
     const first = firstSend(journey)!;
-    return { planned: await plannedAt(deps, customerId, now, stepDelays(journey)[0]!, first.topic, profile), first };
+    return { planned: await plannedAt(deps, customerId, from, stepDelays(journey)[0]!, first.topic, profile), first };
   }
   const start = flow.node(flow.start);
-  if (!start.wait) return { planned: { at: now, deferred: false }, first: { id: start.id, channel: 'email', template: '', topic: journey.topic } };
+  // A date journey's compiled start waits for `firstAt` (infra/journey-graph.ts); the walk then keeps sending hours.
+  if (!start.wait) return { planned: { at: from, deferred: false }, first: { id: start.id, channel: 'email', template: '', topic: journey.topic } };
   const customer = profile ?? (await deps.store.getCustomer(deps.config.tenant, customerId));
-  const end = waitEnd(start.wait, now, { timeZone: customer?.timeZone, attributes: customer?.attributes });
+  const end = waitEnd(start.wait, from, { timeZone: customer?.timeZone, attributes: customer?.attributes });
   if (!('at' in end)) return undefined;
   // The walk after the wait may take any branch: a deferral is recorded at the node it begins at.
   const next = flow.segment(start.next!);

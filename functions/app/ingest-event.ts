@@ -1,5 +1,6 @@
 import { assertUnreachable, consentStatements, type DomainEvent } from '../core/domain.ts';
 import { onEngineClock } from '../core/engine-time.ts';
+import { eventSubject, withOrder } from '../core/filters.ts';
 import type { CustomerProfile } from '../core/model.ts';
 import { EVENT_LEASE_SECONDS } from '../shared/config.ts';
 import { LogCode } from '../shared/logger.ts';
@@ -7,6 +8,7 @@ import { MetricName, noMetrics } from '../shared/metrics.ts';
 import { resumeAwaiting } from './awaiting.ts';
 import { recordGoal, reverseGoal } from './attribution.ts';
 import { type EnrolDeps, endJourneys, enrol } from './enrolment.ts';
+import { fileDates } from './select-dates.ts';
 import { linkAddresses, type Resolved, resolveCustomer } from './identity.ts';
 
 /**
@@ -114,6 +116,7 @@ export async function apply(event: DomainEvent, given: EnrolDeps): Promise<strin
   const customerId = who?.customerId ?? null;
   // The profile just written also plans the first sends (time zone), with no second read.
   const profile = who ? await applyContact(event, who, deps) : undefined;
+  if (customerId) await fileDates(event, customerId, profile, deps);
   const outcome = await applyType(event, customerId, profile, deps);
   // Journey graphs waiting for this event (waitFor) go on from their event branch. A shop's event is
   // awaited by its name; one naming only its order (a fulfilment, a refund) wakes the order's owner,
@@ -122,7 +125,7 @@ export async function apply(event: DomainEvent, given: EnrolDeps): Promise<strin
   const orderId = 'order' in event ? event.order.id : undefined;
   const awaitedByAny = () => deps.journeys.some((j) => j.nodes?.some((n) => n.waitFor?.event === awaited.type));
   const owner = customerId ?? (orderId !== undefined && awaitedByAny() ? await deps.store.findOrderOwner(tenant, orderId) : undefined);
-  if (owner) await resumeAwaiting(awaited, owner, orderId, deps);
+  if (owner) await resumeAwaiting(awaited, owner, orderId, deps, event);
   return outcome;
 }
 
@@ -161,7 +164,7 @@ async function applyType(event: DomainEvent, customerId: string | null, profile:
       const stored = await deps.store.putCart(tenant, customerId ?? undefined, checkout, event.occurredAt);
       if (stored === 'ordered') return 'already-ordered';
       if (!customerId) return 'no-contact';
-      return (await enrol('checkout', customerId, checkout.token, event.occurredAt, deps, profile)) > 0 ? 'journey-started' : 'cart-updated';
+      return (await enrol('checkout', customerId, checkout.token, event.occurredAt, deps, profile, { subject: eventSubject(event) })) > 0 ? 'journey-started' : 'cart-updated';
     }
     case 'order.placed': {
       const { order } = event;
@@ -177,13 +180,14 @@ async function applyType(event: DomainEvent, customerId: string | null, profile:
         if (cart?.customerId && cart.customerId !== customerId) await endJourneys('order.placed', cart.customerId, order.checkoutToken, deps);
       }
       if (!customerId) return 'no-contact';
-      await deps.store.putOrder(tenant, customerId, order, event.occurredAt);
+      const counted = await deps.store.putOrder(tenant, customerId, order, event.occurredAt);
       await endJourneys('order.placed', customerId, order.checkoutToken, deps);
       // What overtook the order (a fulfilment, a cancellation) goes first: a cancelled order starts nothing.
       await applyParked(order.id, deps);
       const existing = await deps.store.getOrder(tenant, customerId, order.id);
       if (existing?.status !== 'placed') return 'order-closed';
-      await enrol('order.placed', customerId, order.id, event.occurredAt, deps, profile);
+      // Filters see the order counted (a first order is `profile.ordersCount is 1`); a replay's profile counts it already.
+      await enrol('order.placed', customerId, order.id, event.occurredAt, deps, counted && profile ? withOrder(profile, order, event.occurredAt) : profile, { subject: eventSubject(event) });
       return 'order-recorded';
     }
     case 'order.fulfilled':
@@ -195,7 +199,7 @@ async function applyType(event: DomainEvent, customerId: string | null, profile:
       if (existing?.status === 'cancelled' || existing?.status === 'refunded') return 'order-closed';
       const status = event.type === 'order.delivered' ? 'delivered' : 'fulfilled';
       await deps.store.recordShipment(tenant, owner, event.order.id, { status, at: event.occurredAt, trackingUrl: event.order.trackingUrl });
-      await enrol(event.type, owner, event.order.id, event.occurredAt, deps, owner === customerId ? profile : undefined);
+      await enrol(event.type, owner, event.order.id, event.occurredAt, deps, owner === customerId ? profile : undefined, { subject: eventSubject(event, existing) });
       return status === 'delivered' ? 'delivery-recorded' : 'fulfilment-recorded';
     }
     case 'order.cancelled':
@@ -216,7 +220,7 @@ async function applyType(event: DomainEvent, customerId: string | null, profile:
       );
       if (state === 'paid') return 'already-paid';
       if (!customerId) return 'no-contact';
-      return (await enrol('payment.failed', customerId, payment.invoiceId, event.occurredAt, deps, profile)) > 0 ? 'journey-started' : 'payment-failure-recorded';
+      return (await enrol('payment.failed', customerId, payment.invoiceId, event.occurredAt, deps, profile, { subject: eventSubject(event) })) > 0 ? 'journey-started' : 'payment-failure-recorded';
     }
     case 'payment.succeeded': {
       await deps.store.markInvoicePaid(tenant, event.payment.invoiceId, event.occurredAt);

@@ -76,6 +76,13 @@ export interface CustomerRepository {
   getConsent(tenant: string, customerId: string, channel: ConsentChannel, topic: ConsentTopic): Promise<ConsentState | undefined>;
   /** Customers whose last order fell on `day` (YYYY-MM-DD), a page at a time. */
   customersByLastOrderDay(tenant: string, day: string, cursor?: Record<string, unknown>): Promise<{ items: CustomerProfile[]; cursor?: Record<string, unknown> }>;
+  /**
+   * Files the customer under the month and day (MM-DD) of a date attribute (YYYY-MM-DD), or takes
+   * them out of it (`undefined`): one entry per customer and attribute, the latest date given.
+   */
+  fileDate(tenant: string, customerId: string, attribute: string, date: string | undefined, at: string): Promise<void>;
+  /** Customers filed under a date attribute's month and day (MM-DD), a page of ids at a time. */
+  customersByDate(tenant: string, attribute: string, monthDay: string, cursor?: Record<string, unknown>): Promise<{ items: string[]; cursor?: Record<string, unknown> }>;
   /** Takes a journey's re-entry cool-down; false while an earlier one runs (one taken at `now` itself is the same, taken again). */
   claimCooldown(tenant: string, customerId: string, journey: string, now: string, until: string): Promise<boolean>;
   /** Records an answer of a customer with a profile; nothing for one without (an erased customer). */

@@ -1,4 +1,7 @@
 import type { JourneyConfig } from '../../workflows/src/journey.ts';
+import type { Condition } from '../../workflows/src/nodes.ts';
+import { segmentDays } from '../../workflows/src/triggers.ts';
+import { type ConditionReads, conditionReads, inSegment } from '../core/filters.ts';
 import { zonedTime } from '../../workflows/src/quiet-hours.ts';
 import { type EnrolDeps, enrol } from './enrolment.ts';
 import { SEGMENT_LEASE_SECONDS } from '../shared/config.ts';
@@ -7,7 +10,10 @@ import type { CustomerProfile } from '../core/model.ts';
 
 export interface SelectionResult {
   journey: string;
+  /** The last-order day read (the latest, when a segment spans several). */
   day: string;
+  /** Every last-order day read, when a segment spans several. */
+  days?: string[];
   examined: number;
   matched: number;
   started: number;
@@ -24,33 +30,52 @@ export function matchesSegment(journey: JourneyConfig, c: CustomerProfile): bool
 }
 
 /**
- * One scheduled run of a segment journey: reads the sparse last-order index for the one day
- * that is exactly `noPurchaseForDays` ago (a customer who bought since has moved to a later
- * day), applies the RFM rules and enrols each match once per run; the cool-down keeps anyone
- * from re-entering too soon.
+ * One scheduled run of a segment journey: reads the sparse last-order index for each day the
+ * segment asks for (`noPurchaseForDays`, or the days its `where` bounds `profile.daysSinceLastOrder`
+ * to; a customer who bought since has moved to a later day), tests each customer there (the RFM
+ * rules, or the conditions: the index's projection alone, the profile read only when they test
+ * more of it, consent only when they test it) and enrols each match once per run; the cool-down
+ * keeps anyone from re-entering too soon.
  */
 export async function selectSegment(journey: JourneyConfig, runAt: Date, deps: EnrolDeps): Promise<SelectionResult> {
-  if (!journey.segment) throw new Error(`journey ${journey.id} has no segment`);
-  const day = new Date(runAt.getTime() - journey.segment.noPurchaseForDays * 86_400_000).toISOString().slice(0, 10);
+  const segment = journey.segment;
+  if (!segment) throw new Error(`journey ${journey.id} has no segment`);
+  const offsets = segment.where ? segmentDays(segment.where) : segment.noPurchaseForDays !== undefined ? [segment.noPurchaseForDays] : undefined;
+  if (!offsets || offsets.length === 0) throw new Error(`journey ${journey.id}: its segment names no days since the last order`);
+  const dayOf = (offset: number) => new Date(runAt.getTime() - offset * 86_400_000).toISOString().slice(0, 10);
   const runDay = runAt.toISOString().slice(0, 10);
-  const result: SelectionResult = { journey: journey.id, day, examined: 0, matched: 0, started: 0 };
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await deps.store.customersByLastOrderDay(deps.config.tenant, day, cursor);
-    cursor = page.cursor;
-    for (const customer of page.items) {
-      result.examined++;
-      if (!matchesSegment(journey, customer)) continue;
-      result.matched++;
-      // One enrolment per customer per run: the key names both, so execution names never collide.
-      result.started += await enrol('schedule', customer.customerId, `${runDay}.${customer.customerId}`, runAt.toISOString(), { ...deps, journeys: [journey] });
-    }
-  } while (cursor);
+  const days = offsets.map(dayOf);
+  const result: SelectionResult = { journey: journey.id, day: days[0]!, ...(days.length > 1 ? { days } : {}), examined: 0, matched: 0, started: 0 };
+  const reads = conditionReads(segment.where);
+  for (const [i, day] of days.entries()) {
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await deps.store.customersByLastOrderDay(deps.config.tenant, day, cursor);
+      cursor = page.cursor;
+      for (const candidate of page.items) {
+        result.examined++;
+        const profile = segment.where && reads.profile ? await deps.store.getCustomer(deps.config.tenant, candidate.customerId) : undefined;
+        if (!(await matches(journey, segment.where, profile ?? candidate, offsets[i]!, reads, runAt, deps))) continue;
+        result.matched++;
+        // One enrolment per customer per run: the key names both, so execution names never collide.
+        result.started += await enrol('schedule', candidate.customerId, `${runDay}.${candidate.customerId}`, runAt.toISOString(), { ...deps, journeys: [journey] }, profile);
+      }
+    } while (cursor);
+  }
   return result;
+}
+
+async function matches(journey: JourneyConfig, where: Condition | undefined, customer: CustomerProfile, days: number, reads: ConditionReads, now: Date, deps: EnrolDeps): Promise<boolean> {
+  if (!where) return matchesSegment(journey, customer);
+  const consent = Object.fromEntries(await Promise.all(reads.consent.map(async (ch) => [ch, await deps.store.getConsent(deps.config.tenant, customer.customerId, ch, 'marketing')] as const)));
+  return inSegment(where, { customer, days, consent, now });
 }
 
 /** How many days back a run looks for a crashed run of an earlier day to complete (claims are kept 8 days). */
 export const SEGMENT_CATCH_UP_DAYS = 7;
+
+/** One run's selection of one shop: a segment's (below) or a date journey's (select-dates.ts). */
+export type Selection = (journey: JourneyConfig, runAt: Date, deps: EnrolDeps) => Promise<SelectionResult>;
 
 /** The selection's dependencies and the shops every run selects for. */
 export interface SegmentDeps extends EnrolDeps {
@@ -64,23 +89,23 @@ export interface ScheduledRun extends SelectionResult {
 }
 
 /**
- * One scheduled invocation: for every shop, the day's selection once (a lease on the shop, journey
+ * One scheduled invocation: for every shop, the day's selection (`select`: a segment's by default) once (a lease on the shop, journey
  * and day, done only when every enrolment is made), after completing any run of the last
  * SEGMENT_CATCH_UP_DAYS days that crashed (its lease ran out; enrolling is idempotent, so it is
  * applied again from the start, as of its first claim). A failing shop does not keep the others
  * from running; its lease is given back and the error raised at the end, so the invocation is retried.
  */
-export async function runScheduledSelection(journey: JourneyConfig, runAt: Date, shops: readonly string[], deps: EnrolDeps): Promise<ScheduledRun[]> {
+export async function runScheduledSelection(journey: JourneyConfig, runAt: Date, shops: readonly string[], deps: EnrolDeps, select: Selection = selectSegment): Promise<ScheduledRun[]> {
   const results: ScheduledRun[] = [];
   const failures: unknown[] = [];
   for (const tenant of shops) {
     const shopDeps = { ...deps, config: { ...deps.config, tenant } };
     try {
       for (let back = SEGMENT_CATCH_UP_DAYS; back >= 1; back--) {
-        const earlier = await leasedSelection(journey, new Date(runAt.getTime() - back * 86_400_000), shopDeps, true);
+        const earlier = await leasedSelection(journey, new Date(runAt.getTime() - back * 86_400_000), shopDeps, true, select);
         if (earlier) results.push(earlier);
       }
-      results.push((await leasedSelection(journey, runAt, shopDeps, false)) ?? skipped(journey, runAt, tenant));
+      results.push((await leasedSelection(journey, runAt, shopDeps, false, select)) ?? skipped(journey, runAt, tenant));
     } catch (e) {
       failures.push(e);
     }
@@ -94,7 +119,7 @@ function skipped(journey: JourneyConfig, runAt: Date, tenant: string): Scheduled
 }
 
 /** The run of one shop and day under its lease; `resume` only completes a crashed one (undefined when there is none). */
-async function leasedSelection(journey: JourneyConfig, runAt: Date, deps: EnrolDeps, resume: boolean): Promise<ScheduledRun | undefined> {
+async function leasedSelection(journey: JourneyConfig, runAt: Date, deps: EnrolDeps, resume: boolean, select: Selection): Promise<ScheduledRun | undefined> {
   const { tenant } = deps.config;
   const key = `schedule:${journey.id}:${runAt.toISOString().slice(0, 10)}`;
   const claim = await deps.store.claimEvent(tenant, key, deps.clock.now(), SEGMENT_LEASE_SECONDS, { resume });
@@ -104,7 +129,7 @@ async function leasedSelection(journey: JourneyConfig, runAt: Date, deps: EnrolD
   }
   if (resume) deps.log.warn(LogCode.SegmentRunResumed, { journey: journey.id, tenant, day: runAt.toISOString().slice(0, 10) });
   try {
-    const result = await selectSegment(journey, runAt, { ...deps, clock: { now: () => new Date(claim.since) }, startedBy: key });
+    const result = await select(journey, runAt, { ...deps, clock: { now: () => new Date(claim.since) }, startedBy: key });
     await deps.store.completeEvent(tenant, key, deps.clock.now());
     return { ...result, tenant, run: resume ? 'resumed' : 'ran' };
   } catch (e) {

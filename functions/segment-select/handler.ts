@@ -1,7 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import { z } from 'zod';
-import { runScheduledSelection, type ScheduledRun, type SegmentDeps } from '../app/select-segment.ts';
+import { selectDates } from '../app/select-dates.ts';
+import { runScheduledSelection, type ScheduledRun, type SegmentDeps, selectSegment } from '../app/select-segment.ts';
 import { awsSegmentDeps, serviceLogger } from '../composition.ts';
 import { logContext, parseEvent } from '../shared/middleware.ts';
 
@@ -12,9 +13,9 @@ export type SegmentRun = z.infer<typeof SegmentRun>;
 export function makeSegmentHandler(deps: () => SegmentDeps) {
   return async (run: SegmentRun): Promise<ScheduledRun[]> => {
     const d = deps();
-    const journey = d.journeys.find((j) => j.id === run.journey && j.trigger === 'schedule');
+    const journey = d.journeys.find((j) => j.id === run.journey && (j.trigger === 'schedule' || j.trigger === 'date'));
     if (!journey) throw new Error(`no scheduled journey ${run.journey}`);
-    return runScheduledSelection(journey, run.scheduledTime ? new Date(run.scheduledTime) : d.clock.now(), d.shops, d);
+    return runScheduledSelection(journey, run.scheduledTime ? new Date(run.scheduledTime) : d.clock.now(), d.shops, d, journey.trigger === 'date' ? selectDates : selectSegment);
   };
 }
 

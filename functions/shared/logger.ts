@@ -16,6 +16,10 @@ export const LogCode = {
   EventTimeClamped: 'EVENT_TIME_CLAMPED',
   JourneyStaleTrigger: 'JOURNEY_STALE_TRIGGER',
   JourneyStarted: 'JOURNEY_STARTED',
+  /** A trigger the journey's filter did not let through: no enrolment. */
+  JourneyFiltered: 'JOURNEY_FILTERED',
+  /** An awaited event the waitFor's filter did not let through: the journey keeps waiting. */
+  AwaitedEventFiltered: 'AWAITED_EVENT_FILTERED',
   JourneyStopped: 'JOURNEY_STOPPED',
   MessageSent: 'MESSAGE_SENT',
   MessageSuppressed: 'MESSAGE_SUPPRESSED',

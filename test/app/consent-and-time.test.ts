@@ -190,6 +190,7 @@ describe('time comes from the engine', () => {
     expect((await w.deps.store.listDecisions('default', customerId)).map((d) => [d.journey, d.reason])).toEqual([
       ['dunning', 'stale_trigger'],
       ['post-purchase', 'stale_trigger'],
+      ['second-order', 'stale_trigger'],
     ]);
   });
 });

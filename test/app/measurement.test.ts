@@ -114,7 +114,7 @@ describe('GET /v1/journeys/stats', () => {
     const get = (path: string, key?: string) => s.request({ method: 'GET', path, headers: key ? { authorization: `Bearer ${key}` } : {}, rawBody: Buffer.alloc(0) });
     expect((await get('/v1/journeys/stats')).status).toBe(401);
     const all = (await get('/v1/journeys/stats', SECRETS.apiKey)).body as Stats;
-    expect(all.journeys.map((j) => j.journey)).toEqual(['abandoned-cart', 'delivery-delay', 'dunning', 'order-follow-up', 'post-purchase', 'welcome', 'win-back']);
+    expect(all.journeys.map((j) => j.journey)).toEqual(['abandoned-cart', 'birthday', 'coffee-refill', 'delivery-delay', 'dunning', 'order-follow-up', 'post-purchase', 'second-order', 'welcome', 'win-back']);
     expect(all.journeys[0]).toEqual({
       journey: 'abandoned-cart',
       name: 'Abandoned-cart recovery',

@@ -73,7 +73,7 @@ describe('Shopify: from order to delivery', () => {
     // The carrier's own delivery event, and a redelivery, start nothing more.
     expect(await s.shopify('fulfillment_events_create_delivered')).toMatchObject({ status: 202, body: { events: [{ status: 'delivery-recorded' }] } });
     expect(await s.shopify('fulfillments_update_delivered')).toMatchObject({ status: 200, body: { status: 'duplicate' } });
-    expect([...s.runner.started.values()].map((i) => i.journey).sort()).toEqual(['delivery-delay', 'order-follow-up', 'post-purchase', 'shipping-notice']);
+    expect([...s.runner.started.values()].map((i) => i.journey).sort()).toEqual(['delivery-delay', 'order-follow-up', 'post-purchase', 'second-order', 'shipping-notice']);
 
     expect(await s.store.getOrder('default', JON, ORDER)).toMatchObject({
       id: ORDER,

@@ -73,6 +73,11 @@ const KINDS: Record<ItemKind, PersonalKind | ImpersonalKind> = {
     make: async (s) => void (await s.claimCooldown(TENANT, ID, 'win-back', t(0), t(600))),
     present: async (_s, exported) => listedSome(exported, 'cooldowns'),
   },
+  dateIndex: {
+    listedIn: 'dates',
+    make: (s) => s.fileDate(TENANT, ID, 'birthday', '1990-05-17', t(0)),
+    present: async (s) => (await s.customersByDate(TENANT, 'birthday', '05-17')).items.includes(ID),
+  },
   score: {
     listedIn: 'surveyAnswers',
     make: (s) => s.recordScore(TENANT, ID, { journey: 'order-follow-up', subject: 'o-1', score: 9, at: t(1) }),

@@ -116,7 +116,7 @@ describe('the journeys the dashboard reads', () => {
     const none = await get('/dashboard/api/journeys', { cookie });
     expect(none.body).toMatchObject({ stats: null });
     const views = (none.body as { journeys: { id: string; graph: { nodes: { id: string }[] } }[] }).journeys;
-    expect(views.map((j) => j.id).sort()).toEqual(['abandoned-cart', 'delivery-delay', 'dunning', 'order-follow-up', 'post-purchase', 'welcome', 'win-back']);
+    expect(views.map((j) => j.id).sort()).toEqual(['abandoned-cart', 'birthday', 'coffee-refill', 'delivery-delay', 'dunning', 'order-follow-up', 'post-purchase', 'second-order', 'welcome', 'win-back']);
     // A journey graph's nodes, between the start and the end, as its file lists them.
     expect(views.find((j) => j.id === 'abandoned-cart')!.graph.nodes.map((n) => n.id)).toEqual([
       '(start)', 'first-wait', 'holdout', 'cart-value', 'help-channel', 'help-sms', 'help-email', 'help-wait', 'subject-test', 'first-reminder', 'first-reminder-b', 'second-wait', 'second-reminder', '(end)',

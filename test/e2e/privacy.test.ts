@@ -47,10 +47,11 @@ describe('data-subject rights', () => {
     expect(data['orders']).toEqual([expect.objectContaining({ id: 'o-p1', total: '80.00' })]);
     expect((data['carts'] as unknown[]).length).toBe(2);
     expect((data['consentLedger'] as unknown[]).length).toBeGreaterThan(0);
-    expect((data['journeys'] as { journey: string }[]).map((j) => j.journey).sort()).toEqual(['abandoned-cart', 'abandoned-cart', 'post-purchase']);
+    expect((data['journeys'] as { journey: string }[]).map((j) => j.journey).sort()).toEqual(['abandoned-cart', 'abandoned-cart', 'post-purchase', 'second-order']);
 
     const erased = await s.request({ method: 'POST', path: '/v1/customers/erase', headers: auth, rawBody: Buffer.from(JSON.stringify({ email })) });
-    expect(erased).toMatchObject({ status: 200, body: { stoppedJourneys: 2 } });
+    // The open cart's reminders, post-purchase and the first order's wait for a second one.
+    expect(erased).toMatchObject({ status: 200, body: { stoppedJourneys: 3 } });
     expect(await s.engine.describe('post-purchase', executionName('post-purchase', 'default', 'o-p1'))).toMatchObject({ status: 'STOPPED', stopReason: 'erasure' });
 
     await s.engine.advanceTo(new Date(T.getTime() + hours(24 * 30)));
@@ -128,7 +129,8 @@ describe('one customer, erased for good', () => {
     expect((byEmail['consents'] as { channel: string }[]).map((c) => c.channel).sort()).toEqual(['email', 'sms']);
 
     const erased = await ask(s, '/v1/customers/erase', { phone });
-    expect(erased).toMatchObject({ status: 200, body: { stoppedJourneys: 1 } });
+    // Post-purchase and the first order's wait for a second one.
+    expect(erased).toMatchObject({ status: 200, body: { stoppedJourneys: 2 } });
     expect(await s.engine.describe('post-purchase', executionName('post-purchase', 'default', 'o-ph'))).toMatchObject({ status: 'STOPPED' });
 
     // A platform retrying an event dated before the erasure, by the e-mail or the phone: nothing comes back.

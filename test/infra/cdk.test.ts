@@ -195,13 +195,24 @@ describe('journey state machines', () => {
     }
   });
 
-  it('cover the seven journeys, and the segment journey has its daily schedule in Warsaw time', () => {
-    expect([...journeys.keys()].sort()).toEqual(['abandoned-cart', 'delivery-delay', 'dunning', 'order-follow-up', 'post-purchase', 'welcome', 'win-back']);
+  it('cover the ten journeys; the segment journeys have their daily schedules in Warsaw time, the date journey at midnight UTC', () => {
+    expect([...journeys.keys()].sort()).toEqual(['abandoned-cart', 'birthday', 'coffee-refill', 'delivery-delay', 'dunning', 'order-follow-up', 'post-purchase', 'second-order', 'welcome', 'win-back']);
     engine.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(00 09 * * ? *)',
       ScheduleExpressionTimezone: 'Europe/Warsaw',
       Target: Match.objectLike({ Input: Match.stringLikeRegexp('"journey":"win-back"') }),
     });
+    engine.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(00 10 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Warsaw',
+      Target: Match.objectLike({ Input: Match.stringLikeRegexp('"journey":"coffee-refill"') }),
+    });
+    engine.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(00 00 * * ? *)',
+      ScheduleExpressionTimezone: 'UTC',
+      Target: Match.objectLike({ Input: Match.stringLikeRegexp('"journey":"birthday"') }),
+    });
+    expect(Object.keys(engine.findResources('AWS::Scheduler::Schedule'))).toHaveLength(3);
   });
 
   it('publish a version per deploy and start new executions on a `live` alias; versions outlive the deploy that replaces them', () => {

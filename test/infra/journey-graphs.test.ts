@@ -139,8 +139,51 @@ describe('journey graphs', () => {
     });
   });
 
+  it('birthday: a date journey waits from its enrolment for the moment the run computed, then wishes (moved into sending hours)', () => {
+    expect(render('birthday')).toEqual({
+      StartAt: 'Until birthday (start)',
+      States: {
+        'Until birthday (start)': 'Wait -> wishes',
+        wishes: 'Task -> After wishes',
+        'After wishes': 'Choice -> Sending hours before wishes else Journey ended',
+        'Sending hours before wishes': 'Wait -> wishes',
+        'Journey ended': 'Succeed -> ',
+      },
+    });
+  });
+
+  it('second-order: waits up to 30 d for an order (its filter is the ingest’s), the timeout sends the reminder', () => {
+    expect(render('second-order')).toEqual({
+      StartAt: 'Continue after an awaited event?',
+      States: {
+        'Continue after an awaited event?': 'Choice -> ordered else Start',
+        Start: 'Task -> After Start',
+        'After Start': 'Choice -> next-order: up to 30 d for order.placed else Journey ended',
+        'next-order: up to 30 d for order.placed': 'Wait -> next-order timed out',
+        'next-order timed out': 'Task -> After next-order timed out',
+        'After next-order timed out': 'Choice -> Sending hours before nudge else Journey ended',
+        'Sending hours before nudge': 'Wait -> nudge',
+        nudge: 'Task -> END',
+        ordered: 'Task -> END',
+        'Journey ended': 'Succeed -> ',
+      },
+    });
+  });
+
+  it('coffee-refill: the reminder at once (the segment is the selection’s), moved into sending hours', () => {
+    expect(render('coffee-refill')).toEqual({
+      StartAt: 'refill',
+      States: {
+        refill: 'Task -> After refill',
+        'After refill': 'Choice -> Sending hours before refill else Journey ended',
+        'Sending hours before refill': 'Wait -> refill',
+        'Journey ended': 'Succeed -> ',
+      },
+    });
+  });
+
   it('every Wait waits for a planned instant, every Choice reads the step’s answer', () => {
-    expect([...definitions.keys()].sort()).toEqual(['abandoned-cart', 'delivery-delay', 'dunning', 'order-follow-up', 'post-purchase', 'welcome', 'win-back']);
+    expect([...definitions.keys()].sort()).toEqual(['abandoned-cart', 'birthday', 'coffee-refill', 'delivery-delay', 'dunning', 'order-follow-up', 'post-purchase', 'second-order', 'welcome', 'win-back']);
     for (const [id, d] of definitions) {
       for (const [name, s] of Object.entries(d.States)) {
         // The opening Wait waits for the time the trigger planned; later ones for the time the step before planned.

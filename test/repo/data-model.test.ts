@@ -48,7 +48,7 @@ const documentedKinds = [...stateDoc.matchAll(/^#### `items\.(\w+)`/gm)].map((m)
 /** Every string keys.ts can produce, from each builder with placeholders, and its constants. */
 function spelledByKeys(): string {
   const out: unknown[] = [Object.values(keys.customerSk), keys.lastOrderIndex.name, keys.lastOrderIndex.partitionKey, keys.lastOrderIndex.sortKey];
-  for (const group of [keys.items, keys.partitions, keys.customerRanges, { day: keys.lastOrderIndex.day }]) {
+  for (const group of [keys.items, keys.partitions, keys.customerRanges, { day: keys.lastOrderIndex.day }, { dateDay: keys.dateIndex.day }]) {
     for (const fn of Object.values(group)) out.push(shape(fn as KeyFn));
   }
   out.push(keys.customerRanges.enrolments());
@@ -89,5 +89,6 @@ describe('docs/data-model.md and keys.ts', () => {
     for (const bound of ranges) expect(stateDoc).toContain(`"${bound}"`);
     const index = keys.lastOrderIndex;
     for (const name of [index.name, index.partitionKey, index.sortKey, shape<string>(index.day as KeyFn)]) expect(stateDoc).toContain(`\`${name}\``);
+    expect(stateDoc).toContain(`\`${shape<string>(keys.dateIndex.day as KeyFn)}\``);
   });
 });

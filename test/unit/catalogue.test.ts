@@ -36,7 +36,7 @@ describe('the event catalogue', () => {
     expect(customEvent(catalogue, 'quiz.completed')).toMatchObject({ builtIn: false, starts: 'quiz.completed', properties: { email: { type: 'string', personal: true, required: false } } });
     expect(customEvent(catalogue, 'order.placed')).toBeUndefined();
     expect(catalogue.attributes).toMatchObject({ birthday: { type: 'date', personal: true }, roast: { type: 'string', enum: ['light', 'medium', 'dark'] } });
-    expect(journeyTriggers(catalogue)).toEqual(['checkout', 'order.placed', 'order.fulfilled', 'order.delivered', 'payment.failed', 'customer.created', 'schedule', 'quiz.completed']);
+    expect(journeyTriggers(catalogue)).toEqual(['checkout', 'order.placed', 'order.fulfilled', 'order.delivered', 'payment.failed', 'customer.created', 'schedule', 'date', 'quiz.completed']);
   });
 
   it('is the built-in events alone without a folder', () => {
@@ -101,9 +101,9 @@ describe('a journey on a catalogue event', () => {
   it('is refused with the line and the likely name when the event is not declared', () => {
     const dir = workflows({ 'quiz.completed': QUIZ }, { 'quiz-follow-up': journey('quiz.complete') });
     expect(problems(() => loadJourneys(join(dir, 'journeys')))).toEqual([
-      'journeys/quiz-follow-up.yaml:3: trigger: "quiz.complete" is not one of checkout, order.placed, order.fulfilled, order.delivered, payment.failed, customer.created, schedule, quiz.completed (did you mean "quiz.completed"?)',
+      'journeys/quiz-follow-up.yaml:3: trigger: "quiz.complete" is not one of checkout, order.placed, order.fulfilled, order.delivered, payment.failed, customer.created, schedule, date, quiz.completed (did you mean "quiz.completed"?)',
     ]);
     const without = workflows({}, { 'quiz-follow-up': journey('quiz.completed') });
-    expect(problems(() => loadJourneys(join(without, 'journeys')))[0]).toMatch(/^journeys\/quiz-follow-up\.yaml:3: trigger: "quiz\.completed" is not one of checkout, .*, schedule$/);
+    expect(problems(() => loadJourneys(join(without, 'journeys')))[0]).toMatch(/^journeys\/quiz-follow-up\.yaml:3: trigger: "quiz\.completed" is not one of checkout, .*, schedule, date$/);
   });
 });

@@ -29,6 +29,7 @@ describe('journeys CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'workflows-'));
     cpSync(join(WORKFLOWS_DIR, 'journeys'), join(dir, 'journeys'), { recursive: true });
     cpSync(join(WORKFLOWS_DIR, 'templates'), join(dir, 'templates'), { recursive: true });
+    cpSync(join(WORKFLOWS_DIR, 'events'), join(dir, 'events'), { recursive: true });
     // A misspelt variable in the English text of the second cart reminder only.
     const file = join(dir, 'templates', 'cart-reminder-2.yaml');
     const source = readFileSync(file, 'utf8');

@@ -36,6 +36,19 @@ describe('journeys diff', () => {
     ]);
   });
 
+  it('a filter on the trigger changes who enters; a waitFor’s filter, read by the ingest, changes it for those already waiting', () => {
+    const waiting = { ...base, nodes: [{ id: 'again', waitFor: { event: 'order.placed', timeout: 'P30D', onEvent: 'done', onTimeout: 'nudge' } }, { id: 'nudge', send: { channel: 'email', template: 'r1' }, next: 'end' }, { id: 'done', exit: true }] };
+    const before = parse(waiting);
+    const after = parse({ ...waiting, filter: { field: 'cart.total', gte: 50 }, nodes: [{ ...waiting.nodes[0], waitFor: { ...waiting.nodes[0]!.waitFor, filter: { field: 'order.total', gte: 100 } } }, ...waiting.nodes.slice(1)] });
+    expect(journeyDiff('cart', before, after)).toEqual([
+      'cart: nodes change for new enrolments only; customers already inside finish on the version they started with',
+      '  ~ again (waitFor): changed',
+      'cart: for everyone, also those already inside',
+      '  filter changed (who enters from the deploy on)',
+      "  the filter of again's awaited order.placed changed: applied by the ingest, so to customers already waiting too",
+    ]);
+  });
+
   it('a key order of its own is no change; a new or removed journey says who it concerns', () => {
     const same = parse({ ...base, nodes: base.nodes.map((n) => Object.fromEntries(Object.entries(n).reverse())) });
     expect(journeyDiff('cart', parse(base), same)).toEqual(['cart: unchanged']);

@@ -123,10 +123,11 @@ export function customEvent(catalogue: Catalogue, name: string): CatalogueEntry 
   return catalogue.events.find((e) => !e.builtIn && e.name === name);
 }
 
-/** The fields a journey's conditions may read beyond the built-in ones: the profile's attributes and its trigger event's properties, typed. */
+/** The fields a journey's conditions may read beyond the built-in ones: the profile's attributes, its trigger event's properties and (for a waitFor's filter) every shop event's, typed. */
 export function declaredFields(catalogue: Catalogue, trigger: string): DeclaredFields {
   const types = (specs: Readonly<Record<string, { type: PropertyType }>>) => Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, spec.type]));
-  return { attributes: types(catalogue.attributes), properties: types(customEvent(catalogue, trigger)?.properties ?? {}) };
+  const events = Object.fromEntries(catalogue.events.filter((e) => !e.builtIn).map((e) => [e.name, types(e.properties)]));
+  return { attributes: types(catalogue.attributes), properties: types(customEvent(catalogue, trigger)?.properties ?? {}), events };
 }
 
 /**

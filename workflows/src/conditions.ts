@@ -1,4 +1,5 @@
 import { type Comparison, type Condition, OPERATORS, type Operator, type Scalar } from './nodes.ts';
+import { didYouMean } from './suggest.ts';
 
 /**
  * Conditions of `branch` nodes: typed fields, checked when a journey loads and evaluated by the
@@ -8,7 +9,7 @@ import { type Comparison, type Condition, OPERATORS, type Operator, type Scalar 
 export type FieldType = 'number' | 'string' | 'boolean' | 'list' | 'date';
 
 /** The subject a field needs: a cart field means nothing in a journey about an invoice. */
-type SubjectKind = 'cart' | 'order' | 'invoice';
+export type SubjectKind = 'cart' | 'order' | 'invoice';
 
 const BUILT_IN: Record<string, { type: FieldType; subject?: SubjectKind; doc: string }> = {
   'cart.total': { type: 'number', subject: 'cart', doc: 'the cart value' },
@@ -36,6 +37,18 @@ export const BUILT_IN_FIELDS = Object.keys(BUILT_IN);
 export interface DeclaredFields {
   attributes?: Readonly<Record<string, FieldType>>;
   properties?: Readonly<Record<string, FieldType>>;
+  /** The properties of each of the shop's events, for the filter of a `waitFor` awaiting one. */
+  events?: Readonly<Record<string, Readonly<Record<string, FieldType>>>>;
+}
+
+const ORDER_EVENTS = ['order.placed', 'order.fulfilled', 'order.delivered', 'order.cancelled', 'order.refunded'];
+
+/** What an awaited event is about, for its filter: `checkout.updated` a cart, an order's events the order, a payment's the invoice. */
+export function eventSubject(event: string): SubjectKind | undefined {
+  if (event === 'checkout.updated') return 'cart';
+  if (ORDER_EVENTS.includes(event)) return 'order';
+  if (event === 'payment.failed' || event === 'payment.succeeded') return 'invoice';
+  return undefined;
 }
 
 export function fieldType(field: string, declared: DeclaredFields = {}, subject?: SubjectKind): FieldType | undefined {
@@ -73,6 +86,34 @@ export function operatorProblem(type: FieldType, c: Comparison): string | undefi
   const want = type === 'list' ? 'string' : type === 'date' ? 'string' : type;
   for (const v of values) if (typeof v !== want && !(type === 'number' && NUMERIC.includes(op))) return `${JSON.stringify(v)} is not a ${want}, as ${c.field} is`;
   return undefined;
+}
+
+/**
+ * What is wrong with a condition's fields and operators, each at `path` followed by the
+ * comparison's own place (`filter.all.1.field`), so the loader gives its line. `scope` ends the
+ * message for an unknown field: "in this journey", "in a segment", "of order.placed".
+ */
+export function conditionViolations(
+  c: Condition,
+  path: string,
+  o: { declared?: DeclaredFields; subject?: SubjectKind; scope?: string } = {},
+): { path: string; message: string }[] {
+  const out: { path: string; message: string }[] = [];
+  for (const { c: cmp, path: below } of comparisons(c)) {
+    const where = [path, ...below, 'field'].join('.');
+    const type = fieldType(cmp.field, o.declared, o.subject);
+    if (!type) out.push({ path: where, message: `no field "${cmp.field}" ${o.scope ?? 'in this journey'}${didYouMean(cmp.field, knownFields(o.declared, o.subject))}` });
+    else {
+      const problem = operatorProblem(type, cmp);
+      if (problem) out.push({ path: where, message: problem });
+    }
+  }
+  return out;
+}
+
+/** Every field a condition reads. */
+export function fieldsOf(c: Condition): string[] {
+  return [...new Set(comparisons(c).map((x) => x.c.field))];
 }
 
 export function isComparison(c: Condition): c is Comparison {

@@ -5,8 +5,9 @@ import { type JourneyNode, kindOf } from './nodes.ts';
  * What a change to a journey file means, for the customers already inside it and for those to come.
  * An execution keeps the definition it started with (a Standard execution on AWS, a pinned version
  * locally): nodes, waits and branches change for new enrolments only. What the engine reads at run
- * time changes for everyone: templates (deployed with the step function), exit events and the goal
- * (read by the ingest). Pure.
+ * time changes for everyone: templates (deployed with the step function), exit events, the goal and
+ * a waitFor's filter (read by the ingest); what decides who enters (trigger, filter, segment, date)
+ * changes who enters from the deploy on. Pure.
  */
 
 /** JSON with keys in order: two parses of the same node compare equal whatever order the file wrote. */
@@ -51,6 +52,14 @@ export function journeyDiff(id: string, before: JourneyConfig | undefined, after
   }
   const everyone: string[] = [];
   if (before.trigger !== after.trigger) everyone.push(`  trigger ${before.trigger} → ${after.trigger} (who enters from the deploy on)`);
+  for (const part of ['filter', 'segment', 'schedule', 'date'] as const) {
+    if (canonical(before[part]) !== canonical(after[part])) everyone.push(`  ${part} changed (who enters from the deploy on)`);
+  }
+  // The ingest reads a waitFor's filter from the deployed file when the event comes.
+  for (const n of after.nodes ?? []) {
+    const was = before.nodes?.find((b) => b.id === n.id)?.waitFor;
+    if (n.waitFor && was && canonical(was.filter) !== canonical(n.waitFor.filter)) everyone.push(`  the filter of ${n.id}'s awaited ${n.waitFor.event} changed: applied by the ingest, so to customers already waiting too`);
+  }
   const exits = (j: JourneyConfig) => [...j.exitOn].sort().join(', ') || 'none';
   if (exits(before) !== exits(after)) everyone.push(`  exits ${exits(before)} → ${exits(after)}: applied by the ingest, so to customers already inside too`);
   if (journeyGoal(before) !== journeyGoal(after) || before.attributionDays !== after.attributionDays) {

@@ -35,11 +35,14 @@ export function successors(node: JourneyNode): Edge[] {
       ];
     case 'split':
       return node.split!.variants.map((v) => ({ to: v.next, label: `${v.name} ${v.weight}%` }));
-    case 'waitFor':
+    case 'waitFor': {
+      const f = node.waitFor!;
+      const awaited = f.filter ? `${f.event} (${describeCondition(f.filter)})` : f.event;
       return [
-        { to: node.waitFor!.onEvent, label: `${node.waitFor!.event} first` },
-        { to: node.waitFor!.onTimeout, label: `no ${node.waitFor!.event} in ${node.waitFor!.timeout}` },
+        { to: f.onEvent, label: `${awaited} first` },
+        { to: f.onTimeout, label: `no ${awaited} in ${f.timeout}` },
       ];
+    }
     case 'exit':
       return [];
     case 'holdout':

@@ -1,4 +1,4 @@
-import { comparisons, type DeclaredFields, fieldType, knownFields, operatorProblem } from './conditions.ts';
+import { conditionViolations, type DeclaredFields, eventSubject } from './conditions.ts';
 import { END, Flow, isStop, resolveNext, successors } from './flow.ts';
 import type { TemplateFacts, Violation } from './journey.ts';
 import { type JourneyNode, kindOf, kindsOf, NODE_KINDS } from './nodes.ts';
@@ -43,15 +43,7 @@ export function graphViolations(
       });
       target(i, 'branch.otherwise', n.branch.otherwise);
       n.branch.cases.forEach((c, j) => {
-        for (const { c: cmp, path } of comparisons(c.if)) {
-          const where = at(i, ['branch', 'cases', j, 'if', ...path, 'field'].join('.'));
-          const type = fieldType(cmp.field, o.declared, o.subject);
-          if (!type) out.push({ path: where, message: `no field "${cmp.field}" in this journey${didYouMean(cmp.field, knownFields(o.declared, o.subject))}` });
-          else {
-            const problem = operatorProblem(type, cmp);
-            if (problem) out.push({ path: where, message: problem });
-          }
-        }
+        out.push(...conditionViolations(c.if, at(i, `branch.cases.${j}.if`), { declared: o.declared, subject: o.subject }));
       });
     }
     if (n.split) {
@@ -66,6 +58,12 @@ export function graphViolations(
     if (n.waitFor) {
       target(i, 'waitFor.onEvent', n.waitFor.onEvent);
       target(i, 'waitFor.onTimeout', n.waitFor.onTimeout);
+      // The filter reads the awaited event: its order, cart or invoice, its declared properties.
+      const { event, filter } = n.waitFor;
+      if (filter) {
+        const declared = { attributes: o.declared?.attributes, properties: o.declared?.events?.[event] };
+        out.push(...conditionViolations(filter, at(i, 'waitFor.filter'), { declared, subject: eventSubject(event), scope: `of ${event}` }));
+      }
     }
     if (n.wait) {
       const ways = [n.wait.for, n.wait.until, n.wait.date].filter((x) => x !== undefined).length;

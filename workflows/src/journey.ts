@@ -3,7 +3,8 @@ import { isDuration, parseDurationSeconds } from './duration.ts';
 import type { DeclaredFields } from './conditions.ts';
 import { graphViolations } from './graph-check.ts';
 import { Flow, resolveNext } from './flow.ts';
-import { JourneyNode } from './nodes.ts';
+import { Condition, JourneyNode } from './nodes.ts';
+import { DateTrigger, triggerViolations } from './triggers.ts';
 import { waitSpanSeconds } from './waits.ts';
 
 /**
@@ -21,8 +22,11 @@ export type StepChannel = z.infer<typeof StepChannel>;
 export const Topic = z.enum(['marketing', 'service']);
 export type Topic = z.infer<typeof Topic>;
 
-/** What starts a journey, and so what its enrolment key is (checkout token, order id, invoice id, run date, customer id). */
-export const BuiltInTrigger = z.enum(['checkout', 'order.placed', 'order.fulfilled', 'order.delivered', 'payment.failed', 'customer.created', 'schedule']);
+/**
+ * What starts a journey, and so what its enrolment key is (checkout token, order id, invoice id,
+ * run date, customer id; for `date`, the day of the date attribute the customer is enrolled for).
+ */
+export const BuiltInTrigger = z.enum(['checkout', 'order.placed', 'order.fulfilled', 'order.delivered', 'payment.failed', 'customer.created', 'schedule', 'date']);
 export type BuiltInTrigger = z.infer<typeof BuiltInTrigger>;
 /** An event of the catalogue (workflows/events), keyed by the event's key; the loader checks the name is declared. */
 export const EventName = z.templateLiteral([z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/), '.', z.string().regex(/^[a-z][a-z0-9_.-]{0,31}$/)]);
@@ -53,13 +57,16 @@ export const JourneyStep = z.strictObject({
 });
 export type JourneyStep = z.infer<typeof JourneyStep>;
 
+/** Either the fixed shape (`noPurchaseForDays` and the RFM rules) or `where`, conditions over the profile (triggers.ts). */
 export const Segment = z.strictObject({
   /** Customers whose last order was exactly this many days ago on the day of the run. */
-  noPurchaseForDays: z.number().int().min(1).max(3650),
+  noPurchaseForDays: z.number().int().min(1).max(3650).optional(),
   minOrders: z.number().int().min(1).optional(),
   /** Lifetime spend in złoty, e.g. 1000 for VIPs. */
   minSpentPln: z.number().min(0).optional(),
   maxSpentPln: z.number().min(0).optional(),
+  /** Conditions over the profile, consent and channels; they must bound profile.daysSinceLastOrder (the index a run reads). */
+  where: Condition.optional(),
 });
 export type Segment = z.infer<typeof Segment>;
 
@@ -75,6 +82,10 @@ export const JourneyConfig = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
   trigger: Trigger,
+  /** Only a trigger for which this holds enrols (the same conditions as a branch's, over what the trigger is about). */
+  filter: Condition.optional(),
+  /** For `trigger: date`: the date attribute and when on it. */
+  date: DateTrigger.optional(),
   exitOn: z.array(ExitEvent).default([]),
   topic: Topic,
   /** Score at or below which a survey answer opens a staff task and ends the journey (NPS 0-10). */
@@ -107,7 +118,7 @@ export interface TemplateFacts {
   all: ReadonlySet<string>;
 }
 
-/** Rules that a schema cannot say: order of delays, unique ids, templates that exist, schedule needs a segment. */
+/** Rules that a schema cannot say: order of delays, unique ids, templates that exist, what starts it (triggers.ts). */
 export function journeyViolations(journey: JourneyConfig, templates?: TemplateFacts, declared?: DeclaredFields): Violation[] {
   const violations: Violation[] = [];
   if ((journey.steps === undefined) === (journey.nodes === undefined)) {
@@ -132,12 +143,7 @@ export function journeyViolations(journey: JourneyConfig, templates?: TemplateFa
       }
     }
   });
-  if (journey.trigger === 'schedule' && (!journey.segment || !journey.schedule)) {
-    violations.push({ path: 'segment', message: 'a scheduled journey needs `segment` and `schedule`' });
-  }
-  if (journey.trigger !== 'schedule' && (journey.segment || journey.schedule)) {
-    violations.push({ path: 'trigger', message: '`segment` and `schedule` belong to journeys with trigger: schedule' });
-  }
+  violations.push(...triggerViolations(journey, { subject: triggerSubject(journey.trigger), declared }));
   if (journey.exitOn.includes('low-score') && journey.lowScoreAtMost === undefined) {
     violations.push({ path: 'lowScoreAtMost', message: 'exit on low-score needs lowScoreAtMost' });
   }

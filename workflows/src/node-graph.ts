@@ -61,21 +61,23 @@ export interface PathCost {
 
 /**
  * Every path from the start to an end (each node at most once), with the state transitions it
- * costs: the opening Wait, a Task per stretch between waits, a Choice and a Wait per wait, and a
+ * costs: the opening Wait (a date journey's, `datedStart`, always has one), a Task per stretch between waits, a Choice and a Wait per wait, and a
  * Choice and the Succeed state where a Task that could have stopped at a wait ends instead.
  */
-export function pathCosts(flow: Flow, limit = 64): PathCost[] {
+export function pathCosts(flow: Flow, limit = 64, datedStart = false): PathCost[] {
   const out: PathCost[] = [];
+  // A date journey not opening with a wait of its own still opens with one, until its moment.
   const hasContinuations = flow.nodes.some((n) => n.waitFor);
+  const opening = datedStart && !flow.node(flow.start).wait ? 1 : 0;
   const walk = (id: string, path: string[]) => {
     if (out.length >= limit) return;
     if (id === END || path.includes(id)) {
-      if (id === END) out.push({ nodes: path, transitions: cost(flow, path, hasContinuations) });
+      if (id === END) out.push({ nodes: path, transitions: opening + cost(flow, path, hasContinuations) });
       return;
     }
     const node = flow.node(id);
     if (kindOf(node) === 'exit') {
-      out.push({ nodes: [...path, id], transitions: cost(flow, [...path, id], hasContinuations) });
+      out.push({ nodes: [...path, id], transitions: opening + cost(flow, [...path, id], hasContinuations) });
       return;
     }
     for (const e of successors(node)) walk(e.to, [...path, id]);

@@ -12,9 +12,9 @@ export const NodeId = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,38}$/, 'use lower-case letters, digits and dashes, starting with a letter (max 39)');
 
-const Hm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
+export const Hm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
 const Duration = z.string().refine(isDuration, 'must be an ISO-8601 duration such as PT1H or P1D');
-const SignedDuration = z.string().refine((v) => isDuration(v.replace(/^-/, '')), 'must be an ISO-8601 duration such as P1D or -P7D');
+export const SignedDuration = z.string().refine((v) => isDuration(v.replace(/^-/, '')), 'must be an ISO-8601 duration such as P1D or -P7D');
 export const Weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 export type Weekday = z.infer<typeof Weekday>;
 
@@ -77,6 +77,8 @@ export const Condition: z.ZodType<Condition> = z.lazy(() =>
 export const WaitForSpec = z.strictObject({
   /** A catalogue event of the same customer (an order event of this journey's order, when it is about one). */
   event: z.string().min(1),
+  /** Only an event for which this holds ends the wait (`order.total gte 100`); the fields are the awaited event's. */
+  filter: Condition.optional(),
   timeout: Duration,
   onEvent: NodeId,
   onTimeout: NodeId,

@@ -30,7 +30,8 @@ export function nextLocalTime(from: Date, hm: string, timeZone: string, weekdays
   throw new Error(`no ${hm} on ${weekdays?.join(',')} within a week`);
 }
 
-function signedSeconds(offset: string | undefined): number {
+/** A signed duration (`-P1D`) in seconds; none is 0. */
+export function signedSeconds(offset: string | undefined): number {
   if (!offset) return 0;
   return offset.startsWith('-') ? -parseDurationSeconds(offset.slice(1)) : parseDurationSeconds(offset);
 }

@@ -30,8 +30,8 @@ function versionCondition(current: ConsentState | undefined) {
   return { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': current.version } };
 }
 
-/** Customers on DynamoDB: the profile, address references, consent and its ledger, cool-downs, scores. */
-export class DynamoCustomers implements CustomerRepository {
+/** Customers on DynamoDB: the profile, address references, consent and its ledger, cool-downs, scores (the date index is dates.ts). */
+export class DynamoCustomers implements Omit<CustomerRepository, 'fileDate' | 'customersByDate'> {
   constructor(private readonly t: Table) {}
 
   /** Two conditional updates at most: attributes (their map made first when missing), then the tag, added once. */

@@ -61,6 +61,7 @@ export const customerSk = {
   sendIntent: 'SEND#',
   frequencyCap: 'FREQCAP',
   conversion: 'CONV#',
+  dateIndex: 'DATEATTR#',
 } as const;
 
 /** Sort-key conditions of the range queries on a customer's partition. */
@@ -82,6 +83,18 @@ export const lastOrderIndex = {
   sortKey: 'gsi1sk',
   /** The index partition of one tenant's day (YYYY-MM-DD). */
   day: (tenant: string, day: string) => `LASTORDER#${tenant}#${day}`,
+} as const;
+
+/**
+ * The same sparse index files customers by the month and day of a date attribute (a birthday), for
+ * journeys with `trigger: date`: one small item per customer and attribute carries its attributes.
+ */
+export const dateIndex = {
+  name: lastOrderIndex.name,
+  partitionKey: lastOrderIndex.partitionKey,
+  sortKey: lastOrderIndex.sortKey,
+  /** The index partition of one tenant's attribute on one day of the year (MM-DD). */
+  day: (tenant: string, attribute: string, monthDay: string) => `DATEATTR#${tenant}#${attribute}#${monthDay}`,
 } as const;
 
 const customer = partitions.customer;
@@ -151,6 +164,8 @@ export const items = {
     pk: customer(tenant, customerId),
     sk: `${customerSk.conversion}${journey}#${subject}`,
   }),
+  /** Date index entry: files the customer under the month and day of one date attribute, for the date trigger's daily run. */
+  dateIndex: (tenant: string, customerId: string, attribute: string): ItemKey => ({ pk: customer(tenant, customerId), sk: `${customerSk.dateIndex}${attribute}` }),
   /** Journey counters: what a journey did on one day, in one definition version, node and variant (no personal data). */
   stat: (tenant: string, journey: string, day: string, version: string, node: string, variant: string): ItemKey => ({
     pk: partitions.stats(tenant, journey),

@@ -3,6 +3,7 @@ import type { ComplianceRepository, CustomerRepository, EnrolmentRepository, Ope
 import { Table } from './base.ts';
 import { DynamoCompliance } from './compliance.ts';
 import { DynamoCustomers } from './customers.ts';
+import { DynamoDates } from './dates.ts';
 import { DynamoEnrolments } from './enrolments.ts';
 import { DynamoOperations } from './operations.ts';
 import { DynamoStats } from './stats.ts';
@@ -13,7 +14,7 @@ type Args<R, M extends keyof R> = R[M] extends (...a: infer A) => unknown ? A : 
 
 /**
  * Every port on one DynamoDB table (see docs/data-model.md and keys.ts), composed of one repository
- * per aggregate: customers.ts, subjects.ts, enrolments.ts, compliance.ts, operations.ts, step-context.ts, stats.ts.
+ * per aggregate: customers.ts (with dates.ts, its date index), subjects.ts, enrolments.ts, compliance.ts, operations.ts, step-context.ts, stats.ts.
  */
 export class Store implements StateStore {
   private readonly customers: DynamoCustomers;
@@ -23,6 +24,7 @@ export class Store implements StateStore {
   private readonly operations: DynamoOperations;
   private readonly context: DynamoStepContext;
   private readonly stats: DynamoStats;
+  private readonly dates: DynamoDates;
 
   constructor(
     db: DynamoDBDocumentClient,
@@ -38,6 +40,7 @@ export class Store implements StateStore {
     this.compliance = new DynamoCompliance(table, { listTasks: (t) => this.operations.listTasks(t) });
     this.context = new DynamoStepContext(table);
     this.stats = new DynamoStats(table);
+    this.dates = new DynamoDates(table);
   }
 
   // Customers and consent.
@@ -61,6 +64,12 @@ export class Store implements StateStore {
   }
   customersByLastOrderDay(...a: Args<CustomerRepository, 'customersByLastOrderDay'>) {
     return this.customers.customersByLastOrderDay(...a);
+  }
+  fileDate(...a: Args<CustomerRepository, 'fileDate'>) {
+    return this.dates.fileDate(...a);
+  }
+  customersByDate(...a: Args<CustomerRepository, 'customersByDate'>) {
+    return this.dates.customersByDate(...a);
   }
   claimCooldown(...a: Args<CustomerRepository, 'claimCooldown'>) {
     return this.customers.claimCooldown(...a);

@@ -86,6 +86,7 @@ export class MemoryCompliance implements ComplianceRepository {
       }),
       surveyAnswers: own.surveyAnswers,
       cooldowns: own.cooldowns,
+      dates: own.dates,
       staffTasks: (await operations.listTasks(tenant)).filter((t) => t.customerId === customerId),
       suppressions: identifiers.flatMap(([kind, value]) => {
         const entry = kind === 'customer' ? undefined : this.suppressions.get(this.suppressionKey(tenant, kind, value));

@@ -16,7 +16,7 @@ const INDEX_PROJECTION = ['customerId', 'orderCount', 'spentPln', 'lastOrderAt']
  * Customers: the profile (with its order facts and latest score), address references (e-mail and
  * phone) with the customer's own record of each address, erasure markers, consent (the current
  * state per channel and topic, and the append-only ledger), re-entry cool-downs, survey answers,
- * and the index of customers by the day of their last order.
+ * and the indexes of customers by the day of their last order and by the day of a date attribute.
  */
 export class MemoryCustomers implements CustomerRepository {
   private readonly profiles = new Map<string, Item>();
@@ -34,6 +34,9 @@ export class MemoryCustomers implements CustomerRepository {
   private readonly ledger = new Partitions();
   private readonly cooldowns = new Partitions();
   private readonly scores = new Partitions();
+  /** The date index: entries under the customer by attribute, and index partition (`{tenant}#{attribute}#{MM-DD}`) → customer id. */
+  private readonly dates = new Partitions();
+  private readonly byDate = new Partitions();
 
   constructor(private readonly retentionDays: number) {}
 
@@ -152,6 +155,31 @@ export class MemoryCustomers implements CustomerRepository {
     return page.length === LAST_ORDER_PAGE ? { items, cursor: { after: page[page.length - 1]![0] } } : { items };
   }
 
+  async fileDate(tenant: string, customerId: string, attribute: string, date: string | undefined, at: string): Promise<void> {
+    const k = customerKey(tenant, customerId);
+    const current = this.dates.get(k, attribute);
+    // An older event replayed late must not move a newer date.
+    if (current && !le(current['at'], at)) return;
+    if (current) this.byDate.delete(`${tenant}#${attribute}#${current['monthDay']}`, customerId);
+    if (date === undefined) {
+      this.dates.delete(k, attribute);
+      return;
+    }
+    const monthDay = date.slice(5, 10);
+    this.dates.put(k, attribute, { customerId, attribute, monthDay, at, expiresAt: expiry(at, this.retentionDays) });
+    this.byDate.put(`${tenant}#${attribute}#${monthDay}`, customerId, { customerId });
+  }
+
+  async customersByDate(tenant: string, attribute: string, monthDay: string, cursor?: Record<string, unknown>): Promise<{ items: string[]; cursor?: Record<string, unknown> }> {
+    const after = typeof cursor?.['after'] === 'string' ? cursor['after'] : undefined;
+    const page = this.byDate
+      .query(`${tenant}#${attribute}#${monthDay}`)
+      .filter(([id]) => after === undefined || compareKeys(id, after) > 0)
+      .slice(0, LAST_ORDER_PAGE)
+      .map(([id]) => id);
+    return page.length === LAST_ORDER_PAGE ? { items: page, cursor: { after: page[page.length - 1] } } : { items: page };
+  }
+
   async claimCooldown(tenant: string, customerId: string, journey: string, now: string, until: string): Promise<boolean> {
     const k = customerKey(tenant, customerId);
     const current = this.cooldowns.get(k, journey);
@@ -207,7 +235,7 @@ export class MemoryCustomers implements CustomerRepository {
   exportOf(
     tenant: string,
     customerId: string,
-  ): { profile: Item | null; addresses: Item[]; consents: Item[]; consentLedger: Item[]; surveyAnswers: Item[]; cooldowns: Item[] } {
+  ): { profile: Item | null; addresses: Item[]; consents: Item[]; consentLedger: Item[]; surveyAnswers: Item[]; cooldowns: Item[]; dates: Item[] } {
     const k = customerKey(tenant, customerId);
     const all = (p: Partitions) => p.query(k).map(([, item]) => copy(item));
     return {
@@ -217,6 +245,7 @@ export class MemoryCustomers implements CustomerRepository {
       consentLedger: all(this.ledger),
       surveyAnswers: all(this.scores),
       cooldowns: all(this.cooldowns),
+      dates: all(this.dates),
     };
   }
 
@@ -245,7 +274,7 @@ export class MemoryCustomers implements CustomerRepository {
 
   /**
    * Erasure of what this module holds: the profile (and its place in the index), the recorded
-   * addresses, current consent, cool-downs and answers. The consent ledger stays.
+   * addresses, current consent, cool-downs, answers and date index entries. The consent ledger stays.
    */
   erase(tenant: string, customerId: string): void {
     const k = customerKey(tenant, customerId);
@@ -255,5 +284,7 @@ export class MemoryCustomers implements CustomerRepository {
     this.consent.deletePartition(k);
     this.cooldowns.deletePartition(k);
     this.scores.deletePartition(k);
+    for (const [attribute, entry] of this.dates.query(k)) this.byDate.delete(`${tenant}#${attribute}#${entry['monthDay']}`, customerId);
+    this.dates.deletePartition(k);
   }
 }

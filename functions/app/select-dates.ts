@@ -1,0 +1,67 @@
+import type { JourneyConfig } from '../../workflows/src/journey.ts';
+import { dailyRun, dateCandidates, dateOccurrence } from '../../workflows/src/triggers.ts';
+import { dateOf } from '../../workflows/src/waits.ts';
+import type { DomainEvent } from '../core/domain.ts';
+import type { CustomerProfile } from '../core/model.ts';
+import { type EnrolDeps, enrol } from './enrolment.ts';
+import { nextDailyRun, type SelectionResult } from './select-segment.ts';
+
+/**
+ * Journeys with `trigger: date` (a birthday): the attribute's date index, kept as events set the
+ * attribute, and the daily run that enrols the customers whose moment comes before the next run.
+ */
+
+/** The date attributes the ingest files in the index: every declared date attribute, and those date journeys read. */
+export function indexedDates(deps: Pick<EnrolDeps, 'catalogue' | 'journeys'>): Set<string> {
+  const declared = Object.entries(deps.catalogue?.attributes ?? {}).flatMap(([name, spec]) => (spec.type === 'date' ? [name] : []));
+  return new Set([...declared, ...deps.journeys.flatMap((j) => (j.date ? [j.date.attribute] : []))]);
+}
+
+/**
+ * Files the customer under the date attributes an event set or removed, as the profile now holds
+ * them; nothing when the profile refused the event (a newer one is on file) or it named no date.
+ */
+export async function fileDates(event: DomainEvent, customerId: string, profile: CustomerProfile | undefined, deps: EnrolDeps): Promise<void> {
+  const named = Object.keys(event.customer.attributes ?? {});
+  if (!profile || named.length === 0) return;
+  const dates = indexedDates(deps);
+  for (const attribute of named.filter((a) => dates.has(a))) {
+    await deps.store.fileDate(deps.config.tenant, customerId, attribute, dateOf(profile.attributes?.[attribute]), event.occurredAt);
+  }
+}
+
+/**
+ * One daily run of a date journey: every customer whose moment (the date attribute this year, at
+ * `at` in their zone, moved by `offset`) falls between this run and the next is enrolled now, keyed
+ * by the day it is for (once a year, or once), and the journey opens at the moment. It reads the
+ * date index for the three or four days of the year that can fall in that window in some zone, and
+ * each customer filed there (the profile holds the zone and the date itself, checked again here).
+ */
+export async function selectDates(journey: JourneyConfig, runAt: Date, deps: EnrolDeps): Promise<SelectionResult> {
+  const spec = journey.date;
+  const run = dailyRun(journey);
+  if (!spec || !run) throw new Error(`journey ${journey.id} has no date trigger`);
+  const until = nextDailyRun(new Date(runAt.getTime() + 60_000), run.dailyAt, run.timeZone);
+  const days = dateCandidates(spec, runAt, until);
+  const result: SelectionResult = { journey: journey.id, day: runAt.toISOString().slice(0, 10), days, examined: 0, matched: 0, started: 0 };
+  const { tenant } = deps.config;
+  const seen = new Set<string>();
+  for (const monthDay of days) {
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await deps.store.customersByDate(tenant, spec.attribute, monthDay, cursor);
+      cursor = page.cursor;
+      for (const customerId of page.items) {
+        if (seen.has(customerId)) continue;
+        seen.add(customerId);
+        result.examined++;
+        const profile = await deps.store.getCustomer(tenant, customerId);
+        const moment = profile && dateOccurrence(spec, profile, runAt, until);
+        if (!moment) continue;
+        result.matched++;
+        result.started += await enrol('date', customerId, `${moment.day}.${customerId}`, runAt.toISOString(), { ...deps, journeys: [journey] }, profile, { from: moment.at });
+      }
+    } while (cursor);
+  }
+  return result;
+}
