@@ -37,7 +37,18 @@ export const counter = {
   suppressed: (reason: string) => `suppressed:${reason}`,
   revenue: (currency: string) => `revenue:${currency}`,
   revenueSquares: (currency: string) => `revenueSq:${currency}`,
+  /** Enrolments that went along a journey graph's edge (see `edgeId`). */
+  edge: (edge: string) => `edge:${edge}`,
 } as const;
+
+/** Where a journey graph begins and ends, as edges name them (never a node id: those are lower-case words). */
+export const EDGE_START = '(start)';
+export const EDGE_END = '(end)';
+
+/** An edge of a journey graph as counted and kept on the enrolment: `{from}>{to}`. */
+export function edgeId(from: string, to: string): string {
+  return `${from}>${to}`;
+}
 
 /** The shop's currency: revenue in it is what experiments compare. */
 export const SHOP_CURRENCY = 'PLN';

@@ -67,7 +67,7 @@ describe('measuring the abandoned-cart journey end to end', () => {
     const after = await stats(s);
     expect(after).toMatchObject({ converted: 1, revenue: { PLN: '0.00' } });
     expect(after.days).toEqual([{ day: '2026-06-01', entered: 1, sent: 1, converted: 1, revenue: { PLN: '0.00' } }]);
-    expect(after.nodes).toEqual([{ node: 'first-reminder', sent: 1, suppressed: 0, converted: 1 }]);
+    expect(after.nodes).toEqual([{ node: 'first-reminder', sent: 1, suppressed: 0, converted: 1, delivered: 1, clicked: 0, bounced: 0, complained: 0 }]);
     expect(await s.store.listConversions('default', zofia)).toEqual([expect.objectContaining({ subject: 'ord-a', reversedAt: at(hours(30)).toISOString(), reversedBy: 'order.refunded' })]);
   });
 
@@ -124,6 +124,8 @@ describe('GET /v1/journeys/stats', () => {
       sent: 0,
       delivered: 0,
       clicked: 0,
+      bounced: 0,
+      complained: 0,
       suppressed: {},
       converted: 0,
       revenue: { PLN: '0.00' },
@@ -132,6 +134,8 @@ describe('GET /v1/journeys/stats', () => {
       nodes: [],
       // The subject test of the first reminder, with no one in it yet.
       experiments: [expect.objectContaining({ node: 'subject-test', kind: 'split', difference: null, verdict: 'not_enough_data' })],
+      versions: [],
+      edges: [],
     });
     expect(await get('/v1/journeys/no-such-journey/stats', SECRETS.apiKey)).toMatchObject({ status: 404, body: { error: 'no journey "no-such-journey" on this installation' } });
     const bad = await get('/v1/journeys/Bad%20Id/stats', SECRETS.apiKey);

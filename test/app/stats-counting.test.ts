@@ -115,7 +115,8 @@ describe('experiments fed with decisions that carry their variant', () => {
           { variant: 'holdout', recipients: 10, conversions: 2, rate: 0.2, revenuePerRecipient: '20.00' },
           { variant: 'messaged', recipients: 10, conversions: 7, rate: 0.7, revenuePerRecipient: '65.00' },
         ],
-        difference: { rate: 0.5, low: expect.any(Number), high: expect.any(Number) },
+        // Revenue per recipient 65 against 20 zł, Welch's interval from each conversion's revenue and its square.
+        difference: { rate: 0.5, low: expect.any(Number), high: expect.any(Number), revenue: { perRecipient: '45.00', low: '2.79', high: '87.21', verdict: 'better' } },
         verdict: 'better',
         neededPerArm: null,
       },

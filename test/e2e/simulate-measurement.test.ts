@@ -61,7 +61,7 @@ describe('simulator measurement lines', () => {
     const firsts = cart.nodes.filter((n) => n.node.startsWith('first-reminder'));
     expect(firsts.reduce((n, x) => n + x.sent, 0)).toBe(2);
     expect(firsts.reduce((n, x) => n + x.converted, 0)).toBe(1);
-    expect(cart.nodes.find((n) => n.node === 'second-reminder')).toEqual({ node: 'second-reminder', sent: 1, suppressed: 0, converted: 0 });
+    expect(cart.nodes.find((n) => n.node === 'second-reminder')).toEqual({ node: 'second-reminder', sent: 1, suppressed: 0, converted: 0, delivered: 1, clicked: 0, bounced: 0, complained: 0 });
     // The split's arms add up to the carts that reached it.
     const split = cart.experiments.find((e) => e.node === 'subject-test')!;
     expect(split.arms.reduce((n, a) => n + a.recipients, 0)).toBe(2);
