@@ -108,6 +108,25 @@ describe('measuring the abandoned-cart journey end to end', () => {
   });
 });
 
+describe('engagement through the whole stack', () => {
+  it('counts bounces and complaints as SES reports them for its mailbox simulator, and stops mailing those addresses', async () => {
+    const s = await start([]);
+    await s.request(checkoutEvent('c-bounce', 'bounce@simulator.amazonses.com', 'tok-bounce', T0));
+    await s.request(checkoutEvent('c-complaint', 'complaint@simulator.amazonses.com', 'tok-complaint', T0));
+    await s.request(checkoutEvent('c-fine', A, 'tok-fine', T0));
+    await s.engine.advanceTo(at(days(2)));
+    const cart = await stats(s);
+    // Three first reminders: one bounced for good, one delivered and complained about, one delivered.
+    // The second reminder goes to the one left: a bounced or complaining address is not mailed again.
+    expect(cart).toMatchObject({ sent: 4, delivered: 3, bounced: 1, complained: 1, suppressed: { suppressed_address: 2 } });
+    expect(cart).not.toHaveProperty('opened');
+    const firsts = cart.nodes.filter((n) => n.node.startsWith('first-reminder'));
+    expect(firsts.reduce((n, x) => n + x.bounced, 0)).toBe(1);
+    expect(firsts.reduce((n, x) => n + x.complained, 0)).toBe(1);
+    expect(cart.nodes.find((n) => n.node === 'second-reminder')).toMatchObject({ sent: 1, delivered: 1, bounced: 0, complained: 0 });
+  });
+});
+
 describe('GET /v1/journeys/stats', () => {
   it('answers every journey with the admin key, refuses without it, names a bad or unknown journey', async () => {
     const s = await start([]);
