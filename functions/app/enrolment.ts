@@ -2,6 +2,7 @@ import { type ExitEvent, exitScope, firstSend, type JourneyConfig, journeyFlow, 
 import { waitEnd } from '../../workflows/src/waits.ts';
 import { DEFAULT_SENDING_HOURS, DEFAULT_TIME_ZONE, nextSendingTime, type SendingHours } from '../../workflows/src/quiet-hours.ts';
 import { isStaleTrigger } from '../core/engine-time.ts';
+import { journeyVersion } from '../core/journey-version.ts';
 import type { Clock } from '../shared/clock.ts';
 import { executionName } from '../shared/ids.ts';
 import type { JourneyRunner } from './ports.ts';
@@ -10,7 +11,7 @@ import { MetricName, type Metrics, noMetrics } from '../shared/metrics.ts';
 import type { StateStore } from './ports.ts';
 import type { CustomerProfile, Decision } from '../core/model.ts';
 import type { CatalogueEvent } from '../core/domain.ts';
-import type { Conversion } from '../core/measurement.ts';
+import { type Conversion, openingEdges } from '../core/measurement.ts';
 
 /** What starting and ending journeys needs; the ingest and the segment selection both have it. */
 export interface EnrolDeps {
@@ -117,6 +118,8 @@ export async function enrol(
       key: enrolKey,
       executionName: name,
       startedAt: at,
+      version: journeyVersion(journey),
+      ...openingEdges(journey.nodes),
       ...(deps.startedBy ? { startedBy: deps.startedBy } : {}),
       ...(kept && Object.keys(kept).length > 0 ? { properties: kept } : {}),
     };

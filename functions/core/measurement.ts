@@ -50,6 +50,24 @@ export function edgeId(from: string, to: string): string {
   return `${from}>${to}`;
 }
 
+/** The node an edge leads to. */
+export function edgeTarget(edge: string): string {
+  return edge.slice(edge.indexOf('>') + 1);
+}
+
+/**
+ * The edges a new enrolment of a journey graph starts with: from the start to its first node, gone
+ * along at once; and, when that node is a wait, the edge out of it, gone along when the wait ends.
+ */
+export function openingEdges(nodes: readonly { id: string; wait?: unknown; next?: string }[] | undefined): { passed: string[]; pending?: string[] } | undefined {
+  const first = nodes?.[0];
+  if (!first) return undefined;
+  const passed = [edgeId(EDGE_START, first.id)];
+  if (first.wait === undefined) return { passed };
+  const next = first.next ?? nodes[1]?.id;
+  return { passed, pending: [edgeId(first.id, next === undefined || next === 'end' ? EDGE_END : next)] };
+}
+
 /** The shop's currency: revenue in it is what experiments compare. */
 export const SHOP_CURRENCY = 'PLN';
 

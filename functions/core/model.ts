@@ -119,6 +119,11 @@ export interface Enrolment {
   executionName: string;
   status: EnrolmentStatus;
   startedAt: string;
+  /**
+   * The journey definition's version it started on (core/journey-version.ts): its decisions, and the
+   * conversions they earn, are counted under it. Absent on enrolments made before versions were kept.
+   */
+  version?: string;
   /** What started it (an event key, a scheduled run): applied again after a crash, it knows its own. */
   startedBy?: string;
   /** A catalogue event's declared properties, personal ones included: kept under the customer, erased with them. */
@@ -137,6 +142,10 @@ export interface Enrolment {
   continuedFrom?: string;
   /** What webhook nodes answered, by node: the declared fields, for later templates. */
   data?: Record<string, Record<string, string | number | boolean>>;
+  /** Journey graphs: the edges (`from>to`) it has gone along, each counted once (StatsRepository.passEdges). */
+  passed?: string[];
+  /** Journey graphs: the edges it goes along when its execution goes on from the wait it is at. */
+  pending?: string[];
 }
 
 export interface Awaiting {

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Conversion } from '../../functions/core/measurement.ts';
 import type { JourneyStats, Stats } from '../../functions/core/stats.ts';
+import { journeyVersion } from '../../functions/core/journey-version.ts';
 import { customerIdFor } from '../../functions/shared/ids.ts';
+import { loadJourneys } from '../../workflows/src/load.ts';
 import { VirtualClock } from '../../local/clock.ts';
 import { type LocalStack, startLocalStack } from '../../local/stack.ts';
 import { apiEvent, checkoutEvent, hours, memoryLog, SECRETS } from '../support/local.ts';
@@ -68,6 +70,15 @@ describe('measuring the abandoned-cart journey end to end', () => {
     expect(after).toMatchObject({ converted: 1, revenue: { PLN: '0.00' } });
     expect(after.days).toEqual([{ day: '2026-06-01', entered: 1, sent: 1, converted: 1, revenue: { PLN: '0.00' } }]);
     expect(after.nodes).toEqual([{ node: 'first-reminder', sent: 1, suppressed: 0, converted: 1, delivered: 1, clicked: 0, bounced: 0, complained: 0 }]);
+    // Under the version of the journey file it started on; along the graph's edges to the reminder, then
+    // to the wait after it, which the order ended.
+    const version = journeyVersion(loadJourneys().find((j) => j.id === 'abandoned-cart')!);
+    expect(after.versions).toEqual([{ version, firstDay: '2026-06-01', lastDay: '2026-06-01', entered: 1, sent: 1, converted: 1, revenue: { PLN: '0.00' } }]);
+    const path = ['(start)>first-wait', 'first-wait>holdout', 'holdout>cart-value', 'cart-value>subject-test'];
+    expect(after.edges.slice(0, 4).map((e) => `${e.from}>${e.to}`)).toEqual(path);
+    expect(after.edges.every((e) => e.executions === 1)).toBe(true);
+    expect(after.edges.map((e) => e.to)).toContain('second-wait');
+    expect(after.edges.map((e) => e.from)).not.toContain('second-wait');
     expect(await s.store.listConversions('default', zofia)).toEqual([expect.objectContaining({ subject: 'ord-a', reversedAt: at(hours(30)).toISOString(), reversedBy: 'order.refunded' })]);
   });
 
