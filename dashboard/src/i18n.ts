@@ -112,6 +112,7 @@ const pl = {
     message: (step: string, outcome: string) => `Krok ${step}: ${outcome}`,
     consent: (ch: string, kind: string) => `Zgoda (${ch}): ${kind}`,
     score: (score: number) => `Ocena ${score}/10`,
+    csat: (score: number) => `Ocena zakupów ${score}/5`,
     task: (subject: string) => `Zadanie: ${subject}`,
   },
   tasks: {
@@ -241,6 +242,7 @@ const en: Text = {
     message: (step, outcome) => `Step ${step}: ${outcome}`,
     consent: (ch, kind) => `Consent (${ch}): ${kind}`,
     score: (score) => `Rated ${score}/10`,
+    csat: (score) => `Rated the shopping ${score}/5`,
     task: (subject) => `Task: ${subject}`,
   },
   tasks: {

@@ -17,6 +17,7 @@ import type {
   SendIntent,
   SendOutcome,
   StaffTask,
+  SurveyAnswer,
 } from '../core/model.ts';
 import type { FrequencyCap } from '../core/frequency-cap.ts';
 import type { Conversion, Counts, StatsKey, StatsRow } from '../core/measurement.ts';
@@ -78,8 +79,11 @@ export interface CustomerRepository {
   customersByLastOrderDay(tenant: string, day: string, cursor?: Record<string, unknown>): Promise<{ items: CustomerProfile[]; cursor?: Record<string, unknown> }>;
   /** Takes a journey's re-entry cool-down; false while an earlier one runs (one taken at `now` itself is the same, taken again). */
   claimCooldown(tenant: string, customerId: string, journey: string, now: string, until: string): Promise<boolean>;
-  /** Records an answer of a customer with a profile; nothing for one without (an erased customer). */
-  recordScore(tenant: string, customerId: string, answer: { journey: string; subject: string; score: number; at: string }): Promise<void>;
+  /**
+   * Records an answer of a customer with a profile, and the latest of its kind on the profile
+   * (`lastScore` for NPS, `lastCsat` for CSAT); nothing for one without a profile (an erased customer).
+   */
+  recordScore(tenant: string, customerId: string, answer: SurveyAnswer): Promise<void>;
 }
 
 /** What journeys are about: carts, orders and invoices. */

@@ -197,11 +197,13 @@ export async function performSend(input: StepInput, deps: StepDeps, c: SendConte
   const smsOptOut = needsOptOut ? await smsOptOutUrl(deps, { t: tenant, c: customerId, ch: channel }, token, now) : undefined;
   const unsubscribeUrl = smsOptOut ?? `${deps.config.publicUrl.replace(/\/$/, '')}/unsubscribe?token=${token}`;
   const surveyUrl = `${deps.config.publicUrl.replace(/\/$/, '')}/survey?token=${token}&j=${encodeURIComponent(input.journey)}&k=${encodeURIComponent(key)}`;
+  // The same survey page asking CSAT (1-5) instead of NPS (0-10).
+  const csatUrl = `${surveyUrl}&q=csat`;
   let rendered: ReturnType<typeof renderTemplate>;
   try {
     // "Why did I get this?" in every e-mail's footer: the page the same signed token opens.
     const whyUrl = channel === 'email' ? `${deps.config.publicUrl.replace(/\/$/, '')}/why?token=${token}` : undefined;
-    rendered = renderTemplate(templateId, template, locale, data({ unsubscribeUrl, surveyUrl, ...(whyUrl ? { whyUrl } : {}) }));
+    rendered = renderTemplate(templateId, template, locale, data({ unsubscribeUrl, surveyUrl, csatUrl, ...(whyUrl ? { whyUrl } : {}) }));
   } catch (e) {
     if (!(e instanceof TemplateRenderError)) throw e;
     deps.log.error(LogCode.StepFailed, { journey: input.journey, step: input.step, error: e.message });

@@ -48,7 +48,10 @@ export interface CustomerProfile {
   orderCount?: number;
   spentPln?: number;
   lastOrderAt?: string;
+  /** The latest NPS answer (0-10). */
   lastScore?: number;
+  /** The latest CSAT answer (1-5). */
+  lastCsat?: number;
   /** Declared custom attributes (workflows/events/attributes.yaml), set by customer.created and customer.updated and by update nodes. */
   attributes?: Record<string, PropertyValue>;
   /** Tags set by journeys' update nodes. */
@@ -109,6 +112,18 @@ export interface CartRecord extends Checkout {
   status: 'open' | 'ordered';
   orderId?: string;
   updatedAt: string;
+}
+
+/**
+ * A survey answer: NPS (0-10, "would you recommend us?"; `question` absent, as answers were before
+ * CSAT) or CSAT (1-5, "how satisfied are you?").
+ */
+export interface SurveyAnswer {
+  journey: string;
+  subject: string;
+  score: number;
+  at: string;
+  question?: 'csat';
 }
 
 export type EnrolmentStatus = 'active' | 'goal-reached' | 'completed' | 'stopped';

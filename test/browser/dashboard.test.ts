@@ -31,6 +31,8 @@ beforeAll(async () => {
   });
   expect((await s.request(failed)).status).toBe(202);
   expect((await s.request(checkoutEvent('co-1', 'zofia@example.pl', 'tok-1', T0))).status).toBe(202);
+  // Her answer to a CSAT question, as the survey page records it.
+  await s.store.recordScore('default', customerIdFor('default', { email: 'zofia@example.pl' })!, { journey: 'order-follow-up', subject: 'o-1', score: 4, at: T0.toISOString(), question: 'csat' });
   await s.engine.advanceTo(new Date(T0.getTime() + hours(24 * 7 + 1)));
   [phone, desktop] = await Promise.all([openPage(browser, PHONE), openPage(browser, DESKTOP)]);
 });
@@ -194,6 +196,7 @@ describe('the dashboard in a browser', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Oś czasu' }).waitFor();
     expect(await page.locator('.timeline li').count()).toBeGreaterThanOrEqual(4);
+    expect(await page.locator('.timeline li').filter({ hasText: 'Ocena zakupów 4/5' }).count()).toBe(1);
     expect(await page.getByRole('table', { name: 'Decyzje i powody' }).getByText('first-reminder').count()).toBeGreaterThan(0);
     expect(await page.getByRole('link', { name: 'Eksportuj dane (JSON)' }).getAttribute('href')).toMatch(/^\/dashboard\/api\/customer\/export\?id=c_[0-9a-f]{32}$/);
     expect(await overflowsSideways(page)).toBe(false);

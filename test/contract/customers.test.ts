@@ -359,6 +359,17 @@ describe.each(contractBackends())('CustomerRepository on $name', (backend) => {
       });
     });
 
+    it('keeps a CSAT answer beside the NPS ones, its latest on the profile apart from the latest NPS score', async () => {
+      await store.upsertCustomer('shop-a', 'c_1', { firstName: 'Zofia' }, t(0));
+      await store.recordScore('shop-a', 'c_1', { journey: 'follow-up', subject: 'o-1', score: 9, at: t(5) });
+      await store.recordScore('shop-a', 'c_1', { journey: 'follow-up', subject: 'o-1', score: 2, at: t(6), question: 'csat' });
+      expect(data((await store.exportCustomer('shop-a', 'c_1'))['surveyAnswers'])).toStrictEqual([
+        { journey: 'follow-up', subject: 'o-1', score: 9, at: t(5), expiresAt: retained(t(5)) },
+        { journey: 'follow-up', subject: 'o-1', score: 2, at: t(6), question: 'csat', expiresAt: retained(t(6)) },
+      ]);
+      expect(await store.getCustomer('shop-a', 'c_1')).toMatchObject({ lastScore: 9, lastScoreAt: t(5), lastCsat: 2, lastCsatAt: t(6) });
+    });
+
     it('records nothing for a customer without a profile, so an answer racing an erasure brings nothing back', async () => {
       await store.recordScore('shop-a', 'c_1', { journey: 'nps', subject: 'o-1', score: 10, at: t(5) });
       expect(await store.getCustomer('shop-a', 'c_1')).toBeUndefined();
