@@ -17,6 +17,7 @@ import type {
   SendOutcome,
   ShipmentUpdate,
   StaffTask,
+  SurveyAnswer,
 } from '../../core/model.ts';
 import type { FrequencyCap } from '../../core/frequency-cap.ts';
 import { type Conversion, type Counts, counter, type StatsKey, type StatsRow } from '../../core/measurement.ts';
@@ -102,7 +103,7 @@ export class MemoryStore implements StateStore {
   claimCooldown(tenant: string, customerId: string, journey: string, now: string, until: string): Promise<boolean> {
     return this.customers.claimCooldown(tenant, customerId, journey, now, until);
   }
-  recordScore(tenant: string, customerId: string, answer: { journey: string; subject: string; score: number; at: string }): Promise<void> {
+  recordScore(tenant: string, customerId: string, answer: SurveyAnswer): Promise<void> {
     return this.customers.recordScore(tenant, customerId, answer);
   }
 
