@@ -161,10 +161,45 @@ export function smsDeliveryEvent(messageId: string, tags: Record<string, string>
   return { eventType: 'TEXT_DELIVERED', eventVersion: '1.0', eventTimestamp: at.getTime(), isFinal: true, messageId, messageStatus: 'DELIVERED', context: { ...tags } };
 }
 
+/** SES's mailbox simulator: mail to these addresses answers locally as it does on AWS. */
+export const MAILBOX_SIMULATOR = { bounce: 'bounce@simulator.amazonses.com', complaint: 'complaint@simulator.amazonses.com' } as const;
+
+/** SES's permanent Bounce event of an e-mail, as the configuration set publishes it. */
+export function sesBounceEvent(messageId: string, tags: Record<string, string>, to: string, at: Date): Record<string, unknown> {
+  const timestamp = at.toISOString();
+  return {
+    eventType: 'Bounce',
+    mail: { timestamp, messageId, tags: Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, [v]])) },
+    bounce: { bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ emailAddress: to }], timestamp },
+  };
+}
+
+/** SES's Complaint event of a delivered e-mail (the recipient marked it as spam). */
+export function sesComplaintEvent(messageId: string, tags: Record<string, string>, to: string, at: Date): Record<string, unknown> {
+  const timestamp = at.toISOString();
+  return {
+    eventType: 'Complaint',
+    mail: { timestamp, messageId, tags: Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, [v]])) },
+    complaint: { complainedRecipients: [{ emailAddress: to }], complaintFeedbackType: 'abuse', timestamp },
+  };
+}
+
+/**
+ * What SES reports of an accepted e-mail: a delivery, except for the mailbox simulator's addresses,
+ * which bounce for good or are delivered and then complained about, as on AWS.
+ */
+export function sesOutcomeEvents(messageId: string, tags: Record<string, string>, to: string, at: Date): Record<string, unknown>[] {
+  const address = to.trim().toLowerCase();
+  if (address === MAILBOX_SIMULATOR.bounce) return [sesBounceEvent(messageId, tags, address, at)];
+  const delivered = sesDeliveryEvent(messageId, tags, at);
+  return address === MAILBOX_SIMULATOR.complaint ? [delivered, sesComplaintEvent(messageId, tags, address, at)] : [delivered];
+}
+
 /**
  * Senders that emulate delivery: every message the provider accepts is reported delivered at once,
  * as SES and End User Messaging report it through their event destinations on AWS (`deliver` hands
- * the event to the feedback function). A failed report is dropped: it never fails the send.
+ * the event to the feedback function); SES's mailbox simulator bounces and complains (see
+ * `sesOutcomeEvents`). A failed report is dropped: it never fails the send.
  */
 export function delivering(senders: { mailer: Mailer; sms: SmsSender }, deliver: (event: Record<string, unknown>) => Promise<unknown>, now: () => Date): { mailer: Mailer; sms: SmsSender } {
   const report = async (event: Record<string, unknown>) => {
@@ -174,7 +209,7 @@ export function delivering(senders: { mailer: Mailer; sms: SmsSender }, deliver:
     mailer: {
       send: async (m) => {
         const out = await senders.mailer.send(m);
-        if (out.messageId) await report(sesDeliveryEvent(out.messageId, m.tags, now()));
+        if (out.messageId) for (const event of sesOutcomeEvents(out.messageId, m.tags, m.to, now())) await report(event);
         return out;
       },
     },

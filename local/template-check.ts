@@ -56,7 +56,7 @@ export function templateProblems(journeys: readonly JourneyConfig[], templates: 
         const locales: readonly Locale[] = step.channel === 'staff' ? ['pl'] : Locales.options;
         // What the journey's webhook nodes declare they answer, as a later template sees it.
         const webhook = Object.fromEntries((journey.nodes ?? []).flatMap((n) => n.webhook?.fields ?? []).map((f) => [f, 'SAMPLE']));
-        const extra = step.channel === 'staff' ? { customerId: 'c_sample', webhook } : { unsubscribeUrl: `${PUBLIC_URL}/unsubscribe?token=t`, surveyUrl: `${PUBLIC_URL}/survey?token=t`, webhook };
+        const extra = step.channel === 'staff' ? { customerId: 'c_sample', webhook } : { unsubscribeUrl: `${PUBLIC_URL}/unsubscribe?token=t`, surveyUrl: `${PUBLIC_URL}/survey?token=t`, csatUrl: `${PUBLIC_URL}/survey?token=t&q=csat`, webhook };
         for (const locale of locales) {
           try {
             renderTemplate(id, file, locale, templateData('Zofia', 'Sklep', subject.data, extra));

@@ -1,3 +1,6 @@
+import type { JourneyStats } from '../../functions/core/stats-types.ts';
+import type { JourneyView } from '../../functions/ingest/dashboard/journey-view.ts';
+
 /** The dashboard's calls to its own server: same origin, the session cookie, the CSRF token on changes. */
 
 export class ApiError extends Error {
@@ -41,57 +44,10 @@ export async function postJson<T>(path: string, body: unknown): Promise<T> {
   );
 }
 
-/** The shapes the server sends (functions/ingest/dashboard). */
-export interface GraphNode {
-  id: string;
-  kind: 'start' | 'email' | 'sms' | 'preferred' | 'staff' | 'end' | 'node';
-  /** A graph node that sends nothing: what it does. */
-  label?: string;
-  after?: string;
-  template?: string;
-  topic?: string;
-}
-
-export interface JourneyView {
-  id: string;
-  name: string;
-  description?: string;
-  trigger: string;
-  topic: string;
-  exitOn: string[];
-  goal?: string;
-  attributionDays: number;
-  schedule?: { dailyAt: string; timeZone: string };
-  graph: { nodes: GraphNode[]; edges: { from: string; to: string; label?: string }[] };
-}
-
-export interface Experiment {
-  node: string;
-  kind: 'split' | 'holdout';
-  arms: { variant: string; recipients: number; conversions: number; rate: number; revenuePerRecipient: string }[];
-  difference: { rate: number; low: number; high: number } | null;
-  verdict: 'better' | 'worse' | 'not_enough_data';
-  neededPerArm: number | null;
-}
-
-export interface JourneyStats {
-  journey: string;
-  name: string;
-  entered: number;
-  active: number;
-  finished: number;
-  sent: number;
-  delivered: number;
-  clicked: number;
-  suppressed: Record<string, number>;
-  converted: number;
-  revenue: Record<string, string>;
-  cost: { transitions: number; invocations: number; emails: number; smsParts: number; usd: number };
-  days: { day: string; entered: number; sent: number; converted: number; revenue: Record<string, string> }[];
-  nodes: { node: string; sent: number; suppressed: number; converted: number }[];
-  experiments: Experiment[];
-}
-
+/** The shapes the server sends (functions/ingest/dashboard): its own descriptions, types only. */
+export type { GraphEdge, GraphNode, JourneyView } from '../../functions/ingest/dashboard/journey-view.ts';
+/** The statistics, as GET /v1/journeys/stats gives them: one description, core's (types only, nothing of it is bundled). */
+export type { EdgeStats, ExperimentStats as Experiment, JourneyStats, NodeStats, RevenueDifference, VersionStats } from '../../functions/core/stats-types.ts';
 export interface JourneysAnswer {
   journeys: JourneyView[];
   stats: { generatedAt: string; journeys: JourneyStats[] } | null;

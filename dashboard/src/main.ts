@@ -5,7 +5,8 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { session } from './api.ts';
 import { CustomerPage } from './customer.ts';
 import { formats, type Locale, textFor } from './i18n.ts';
-import { JourneyPage, JourneysPage } from './journeys.ts';
+import { JourneyPage } from './journey.ts';
+import { JourneysPage } from './journeys.ts';
 import { TasksPage } from './tasks.ts';
 import { html, type Ui, UiContext } from './ui.ts';
 

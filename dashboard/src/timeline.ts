@@ -26,7 +26,10 @@ export function timeline(data: CustomerAnswer['data'], t: Text, f: Formats): Mom
     out.push({ at: str(m['at']), kind: 'message', text: t.event.message(str(m['step']), outcome), detail: [str(m['journey']), str(m['channel']), str(m['subject'])].filter(Boolean).join(' · ') });
   }
   for (const l of data.consentLedger ?? []) out.push({ at: str(l['receivedAt'] || l['at']), kind: 'consent', text: t.event.consent(str(l['channel']), str(l['kind'])), detail: `${str(l['source'])} · ${str(l['reason'])}` });
-  for (const s of data.surveyAnswers ?? []) out.push({ at: str(s['at']), kind: 'score', text: t.event.score(Number(s['score'])), detail: str(s['journey']) });
+  for (const s of data.surveyAnswers ?? []) {
+    const score = Number(s['score']);
+    out.push({ at: str(s['at']), kind: 'score', text: s['question'] === 'csat' ? t.event.csat(score) : t.event.score(score), detail: str(s['journey']) });
+  }
   for (const k of data.staffTasks ?? []) out.push({ at: str(k['at']), kind: 'task', text: t.event.task(str(k['subject'])), detail: str(k['status']) });
   return out.filter((m) => m.at).sort((a, b) => b.at.localeCompare(a.at));
 }

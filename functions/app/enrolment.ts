@@ -3,6 +3,7 @@ import type { Catalogue } from '../../workflows/src/catalogue.ts';
 import { waitEnd } from '../../workflows/src/waits.ts';
 import { DEFAULT_SENDING_HOURS, DEFAULT_TIME_ZONE, nextSendingTime, type SendingHours } from '../../workflows/src/quiet-hours.ts';
 import { isStaleTrigger } from '../core/engine-time.ts';
+import { journeyVersion } from '../core/journey-version.ts';
 import type { Clock } from '../shared/clock.ts';
 import { executionName } from '../shared/ids.ts';
 import type { JourneyRunner } from './ports.ts';
@@ -13,7 +14,7 @@ import type { CustomerProfile, Decision } from '../core/model.ts';
 import type { PropertyValue } from '../core/domain.ts';
 import { conditionReads, passesFilter } from '../core/filters.ts';
 import type { Subject } from '../core/step-policy.ts';
-import type { Conversion } from '../core/measurement.ts';
+import { type Conversion, openingEdges } from '../core/measurement.ts';
 
 /** What starting and ending journeys needs; the ingest and the segment selection both have it. */
 export interface EnrolDeps {
@@ -148,6 +149,8 @@ export async function enrol(trigger: Trigger, customerId: string, enrolKey: stri
       key: enrolKey,
       executionName: name,
       startedAt: at,
+      version: journeyVersion(journey),
+      ...openingEdges(journey.nodes),
       ...(deps.startedBy ? { startedBy: deps.startedBy } : {}),
       ...(Object.keys(kept).length > 0 ? { properties: kept } : {}),
     };

@@ -1,4 +1,4 @@
-import { type Counts, decisionCounts, isFinalDecision, NONE, statsDay } from '../core/measurement.ts';
+import { type Counts, counter, decisionCounts, isFinalDecision, NONE, statsDay } from '../core/measurement.ts';
 import type { Decision } from '../core/model.ts';
 import { HOLDOUT } from '../core/stats.ts';
 import { type Log, LogCode } from '../shared/logger.ts';
@@ -6,9 +6,10 @@ import type { StateStore } from './ports.ts';
 
 /**
  * Journey counters kept beside the facts they count. `withStats` wraps a store so that each fact
- * recorded for the first time adds to its journey's counters: an enrolment created (entered), an
- * enrolment ended (finished), a decision logged (sent, suppressed by reason, e-mails, SMS parts,
- * tasks, an experiment arm's recipients). A repeated write returns false and counts nothing, so a
+ * recorded for the first time adds to its journey's counters: an enrolment created (entered, and a
+ * graph's edge from the start, under the definition version it started on), an enrolment ended
+ * (finished), a decision logged (sent, suppressed by reason, e-mails, SMS parts, tasks, an
+ * experiment arm's recipients). A repeated write returns false and counts nothing, so a
  * retried step or redelivered event never counts twice. A counter that cannot be written is logged
  * and lost; the fact stands and the request goes on (counting is at most once).
  */
@@ -60,7 +61,9 @@ export function withStats(store: StateStore, o: StatsOptions): StateStore {
   const counting: Partial<StateStore> = {
     async createEnrolment(tenant, customerId, enrolment) {
       const created = await store.createEnrolment(tenant, customerId, enrolment);
-      if (created) await count(tenant, enrolment.journey, async () => ({ key: none(enrolment.startedAt), counts: { entered: 1 } }));
+      // A journey graph's enrolment has gone along its first edge, from the start.
+      const edges = Object.fromEntries((enrolment.passed ?? []).map((e) => [counter.edge(e), 1]));
+      if (created) await count(tenant, enrolment.journey, async () => ({ key: { ...none(enrolment.startedAt), version: enrolment.version ?? NONE }, counts: { entered: 1, ...edges } }));
       return created;
     },
     async endEnrolment(tenant, customerId, journey, enrolKey, status, reason, at) {

@@ -17,6 +17,7 @@ import type {
   SendIntent,
   SendOutcome,
   StaffTask,
+  SurveyAnswer,
 } from '../core/model.ts';
 import type { FrequencyCap } from '../core/frequency-cap.ts';
 import type { Conversion, Counts, StatsKey, StatsRow } from '../core/measurement.ts';
@@ -85,8 +86,11 @@ export interface CustomerRepository {
   customersByDate(tenant: string, attribute: string, monthDay: string, cursor?: Record<string, unknown>): Promise<{ items: string[]; cursor?: Record<string, unknown> }>;
   /** Takes a journey's re-entry cool-down; false while an earlier one runs (one taken at `now` itself is the same, taken again). */
   claimCooldown(tenant: string, customerId: string, journey: string, now: string, until: string): Promise<boolean>;
-  /** Records an answer of a customer with a profile; nothing for one without (an erased customer). */
-  recordScore(tenant: string, customerId: string, answer: { journey: string; subject: string; score: number; at: string }): Promise<void>;
+  /**
+   * Records an answer of a customer with a profile, and the latest of its kind on the profile
+   * (`lastScore` for NPS, `lastCsat` for CSAT); nothing for one without a profile (an erased customer).
+   */
+  recordScore(tenant: string, customerId: string, answer: SurveyAnswer): Promise<void>;
 }
 
 /** What journeys are about: carts, orders and invoices. */
@@ -233,6 +237,22 @@ export interface StatsRepository {
   addCounts(tenant: string, journey: string, key: StatsKey, counts: Counts): Promise<void>;
   /** Every counter item of one journey (one query). */
   journeyCounters(tenant: string, journey: string): Promise<StatsRow[]>;
+  /**
+   * Records on an enrolment the journey graph's edges (`from>to`) a walk went along, each once per
+   * enrolment, and, when given, the edges it goes along next (`pending`: out of the wait it stops
+   * at); then adds the edges recorded now to the journey's counters at `key` (`edge:{from}>{to}`),
+   * the fact first and its count after, as every counter. `known` is what the enrolment held when
+   * the walk read it. Returns the edges counted now: none that were recorded before (a retried
+   * walk), none for an enrolment that is gone (erased), which is not written again.
+   */
+  passEdges(tenant: string, customerId: string, journey: string, enrolKey: string, walk: EdgeWalk, key: StatsKey): Promise<string[]>;
+}
+
+/** What a journey graph's walk went along, and what it will go along when it goes on. */
+export interface EdgeWalk {
+  edges: readonly string[];
+  known: readonly string[];
+  pending?: readonly string[];
 }
 
 /** What a journey step decides on, read at once (one request on DynamoDB). */

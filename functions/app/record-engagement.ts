@@ -7,7 +7,8 @@ import type { FeedbackDeps } from './record-feedback.ts';
 /**
  * What happened to messages after they left, counted per journey and node: SES configuration-set
  * events (Delivery, Click, Open when open tracking is on, and the bounces and complaints that also
- * suppress) and End User Messaging SMS events (TEXT_DELIVERED). Every message carries the tags
+ * suppress) and End User Messaging SMS events (TEXT_DELIVERED or, where carriers report only that,
+ * TEXT_SUCCESSFUL; a final failure counts as a bounce). Every message carries the tags
  * run-step gives it (journey, step, shop), which name where to count; a message without them
  * (sent before tags, or by something else) is not counted. Each message counts once per kind
  * (its id, leased like an event), so SNS redelivering an event adds nothing; a click counts the
@@ -26,8 +27,24 @@ export const SesMail = z.object({ messageId: z.string().min(1).max(256), tags: z
 export const SmsEvent = z.object({
   eventType: z.string().regex(/^TEXT_[A-Z_]+$/),
   messageId: z.string().min(1).max(256),
+  /** False while the carrier may still deliver (a temporary failure is retried). */
+  isFinal: z.boolean().optional(),
   context: z.record(z.string(), z.string()).optional(),
 });
+
+/** SMS events that say the message will never arrive (End User Messaging's failure types). */
+const SMS_FAILURES = new Set([
+  'TEXT_BLOCKED',
+  'TEXT_TTL_EXPIRED',
+  'TEXT_CARRIER_UNREACHABLE',
+  'TEXT_INVALID',
+  'TEXT_INVALID_MESSAGE',
+  'TEXT_CARRIER_BLOCKED',
+  'TEXT_UNREACHABLE',
+  'TEXT_SPAM',
+  'TEXT_UNKNOWN',
+  'TEXT_PROTECT_BLOCKED',
+]);
 
 const SES_KINDS: Record<string, Engagement> = { delivery: 'delivered', click: 'clicked', open: 'opened', bounce: 'bounced', complaint: 'complained' };
 
@@ -37,9 +54,14 @@ export function sesEngagement(type: string, countOpens: boolean): Engagement | u
   return kind === 'opened' && !countOpens ? undefined : kind;
 }
 
-/** The counter an SMS event adds to: delivered to the handset. Carriers' other statuses count nothing. */
-export function smsEngagement(eventType: string): Engagement | undefined {
-  return eventType === 'TEXT_DELIVERED' ? 'delivered' : undefined;
+/**
+ * The counter an SMS event adds to: delivered (to the handset, or accepted by the carrier where that
+ * is all a country's carriers report: either counts a message once), or bounced once the carrier's
+ * failure is final. Queued and pending count nothing.
+ */
+export function smsEngagement(eventType: string, isFinal = true): Engagement | undefined {
+  if (eventType === 'TEXT_DELIVERED' || eventType === 'TEXT_SUCCESSFUL') return 'delivered';
+  return SMS_FAILURES.has(eventType) && isFinal ? 'bounced' : undefined;
 }
 
 /**

@@ -93,7 +93,7 @@ export async function handleFeedback(event: unknown, deps: FeedbackDeps): Promis
   }
   const smsEvent = SmsEvent.safeParse(event);
   if (smsEvent.success) {
-    const engagement = smsEngagement(smsEvent.data.eventType);
+    const engagement = smsEngagement(smsEvent.data.eventType, smsEvent.data.isFinal !== false);
     if (!engagement) return { kind: 'ignored', reason: `SMS event "${smsEvent.data.eventType}"` };
     const counted = await countEngagement(engagement, { channel: 'sms', id: smsEvent.data.messageId, tags: smsEvent.data.context ?? {} }, deps);
     return { kind: 'engagement', engagement, counted };

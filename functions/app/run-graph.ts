@@ -6,9 +6,11 @@ import { pickLocale } from '../../workflows/src/template-file.ts';
 import { waitEnd } from '../../workflows/src/waits.ts';
 import { bucket, inHoldout, pickVariant } from '../core/assign.ts';
 import { conditionFacts } from '../core/facts.ts';
+import { EDGE_END, edgeId, edgeTarget, NONE, statsDay } from '../core/measurement.ts';
 import type { EnrolmentStatus } from '../core/model.ts';
 import type { GraphInput, StepInput } from '../core/step-payload.ts';
 import { channelFor, subjectKind, subjectOf } from '../core/step-policy.ts';
+import { LogCode } from '../shared/logger.ts';
 import { MetricName, noMetrics } from '../shared/metrics.ts';
 import { callWebhook, webhookRequest } from './call-webhook.ts';
 import { recordDeferral } from './enrolment.ts';
@@ -41,7 +43,9 @@ export type GraphDeps = StepDeps & { trace?: (e: TraceEvent) => void };
  * A Task of a journey graph: walks from the entry node through sends and decisions until a wait
  * or the end, and says where it stopped. Every node it passes does its work once however often
  * the Task is retried: sends through their claims, splits and holdouts by a stable hash, marks
- * on the enrolment by conditional writes.
+ * on the enrolment by conditional writes. The edges it went along are counted once per enrolment
+ * when it stops (see `passEdges`): the ones it walked, the edge out of the wait it began after, and
+ * where it waits now, for the next walk to count the edge out of it.
  */
 export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<GraphResult> {
   const { tenant, customerId, key } = input.enrolment;
@@ -83,7 +87,7 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
     const entry = nodes.get(input.entry);
     const send = entry?.send;
     if (entry && send) {
-      await decider(stepInput(entry, send), deps, { at, variant })({ channel: send.channel === 'staff' ? 'staff' : send.channel === 'sms' ? 'sms' : 'email', outcome: 'suppressed', reason: 'goal_reached', template: send.template, locale: 'pl' });
+      await decider(stepInput(entry, send), deps, { at, variant, version: enrolment.version })({ channel: send.channel === 'staff' ? 'staff' : send.channel === 'sms' ? 'sms' : 'email', outcome: 'suppressed', reason: 'goal_reached', template: send.template, locale: 'pl' });
     }
     return end('goal-reached', 'goal', 'goal_reached');
   }
@@ -95,9 +99,33 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
   let data = enrolment.data ?? {};
   const webhookFields = () => Object.assign({}, ...Object.values(data)) as Record<string, unknown>;
 
+  // The edges this walk goes along: first the one out of the wait it began after (or, for an awaited
+  // event's continuation, out of the waitFor), which the walk that stopped there left pending.
+  const walked: string[] = [];
+  const left = enrolment.pending ?? [];
+  if (input.resume === undefined && left.length > 0 && edgeTarget(left.at(-1)!) === input.entry) walked.push(...left);
+  let pending: string[] | undefined;
+  const edge = (from: string, target: string) => edgeId(from, target === END ? EDGE_END : target);
+  const move = (from: string, target: string) => {
+    walked.push(edge(from, target));
+    return target;
+  };
+  const settle = async (result: GraphResult): Promise<GraphResult> => {
+    const changed = pending !== undefined && pending.join('\u0000') !== left.join('\u0000');
+    if (walked.length === 0 && !changed) return result;
+    try {
+      const counters = { day: statsDay(now), version: enrolment.version ?? NONE, node: NONE, variant: NONE };
+      await deps.store.passEdges(tenant, customerId, input.journey, key, { edges: walked, known: enrolment.passed ?? [], ...(changed ? { pending } : {}) }, counters);
+    } catch (e) {
+      // Counting is at most once: the walk's work stands.
+      deps.log.warn(LogCode.StatsNotCounted, { journey: input.journey, error: (e as Error).name });
+    }
+    return result;
+  };
+
   let id = input.entry;
   for (let guard = 0; guard <= input.segment.length + 1; guard++) {
-    if (id === END) return end('completed', 'last-step', 'completed');
+    if (id === END) return settle(await end('completed', 'last-step', 'completed'));
     const node = nodes.get(id);
     if (!node) throw new Error(`journey ${input.journey}: node "${id}" is not in this step's segment`);
     const next = node.next ?? END;
@@ -111,20 +139,23 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
             return { continue: false, next: END, outcome: 'completed' };
           }
           trace(node, 'timed out', f.onTimeout);
-          id = f.onTimeout;
+          id = move(id, f.onTimeout);
           continue;
         }
         const until = waitEnd({ for: f.timeout }, now);
         if (!('at' in until)) throw new Error('unreachable: a timeout always ends');
         await deps.store.markEnrolment(tenant, customerId, input.journey, key, { awaiting: { node: id, event: f.event, since: at, until: until.at.toISOString() } });
         trace(node, `waiting for ${f.event}`);
-        return { continue: true, next: id, nextAt: until.at.toISOString(), outcome: 'waiting' };
+        // Should the event come first, its continuation begins by going along this edge.
+        pending = [edge(id, f.onEvent)];
+        return settle({ continue: true, next: id, nextAt: until.at.toISOString(), outcome: 'waiting' });
       }
       case 'wait': {
         const ends = waitEnd(node.wait!, now, { timeZone, attributes: customer?.attributes });
         if (!('at' in ends)) {
           trace(node, 'no date on file');
-          return end('completed', 'no_date', 'completed');
+          pending = [];
+          return settle(await end('completed', 'no_date', 'completed'));
         }
         let nextAt = ends.at;
         if (input.hoursAfter.includes(id)) {
@@ -134,7 +165,8 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
           }
         }
         trace(node, `until ${nextAt.toISOString()}`);
-        return { continue: true, next: id, nextAt: nextAt.toISOString(), outcome: 'waiting' };
+        pending = [edge(id, next)];
+        return settle({ continue: true, next: id, nextAt: nextAt.toISOString(), outcome: 'waiting' });
       }
       case 'send': {
         const send = node.send!;
@@ -145,10 +177,12 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
           if (opening.getTime() !== now.getTime()) {
             await recordDeferral(planDeps, customerId, { at, journey: input.journey, step: id, executionName: input.executionName, channel: send.channel === 'sms' ? 'sms' : 'email', template: send.template, topic: 'marketing', until: opening });
             trace(node, `deferred to ${opening.toISOString()}`);
-            return { continue: true, next: `hours:${id}`, nextAt: opening.toISOString(), outcome: 'waiting' };
+            // The walk after sending hours begins at this send: no edge to go along first.
+            pending = [];
+            return settle({ continue: true, next: `hours:${id}`, nextAt: opening.toISOString(), outcome: 'waiting' });
           }
         }
-        const decide = decider(one, deps, { at, variant });
+        const decide = decider(one, deps, { at, variant, version: enrolment.version });
         if (holdout && send.channel !== 'staff') {
           const channel = channelFor(send.channel, customer);
           await decide({ channel, outcome: 'suppressed', reason: 'holdout', template: send.template, locale: pickLocale(customer?.locale) });
@@ -157,7 +191,7 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
           const r = await performSend(one, deps, { customer, subject: subject.data, consent: context.consent, now, at, decide, extra: { webhook: webhookFields() } });
           trace(node, r.reason ? `${r.outcome}: ${r.reason}` : r.outcome, next);
         }
-        id = next;
+        id = move(id, next);
         continue;
       }
       case 'branch': {
@@ -167,7 +201,7 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
         const hit = b.cases.findIndex((c) => evaluate(c.if, facts!));
         const to = hit >= 0 ? b.cases[hit]!.next : b.otherwise;
         trace(node, hit >= 0 ? `case ${hit + 1}` : 'otherwise', to);
-        id = to;
+        id = move(id, to);
         continue;
       }
       case 'split': {
@@ -178,7 +212,7 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
         }
         if (!holdout) variant = arm.name;
         trace(node, `variant ${arm.name}`, arm.next);
-        id = arm.next;
+        id = move(id, arm.next);
         continue;
       }
       case 'holdout': {
@@ -188,7 +222,7 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
           variant = 'holdout';
         }
         trace(node, holdout ? 'held out' : 'treated', next);
-        id = next;
+        id = move(id, next);
         continue;
       }
       case 'update': {
@@ -200,7 +234,7 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
         }
         facts = undefined;
         trace(node, 'updated', next);
-        id = next;
+        id = move(id, next);
         continue;
       }
       case 'webhook': {
@@ -211,19 +245,20 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
           const answer = await callWebhook(deps.webhooks, node.webhook!, call);
           if (answer.kind === 'refused') {
             trace(node, `refused (${answer.status})`, next);
-            id = next;
+            id = move(id, next);
             continue;
           }
           await deps.store.markEnrolment(tenant, customerId, input.journey, key, { data: { node: id, values: answer.values, all: data } });
           data = { ...data, [id]: answer.values };
         }
         trace(node, 'answered', next);
-        id = next;
+        id = move(id, next);
         continue;
       }
       case 'exit':
         trace(node, 'exit');
-        return end('completed', 'exit', 'exit');
+        move(id, END);
+        return settle(await end('completed', 'exit', 'exit'));
     }
   }
   throw new Error(`journey ${input.journey}: the walk from ${input.entry} did not stop (a loop without a wait)`);

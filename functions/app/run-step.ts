@@ -75,12 +75,12 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
   const at = now.toISOString();
   const metrics = deps.metrics ?? noMetrics;
 
-  const decide = decider(input, deps, { at });
   const ended = (reason: string) => metrics.count(MetricName.JourneyEnded, { journey: input.journey, reason });
 
   // One read for everything the guard needs up front; only the suppression list (keyed by the
   // address) and the frequency count (a range) are read on their own, and only when needed.
   const context = await deps.store.stepContext(tenant, customerId, input.journey, key, subjectKind(input.trigger));
+  const decide = decider(input, deps, { at, version: context.enrolment?.version });
   // A step of a customer erased since the enrolment began (an erasure racing it) stops, writing nothing.
   if (context.erasedAt !== undefined && !(context.enrolment && Date.parse(context.enrolment.startedAt) >= Date.parse(context.erasedAt))) return { continue: false, outcome: 'erased' };
   const subject = subjectOf(input.trigger, key, context.subject, deps.config.shopUrl);
@@ -120,11 +120,21 @@ export type Decide = (d: Omit<Decision, 'at' | 'journey' | 'step' | 'executionNa
  * Records a step's decision once and tells the log, the metrics and the observer. `when`: a send's
  * decision is logged at its intent's time, so a resumed step writes the same one, once.
  */
-export function decider(input: Pick<StepInput, 'journey' | 'step' | 'executionName' | 'topic' | 'enrolment'>, deps: StepDeps, o: { at: string; variant?: string }): Decide {
+/** Records decisions of one step, with the arm and the definition version (the enrolment's) they are measured under. */
+export function decider(input: Pick<StepInput, 'journey' | 'step' | 'executionName' | 'topic' | 'enrolment'>, deps: StepDeps, o: { at: string; variant?: string; version?: string }): Decide {
   const { tenant, customerId } = input.enrolment;
   const metrics = deps.metrics ?? noMetrics;
   return async (d, to, when = o.at) => {
-    const full: Decision = { at: when, journey: input.journey, step: input.step, executionName: input.executionName, topic: input.topic, ...(o.variant ? { variant: o.variant } : {}), ...d };
+    const full: Decision = {
+      at: when,
+      journey: input.journey,
+      step: input.step,
+      executionName: input.executionName,
+      topic: input.topic,
+      ...(o.variant ? { variant: o.variant } : {}),
+      ...(o.version ? { version: o.version } : {}),
+      ...d,
+    };
     // Logged before (a step resumed after its decision was written): told once, counted once.
     if (!(await deps.store.recordDecision(tenant, customerId, full))) return;
     deps.log.info(full.outcome === 'sent' ? LogCode.MessageSent : LogCode.MessageSuppressed, {
@@ -187,11 +197,13 @@ export async function performSend(input: StepInput, deps: StepDeps, c: SendConte
   const smsOptOut = needsOptOut ? await smsOptOutUrl(deps, { t: tenant, c: customerId, ch: channel }, token, now) : undefined;
   const unsubscribeUrl = smsOptOut ?? `${deps.config.publicUrl.replace(/\/$/, '')}/unsubscribe?token=${token}`;
   const surveyUrl = `${deps.config.publicUrl.replace(/\/$/, '')}/survey?token=${token}&j=${encodeURIComponent(input.journey)}&k=${encodeURIComponent(key)}`;
+  // The same survey page asking CSAT (1-5) instead of NPS (0-10).
+  const csatUrl = `${surveyUrl}&q=csat`;
   let rendered: ReturnType<typeof renderTemplate>;
   try {
     // "Why did I get this?" in every e-mail's footer: the page the same signed token opens.
     const whyUrl = channel === 'email' ? `${deps.config.publicUrl.replace(/\/$/, '')}/why?token=${token}` : undefined;
-    rendered = renderTemplate(templateId, template, locale, data({ unsubscribeUrl, surveyUrl, ...(whyUrl ? { whyUrl } : {}) }));
+    rendered = renderTemplate(templateId, template, locale, data({ unsubscribeUrl, surveyUrl, csatUrl, ...(whyUrl ? { whyUrl } : {}) }));
   } catch (e) {
     if (!(e instanceof TemplateRenderError)) throw e;
     deps.log.error(LogCode.StepFailed, { journey: input.journey, step: input.step, error: e.message });

@@ -37,7 +37,36 @@ export const counter = {
   suppressed: (reason: string) => `suppressed:${reason}`,
   revenue: (currency: string) => `revenue:${currency}`,
   revenueSquares: (currency: string) => `revenueSq:${currency}`,
+  /** Enrolments that went along a journey graph's edge (see `edgeId`). */
+  edge: (edge: string) => `edge:${edge}`,
 } as const;
+
+/** Where a journey graph begins and ends, as edges name them (never a node id: those are lower-case words). */
+export const EDGE_START = '(start)';
+export const EDGE_END = '(end)';
+
+/** An edge of a journey graph as counted and kept on the enrolment: `{from}>{to}`. */
+export function edgeId(from: string, to: string): string {
+  return `${from}>${to}`;
+}
+
+/** The node an edge leads to. */
+export function edgeTarget(edge: string): string {
+  return edge.slice(edge.indexOf('>') + 1);
+}
+
+/**
+ * The edges a new enrolment of a journey graph starts with: from the start to its first node, gone
+ * along at once; and, when that node is a wait, the edge out of it, gone along when the wait ends.
+ */
+export function openingEdges(nodes: readonly { id: string; wait?: unknown; next?: string }[] | undefined): { passed: string[]; pending?: string[] } | undefined {
+  const first = nodes?.[0];
+  if (!first) return undefined;
+  const passed = [edgeId(EDGE_START, first.id)];
+  if (first.wait === undefined) return { passed };
+  const next = first.next ?? nodes[1]?.id;
+  return { passed, pending: [edgeId(first.id, next === undefined || next === 'end' ? EDGE_END : next)] };
+}
 
 /** The shop's currency: revenue in it is what experiments compare. */
 export const SHOP_CURRENCY = 'PLN';

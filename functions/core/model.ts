@@ -53,7 +53,10 @@ export interface CustomerProfile {
   orderCount?: number;
   spentPln?: number;
   lastOrderAt?: string;
+  /** The latest NPS answer (0-10). */
   lastScore?: number;
+  /** The latest CSAT answer (1-5). */
+  lastCsat?: number;
   /** Declared custom attributes (workflows/events/attributes.yaml), set by customer.created and customer.updated and by update nodes. */
   attributes?: Record<string, PropertyValue>;
   /** Tags set by journeys' update nodes. */
@@ -116,6 +119,18 @@ export interface CartRecord extends Checkout {
   updatedAt: string;
 }
 
+/**
+ * A survey answer: NPS (0-10, "would you recommend us?"; `question` absent, as answers were before
+ * CSAT) or CSAT (1-5, "how satisfied are you?").
+ */
+export interface SurveyAnswer {
+  journey: string;
+  subject: string;
+  score: number;
+  at: string;
+  question?: 'csat';
+}
+
 export type EnrolmentStatus = 'active' | 'goal-reached' | 'completed' | 'stopped';
 
 export interface Enrolment {
@@ -124,6 +139,11 @@ export interface Enrolment {
   executionName: string;
   status: EnrolmentStatus;
   startedAt: string;
+  /**
+   * The journey definition's version it started on (core/journey-version.ts): its decisions, and the
+   * conversions they earn, are counted under it. Absent on enrolments made before versions were kept.
+   */
+  version?: string;
   /** What started it (an event key, a scheduled run): applied again after a crash, it knows its own. */
   startedBy?: string;
   /** A catalogue event's declared properties, personal ones included: kept under the customer, erased with them. */
@@ -142,6 +162,10 @@ export interface Enrolment {
   continuedFrom?: string;
   /** What webhook nodes answered, by node: the declared fields, for later templates. */
   data?: Record<string, Record<string, string | number | boolean>>;
+  /** Journey graphs: the edges (`from>to`) it has gone along, each counted once (StatsRepository.passEdges). */
+  passed?: string[];
+  /** Journey graphs: the edges it goes along when its execution goes on from the wait it is at. */
+  pending?: string[];
 }
 
 export interface Awaiting {

@@ -9,28 +9,36 @@ import type { HttpRequest, HttpResponse } from './http.ts';
 import { crossSite, linksOf, type OpenedLink, openLink, params } from './pages/context.ts';
 import { refusedPage, surveyPage, unknownSurveyPage, thanksPage, type WhyItem, whyPage } from './pages/views-other.ts';
 
-/** The NPS survey a follow-up message links to, its answer, and "why did I get this message?". */
+/**
+ * The surveys a follow-up message links to, NPS (0-10, "would you recommend us?") or, with `q=csat`,
+ * CSAT (1-5, "how would you rate your shopping?"), their answers, and "why did I get this message?".
+ */
+
+/** A CSAT score at or under this is a dissatisfied customer, for a journey that follows up low scores. */
+const LOW_CSAT_AT_MOST = 2;
 
 function surveyParams(req: HttpRequest) {
   const get = params(req);
   const raw = get('score') ?? '';
-  return { token: get('token') ?? '', journey: get('j') ?? '', key: get('k') ?? '', nonce: get('nonce'), score: /^(10|\d)$/.test(raw) ? Number(raw) : undefined };
+  const question = get('q') === 'csat' ? ('csat' as const) : undefined;
+  const valid = question === 'csat' ? /^[1-5]$/ : /^(10|\d)$/;
+  return { token: get('token') ?? '', journey: get('j') ?? '', key: get('k') ?? '', question, nonce: get('nonce'), score: valid.test(raw) ? Number(raw) : undefined };
 }
 
 function unknownSurvey(link: OpenedLink, status: number): HttpResponse {
   return unknownSurveyPage(link.ctx, status);
 }
 
-function surveyForm(link: OpenedLink, p: { journey: string; key: string }, error?: string): HttpResponse {
+function surveyForm(link: OpenedLink, p: { journey: string; key: string; question?: 'csat' }, error?: string): HttpResponse {
   const nonce = signFormNonce(link.deps.config.unsubscribeSecret, 'survey', link.token, link.deps.clock.now());
-  const form = { token: link.token, j: p.journey, k: p.key, lang: link.locale, nonce };
-  return surveyPage(link.ctx, { action: '/survey', form, shopName: link.brand.name, error }, error ? 400 : 200);
+  const form = { token: link.token, j: p.journey, k: p.key, ...(p.question ? { q: p.question } : {}), lang: link.locale, nonce };
+  return surveyPage(link.ctx, { action: '/survey', form, shopName: link.brand.name, question: p.question, error }, error ? 400 : 200);
 }
 
-/** GET shows the 0-10 question; only the POST of a chosen score records anything. */
+/** GET shows the question (0-10, or 1-5 for CSAT); only the POST of a chosen score records anything. */
 export async function showSurvey(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
   const p = surveyParams(req);
-  const link = await openLink(req, base, p.token, '/survey', { j: p.journey, k: p.key });
+  const link = await openLink(req, base, p.token, '/survey', { j: p.journey, k: p.key, q: p.question });
   if ('response' in link) return link.response;
   if (!link.deps.journeys.some((j) => j.id === p.journey) || !p.key) return unknownSurvey(link, 404);
   return surveyForm(link, p);
@@ -38,7 +46,7 @@ export async function showSurvey(req: HttpRequest, base: IngestDeps): Promise<Ht
 
 export async function surveyAnswer(req: HttpRequest, base: IngestDeps): Promise<HttpResponse> {
   const p = surveyParams(req);
-  const link = await openLink(req, base, p.token, '/survey', { j: p.journey, k: p.key });
+  const link = await openLink(req, base, p.token, '/survey', { j: p.journey, k: p.key, q: p.question });
   if ('response' in link) return link.response;
   const { deps } = link;
   const now = deps.clock.now();
@@ -47,14 +55,17 @@ export async function surveyAnswer(req: HttpRequest, base: IngestDeps): Promise<
     deps.log.warn(LogCode.FormRefused, { form: 'survey', reason: nonce.ok ? 'cross-site' : nonce.reason });
     return refusedPage(link.ctx, undefined);
   }
-  if (p.score === undefined) return surveyForm(link, p, link.ctx.text.surveyInvalid);
+  if (p.score === undefined) return surveyForm(link, p, p.question === 'csat' ? link.ctx.text.csatInvalid : link.ctx.text.surveyInvalid);
   const journey = deps.journeys.find((j) => j.id === p.journey);
   const { t: tenant, c: customerId } = link.payload;
   const enrolment = journey && p.key ? await deps.store.getEnrolment(tenant, customerId, journey.id, p.key) : undefined;
   if (!journey || !enrolment) return unknownSurvey(link, 400);
   const at = now.toISOString();
-  await deps.store.recordScore(tenant, customerId, { journey: journey.id, subject: p.key, score: p.score, at });
-  const low = journey.lowScoreAtMost !== undefined && p.score <= journey.lowScoreAtMost;
+  await deps.store.recordScore(tenant, customerId, { journey: journey.id, subject: p.key, score: p.score, at, ...(p.question ? { question: p.question } : {}) });
+  const csat = p.question === 'csat';
+  // A journey that follows up low NPS scores (`lowScoreAtMost`) follows up dissatisfied CSAT answers too.
+  const low = journey.lowScoreAtMost !== undefined && p.score <= (csat ? LOW_CSAT_AT_MOST : journey.lowScoreAtMost);
+  const scale = csat ? 5 : 10;
   if (low) {
     // A detractor gets a person, not more marketing.
     await deps.store.createTask(tenant, {
@@ -64,8 +75,8 @@ export async function surveyAnswer(req: HttpRequest, base: IngestDeps): Promise<
       journey: journey.id,
       step: 'low-score',
       customerId,
-      subject: `Niska ocena (${p.score}/10) — skontaktuj się z klientem`,
-      text: `Klient ${customerId} ocenił zamówienie ${p.key} na ${p.score}/10. Zadzwoń lub napisz i zapytaj, co poszło nie tak.`,
+      subject: `Niska ocena (${p.score}/${scale}) — skontaktuj się z klientem`,
+      text: `Klient ${customerId} ocenił ${csat ? 'zakupy (zamówienie' : 'zamówienie'} ${p.key}${csat ? ')' : ''} na ${p.score}/${scale}. Zadzwoń lub napisz i zapytaj, co poszło nie tak.`,
       status: 'open',
       about: { kind: 'order', id: p.key },
     });

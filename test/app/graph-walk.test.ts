@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../functions/adapters/memory/index.ts';
 import type { EnrolDeps } from '../../functions/app/enrolment.ts';
 import { acceptEvents } from '../../functions/app/ingest-event.ts';
-import type { EmailMessage } from '../../functions/app/ports.ts';
+import type { EmailMessage, StateStore } from '../../functions/app/ports.ts';
 import { type GraphDeps, runGraphStep, type TraceEvent } from '../../functions/app/run-graph.ts';
 import { bucket, inHoldout, pickVariant } from '../../functions/core/assign.ts';
 import type { DomainEvent } from '../../functions/core/domain.ts';
@@ -14,6 +14,11 @@ import { JourneyConfig, journeyFlow } from '../../workflows/src/journey.ts';
 import { loadTemplates } from '../../workflows/src/load.ts';
 import { RecordingRunner } from '../support/recording-runner.ts';
 import { FetchWebhookCaller } from '../../functions/adapters/webhook.ts';
+import { journeysStats } from '../../functions/app/journey-stats.ts';
+import { withStats } from '../../functions/app/measure.ts';
+import { journeyVersion } from '../../functions/core/journey-version.ts';
+import type { JourneyStats } from '../../functions/core/stats.ts';
+import { COST_PRICES } from '../../functions/shared/prices.ts';
 
 /**
  * A journey graph's walk on the memory backend, node by node: what the step function does for a
@@ -42,8 +47,7 @@ const graph = JourneyConfig.parse({
 });
 const flow = journeyFlow(graph)!;
 
-function world() {
-  const store = new MemoryStore();
+function world(store: StateStore = new MemoryStore()) {
   const emails: EmailMessage[] = [];
   const decisions: ObservedDecision[] = [];
   const trace: TraceEvent[] = [];
@@ -176,6 +180,62 @@ describe('a journey graph walk', () => {
     expect(w.decisions.at(-1)).toMatchObject({ step: 'sorry', outcome: 'sent' });
     await acceptEvents([delivered(3, new Date(T.getTime() + 6 * 86_400_000))], w.enrol);
     expect([...w.runner.started.values()].filter((i) => i.entry)).toHaveLength(0);
+  });
+});
+
+describe('a journey graph measured', () => {
+  const measured = () => world(withStats(new MemoryStore(), { journeys: [graph], log: silentLog }));
+  const statsOf = async (w: ReturnType<typeof world>) =>
+    (await journeysStats({ tenant: 'default', store: w.store, journeys: [graph], prices: COST_PRICES, now: T }, 'shipping'))!.journeys[0]!;
+  const count = (s: JourneyStats, from: string, to: string) => s.edges.find((e) => e.from === from && e.to === to)?.executions ?? 0;
+
+  it('counts each edge an enrolment goes along once: from the start, inside a walk, out of a waitFor by timeout or by the event', async () => {
+    const w = measured();
+    // Customer 1 waits in vain and gets the apology; customer 2's parcel arrives first.
+    for (const n of [1, 2]) {
+      await acceptEvents([order(n, '80.00')], w.enrol);
+      await w.walk(idOf(n), `o-${n}`, 'held');
+    }
+    // A retried walk goes along the same edges: nothing counted twice.
+    await w.walk(idOf(1), 'o-1', 'held');
+    w.at(new Date(T.getTime() + 86_400_000));
+    await acceptEvents([delivered(2, new Date(T.getTime() + 86_400_000))], w.enrol);
+    const continuation = [...w.runner.started].find(([, input]) => input.entry !== undefined)!;
+    await w.walk(idOf(2), 'o-2', 'thanks', undefined, continuation[0]);
+    w.at(new Date(T.getTime() + 5 * 86_400_000));
+    await w.walk(idOf(1), 'o-1', 'arrived', 'timeout');
+    await w.walk(idOf(1), 'o-1', 'arrived', 'timeout');
+    const s = await statsOf(w);
+    const arm = (n: number) => pickVariant([{ name: 'a', weight: 50 }, { name: 'b', weight: 50 }], bucket('default', idOf(n), 'shipping', 'test')).name;
+    expect(count(s, '(start)', 'held')).toBe(2);
+    expect(count(s, 'held', 'value')).toBe(2);
+    expect(count(s, 'value', 'test')).toBe(2);
+    expect(count(s, 'test', 'mail-a') + count(s, 'test', 'mail-b')).toBe(2);
+    expect(count(s, 'test', `mail-${arm(1)}`)).toBe(arm(1) === arm(2) ? 2 : 1);
+    expect(count(s, 'tagged', 'arrived')).toBe(2);
+    expect(count(s, 'arrived', 'sorry')).toBe(1);
+    expect(count(s, 'sorry', '(end)')).toBe(1);
+    expect(count(s, 'arrived', 'thanks')).toBe(1);
+    expect(count(s, 'thanks', '(end)')).toBe(1);
+    expect(count(s, 'value', 'vip')).toBe(0);
+    // Every figure is kept under the definition version the enrolments started on.
+    expect(s.versions).toEqual([{ version: journeyVersion(graph), firstDay: '2026-06-02', lastDay: '2026-06-07', entered: 2, sent: s.sent, converted: 0, revenue: { PLN: '0.00' } }]);
+    expect(w.decisions.every((d) => d.version === journeyVersion(graph))).toBe(true);
+  });
+
+  it('an opening wait: its edge out counts when the wait is over, not for an enrolment that left during it', async () => {
+    const waiting = JourneyConfig.parse({ ...graph, id: 'shipping', nodes: [{ id: 'pause', wait: { for: 'PT2H' } }, ...graph.nodes!] });
+    const w = measured();
+    const enrol = { ...w.enrol, journeys: [waiting] };
+    await acceptEvents([order(4, '80.00'), order(5, '80.00')], enrol);
+    expect((await w.store.getEnrolment('default', idOf(4), 'shipping', 'o-4'))).toMatchObject({ passed: ['(start)>pause'], pending: ['pause>held'] });
+    // Customer 5's order is cancelled during the wait: the journey ends there. Customer 4 goes on.
+    await w.store.endEnrolment('default', idOf(5), 'shipping', 'o-5', 'stopped', 'exit-event', T.toISOString());
+    await w.walk(idOf(4), 'o-4', 'held');
+    const s = await statsOf(w);
+    expect(count(s, '(start)', 'pause')).toBe(2);
+    expect(count(s, 'pause', 'held')).toBe(1);
+    expect(count(s, 'held', 'value')).toBe(1);
   });
 });
 

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Conversion } from '../../functions/core/measurement.ts';
 import type { JourneyStats, Stats } from '../../functions/core/stats.ts';
+import { journeyVersion } from '../../functions/core/journey-version.ts';
 import { customerIdFor } from '../../functions/shared/ids.ts';
+import { loadJourneys } from '../../workflows/src/load.ts';
 import { VirtualClock } from '../../local/clock.ts';
 import { type LocalStack, startLocalStack } from '../../local/stack.ts';
 import { apiEvent, checkoutEvent, hours, memoryLog, SECRETS } from '../support/local.ts';
@@ -67,7 +69,16 @@ describe('measuring the abandoned-cart journey end to end', () => {
     const after = await stats(s);
     expect(after).toMatchObject({ converted: 1, revenue: { PLN: '0.00' } });
     expect(after.days).toEqual([{ day: '2026-06-01', entered: 1, sent: 1, converted: 1, revenue: { PLN: '0.00' } }]);
-    expect(after.nodes).toEqual([{ node: 'first-reminder', sent: 1, suppressed: 0, converted: 1 }]);
+    expect(after.nodes).toEqual([{ node: 'first-reminder', sent: 1, suppressed: 0, converted: 1, delivered: 1, clicked: 0, bounced: 0, complained: 0 }]);
+    // Under the version of the journey file it started on; along the graph's edges to the reminder, then
+    // to the wait after it, which the order ended.
+    const version = journeyVersion(loadJourneys().find((j) => j.id === 'abandoned-cart')!);
+    expect(after.versions).toEqual([{ version, firstDay: '2026-06-01', lastDay: '2026-06-01', entered: 1, sent: 1, converted: 1, revenue: { PLN: '0.00' } }]);
+    const path = ['(start)>first-wait', 'first-wait>holdout', 'holdout>cart-value', 'cart-value>subject-test'];
+    expect(after.edges.slice(0, 4).map((e) => `${e.from}>${e.to}`)).toEqual(path);
+    expect(after.edges.every((e) => e.executions === 1)).toBe(true);
+    expect(after.edges.map((e) => e.to)).toContain('second-wait');
+    expect(after.edges.map((e) => e.from)).not.toContain('second-wait');
     expect(await s.store.listConversions('default', zofia)).toEqual([expect.objectContaining({ subject: 'ord-a', reversedAt: at(hours(30)).toISOString(), reversedBy: 'order.refunded' })]);
   });
 
@@ -108,6 +119,25 @@ describe('measuring the abandoned-cart journey end to end', () => {
   });
 });
 
+describe('engagement through the whole stack', () => {
+  it('counts bounces and complaints as SES reports them for its mailbox simulator, and stops mailing those addresses', async () => {
+    const s = await start([]);
+    await s.request(checkoutEvent('c-bounce', 'bounce@simulator.amazonses.com', 'tok-bounce', T0));
+    await s.request(checkoutEvent('c-complaint', 'complaint@simulator.amazonses.com', 'tok-complaint', T0));
+    await s.request(checkoutEvent('c-fine', A, 'tok-fine', T0));
+    await s.engine.advanceTo(at(days(2)));
+    const cart = await stats(s);
+    // Three first reminders: one bounced for good, one delivered and complained about, one delivered.
+    // The second reminder goes to the one left: a bounced or complaining address is not mailed again.
+    expect(cart).toMatchObject({ sent: 4, delivered: 3, bounced: 1, complained: 1, suppressed: { suppressed_address: 2 } });
+    expect(cart).not.toHaveProperty('opened');
+    const firsts = cart.nodes.filter((n) => n.node.startsWith('first-reminder'));
+    expect(firsts.reduce((n, x) => n + x.bounced, 0)).toBe(1);
+    expect(firsts.reduce((n, x) => n + x.complained, 0)).toBe(1);
+    expect(cart.nodes.find((n) => n.node === 'second-reminder')).toMatchObject({ sent: 1, delivered: 1, bounced: 0, complained: 0 });
+  });
+});
+
 describe('GET /v1/journeys/stats', () => {
   it('answers every journey with the admin key, refuses without it, names a bad or unknown journey', async () => {
     const s = await start([]);
@@ -124,6 +154,8 @@ describe('GET /v1/journeys/stats', () => {
       sent: 0,
       delivered: 0,
       clicked: 0,
+      bounced: 0,
+      complained: 0,
       suppressed: {},
       converted: 0,
       revenue: { PLN: '0.00' },
@@ -132,6 +164,8 @@ describe('GET /v1/journeys/stats', () => {
       nodes: [],
       // The subject test of the first reminder, with no one in it yet.
       experiments: [expect.objectContaining({ node: 'subject-test', kind: 'split', difference: null, verdict: 'not_enough_data' })],
+      versions: [],
+      edges: [],
     });
     expect(await get('/v1/journeys/no-such-journey/stats', SECRETS.apiKey)).toMatchObject({ status: 404, body: { error: 'no journey "no-such-journey" on this installation' } });
     const bad = await get('/v1/journeys/Bad%20Id/stats', SECRETS.apiKey);

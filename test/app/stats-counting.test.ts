@@ -115,7 +115,8 @@ describe('experiments fed with decisions that carry their variant', () => {
           { variant: 'holdout', recipients: 10, conversions: 2, rate: 0.2, revenuePerRecipient: '20.00' },
           { variant: 'messaged', recipients: 10, conversions: 7, rate: 0.7, revenuePerRecipient: '65.00' },
         ],
-        difference: { rate: 0.5, low: expect.any(Number), high: expect.any(Number) },
+        // Revenue per recipient 65 against 20 zł, Welch's interval from each conversion's revenue and its square.
+        difference: { rate: 0.5, low: expect.any(Number), high: expect.any(Number), revenue: { perRecipient: '45.00', low: '2.79', high: '87.21', verdict: 'better' } },
         verdict: 'better',
         neededPerArm: null,
       },
@@ -167,9 +168,11 @@ describe('delivery feedback', () => {
     expect(await handleFeedback(ses('Open', 'm-1'), { ...deps, countOpens: true })).toEqual({ kind: 'engagement', engagement: 'opened', counted: true });
     // Untagged (sent by something else): nothing to count it under.
     expect(await handleFeedback(ses('Delivery', 'm-3', {}), deps)).toEqual({ kind: 'engagement', engagement: 'delivered', counted: false });
-    const sms = (eventType: string) => ({ eventType, messageId: 'sms-1', context: { journey: 'abandoned-cart', step: 'second-reminder', shop: TENANT } });
-    expect(await handleFeedback(sms('TEXT_SUCCESSFUL'), deps)).toEqual({ kind: 'ignored', reason: 'SMS event "TEXT_SUCCESSFUL"' });
+    const sms = (eventType: string, messageId = 'sms-1') => ({ eventType, messageId, context: { journey: 'abandoned-cart', step: 'second-reminder', shop: TENANT } });
+    expect(await handleFeedback(sms('TEXT_QUEUED'), deps)).toEqual({ kind: 'ignored', reason: 'SMS event "TEXT_QUEUED"' });
     expect(await handleFeedback(sms('TEXT_DELIVERED'), deps)).toEqual({ kind: 'engagement', engagement: 'delivered', counted: true });
+    // Where carriers report acceptance as well as (or instead of) delivery: one delivery per message.
+    expect(await handleFeedback(sms('TEXT_SUCCESSFUL'), deps)).toEqual({ kind: 'engagement', engagement: 'delivered', counted: false });
     const s = await stats();
     expect(s).toMatchObject({ delivered: 3, clicked: 1 });
     const rows = await store.journeyCounters(TENANT, 'abandoned-cart');
@@ -187,5 +190,18 @@ describe('delivery feedback', () => {
     expect(await handleFeedback(bounce, deps)).toEqual({ kind: 'bounce', suppressed: 1 });
     expect(await store.isSuppressed(TENANT, 'email', 'hard@example.pl')).toBe(true);
     expect((await store.journeyCounters(TENANT, 'abandoned-cart'))[0]!.counts).toEqual({ bounced: 1 });
+  });
+
+  it('counts an SMS the carrier finally gave up on as a bounce, and a temporary failure as nothing yet', async () => {
+    const { store, stats } = setup();
+    const deps = { tenant: TENANT, store, clock: { now: () => T }, log: silentLog };
+    const sms = (eventType: string, messageId: string, isFinal?: boolean) => ({ eventType, messageId, ...(isFinal === undefined ? {} : { isFinal }), context: { journey: 'abandoned-cart', step: 'help-sms', shop: TENANT } });
+    expect(await handleFeedback(sms('TEXT_CARRIER_UNREACHABLE', 'sms-7', false), deps)).toEqual({ kind: 'ignored', reason: 'SMS event "TEXT_CARRIER_UNREACHABLE"' });
+    expect(await handleFeedback(sms('TEXT_DELIVERED', 'sms-7', true), deps)).toMatchObject({ engagement: 'delivered', counted: true });
+    expect(await handleFeedback(sms('TEXT_INVALID', 'sms-8', true), deps)).toEqual({ kind: 'engagement', engagement: 'bounced', counted: true });
+    expect(await handleFeedback(sms('TEXT_UNKNOWN', 'sms-8'), deps)).toEqual({ kind: 'engagement', engagement: 'bounced', counted: false });
+    const s = await stats();
+    expect(s).toMatchObject({ delivered: 1, bounced: 1, complained: 0 });
+    expect(s.nodes).toEqual([expect.objectContaining({ node: 'help-sms', delivered: 1, bounced: 1 })]);
   });
 });

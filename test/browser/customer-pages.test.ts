@@ -156,6 +156,24 @@ describe('customer pages in a browser', () => {
     await screenshot(page, 'customer-survey-thanks-phone');
   });
 
+  it('the CSAT survey asks 1-5 on the same page, answered by keyboard', async () => {
+    const c = await customer('csat');
+    const delivered = apiEvent({ id: 'dl-csat', type: 'order.delivered', occurredAt: s.clock.now().toISOString(), customer: { email: c.email }, order: { id: 'o-502' } });
+    expect((await s.request(delivered)).status).toBe(202);
+    const { page, problems } = pageAt('phone');
+    await page.goto(c.link('/survey', 'email', '&j=order-follow-up&k=o-502&q=csat'));
+    expect(await page.getByRole('group', { name: 'Jak oceniasz zakupy w sklepie Ceramika Żuraw?' }).isVisible()).toBe(true);
+    expect(await page.getByRole('button', { name: /^Ocena \d z 5$/ }).count()).toBe(5);
+    expect(await overflowsSideways(page)).toBe(false);
+    await screenshot(page, 'customer-survey-csat-phone');
+    await tabTo(page, '5');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Dziękujemy za odpowiedź!' }).waitFor();
+    expect(await s.store.getCustomer('default', c.id)).toMatchObject({ lastCsat: 5 });
+    expect((await s.store.getCustomer('default', c.id))?.lastScore).toBeUndefined();
+    expect(problems).toEqual([]);
+  });
+
   it('"why did I get this message?" names the journey, the consent, and the way out', async () => {
     const c = await customer('why');
     await s.engine.advanceTo(new Date(s.clock.now().getTime() + hours(1)));

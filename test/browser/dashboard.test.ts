@@ -1,5 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JourneyStats } from '../../functions/core/stats.ts';
 import { customerIdFor } from '../../functions/shared/ids.ts';
 import { apiEvent, checkoutEvent, hours, memoryStack, SECRETS } from '../support/local.ts';
 import { STATS } from '../support/stats.ts';
@@ -30,6 +31,8 @@ beforeAll(async () => {
   });
   expect((await s.request(failed)).status).toBe(202);
   expect((await s.request(checkoutEvent('co-1', 'zofia@example.pl', 'tok-1', T0))).status).toBe(202);
+  // Her answer to a CSAT question, as the survey page records it.
+  await s.store.recordScore('default', customerIdFor('default', { email: 'zofia@example.pl' })!, { journey: 'order-follow-up', subject: 'o-1', score: 4, at: T0.toISOString(), question: 'csat' });
   await s.engine.advanceTo(new Date(T0.getTime() + hours(24 * 7 + 1)));
   [phone, desktop] = await Promise.all([openPage(browser, PHONE), openPage(browser, DESKTOP)]);
 });
@@ -82,44 +85,86 @@ describe('the dashboard in a browser', () => {
     await screenshot(phone.page, 'dashboard-journeys-phone');
   });
 
-  it('a journey’s page: its graph with counts on the nodes, the funnel, the experiments with interval and verdict', async () => {
+  it('a journey’s page: its graph with counts on nodes and edges, each step’s engagement, the funnel, the experiments with both intervals, the versions', async () => {
     const { page, problems } = desktop;
     await page.goto(`${s.apiUrl}/dashboard#/journeys`);
     await page.getByRole('link', { name: 'Abandoned-cart recovery' }).click();
     await page.getByRole('heading', { level: 1, name: 'Abandoned-cart recovery' }).waitFor();
+    const cart = STATS.journeys[0]!;
     const node = (id: string) => page.locator(`g[data-node="${id}"] .node-counts`).textContent();
-    expect(await node('first-reminder')).toBe(`Wysłano ${pl(1102)} · Wstrzymano ${pl(402)} · Konwersje ${pl(121)}`);
-    expect(await node('second-reminder')).toBe(`Wysłano ${pl(810)} · Wstrzymano ${pl(244)} · Konwersje ${pl(66)}`);
+    expect(await node('first-reminder')).toBe(`Wysłano ${pl(520)} · Wstrzymano ${pl(40)} · Konwersje ${pl(52)}`);
+    expect(await node('second-reminder')).toBe(`Wysłano ${pl(728)} · Wstrzymano ${pl(326)} · Konwersje ${pl(47)}`);
     expect(await node('(start)')).toBe(`Weszło: ${pl(1240)}`);
+    // Every edge of the graph carries the customers who went along it; one nobody took, a zero.
+    const edge = (from: string, to: string) => page.locator(`g[data-edge="${from}>${to}"] .edge-count`).textContent();
+    for (const e of cart.edges) expect(await edge(e.from, e.to)).toBe(`${pl(e.executions)}×`);
+    expect(await edge('help-sms', 'help-wait')).toBe(`${pl(40)}×`);
+    expect(await page.locator('g[data-edge] .edge-count').count()).toBe(cart.edges.length);
+    // Bounces and complaints beside deliveries and clicks, per journey and per step.
+    expect(await page.locator('[data-metric="Odbicia"] dd').textContent()).toBe(pl(17));
+    expect(await page.locator('[data-metric="Skargi na spam"] dd').textContent()).toBe(pl(3));
+    expect(await page.locator('[data-metric^="Otwarcia"]').count()).toBe(0);
+    const steps = page.getByRole('table', { name: 'Kroki: co stało się z wiadomościami' });
+    const row = (id: string) => steps.locator('tr').filter({ has: page.locator(`code:text-is("${id}")`) });
+    expect(await row('second-reminder').locator('td').allTextContents()).toEqual(['second-reminder', pl(728), pl(714), pl(122), pl(4), pl(2), pl(326), pl(47)]);
     expect(await page.locator('.funnel li').count()).toBe(5);
-    expect(await page.locator('.experiment').first().textContent()).toContain('lepszy');
-    expect(await page.getByText('Różnica (95% przedział): 3,4% [0,1%; 6,8%]').count()).toBe(1);
+    // The subject test: the rate says better, revenue per recipient not yet.
+    const split = page.locator('[data-experiment="subject-test"]');
+    expect(await split.locator('h3 .badge').textContent()).toBe('lepszy');
+    expect(await split.locator('[data-difference="rate"]').textContent()).toContain('Różnica (95% przedział): 3,4% [0,1%; 6,8%]');
+    const zl = (n: number) => new Intl.NumberFormat('pl-PL', { style: 'currency', currency: 'PLN' }).format(n);
+    expect(await split.locator('[data-difference="revenue"]').textContent()).toBe(`Przychód na odbiorcę, różnica (95% przedział): ${zl(5.7)} [${zl(-2.03)}; ${zl(13.43)}] za mało danych`);
     expect(await page.getByText('potrzeba ok. 380 odbiorców na wariant', { exact: false }).count()).toBe(1);
+    // Two versions of the journey file, each with its own figures.
+    const versions = page.getByRole('table', { name: 'Wersje ścieżki' });
+    expect(await versions.locator('tbody tr').count()).toBe(2);
+    expect(await versions.locator('tbody tr').nth(1).locator('td').allTextContents()).toEqual(['a83f16c02e95', expect.stringContaining('–'), pl(522), pl(821), pl(81), `${zl(16690)} · ${new Intl.NumberFormat('pl-PL', { style: 'currency', currency: 'EUR' }).format(1210)}`]);
     await screenshot(page, 'dashboard-journey-desktop');
     expect(problems).toEqual([]);
   });
 
-  it('after a simulated scenario, shows the figures the stats API gives for it', async () => {
+  it('a journey that counts opens shows them, marked unreliable', async () => {
+    const { page } = desktop;
+    await page.goto(`${s.apiUrl}/dashboard#/journeys/post-purchase`);
+    await page.getByRole('heading', { level: 1, name: 'Post-purchase education' }).waitFor();
+    const opened = page.locator('[data-metric="Otwarcia (niepewne)"]');
+    expect(await opened.locator('dd').textContent()).toBe(pl(512));
+    expect(await opened.getAttribute('title')).toContain('piksel');
+    // A journey of steps, not a graph: no counts on its edges.
+    expect(await page.locator('g[data-edge] .edge-count').count()).toBe(0);
+  });
+
+  it('after a simulated scenario, shows the figures the stats API gives for it: totals, bounces, edges and versions', async () => {
     // The real source: the journeys' counters, as GET /v1/journeys/stats reads them.
     const sim = await memoryStack(T0);
     const { page } = await openPage(browser, DESKTOP);
     try {
       for (const n of [1, 2, 3]) expect((await sim.request(checkoutEvent(`sim-${n}`, `sim${n}@example.pl`, `tok-sim-${n}`, T0))).status).toBe(202);
+      // SES's mailbox simulator: this cart's reminder bounces for good.
+      expect((await sim.request(checkoutEvent('sim-4', 'bounce@simulator.amazonses.com', 'tok-sim-4', T0))).status).toBe(202);
       await sim.engine.advanceTo(new Date(T0.getTime() + hours(2)));
       const order = apiEvent({ id: 'sim-order', type: 'order.placed', occurredAt: new Date(T0.getTime() + hours(2)).toISOString(), customer: { email: 'sim1@example.pl' }, order: { id: 'o-sim', checkoutToken: 'tok-sim-1', total: '99.80', currency: 'PLN' } });
       expect((await sim.request(order)).status).toBe(202);
       await sim.engine.advanceTo(new Date(T0.getTime() + hours(48)));
       const api = await sim.request({ method: 'GET', path: '/v1/journeys/abandoned-cart/stats', query: {}, headers: { authorization: `Bearer ${SECRETS.apiKey}` }, rawBody: Buffer.alloc(0) });
-      const cart = (api.body as { journeys: { entered: number; sent: number; converted: number }[] }).journeys[0]!;
-      // Three carts, two reminders each but for the one that ordered, one conversion.
-      expect(cart).toMatchObject({ entered: 3, sent: 5, converted: 1 });
+      const cart = (api.body as { journeys: JourneyStats[] }).journeys[0]!;
+      // Four carts, two reminders each but for the one that ordered and the bounced address, one conversion.
+      expect(cart).toMatchObject({ entered: 4, sent: 6, bounced: 1, converted: 1 });
+      expect(cart.edges.find((e) => e.from === '(start)')).toEqual({ from: '(start)', to: 'first-wait', executions: 4 });
+      expect(cart.versions).toHaveLength(1);
       await page.goto(`${sim.apiUrl}/dashboard`);
       await page.getByLabel('Klucz dostępu').fill(SECRETS.apiKey);
       await page.keyboard.press('Enter');
       await page.getByRole('heading', { name: 'Abandoned-cart recovery' }).waitFor();
       expect(await metric(page, 'abandoned-cart', 'Weszło')).toBe(pl(cart.entered));
       expect(await metric(page, 'abandoned-cart', 'Wysłano')).toBe(pl(cart.sent));
+      expect(await metric(page, 'abandoned-cart', 'Odbicia')).toBe(pl(cart.bounced));
       expect(await metric(page, 'abandoned-cart', 'Konwersje')).toBe(pl(cart.converted));
+      await page.getByRole('link', { name: 'Abandoned-cart recovery' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Abandoned-cart recovery' }).waitFor();
+      for (const e of cart.edges) expect(await page.locator(`g[data-edge="${e.from}>${e.to}"] .edge-count`).textContent()).toBe(`${pl(e.executions)}×`);
+      const version = page.getByRole('table', { name: 'Wersje ścieżki' }).locator('tbody tr');
+      expect(await version.locator('td').allTextContents()).toEqual([cart.versions[0]!.version, expect.any(String), pl(4), pl(cart.sent), pl(1), new Intl.NumberFormat('pl-PL', { style: 'currency', currency: 'PLN' }).format(99.8)]);
     } finally {
       await page.context().close();
       await sim.stop();
@@ -151,6 +196,7 @@ describe('the dashboard in a browser', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Oś czasu' }).waitFor();
     expect(await page.locator('.timeline li').count()).toBeGreaterThanOrEqual(4);
+    expect(await page.locator('.timeline li').filter({ hasText: 'Ocena zakupów 4/5' }).count()).toBe(1);
     expect(await page.getByRole('table', { name: 'Decyzje i powody' }).getByText('first-reminder').count()).toBeGreaterThan(0);
     expect(await page.getByRole('link', { name: 'Eksportuj dane (JSON)' }).getAttribute('href')).toMatch(/^\/dashboard\/api\/customer\/export\?id=c_[0-9a-f]{32}$/);
     expect(await overflowsSideways(page)).toBe(false);

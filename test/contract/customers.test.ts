@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { ConsentInput, StateStore } from '../../functions/app/ports.ts';
 import { contractBackends, data, echo, optIn, order, retained, t, withdrawal } from './backends.ts';
 
-/** CustomerRepository: profiles, phone references, consent, the last-order index, cool-downs, scores. */
+/** CustomerRepository: profiles, phone references, consent, the last-order index, cool-downs (survey answers: scores.test.ts). */
 describe.each(contractBackends())('CustomerRepository on $name', (backend) => {
   let store: StateStore;
   beforeEach(async () => {
@@ -335,40 +335,6 @@ describe.each(contractBackends())('CustomerRepository on $name', (backend) => {
       expect(await store.claimCooldown('shop-b', 'c_1', 'win-back', t(59), t(120))).toBe(true);
       expect(await store.claimCooldown('shop-a', 'c_1', 'win-back', t(60), t(120))).toBe(true);
       expect(await store.claimCooldown('shop-a', 'c_1', 'win-back', t(119), t(200))).toBe(false);
-    });
-  });
-
-  describe('recordScore', () => {
-    it('keeps each answer once and the latest recorded score on the profile', async () => {
-      await store.upsertCustomer('shop-a', 'c_1', { firstName: 'Zofia' }, t(0));
-      await store.recordScore('shop-a', 'c_1', { journey: 'nps', subject: 'o-1', score: 9, at: t(5) });
-      await store.recordScore('shop-a', 'c_1', { journey: 'nps', subject: 'o-1', score: 2, at: t(5) });
-      await store.recordScore('shop-a', 'c_1', { journey: 'nps', subject: 'o-2', score: 7, at: t(3) });
-      expect(data((await store.exportCustomer('shop-a', 'c_1'))['surveyAnswers'])).toStrictEqual([
-        { journey: 'nps', subject: 'o-2', score: 7, at: t(3), expiresAt: retained(t(3)) },
-        { journey: 'nps', subject: 'o-1', score: 9, at: t(5), expiresAt: retained(t(5)) },
-      ]);
-      // The last call wins on the profile, a replay and an older answer included.
-      expect(data(await store.getCustomer('shop-a', 'c_1'))).toStrictEqual({
-        customerId: 'c_1',
-        firstName: 'Zofia',
-        updatedAt: t(0),
-        createdAt: t(0),
-        expiresAt: retained(t(0)),
-        lastScore: 7,
-        lastScoreAt: t(3),
-      });
-    });
-
-    it('records nothing for a customer without a profile, so an answer racing an erasure brings nothing back', async () => {
-      await store.recordScore('shop-a', 'c_1', { journey: 'nps', subject: 'o-1', score: 10, at: t(5) });
-      expect(await store.getCustomer('shop-a', 'c_1')).toBeUndefined();
-      expect((await store.exportCustomer('shop-a', 'c_1'))['surveyAnswers']).toEqual([]);
-      await store.upsertCustomer('shop-a', 'c_1', { firstName: 'Zofia' }, t(1));
-      await store.eraseCustomer('shop-a', 'c_1', t(6));
-      await store.recordScore('shop-a', 'c_1', { journey: 'nps', subject: 'o-1', score: 10, at: t(7) });
-      expect(await store.getCustomer('shop-a', 'c_1')).toBeUndefined();
-      expect((await store.exportCustomer('shop-a', 'c_1'))['surveyAnswers']).toEqual([]);
     });
 
     it('gives an order-only profile and a cool-down a TTL', async () => {

@@ -99,4 +99,37 @@ describe.each(contractBackends())('stats on $name', (backend) => {
       expect.objectContaining({ journey: 'abandoned-cart', day: KEY.day, node: KEY.node, expiresAt: retained('2026-03-02T00:00:00.000Z') }),
     ]);
   });
+
+  it('records a journey graph’s edges on the enrolment once each and counts those recorded now; a retried walk counts nothing', async () => {
+    const key: StatsKey = { ...KEY, node: '-' };
+    await store.createEnrolment(TENANT, ID, { journey: 'abandoned-cart', key: 'tok-1', executionName: 'abandoned-cart-x1', startedAt: t(0) });
+    const walk = { edges: ['first-wait>holdout', 'holdout>cart-value', 'cart-value>subject-test'], known: [], pending: ['second-wait>second-reminder'] };
+    expect(await store.passEdges(TENANT, ID, 'abandoned-cart', 'tok-1', walk, key)).toEqual(walk.edges);
+    // The same walk again, as read before the first one wrote (a retry running beside it): nothing.
+    expect(await store.passEdges(TENANT, ID, 'abandoned-cart', 'tok-1', walk, key)).toEqual([]);
+    // A later walk: what it read is known; only its new edge counts, once however often it repeats.
+    const later = { edges: ['second-wait>second-reminder', 'second-reminder>(end)', 'second-reminder>(end)'], known: walk.edges, pending: [] };
+    expect(await store.passEdges(TENANT, ID, 'abandoned-cart', 'tok-1', later, key)).toEqual(later.edges.slice(0, 2));
+    expect(await store.getEnrolment(TENANT, ID, 'abandoned-cart', 'tok-1')).toMatchObject({ passed: [...walk.edges, ...later.edges.slice(0, 2)], pending: [] });
+    // Only where it waits next: written, nothing counted.
+    expect(await store.passEdges(TENANT, ID, 'abandoned-cart', 'tok-1', { edges: [], known: [], pending: ['help-wait>subject-test'] }, key)).toEqual([]);
+    expect((await store.getEnrolment(TENANT, ID, 'abandoned-cart', 'tok-1'))?.pending).toEqual(['help-wait>subject-test']);
+    expect(await store.journeyCounters(TENANT, 'abandoned-cart')).toEqual([
+      {
+        ...key,
+        counts: {
+          'edge:first-wait>holdout': 1,
+          'edge:holdout>cart-value': 1,
+          'edge:cart-value>subject-test': 1,
+          'edge:second-wait>second-reminder': 1,
+          'edge:second-reminder>(end)': 1,
+        },
+      },
+    ]);
+    // An enrolment that is gone (erased) is neither written again nor counted.
+    await store.eraseCustomer(TENANT, ID, t(10));
+    expect(await store.passEdges(TENANT, ID, 'abandoned-cart', 'tok-1', { edges: ['holdout>help-channel'], known: [] }, key)).toEqual([]);
+    expect(await store.getEnrolment(TENANT, ID, 'abandoned-cart', 'tok-1')).toBeUndefined();
+    expect((await store.journeyCounters(TENANT, 'abandoned-cart'))[0]!.counts['edge:holdout>help-channel']).toBeUndefined();
+  });
 });

@@ -211,6 +211,36 @@ describe('the survey', () => {
     expect((await get('/survey', { ...query, j: 'no-such-journey' })).status).toBe(404);
     expect((await post('/survey', { ...query, k: 'o-other', score: '9', nonce: nonceIn(res) })).status).toBe(400);
   });
+
+  it('asks CSAT 1-5 with q=csat, keeps it beside the NPS score, and follows up a dissatisfied answer as a low score', async () => {
+    await delivered(await shop());
+    const query = { token: token(), j: 'order-follow-up', k: 'o-77', q: 'csat' };
+    const res = await get('/survey', query);
+    expect(res.status).toBe(200);
+    expect(html(res)).toContain('How would you rate your shopping at Ceramika Żuraw?');
+    expect(html(res).match(/<button name="score"/g)).toHaveLength(5);
+    expect(html(res)).toContain('<button name="score" value="5" aria-label="Score 5 out of 5">5</button>');
+    // The form posts the question back; the page's language switch keeps it.
+    expect(html(res)).toContain('<input type="hidden" name="q" value="csat">');
+    expect(html(res)).toMatch(/href="\/survey\?[^"]*q=csat[^"]*lang=pl"/);
+    // Outside 1-5 is no CSAT answer: 0 and 9 are refused, naming the scale.
+    for (const score of ['0', '9']) {
+      const refused = await post('/survey', { ...query, score, nonce: nonceIn(res) });
+      expect(refused.status).toBe(400);
+      expect(html(refused)).toContain('Choose a score from 1 to 5.');
+    }
+    await post('/survey', { token: token(), j: 'order-follow-up', k: 'o-77', score: '9', nonce: nonceIn(res) });
+    const thanks = await post('/survey', { ...query, score: '2', nonce: nonceIn(res) });
+    expect(thanks.status).toBe(200);
+    expect(html(thanks)).toContain('Someone from our team will get in touch with you.');
+    expect(await s.store.getCustomer('default', CID)).toMatchObject({ lastScore: 9, lastCsat: 2 });
+    const answers = (await s.store.exportCustomer('default', CID))['surveyAnswers'] as { score: number; question?: string }[];
+    expect(answers.map((a) => [a.score, a.question ?? 'nps'])).toEqual([
+      [9, 'nps'],
+      [2, 'csat'],
+    ]);
+    expect(await s.store.listTasks('default')).toEqual([expect.objectContaining({ kind: 'follow-up', step: 'low-score', subject: 'Niska ocena (2/5) — skontaktuj się z klientem' })]);
+  });
 });
 
 describe('why did I get this message?', () => {

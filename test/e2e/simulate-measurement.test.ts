@@ -64,7 +64,7 @@ describe('simulator measurement lines', () => {
     const firsts = cart.nodes.filter((n) => n.node.startsWith('first-reminder'));
     expect(firsts.reduce((n, x) => n + x.sent, 0)).toBe(2);
     expect(firsts.reduce((n, x) => n + x.converted, 0)).toBe(1);
-    expect(cart.nodes.find((n) => n.node === 'second-reminder')).toEqual({ node: 'second-reminder', sent: 1, suppressed: 0, converted: 0 });
+    expect(cart.nodes.find((n) => n.node === 'second-reminder')).toEqual({ node: 'second-reminder', sent: 1, suppressed: 0, converted: 0, delivered: 1, clicked: 0, bounced: 0, complained: 0 });
     // The split's arms add up to the carts that reached it.
     const split = cart.experiments.find((e) => e.node === 'subject-test')!;
     expect(split.arms.reduce((n, a) => n + a.recipients, 0)).toBe(2);
@@ -74,6 +74,17 @@ describe('simulator measurement lines', () => {
     expect(cart.cost.emails).toBe(messages.length);
     expect(cart.converted).toBe(conversions.filter((c) => c['journey'] === 'abandoned-cart').length);
     expect(cart.days.reduce((n, d) => n + d.converted, 0)).toBe(cart.converted);
+    // The same comparison the API makes, revenue included: with one recipient in an arm there is a
+    // difference but no interval to judge it by.
+    expect(split.difference).not.toBeNull();
+    expect(split.difference!.revenue).toEqual({ perRecipient: expect.stringMatching(/^-?\d+\.\d{2}$/), low: null, high: null, verdict: 'not_enough_data' });
+    // Everyone under the one version of the journey file, and every cart along the graph's first edges.
+    expect(cart.versions).toEqual([expect.objectContaining({ version: expect.stringMatching(/^[0-9a-f]{12}$/), entered: 3, sent: 3, converted: 1, revenue: { PLN: '120.00' } })]);
+    expect(cart.edges.slice(0, 2)).toEqual([
+      { from: '(start)', to: 'first-wait', executions: 3 },
+      // Cart 2 ordered within the first hour: its journey ended during the wait.
+      { from: 'first-wait', to: 'holdout', executions: 2 },
+    ]);
     // Each reminder is a Wait, the step and its choice; the opening Wait is the first transition.
     expect(cart.cost.invocations).toBe(3);
     expect(cart.cost.transitions).toBeGreaterThanOrEqual(3 * 2);

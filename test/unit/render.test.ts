@@ -69,6 +69,17 @@ describe('the HTML part of e-mails', () => {
     expect(withoutLink).not.toContain('display:inline-block');
   });
 
+  it('the CSAT question links its 1-5 survey in the text and as the button, in both languages', () => {
+    const file = templates.get('followup-csat')!;
+    const csatUrl = 'https://api.example.pl/survey?token=t&j=order-follow-up&k=o-1&q=csat';
+    const pl = renderTemplate('followup-csat', file, 'pl', { ...data, csatUrl });
+    expect(pl.subject).toBe('Jak oceniasz zakupy w sklepie Sklep?');
+    expect(pl.text).toContain(`Odpowiedz tutaj: ${csatUrl}`);
+    expect(pl.html).toMatch(/<a href="https:\/\/api\.example\.pl\/survey\?token=t&amp;j=order-follow-up&amp;k=o-1&amp;q=csat" style="display:inline-block[^"]*">Oceń zakupy<\/a>/);
+    expect(renderTemplate('followup-csat', file, 'en', { ...data, csatUrl }).text).toContain('One click on a scale from 1 to 5.');
+    expect(() => renderTemplate('followup-csat', file, 'pl', data)).toThrow(TemplateRenderError);
+  });
+
   it('takes the shop colour when it is a colour, and the default otherwise', () => {
     const file = templates.get('cart-reminder-1')!;
     expect(renderTemplate('c', file, 'pl', { ...data, shop: { name: 'S', color: '#aa3300' } }).html).toContain('background:#aa3300');

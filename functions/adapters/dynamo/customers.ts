@@ -3,7 +3,7 @@ import type { AddressOwner, ConsentInput, CustomerRepository, KnownIdentity } fr
 import { type ConsentDecision, consentLedgerEntry, nextConsent, recentKeys } from '../../core/consent.ts';
 import type { CustomerFacts, Order } from '../../core/domain.ts';
 import { normaliseAddress } from '../../core/identity.ts';
-import type { ConsentChannel, ConsentState, ConsentTopic, CustomerProfile } from '../../core/model.ts';
+import type { ConsentChannel, ConsentState, ConsentTopic, CustomerProfile, SurveyAnswer } from '../../core/model.ts';
 import { epoch, isConditionFailure, type Table } from './base.ts';
 import { type ItemKey, items, lastOrderIndex } from './keys.ts';
 
@@ -301,19 +301,20 @@ export class DynamoCustomers implements Omit<CustomerRepository, 'fileDate' | 'c
   }
 
   /**
-   * A survey answer, as the latest score on the profile and kept on the customer. Only on a profile
-   * that exists: an answer racing an erasure must not bring a profile back.
+   * A survey answer, as the latest score of its kind on the profile and kept on the customer. Only on
+   * a profile that exists: an answer racing an erasure must not bring a profile back.
    */
-  async recordScore(tenant: string, customerId: string, answer: { journey: string; subject: string; score: number; at: string }): Promise<void> {
+  async recordScore(tenant: string, customerId: string, answer: SurveyAnswer): Promise<void> {
+    const [score, at] = answer.question === 'csat' ? ['lastCsat', 'lastCsatAt'] : ['lastScore', 'lastScoreAt'];
     const onProfile = await this.t.conditional(
       new UpdateCommand({
         TableName: this.t.name,
         Key: items.profile(tenant, customerId),
-        UpdateExpression: 'SET lastScore = :s, lastScoreAt = :at',
+        UpdateExpression: `SET ${score} = :s, ${at} = :at`,
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':s': answer.score, ':at': answer.at },
       }),
     );
-    if (onProfile) await this.t.putIfAbsent({ ...items.score(tenant, customerId, answer.at, answer.journey, answer.subject), ...answer, expiresAt: this.t.expiry(answer.at) });
+    if (onProfile) await this.t.putIfAbsent({ ...items.score(tenant, customerId, answer.at, answer.journey, answer.subject, answer.question), ...answer, expiresAt: this.t.expiry(answer.at) });
   }
 }

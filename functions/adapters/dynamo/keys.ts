@@ -126,10 +126,10 @@ export const items = {
   }),
   /** Journey re-entry cool-down: holds a customer out of a journey until a time. */
   cooldown: (tenant: string, customerId: string, journey: string): ItemKey => ({ pk: customer(tenant, customerId), sk: `${customerSk.cooldown}${journey}` }),
-  /** Survey answer (NPS score) given in a journey about a subject. */
-  score: (tenant: string, customerId: string, at: string, journey: string, subject: string): ItemKey => ({
+  /** Survey answer (an NPS score, or a CSAT one with `#csat` after it) given in a journey about a subject. */
+  score: (tenant: string, customerId: string, at: string, journey: string, subject: string, question?: 'csat'): ItemKey => ({
     pk: customer(tenant, customerId),
-    sk: `${customerSk.score}${at}#${journey}#${subject}`,
+    sk: `${customerSk.score}${at}#${journey}#${subject}${question ? `#${question}` : ''}`,
   }),
   /** Cart or checkout, keyed by its token. */
   cart: (tenant: string, token: string): ItemKey => ({ pk: `CART#${tenant}#${token}`, sk: 'CART' }),

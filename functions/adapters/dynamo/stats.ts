@@ -1,6 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { StatsRepository } from '../../app/ports.ts';
-import { type Conversion, type Counts, conversionCounts, type StatsKey, type StatsRow } from '../../core/measurement.ts';
+import type { EdgeWalk, StatsRepository } from '../../app/ports.ts';
+import { type Conversion, type Counts, conversionCounts, counter, type StatsKey, type StatsRow } from '../../core/measurement.ts';
+import type { Enrolment } from '../../core/model.ts';
 import type { Table, TransactItem } from './base.ts';
 import { customerRanges, items, partitions } from './keys.ts';
 
@@ -86,6 +87,54 @@ export class DynamoStats implements StatsRepository {
       },
     };
     return this.withCounts(write, tenant, journey, conversionCounts(held, -1));
+  }
+
+  /**
+   * The edges go onto the enrolment with one conditional update (none of them there yet, the
+   * enrolment still there), then into the counters; an update that finds some there (a concurrent
+   * retry of the walk) reads the enrolment again and records what is left.
+   */
+  async passEdges(tenant: string, customerId: string, journey: string, enrolKey: string, walk: EdgeWalk, key: StatsKey): Promise<string[]> {
+    const Key = items.enrolment(tenant, customerId, journey, enrolKey);
+    let known = walk.known;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const fresh = [...new Set(walk.edges)].filter((e) => !known.includes(e));
+      if (fresh.length === 0 && walk.pending === undefined) return [];
+      const values: Record<string, unknown> = {};
+      const sets: string[] = [];
+      let condition = 'attribute_exists(pk)';
+      if (fresh.length > 0) {
+        values[':none'] = [];
+        values[':fresh'] = fresh;
+        sets.push('#passed = list_append(if_not_exists(#passed, :none), :fresh)');
+        fresh.forEach((e, i) => {
+          values[`:e${i}`] = e;
+          condition += ` AND NOT contains(#passed, :e${i})`;
+        });
+      }
+      if (walk.pending !== undefined) {
+        values[':pending'] = [...walk.pending];
+        sets.push('#pending = :pending');
+      }
+      const written = await this.t.conditional(
+        new UpdateCommand({
+          TableName: this.t.name,
+          Key,
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { ...(fresh.length > 0 ? { '#passed': 'passed' } : {}), ...(walk.pending !== undefined ? { '#pending': 'pending' } : {}) },
+          ExpressionAttributeValues: values,
+        }),
+      );
+      if (written) {
+        if (fresh.length > 0) await this.addCounts(tenant, journey, key, Object.fromEntries(fresh.map((e) => [counter.edge(e), 1])));
+        return fresh;
+      }
+      const held = await this.t.get<Enrolment>(Key);
+      if (!held) return [];
+      known = held.passed ?? [];
+    }
+    return [];
   }
 
   async journeyCounters(tenant: string, journey: string): Promise<StatsRow[]> {

@@ -228,4 +228,7 @@ export class Store implements StateStore {
   journeyCounters(...a: Args<StatsRepository, 'journeyCounters'>) {
     return this.stats.journeyCounters(...a);
   }
+  passEdges(...a: Args<StatsRepository, 'passEdges'>) {
+    return this.stats.passEdges(...a);
+  }
 }

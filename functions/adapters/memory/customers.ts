@@ -2,7 +2,7 @@ import type { ConsentInput, CustomerRepository, KnownIdentity } from '../../app/
 import { type ConsentDecision, consentLedgerEntry, nextConsent, recentKeys } from '../../core/consent.ts';
 import type { CustomerFacts, Order } from '../../core/domain.ts';
 import { type AddressChannel, normaliseAddress } from '../../core/identity.ts';
-import type { ConsentChannel, ConsentState, ConsentTopic, CustomerProfile } from '../../core/model.ts';
+import type { ConsentChannel, ConsentState, ConsentTopic, CustomerProfile, SurveyAnswer } from '../../core/model.ts';
 import { type ErasedIdentifier, identifierHash } from '../dynamo/keys.ts';
 import { add, addressKey, compareKeys, copy, customerKey, epochSeconds, expiry, type Item, le, lt, Partitions } from './records.ts';
 
@@ -189,14 +189,15 @@ export class MemoryCustomers implements CustomerRepository {
     return true;
   }
 
-  async recordScore(tenant: string, customerId: string, answer: { journey: string; subject: string; score: number; at: string }): Promise<void> {
+  async recordScore(tenant: string, customerId: string, answer: SurveyAnswer): Promise<void> {
     const k = customerKey(tenant, customerId);
     // Only on a profile that exists (an erased customer has none); a replayed or older answer sets the score again.
     const profile = this.profiles.get(k);
     if (!profile) return;
-    profile['lastScore'] = answer.score;
-    profile['lastScoreAt'] = answer.at;
-    this.scores.putIfAbsent(k, `${answer.at}#${answer.journey}#${answer.subject}`, { ...copy(answer), expiresAt: expiry(answer.at, this.retentionDays) });
+    const csat = answer.question === 'csat';
+    profile[csat ? 'lastCsat' : 'lastScore'] = answer.score;
+    profile[csat ? 'lastCsatAt' : 'lastScoreAt'] = answer.at;
+    this.scores.putIfAbsent(k, `${answer.at}#${answer.journey}#${answer.subject}${answer.question ? `#${answer.question}` : ''}`, { ...copy(answer), expiresAt: expiry(answer.at, this.retentionDays) });
   }
 
   /** An order's facts on the profile (which it creates when missing); the last-order day moves the customer in the index. */

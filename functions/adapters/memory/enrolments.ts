@@ -48,6 +48,17 @@ export class MemoryEnrolments implements EnrolmentRepository {
     return true;
   }
 
+  /** StatsRepository.passEdges's fact: the edges not on the enrolment yet go on it, with `pending` when given; undefined when it is gone. */
+  recordPassed(tenant: string, customerId: string, journey: string, enrolKey: string, edges: readonly string[], pending?: readonly string[]): string[] | undefined {
+    const current = this.enrolments.get(customerKey(tenant, customerId), `${journey}#${enrolKey}`);
+    if (!current) return undefined;
+    const passed = (current['passed'] as string[] | undefined) ?? [];
+    const fresh = [...new Set(edges)].filter((e) => !passed.includes(e));
+    if (fresh.length > 0) current['passed'] = [...passed, ...fresh];
+    if (pending !== undefined) current['pending'] = [...pending];
+    return fresh;
+  }
+
   async endEnrolment(
     tenant: string,
     customerId: string,

@@ -1,4 +1,4 @@
-import type { ConsentInput, EventClaim, KnownIdentity, ParkedOrderEvent, StateStore, StepContext } from '../../app/ports.ts';
+import type { ConsentInput, EdgeWalk, EventClaim, KnownIdentity, ParkedOrderEvent, StateStore, StepContext } from '../../app/ports.ts';
 import type { ConsentDecision } from '../../core/consent.ts';
 import type { Checkout, CustomerFacts, Order } from '../../core/domain.ts';
 import type {
@@ -17,9 +17,10 @@ import type {
   SendOutcome,
   ShipmentUpdate,
   StaffTask,
+  SurveyAnswer,
 } from '../../core/model.ts';
 import type { FrequencyCap } from '../../core/frequency-cap.ts';
-import type { Conversion, Counts, StatsKey, StatsRow } from '../../core/measurement.ts';
+import { type Conversion, type Counts, counter, type StatsKey, type StatsRow } from '../../core/measurement.ts';
 import { MemoryCompliance } from './compliance.ts';
 import { MemoryCustomers } from './customers.ts';
 import { MemoryEnrolments } from './enrolments.ts';
@@ -108,7 +109,7 @@ export class MemoryStore implements StateStore {
   claimCooldown(tenant: string, customerId: string, journey: string, now: string, until: string): Promise<boolean> {
     return this.customers.claimCooldown(tenant, customerId, journey, now, until);
   }
-  recordScore(tenant: string, customerId: string, answer: { journey: string; subject: string; score: number; at: string }): Promise<void> {
+  recordScore(tenant: string, customerId: string, answer: SurveyAnswer): Promise<void> {
     return this.customers.recordScore(tenant, customerId, answer);
   }
 
@@ -251,6 +252,11 @@ export class MemoryStore implements StateStore {
   }
   journeyCounters(tenant: string, journey: string): Promise<StatsRow[]> {
     return this.stats.journeyCounters(tenant, journey);
+  }
+  async passEdges(tenant: string, customerId: string, journey: string, enrolKey: string, walk: EdgeWalk, key: StatsKey): Promise<string[]> {
+    const fresh = this.enrolments.recordPassed(tenant, customerId, journey, enrolKey, walk.edges, walk.pending) ?? [];
+    if (fresh.length > 0) await this.stats.addCounts(tenant, journey, key, Object.fromEntries(fresh.map((e) => [counter.edge(e), 1])));
+    return fresh;
   }
 
   completeTask(tenant: string, at: string, taskId: string, doneAt: string): Promise<boolean> {

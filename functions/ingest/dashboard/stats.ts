@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { JourneyStats as BuiltJourneyStats } from '../../core/stats-types.ts';
 
 /**
  * Journey statistics as `GET /v1/journeys/stats` answers them (the shape agreed in the team's
@@ -9,6 +10,9 @@ import { z } from 'zod';
 
 const count = z.number().int().min(0);
 const money = z.record(z.string(), z.string());
+const amount = z.string().regex(/^-?\d+(\.\d+)?$/);
+const verdict = z.enum(['better', 'worse', 'not_enough_data']);
+const engagement = { bounced: count, complained: count, opened: z.object({ count, reliable: z.literal(false) }).optional() };
 
 export const JourneyStats = z.object({
   journey: z.string(),
@@ -19,24 +23,48 @@ export const JourneyStats = z.object({
   sent: count,
   delivered: count,
   clicked: count,
+  ...engagement,
   suppressed: z.record(z.string(), count),
   converted: count,
   revenue: money,
   cost: z.object({ transitions: count, invocations: count, emails: count, smsParts: count, usd: z.number().min(0) }),
   days: z.array(z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), entered: count, sent: count, converted: count, revenue: money })),
-  nodes: z.array(z.object({ node: z.string(), sent: count, suppressed: count, converted: count })),
+  nodes: z.array(z.object({ node: z.string(), sent: count, suppressed: count, converted: count, delivered: count, clicked: count, ...engagement })),
   experiments: z.array(
     z.object({
       node: z.string(),
       kind: z.enum(['split', 'holdout']),
       arms: z.array(z.object({ variant: z.string(), recipients: count, conversions: count, rate: z.number(), revenuePerRecipient: z.string() })),
-      difference: z.object({ rate: z.number(), low: z.number(), high: z.number() }).nullable(),
-      verdict: z.enum(['better', 'worse', 'not_enough_data']),
+      difference: z
+        .object({
+          rate: z.number(),
+          low: z.number(),
+          high: z.number(),
+          revenue: z.object({ perRecipient: amount, low: amount.nullable(), high: amount.nullable(), verdict }),
+        })
+        .nullable(),
+      verdict,
       neededPerArm: count.nullable(),
     }),
   ),
+  versions: z.array(
+    z.object({
+      version: z.string().nullable(),
+      firstDay: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+      lastDay: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+      entered: count,
+      sent: count,
+      converted: count,
+      revenue: money,
+    }),
+  ),
+  edges: z.array(z.object({ from: z.string(), to: z.string(), executions: count })),
 });
 export type JourneyStats = z.infer<typeof JourneyStats>;
+
+/** The schema checks exactly what core/stats.ts builds: a field added there and not here fails the typecheck. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const SCHEMA_MATCHES_STATS: Same<JourneyStats, BuiltJourneyStats> = true;
 
 export const StatsReport = z.object({ generatedAt: z.string(), journeys: z.array(JourneyStats) });
 export type StatsReport = z.infer<typeof StatsReport>;

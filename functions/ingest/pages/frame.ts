@@ -51,6 +51,7 @@ function stylesheet(accent: string): string {
     '.scale{display:grid;grid-template-columns:repeat(6,1fr);gap:8px;margin:8px 0 12px}',
     '.scale button{padding:10px 0;font-size:1.125rem}',
     '@media (min-width:560px){.scale{grid-template-columns:repeat(11,1fr)}}',
+    '.scale.csat{grid-template-columns:repeat(5,1fr)}',
     '.status{border-left:4px solid var(--accent);background:#eef3f1;padding:10px 12px;margin:0 0 16px}',
     '.actions{display:flex;flex-wrap:wrap;gap:8px 16px;margin:0 0 12px}',
     '.card>:last-child{margin-bottom:0}',

@@ -84,6 +84,10 @@ const pl = {
   thanksLow: 'Przykro nam, że coś poszło nie tak. Ktoś z naszego zespołu skontaktuje się z Tobą.',
   thanksHigh: 'Twoja opinia pomaga nam być lepszym sklepem.',
   surveyInvalid: 'Wybierz ocenę od 0 do 10.',
+  csatQuestion: (shop: string) => `Jak oceniasz zakupy w sklepie ${shop}?`,
+  csatScale: '1 oznacza „bardzo źle”, 5 „bardzo dobrze”. Odpowiedź zapisze się od razu po wybraniu oceny.',
+  csatLabel: (n: number) => `Ocena ${n} z 5`,
+  csatInvalid: 'Wybierz ocenę od 1 do 5.',
   surveyUnknown: 'Nie znaleźliśmy tej ankiety. Możliwe, że dotyczy zamówienia, którego już nie przechowujemy.',
   backToShop: 'Wróć do sklepu',
 };
@@ -168,6 +172,10 @@ const en: PageText = {
   thanksLow: 'We are sorry something went wrong. Someone from our team will get in touch with you.',
   thanksHigh: 'Your opinion helps us be a better shop.',
   surveyInvalid: 'Choose a score from 0 to 10.',
+  csatQuestion: (shop) => `How would you rate your shopping at ${shop}?`,
+  csatScale: '1 means “very poor”, 5 “excellent”. Your answer is saved as soon as you choose a score.',
+  csatLabel: (n) => `Score ${n} out of 5`,
+  csatInvalid: 'Choose a score from 1 to 5.',
   surveyUnknown: 'We could not find this survey. It may be about an order we no longer keep.',
   backToShop: 'Back to the shop',
 };

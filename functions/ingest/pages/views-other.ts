@@ -19,6 +19,8 @@ export interface SurveyView {
   action: string;
   form: Record<string, string>;
   shopName: string;
+  /** NPS (0-10, the default) or CSAT (1-5). */
+  question?: 'csat';
   error?: string;
 }
 
@@ -27,7 +29,10 @@ export function surveyPage(ctx: PageContext, v: SurveyView, status = 200): HttpR
   const hidden = Object.entries(v.form)
     .map(([k, val]) => `<input type="hidden" name="${e(k)}" value="${e(val)}">`)
     .join('');
-  const buttons = Array.from({ length: 11 }, (_, n) => `<button name="score" value="${n}" aria-label="${e(t.scoreLabel(n))}">${n}</button>`).join('');
+  const csat = v.question === 'csat';
+  const scores = csat ? [1, 2, 3, 4, 5] : Array.from({ length: 11 }, (_, n) => n);
+  const label = csat ? t.csatLabel : t.scoreLabel;
+  const buttons = scores.map((n) => `<button name="score" value="${n}" aria-label="${e(label(n))}">${n}</button>`).join('');
   const error = v.error ? `<p class="status" role="alert">${e(v.error)}</p>` : '';
   return page(
     status,
@@ -35,9 +40,9 @@ export function surveyPage(ctx: PageContext, v: SurveyView, status = 200): HttpR
     t.surveyTitle,
     `<div class="card"><h1>${e(t.surveyTitle)}</h1>${error}
 <form method="post" action="${e(v.action)}">${hidden}
-<fieldset aria-describedby="scale-hint"><legend>${e(t.surveyQuestion(v.shopName))}</legend>
-<p class="muted" id="scale-hint">${e(t.surveyScale)}</p>
-<div class="scale">${buttons}</div></fieldset></form></div>`,
+<fieldset aria-describedby="scale-hint"><legend>${e(csat ? t.csatQuestion(v.shopName) : t.surveyQuestion(v.shopName))}</legend>
+<p class="muted" id="scale-hint">${e(csat ? t.csatScale : t.surveyScale)}</p>
+<div class="scale${csat ? ' csat' : ''}">${buttons}</div></fieldset></form></div>`,
   );
 }
 
