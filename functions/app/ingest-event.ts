@@ -83,7 +83,7 @@ async function applyContact(event: DomainEvent, who: Resolved, deps: EnrolDeps):
     ...consentStatements(event)
       .filter(({ channel }) => channel === 'email' || event.customer.phone)
       .map(({ channel, statement }) =>
-        deps.store.recordConsent(tenant, channel === 'sms' ? who.smsCustomerId : customerId, channel, 'marketing', { ...statement, at: event.occurredAt, source, eventKey: event.key }, receivedAt),
+        deps.store.recordConsent(tenant, channel === 'sms' ? who.smsCustomerId : customerId, channel, 'marketing', { ...statement, at: event.occurredAt, source, eventKey: event.key, once: true }, receivedAt),
       ),
   ]);
   return profile;

@@ -44,7 +44,11 @@ export interface KnownIdentity {
 }
 
 /** A consent statement as a use case hands it to storage: kind, claim, time, source, and the event that carried it. */
-export type ConsentInput = TimedConsentStatement & { eventKey: string };
+/**
+ * A statement and its key. `once`: it may be applied again under the same key (a platform or SNS
+ * redelivery), so it is decided once; a customer's own page action is always decided anew.
+ */
+export type ConsentInput = TimedConsentStatement & { eventKey: string; once?: boolean };
 
 /** Customers, their addresses and consent (current state and the append-only ledger), and what selection reads. */
 export interface CustomerRepository {

@@ -86,7 +86,7 @@ export async function handleFeedback(event: unknown, deps: FeedbackDeps): Promis
     for (const tenant of shops) {
       await deps.store.suppress(tenant, 'sms', phone, 'sms-opt-out', at);
       const customerId = await customerByAddress(deps.store, tenant, 'sms', phone, at);
-      await deps.store.recordConsent(tenant, customerId, 'sms', 'marketing', { ...WITHDRAWAL, at, source: 'sms-opt-out', eventKey: `sms-opt-out:${at}` }, now);
+      await deps.store.recordConsent(tenant, customerId, 'sms', 'marketing', { ...WITHDRAWAL, at, source: 'sms-opt-out', eventKey: `sms-opt-out:${at}`, once: true }, now);
     }
     deps.log.info(LogCode.AddressSuppressed, { channel: 'sms', reason: 'sms-opt-out', shops: shops.length });
     return { kind: 'sms-opt-out', suppressed: 1 };
@@ -125,7 +125,7 @@ export async function handleFeedback(event: unknown, deps: FeedbackDeps): Promis
       // A complaint is also a withdrawal of marketing consent, by whoever holds the address.
       if (kind === 'complaint') {
         const customerId = await customerByAddress(deps.store, tenant, 'email', email, at);
-        await deps.store.recordConsent(tenant, customerId, 'email', 'marketing', { ...WITHDRAWAL, at, source: 'ses-complaint', eventKey: `complaint:${at}` }, now);
+        await deps.store.recordConsent(tenant, customerId, 'email', 'marketing', { ...WITHDRAWAL, at, source: 'ses-complaint', eventKey: `complaint:${at}`, once: true }, now);
       }
     }
   }

@@ -56,7 +56,7 @@ export function storedKind(stored: ConsentState): ConsentKind {
 /** How many statements a consent state remembers, to know one applied again after a crash. */
 export const CONSENT_RECENT_KEYS = 16;
 
-export function nextConsent(stored: ConsentState | undefined, statement: TimedConsentStatement & { eventKey?: string }, engineNow: Date): ConsentDecision {
+export function nextConsent(stored: ConsentState | undefined, statement: TimedConsentStatement & { eventKey?: string; once?: boolean }, engineNow: Date): ConsentDecision {
   const at = clampToEngine(statement.at, engineNow).at;
   const apply = (reason: ConsentReason, effective = at): ConsentDecision => ({
     applied: true,
@@ -66,9 +66,9 @@ export function nextConsent(stored: ConsentState | undefined, statement: TimedCo
   });
   const refuse = (reason: ConsentReason): ConsentDecision => ({ applied: false, reason, at });
 
-  // 0. A statement decided once is not decided again: a redelivered withdrawal must not undo a
-  //    later opt-in, nor a redelivered echo write the same state once more.
-  if (statement.eventKey !== undefined && stored?.recent?.includes(statement.eventKey)) return refuse('already_applied');
+  // 0. A statement that may come again (`once`: a redelivered event) is decided once: a redelivered
+  //    withdrawal must not undo a later opt-in, nor a redelivered echo write the same state again.
+  if (statement.once && statement.eventKey !== undefined && stored?.recent?.includes(statement.eventKey)) return refuse('already_applied');
   if (statement.kind === 'withdrawal') return apply('withdrawal', later(at, engineNow.toISOString()));
   if (!stored) return apply('first_statement');
   const onFile = storedKind(stored);
@@ -82,9 +82,14 @@ export function nextConsent(stored: ConsentState | undefined, statement: TimedCo
   return since >= 0 ? apply('later_echo') : refuse('older_than_state');
 }
 
-/** The keys a state keeps once `eventKey`'s statement has moved it. */
-export function recentKeys(stored: ConsentState | undefined, eventKey: string): string[] {
-  return [...(stored?.recent ?? []).filter((k) => k !== eventKey), eventKey].slice(-CONSENT_RECENT_KEYS);
+/**
+ * The keys a state keeps once a statement has moved it: the statement's when it may come again
+ * (`once`), for a state that remembers none the key-less form (nothing is written).
+ */
+export function recentKeys(stored: ConsentState | undefined, statement: { eventKey: string; once?: boolean }): { recent?: string[] } {
+  const kept = stored?.recent ?? [];
+  if (!statement.once) return kept.length ? { recent: kept } : {};
+  return { recent: [...kept.filter((k) => k !== statement.eventKey), statement.eventKey].slice(-CONSENT_RECENT_KEYS) };
 }
 
 /** The ledger's line for a statement and the decision taken on it, the same on every backend. */

@@ -149,8 +149,8 @@ describe.each(contractBackends())('ComplianceRepository on $name', (backend) => 
           lastScoreAt: t(6),
         },
         consents: [
-          { channel: 'email', topic: 'marketing', granted: false, kind: 'withdrawal', at: t(20), source: 'unsubscribe', version: 2, recent: ['ev-1', 'ev-2'], expiresAt: retained(t(20)) },
-          { channel: 'sms', topic: 'service', granted: true, kind: 'echo', at: t(0), source: 'checkout', version: 1, recent: ['ev-0'], expiresAt: retained(t(0)) },
+          { channel: 'email', topic: 'marketing', granted: false, kind: 'withdrawal', at: t(20), source: 'unsubscribe', version: 2, expiresAt: retained(t(20)) },
+          { channel: 'sms', topic: 'service', granted: true, kind: 'echo', at: t(0), source: 'checkout', version: 1, expiresAt: retained(t(0)) },
         ],
         consentLedger: ledger,
         orders: [

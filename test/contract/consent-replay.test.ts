@@ -1,13 +1,18 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { StateStore } from '../../functions/app/ports.ts';
 import { CONSENT_RECENT_KEYS } from '../../functions/core/consent.ts';
-import { contractBackends, data, echo, optIn, t, withdrawal } from './backends.ts';
+import { contractBackends, data, echo as echoOnce, optIn as optInOnce, t, withdrawal as withdrawalOnce } from './backends.ts';
 
 /**
  * A statement applied again (an event redelivered after its lease ran out mid-way, a page posted
  * twice) is recognised by its event key and decided once: it neither writes the same state again
  * nor undoes what later statements decided.
  */
+// Statements of redelivered events: decided once.
+const echo = (...a: Parameters<typeof echoOnce>) => ({ ...echoOnce(...a), once: true });
+const optIn = (...a: Parameters<typeof optInOnce>) => ({ ...optInOnce(...a), once: true });
+const withdrawal = (...a: Parameters<typeof withdrawalOnce>) => ({ ...withdrawalOnce(...a), once: true });
+
 describe.each(contractBackends())('consent statements applied again on $name', (backend) => {
   let store: StateStore;
   beforeEach(async () => {
@@ -40,6 +45,13 @@ describe.each(contractBackends())('consent statements applied again on $name', (
     await email(optIn(t(0), 'api:customer.consent', 'o-1'), t(0));
     expect(await email(withdrawal(t(1), 'unsubscribe-link', 'w-2'), t(1))).toMatchObject({ applied: true, reason: 'withdrawal' });
     expect(await state()).toMatchObject({ granted: false, kind: 'withdrawal' });
+  });
+
+  it('a statement of the customer’s own page (not `once`) is decided anew: an opt-in and a withdrawal in the same instant under one key', async () => {
+    await email(optInOnce(t(0), 'preference-centre', 'preferences:t0:email'), t(0));
+    expect(await email(withdrawalOnce(t(0), 'preference-centre', 'preferences:t0:email'), t(0))).toMatchObject({ applied: true, reason: 'withdrawal' });
+    expect(await state()).toMatchObject({ granted: false, kind: 'withdrawal', version: 2 });
+    expect(await state()).not.toHaveProperty('recent');
   });
 
   it(`remembers the last ${CONSENT_RECENT_KEYS} statements that moved the state, newest last`, async () => {

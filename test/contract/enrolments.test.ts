@@ -223,7 +223,7 @@ describe.each(contractBackends())('EnrolmentRepository and StepContextReader on 
       expect(data(await store.stepContext('shop-a', 'c_1', 'abandoned-cart', 'tok-1', 'cart'))).toEqual({
         enrolment: { ...enrolment('abandoned-cart', 'tok-1'), status: 'active', expiresAt: retained(t(0)) },
         customer: { customerId: 'c_1', email: 'z@example.pl', firstName: 'Zofia', updatedAt: t(0), createdAt: t(0), expiresAt: retained(t(0)) },
-        consent: { email: { channel: 'email', topic: 'marketing', granted: true, kind: 'echo', at: t(0), source: 'checkout', version: 1, recent: ['ev-1'], expiresAt: retained(t(0)) }, sms: undefined },
+        consent: { email: { channel: 'email', topic: 'marketing', granted: true, kind: 'echo', at: t(0), source: 'checkout', version: 1, expiresAt: retained(t(0)) }, sms: undefined },
         subject: { ...checkout('tok-1'), customerId: 'c_1', status: 'open', updatedAt: t(0), expiresAt: retained(t(0)) },
       });
       const other = data(await store.stepContext('shop-b', 'c_1', 'abandoned-cart', 'tok-1', 'cart'));

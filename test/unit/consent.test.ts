@@ -18,11 +18,13 @@ function stateAfter(stored: ConsentState | undefined, d: ConsentDecision): Conse
 }
 
 describe('nextConsent: consent precedence', () => {
-  it('rule 0: a statement whose event key moved the state is not decided again, whatever its kind', () => {
+  it('rule 0: a statement that may come again (once) whose event key moved the state is not decided again, whatever its kind', () => {
     const optedInAfter: ConsentState = { granted: true, kind: 'opt-in', at: at(10), source: 'api', recent: ['w-1', 'o-1'] };
     // Without the key this withdrawal would apply (rule 1) and undo the later opt-in.
-    expect(nextConsent(optedInAfter, { ...withdrawal(0), eventKey: 'w-1' }, now(20))).toEqual({ applied: false, reason: 'already_applied', at: at(0) });
-    expect(nextConsent(optedInAfter, { ...withdrawal(0), eventKey: 'w-2' }, now(20))).toMatchObject({ applied: true, reason: 'withdrawal' });
+    expect(nextConsent(optedInAfter, { ...withdrawal(0), eventKey: 'w-1', once: true }, now(20))).toEqual({ applied: false, reason: 'already_applied', at: at(0) });
+    expect(nextConsent(optedInAfter, { ...withdrawal(0), eventKey: 'w-2', once: true }, now(20))).toMatchObject({ applied: true, reason: 'withdrawal' });
+    // A page action is never a redelivery: decided anew even under a remembered key.
+    expect(nextConsent(optedInAfter, { ...withdrawal(0), eventKey: 'w-1' }, now(20))).toMatchObject({ applied: true, reason: 'withdrawal' });
     expect(nextConsent(optedInAfter, withdrawal(0), now(20))).toMatchObject({ applied: true, reason: 'withdrawal' });
   });
 

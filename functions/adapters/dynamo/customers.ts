@@ -226,7 +226,7 @@ export class DynamoCustomers implements Omit<CustomerRepository, 'fileDate' | 'c
         {
           Put: {
             TableName: this.t.name,
-            Item: { ...key, channel, topic, ...decision.state, version: (current?.version ?? 0) + 1, recent: recentKeys(current, statement.eventKey), expiresAt: this.t.expiry(decision.state.at) },
+            Item: { ...key, channel, topic, ...decision.state, version: (current?.version ?? 0) + 1, ...recentKeys(current, statement), expiresAt: this.t.expiry(decision.state.at) },
             ...versionCondition(current),
           },
         },

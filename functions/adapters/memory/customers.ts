@@ -125,7 +125,7 @@ export class MemoryCustomers implements CustomerRepository {
     const decision = nextConsent(current, statement, receivedAt);
     if (decision.reason === 'already_applied') return decision;
     if (decision.applied) {
-      const state = { channel, topic, ...decision.state, version: (current?.version ?? 0) + 1, recent: recentKeys(current, statement.eventKey), expiresAt: expiry(decision.state.at, this.retentionDays) };
+      const state = { channel, topic, ...decision.state, version: (current?.version ?? 0) + 1, ...recentKeys(current, statement), expiresAt: expiry(decision.state.at, this.retentionDays) };
       this.consent.put(k, `${channel}#${topic}`, state);
     }
     const entry = { ...consentLedgerEntry(channel, topic, statement, receivedAt, decision), expiresAt: expiry(decision.at, this.retentionDays) };
