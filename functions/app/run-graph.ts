@@ -133,8 +133,11 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
       case 'waitFor': {
         const f = node.waitFor!;
         if (input.resume === 'timeout' && id === input.entry && guard === 0) {
-          // The timeout and the awaited event race: whichever clears the mark acts.
-          if (!(await deps.store.markEnrolment(tenant, customerId, input.journey, key, { awaiting: null }, id))) {
+          // The timeout and the awaited event race: whichever clears the mark acts. An attempt of
+          // this very step that cleared it and then failed (a crash after a send) left the
+          // enrolment on this execution, not waiting: that is ours to go on with.
+          const ours = !enrolment.awaiting && enrolment.executionName === input.executionName;
+          if (!ours && !(await deps.store.markEnrolment(tenant, customerId, input.journey, key, { awaiting: null }, id))) {
             trace(node, 'event came first');
             return { continue: false, next: END, outcome: 'completed' };
           }

@@ -181,6 +181,25 @@ describe('a journey graph walk', () => {
     await acceptEvents([delivered(3, new Date(T.getTime() + 6 * 86_400_000))], w.enrol);
     expect([...w.runner.started.values()].filter((i) => i.entry)).toHaveLength(0);
   });
+
+  it('the timeout step retried after a crash past its send goes on from the timeout: the send it may have made is recorded as uncertain', async () => {
+    const w = world();
+    await acceptEvents([order(4, '80.00')], w.enrol);
+    await w.walk(idOf(4), 'o-4', 'held');
+    w.at(new Date(T.getTime() + 5 * 86_400_000));
+    const before = w.emails.length;
+    // The first attempt cleared the wait, sent the apology and was killed before writing the outcome.
+    const complete = w.store.completeSend.bind(w.store);
+    w.store.completeSend = async () => {
+      throw new Error('killed after the provider accepted');
+    };
+    await expect(w.walk(idOf(4), 'o-4', 'arrived', 'timeout')).rejects.toThrow('killed');
+    w.store.completeSend = complete;
+    // The Task's retry is the same execution: not the event coming first.
+    expect(await w.walk(idOf(4), 'o-4', 'arrived', 'timeout')).toMatchObject({ continue: false, outcome: 'completed' });
+    expect(w.decisions.at(-1)).toMatchObject({ step: 'sorry', reason: 'delivery_uncertain' });
+    expect(w.emails).toHaveLength(before + 1);
+  });
 });
 
 describe('a journey graph measured', () => {
