@@ -124,6 +124,9 @@ export class EngineStack extends Stack {
 
     this.step = new EngineFunction(this, 'JourneyStep', {
       entry: 'functions/journey-step/handler.ts',
+      // Each journey's Tasks call the step's version of their deploy: a running execution keeps
+      // the templates and step code it started with, as it keeps its state machine version.
+      versioned: true,
       handlerName: 'journey-step',
       encryptionKey: props.key,
       // Two provider attempts with their time limits, and the store's requests around them.
@@ -179,7 +182,7 @@ export class EngineStack extends Stack {
         stateMachineName: this.stateMachineName(journey.id),
         stateMachineType: sfn.StateMachineType.STANDARD,
         comment: `journey:${journey.id}`,
-        definitionBody: sfn.DefinitionBody.fromChainable(journeyChain(new Construct(this, `${journey.id}-States`), journey, this.step.function)),
+        definitionBody: sfn.DefinitionBody.fromChainable(journeyChain(new Construct(this, `${journey.id}-States`), journey, this.step.function.currentVersion)),
         // Execution data holds only ids, but is still kept out of the logs.
         logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
         tracingEnabled: true,
@@ -193,6 +196,9 @@ export class EngineStack extends Stack {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: `journey ${journey.id} has failed executions`,
       });
+      // Every version of the step, not only this deploy's: an execution that started on an earlier
+      // state machine version calls the step version it was deployed with.
+      this.step.function.grantInvoke(machine);
       this.stateMachines[journey.id] = machine;
       this.liveAliases[journey.id] = publishLive(this, journey.id, machine);
     }

@@ -23,8 +23,12 @@ const FAKE_ACCOUNT = '000000000000';
 
 type Template = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
 
-/** Turns CloudFormation intrinsics in a DefinitionString into a plain definition. */
-function resolveDefinition(value: unknown): string {
+/**
+ * Turns CloudFormation intrinsics in a DefinitionString into a plain definition. A Task that calls
+ * a published version of a function (`Ref` of an AWS::Lambda::Version) calls the function here:
+ * locally there is one version of the code, the one running.
+ */
+function resolveDefinition(value: unknown, resources: Template['Resources']): string {
   if (typeof value === 'string') return value;
   const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
   if (!join) throw new Error(`unsupported definition intrinsic ${JSON.stringify(value).slice(0, 120)}`);
@@ -33,6 +37,10 @@ function resolveDefinition(value: unknown): string {
       if (typeof part === 'string') return part;
       const att = (part as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
       if (att && att[1] === 'Arn') return `arn:aws:lambda:${LOCAL_REGION}:${FAKE_ACCOUNT}:function:${att[0]}`;
+      const ref = (part as { Ref?: string }).Ref;
+      const version = ref === undefined ? undefined : resources[ref];
+      const fn = (version?.Properties['FunctionName'] as { Ref?: string } | undefined)?.Ref;
+      if (version?.Type === 'AWS::Lambda::Version' && fn) return `arn:aws:lambda:${LOCAL_REGION}:${FAKE_ACCOUNT}:function:${fn}`;
       throw new Error(`unsupported intrinsic in definition: ${JSON.stringify(part).slice(0, 120)}`);
     })
     .join(join[0]);
@@ -92,7 +100,7 @@ async function synthesize(): Promise<SynthesizedApp> {
     const journeys = new Map<string, JourneyDefinition>();
     for (const r of Object.values(engine.Resources)) {
       if (r.Type !== 'AWS::StepFunctions::StateMachine') continue;
-      const definition = JSON.parse(resolveDefinition(r.Properties['DefinitionString'])) as AslDefinition;
+      const definition = JSON.parse(resolveDefinition(r.Properties['DefinitionString'], engine.Resources)) as AslDefinition;
       const journey = definition.Comment?.replace(/^journey:/, '');
       if (!journey) continue;
       // The interpreter's own check (asl-validator), once here rather than at every start: it throws

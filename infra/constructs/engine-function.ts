@@ -32,6 +32,12 @@ export interface EngineFunctionProps {
    * @default false
    */
   readonly invokedAsynchronously?: boolean;
+  /**
+   * Publishes a version of the function with every change of its code or configuration, and
+   * keeps the old ones: what calls `currentVersion` (a journey's Task) stays on the code and
+   * content it was deployed with. @default false
+   */
+  readonly versioned?: boolean;
   /** Secrets the function reads: it may read them, and gets each one's ARN (never its value) in `envName`. @default none */
   readonly secrets?: readonly { readonly secret: secretsmanager.ISecret; readonly envName: string }[];
 }
@@ -91,6 +97,7 @@ export class EngineFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
       deadLetterQueue: this.deadLetterQueue,
+      ...(props.versioned ? { currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN } } : {}),
       environment: { HANDLER_NAME: props.handlerName, NODE_OPTIONS: '--enable-source-maps', ...props.environment, ...secretArns },
       bundling: {
         format: OutputFormat.ESM,

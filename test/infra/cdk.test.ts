@@ -215,6 +215,27 @@ describe('journey state machines', () => {
     expect(Object.keys(engine.findResources('AWS::Scheduler::Schedule'))).toHaveLength(3);
   });
 
+  it('call the step version of their deploy, kept after the next one, and may call every version of it', () => {
+    const stepVersions = Object.entries(engine.findResources('AWS::Lambda::Version'));
+    expect(stepVersions).toHaveLength(1);
+    const [versionId, version] = stepVersions[0]!;
+    expect(version['DeletionPolicy']).toBe('Retain');
+    expect(version['UpdateReplacePolicy']).toBe('Retain');
+    const stepFn = (version['Properties'] as { FunctionName: { Ref: string } }).FunctionName.Ref;
+    for (const [id, machine] of Object.entries(engine.findResources('AWS::StepFunctions::StateMachine'))) {
+      const parts = (machine['Properties'] as { DefinitionString: { 'Fn::Join': [string, unknown[]] } }).DefinitionString['Fn::Join'][1];
+      const called = parts.filter((p) => typeof p !== 'string');
+      // Every Task of every journey names the version, never the function's unqualified ARN.
+      expect(called.length, id).toBeGreaterThan(0);
+      for (const p of called) expect(p, id).toEqual({ Ref: versionId });
+    }
+    // Running executions of an earlier deploy call its version: the roles may invoke any version.
+    const invokes = Object.values(engine.findResources('AWS::IAM::Policy')).flatMap((p) =>
+      (p['Properties'] as { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } }).PolicyDocument.Statement.filter((st) => JSON.stringify(st.Action).includes('lambda:InvokeFunction')),
+    );
+    expect(invokes.some((st) => JSON.stringify(st.Resource).includes(`{"Fn::Join":["",[{"Fn::GetAtt":["${stepFn}","Arn"]},":*"]]}`))).toBe(true);
+  });
+
   it('publish a version per deploy and start new executions on a `live` alias; versions outlive the deploy that replaces them', () => {
     const versions = engine.findResources('AWS::StepFunctions::StateMachineVersion');
     const aliases = engine.findResources('AWS::StepFunctions::StateMachineAlias');

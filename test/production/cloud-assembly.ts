@@ -176,7 +176,8 @@ export function readShippedApp(outdir: string, opts: { tableName: string }): Shi
       roleLogicalId: refId(p['Role']),
     });
   }
-  const byArn = (arn: string) => functions.find((f) => f.arn === arn || f.name === arn);
+  // A version's ARN (`…:function:name:N`) is the function's, qualified.
+  const byArn = (arn: string) => functions.find((f) => f.arn === arn || f.name === arn || f.arn === arn.replace(/:\d+$/, ''));
   const fnOf = (target: unknown, where: string) => {
     const arn = engine.resolveString(target, where);
     const f = byArn(arn);

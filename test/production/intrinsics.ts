@@ -172,6 +172,11 @@ export class TemplateResolver {
         return `https://sqs.${this.region}.${this.urlSuffix}/${this.account}/${this.physicalName(id, 'QueueName', 80)}`;
       case 'AWS::Lambda::Function':
         return this.physicalName(id, 'FunctionName');
+      case 'AWS::Lambda::Version': {
+        // The first version a stack publishes: the function's ARN qualified with its number.
+        const fn = this.asString(this.resolve(r.Properties?.['FunctionName'], `${where} FunctionName`), `${where} FunctionName`);
+        return `${fn.startsWith('arn:') ? fn : `arn:${this.partition}:lambda:${this.region}:${this.account}:function:${fn}`}:1`;
+      }
       case 'AWS::ApiGatewayV2::Api':
         return this.apiId(id);
       default:

@@ -30,9 +30,10 @@ describe('journeys diff', () => {
       '  ~ w (wait): changed',
       '  + third (send)',
       '  - second (send)',
+      'cart: templates change for new enrolments; those already inside keep the text of the deploy they started on',
+      '  template r1 changed',
       'cart: for everyone, also those already inside',
       '  exits order.placed → order.cancelled, order.placed: applied by the ingest, so to customers already inside too',
-      '  template r1 changed: every message still to come uses the new text, for customers already inside too',
     ]);
   });
 

@@ -71,7 +71,8 @@ export function journeyDiff(id: string, before: JourneyConfig | undefined, after
     const n = u as JourneyNode & { template?: string; templateByCategory?: Record<string, string> };
     for (const t of [n.template, n.send?.template, ...Object.values(n.templateByCategory ?? n.send?.templateByCategory ?? {})]) if (t && changedTemplates.has(t)) templates.add(t);
   }
-  for (const t of [...templates].sort()) everyone.push(`  template ${t} changed: every message still to come uses the new text, for customers already inside too`);
+  // A journey's Tasks call the step version of their deploy, with the templates bundled in it.
+  if (templates.size > 0) out.push(`${id}: templates change for new enrolments; those already inside keep the text of the deploy they started on`, ...[...templates].sort().map((t) => `  template ${t} changed`));
   if (everyone.length > 0) out.push(`${id}: for everyone, also those already inside`, ...everyone);
   return out.length > 0 ? out : [`${id}: unchanged`];
 }
