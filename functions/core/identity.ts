@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { z } from 'zod';
+import { memo } from '../../workflows/src/memo.ts';
 
 /**
  * The one rule for telling that two addresses are the same person's: every lookup by address
@@ -30,10 +31,11 @@ function validPhone(text: string) {
   }
 }
 
+/** Numbers whose reading is kept: a run meets the same customers' numbers at every step. */
+const PHONES_KEPT = 10_000;
+
 /** The raw text first (it may carry an extension), then its digits alone. */
-function parsePhone(phone: string) {
-  return validPhone(phone) ?? validPhone(phoneDigits(phone));
-}
+const parsePhone = memo(PHONES_KEPT, (phone: string) => validPhone(phone) ?? validPhone(phoneDigits(phone)));
 
 /**
  * E.164 for every number libphonenumber (full metadata, region PL when no country code is
@@ -56,12 +58,12 @@ export function isValidPhone(phone: string): boolean {
  * does not tell the two apart (the United States, Canada), so those countries still get SMS.
  * Landlines, toll-free, premium-rate, shared-cost, VoIP and pager numbers are `not_mobile`.
  */
-export function smsReach(phone: string): 'mobile' | 'not_mobile' | 'invalid_address' {
+export const smsReach = memo(PHONES_KEPT, (phone: string): 'mobile' | 'not_mobile' | 'invalid_address' => {
   const parsed = parsePhone(phone);
   if (!parsed) return 'invalid_address';
   const type = parsed.getType();
   return type === 'MOBILE' || type === 'FIXED_LINE_OR_MOBILE' ? 'mobile' : 'not_mobile';
-}
+});
 
 const EmailSyntax = z.email();
 
