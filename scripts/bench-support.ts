@@ -130,6 +130,7 @@ export interface SimRun {
   cpuSeconds: number;
   customerDaysPerSecond: number;
   storeRequestsPerCustomer: number;
+  /** This process's peak resident memory up to the end of the run (its earlier phases included). */
   peakRssMb: number;
   sent: { email: number; smsParts: number; tasks: number };
   counters: LocalStack<LocalBackend>['engine']['counters'];
