@@ -92,14 +92,20 @@ export async function openLocalStorage(o: LocalStorageOptions, synthesized: Synt
 /** The store as it is, each method call reported first; the store itself when nobody listens. */
 function countCalls<T extends object>(store: T, onCall: ((method: string) => void) | undefined): T {
   if (!onCall) return store;
+  // One counting wrapper per method, made on first use: not a new closure at every call.
+  const wrappers = new Map<PropertyKey, { of: unknown; counting: (...args: unknown[]) => unknown }>();
   return new Proxy(store, {
     get(target, name, receiver) {
       const value = Reflect.get(target, name, receiver) as unknown;
       if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
+      const known = wrappers.get(name);
+      if (known?.of === value) return known.counting;
+      const counting = (...args: unknown[]) => {
         onCall(String(name));
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
+      wrappers.set(name, { of: value, counting });
+      return counting;
     },
   });
 }

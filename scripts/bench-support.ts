@@ -70,42 +70,68 @@ export function round(x: number, digits = 2): number {
   return Math.round(x * f) / f;
 }
 
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+interface SimulationRow {
+  size: number;
+  overhead: number;
+  cpuOverhead: number;
+  runs: { engine: { wallSeconds: number; cpuSeconds: number; customerDaysPerSecond: number; storeRequestsPerCustomer: number; peakRssMb: number }; bare: { wallSeconds: number; cpuSeconds: number; customerDaysPerSecond: number }; overhead: number; cpuOverhead: number }[];
+}
+
+/** The tables of the phases that ran, in the README's form. */
 export function printTable(store: string, r: {
   machine: Record<string, unknown>;
-  ingest: Record<string, number>;
-  memory: Record<string, number | undefined>;
-  simulation: { size: number; engine: { wallSeconds: number; customerDaysPerSecond: number; storeRequestsPerCustomer: number }; bare: { wallSeconds: number; customerDaysPerSecond: number }; overhead: number }[];
-  costPer1000Journeys: ReturnType<typeof cost>[];
+  ingest?: Record<string, number>;
+  memory?: Record<string, number | undefined>;
+  simulation: SimulationRow[];
+  costPer1000Journeys?: ReturnType<typeof cost>[];
 }): void {
   const out: string[] = [];
   out.push(`machine: ${r.machine['cpu']} × ${r.machine['cores']}, ${r.machine['memoryGb']} GiB, Node ${r.machine['node']}`);
-  out.push('');
-  out.push('| ingest (signed Shopify webhooks, 16 in flight) | value |', '|---|---|');
-  out.push(`| accepted end to end | ${r.ingest['webhooksPerSecond']}/s (p50 ${r.ingest['p50Ms']} ms, p99 ${r.ingest['p99Ms']} ms) |`);
-  out.push(`| ceiling: raw conditional writes, same server and process | ${r.ingest['ceilingConditionalWritesPerSecond']}/s (p50 ${r.ingest['ceilingP50Ms']} ms, p99 ${r.ingest['ceilingP99Ms']} ms) |`);
-  out.push(`| ratio | ${r.ingest['ratioToCeiling']} |`);
-  out.push(`| store requests per webhook (ceiling: 1) | ${r.ingest['storeRequestsPerWebhook']} |`);
-  out.push(`| this process's CPU per webhook / per ceiling write | ${r.ingest['nodeCpuMsPerWebhook']} ms / ${r.ingest['ceilingNodeCpuMsPerWrite']} ms |`);
-  out.push(`| peak RSS | engine ${r.memory['peakNodeRssMb']} MiB, DynamoDB Local ${r.memory['peakDynamoDbLocalRssMb'] ?? '?'} MiB |`);
-  out.push('');
-  out.push(`| customers × 30 days, five journeys | engine on ${store} (wall s, customer-days/s) | store requests per customer | bare interpreter (wall s, customer-days/s) | overhead |`, '|---|---|---|---|---|');
-  for (const s of r.simulation) {
-    out.push(`| ${s.size} | ${s.engine.wallSeconds} s, ${s.engine.customerDaysPerSecond}/s | ${s.engine.storeRequestsPerCustomer} | ${s.bare.wallSeconds} s, ${s.bare.customerDaysPerSecond}/s | ${s.overhead}× |`);
+  if (r.ingest && r.memory) {
+    out.push('');
+    out.push('| ingest (signed Shopify webhooks, 16 in flight) | value |', '|---|---|');
+    out.push(`| accepted end to end | ${r.ingest['webhooksPerSecond']}/s (p50 ${r.ingest['p50Ms']} ms, p99 ${r.ingest['p99Ms']} ms) |`);
+    out.push(`| ceiling: raw conditional writes, same server and process | ${r.ingest['ceilingConditionalWritesPerSecond']}/s (p50 ${r.ingest['ceilingP50Ms']} ms, p99 ${r.ingest['ceilingP99Ms']} ms) |`);
+    out.push(`| ratio | ${r.ingest['ratioToCeiling']} |`);
+    out.push(`| store requests per webhook (ceiling: 1) | ${r.ingest['storeRequestsPerWebhook']} |`);
+    out.push(`| this process's CPU per webhook / per ceiling write | ${r.ingest['nodeCpuMsPerWebhook']} ms / ${r.ingest['ceilingNodeCpuMsPerWrite']} ms |`);
+    out.push(`| peak RSS | engine ${r.memory['peakNodeRssMb']} MiB, DynamoDB Local ${r.memory['peakDynamoDbLocalRssMb'] ?? '?'} MiB |`);
   }
   out.push('');
-  out.push('| $ per 1,000 journeys | transitions | orchestration | messaging | total | Pinpoint journeys reference |', '|---|---|---|---|---|---|');
-  for (const c of r.costPer1000Journeys) {
-    out.push(`| ${c.journey} | ${c.perJourney.transitions} | ${c.usdPer1000.orchestration} | ${c.usdPer1000.messaging} | ${c.usdPer1000.total} | ${c.usdPer1000.pinpointJourneysReference} |`);
+  out.push(`| customers × 30 days, five journeys | engine on ${store} (wall s, customer-days/s, CPU s, peak RSS) | store requests per customer | bare interpreter (wall s, customer-days/s, CPU s) | overhead (wall, CPU) |`, '|---|---|---|---|---|');
+  for (const s of r.simulation) {
+    for (const [k, run] of s.runs.entries()) {
+      const { engine: e, bare: b } = run;
+      const label = s.runs.length > 1 ? `${s.size} (run ${k + 1})` : `${s.size}`;
+      out.push(`| ${label} | ${e.wallSeconds} s, ${e.customerDaysPerSecond}/s, ${e.cpuSeconds} s, ${e.peakRssMb} MiB | ${e.storeRequestsPerCustomer} | ${b.wallSeconds} s, ${b.customerDaysPerSecond}/s, ${b.cpuSeconds} s | ${run.overhead}×, ${run.cpuOverhead}× |`);
+    }
+    if (s.runs.length > 1) out.push(`| ${s.size}, median of ${s.runs.length} | | | | ${s.overhead}×, ${s.cpuOverhead}× |`);
+  }
+  if (r.costPer1000Journeys) {
+    out.push('');
+    out.push('| $ per 1,000 journeys | transitions | orchestration | messaging | total | Pinpoint journeys reference |', '|---|---|---|---|---|---|');
+    for (const c of r.costPer1000Journeys) {
+      out.push(`| ${c.journey} | ${c.perJourney.transitions} | ${c.usdPer1000.orchestration} | ${c.usdPer1000.messaging} | ${c.usdPer1000.total} | ${c.usdPer1000.pinpointJourneysReference} |`);
+    }
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-
 export interface SimRun {
   customers: number;
   wallSeconds: number;
+  /** This process's CPU time (user and system, every thread) over the same span. */
+  cpuSeconds: number;
   customerDaysPerSecond: number;
   storeRequestsPerCustomer: number;
+  /** This process's peak resident memory up to the end of the run (its earlier phases included). */
+  peakRssMb: number;
   sent: { email: number; smsParts: number; tasks: number };
   counters: LocalStack<LocalBackend>['engine']['counters'];
   stateTable: { rru: number; wru: number };

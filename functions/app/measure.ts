@@ -84,11 +84,18 @@ export function withStats(store: StateStore, o: StatsOptions): StateStore {
       return recorded;
     },
   };
+  // Each method of the store bound once, on first use, rather than at every call.
+  const bound = new Map<PropertyKey, { of: unknown; fn: unknown }>();
   return new Proxy(store, {
     get(target, name, receiver) {
       if (typeof name === 'string' && Object.hasOwn(counting, name)) return counting[name as keyof StateStore];
       const value = Reflect.get(target, name, receiver) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      if (typeof value !== 'function') return value;
+      const known = bound.get(name);
+      if (known?.of === value) return known.fn;
+      const fn = (value as (...a: unknown[]) => unknown).bind(target);
+      bound.set(name, { of: value, fn });
+      return fn;
     },
   });
 }

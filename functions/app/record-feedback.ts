@@ -73,11 +73,20 @@ function smsShop(destination: string | undefined, words: string[], deps: Feedbac
   return (deps.shops ?? [deps.tenant]).find((s) => s.toLowerCase() === named);
 }
 
+/**
+ * Whether the event's `field` is a string. Each kind of event below requires one of its own, so an
+ * event without it is not put to that kind's schema at all (a failed parse costs more than a match).
+ */
+function stringAt(event: unknown, field: string): string | undefined {
+  const v = event !== null && typeof event === 'object' ? (event as Record<string, unknown>)[field] : undefined;
+  return typeof v === 'string' ? v : undefined;
+}
+
 export async function handleFeedback(event: unknown, deps: FeedbackDeps): Promise<FeedbackResult> {
   const now = deps.clock.now();
   const at = now.toISOString();
-  const sms = InboundSms.safeParse(event);
-  if (sms.success) {
+  const sms = stringAt(event, 'messageBody') === undefined ? undefined : InboundSms.safeParse(event);
+  if (sms?.success) {
     const words = sms.data.messageBody.trim().split(/\s+/);
     const keyword = words[0]?.toUpperCase() ?? '';
     if (!STOP_WORDS.has(keyword)) return { kind: 'ignored', reason: 'not an opt-out keyword' };
@@ -91,8 +100,8 @@ export async function handleFeedback(event: unknown, deps: FeedbackDeps): Promis
     deps.log.info(LogCode.AddressSuppressed, { channel: 'sms', reason: 'sms-opt-out', shops: shops.length });
     return { kind: 'sms-opt-out', suppressed: 1 };
   }
-  const smsEvent = SmsEvent.safeParse(event);
-  if (smsEvent.success) {
+  const smsEvent = stringAt(event, 'eventType')?.startsWith('TEXT_') ? SmsEvent.safeParse(event) : undefined;
+  if (smsEvent?.success) {
     const engagement = smsEngagement(smsEvent.data.eventType, smsEvent.data.isFinal !== false);
     if (!engagement) return { kind: 'ignored', reason: `SMS event "${smsEvent.data.eventType}"` };
     const counted = await countEngagement(engagement, { channel: 'sms', id: smsEvent.data.messageId, tags: smsEvent.data.context ?? {} }, deps);

@@ -3,6 +3,7 @@ import type { Condition } from '../../workflows/src/nodes.ts';
 import { segmentDays } from '../../workflows/src/triggers.ts';
 import { type ConditionReads, conditionReads, inSegment } from '../core/filters.ts';
 import { zonedTime } from '../../workflows/src/quiet-hours.ts';
+import { dateTimeFormat } from '../../workflows/src/intl.ts';
 import { type EnrolDeps, enrol } from './enrolment.ts';
 import { SEGMENT_LEASE_SECONDS } from '../shared/config.ts';
 import { LogCode } from '../shared/logger.ts';
@@ -142,7 +143,7 @@ async function leasedSelection(journey: JourneyConfig, runAt: Date, deps: EnrolD
 export function nextDailyRun(from: Date, dailyAt: string, timeZone: string): Date {
   for (let d = 0; d <= 2; d++) {
     const probe = new Date(from.getTime() + d * 86_400_000);
-    const ymd = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(probe);
+    const ymd = dateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(probe);
     const candidate = zonedTime(ymd, dailyAt, timeZone);
     if (candidate.getTime() >= from.getTime()) return candidate;
   }

@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { z } from 'zod';
+import { memo } from '../../workflows/src/memo.ts';
 
 /**
  * The one rule for telling that two addresses are the same person's: every lookup by address
@@ -30,10 +31,11 @@ function validPhone(text: string) {
   }
 }
 
+/** Numbers whose reading is kept: a run meets the same customers' numbers at every step. */
+const PHONES_KEPT = 10_000;
+
 /** The raw text first (it may carry an extension), then its digits alone. */
-function parsePhone(phone: string) {
-  return validPhone(phone) ?? validPhone(phoneDigits(phone));
-}
+const parsePhone = memo(PHONES_KEPT, (phone: string) => validPhone(phone) ?? validPhone(phoneDigits(phone)));
 
 /**
  * E.164 for every number libphonenumber (full metadata, region PL when no country code is
@@ -56,18 +58,20 @@ export function isValidPhone(phone: string): boolean {
  * does not tell the two apart (the United States, Canada), so those countries still get SMS.
  * Landlines, toll-free, premium-rate, shared-cost, VoIP and pager numbers are `not_mobile`.
  */
-export function smsReach(phone: string): 'mobile' | 'not_mobile' | 'invalid_address' {
+export const smsReach = memo(PHONES_KEPT, (phone: string): 'mobile' | 'not_mobile' | 'invalid_address' => {
   const parsed = parsePhone(phone);
   if (!parsed) return 'invalid_address';
   const type = parsed.getType();
   return type === 'MOBILE' || type === 'FIXED_LINE_OR_MOBILE' ? 'mobile' : 'not_mobile';
-}
+});
 
-const EmailSyntax = z.email();
+/** The pattern z.email() checks with (its only check besides being a string), tested directly: asked at every send. */
+const EMAIL_SYNTAX = z.email().def.pattern ?? z.regexes.email;
 
 /** Whether a mail provider would take the address at all (platforms may hand over anything). */
 export function isDeliverableEmail(email: string): boolean {
-  return EmailSyntax.safeParse(email).success;
+  EMAIL_SYNTAX.lastIndex = 0;
+  return typeof email === 'string' && EMAIL_SYNTAX.test(email);
 }
 
 export function normaliseAddress(channel: AddressChannel, address: string): string {

@@ -1,6 +1,7 @@
 import type { GoalEvent } from '../../workflows/src/journey.ts';
 import { DEFAULT_TIME_ZONE } from '../../workflows/src/quiet-hours.ts';
 import { dateTimeFormat } from '../../workflows/src/intl.ts';
+import { memoBy } from '../../workflows/src/memo.ts';
 import type { Decision, Enrolment } from './model.ts';
 
 /**
@@ -73,10 +74,15 @@ export const SHOP_CURRENCY = 'PLN';
 
 /** The calendar day of an instant in the shop's zone (Europe/Warsaw): the day a counter is kept under. */
 export function statsDay(at: string | Date, timeZone = DEFAULT_TIME_ZONE): string {
-  const parts = dateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(at));
+  return dayOf(new Date(at).getTime(), timeZone);
+}
+
+/** By instant and zone: every counter a step adds is kept under the day of the same instant. */
+const dayOf = memoBy(10_000, (ms: number, timeZone: string) => `${ms}\u0000${timeZone}`, (ms: number, timeZone: string): string => {
+  const parts = dateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(ms));
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year')}-${part('month')}-${part('day')}`;
-}
+});
 
 /** Ten-thousandths of an amount given as a decimal string ("199.99" → 1999900), exactly. */
 export function amountUnits(amount: string): number {

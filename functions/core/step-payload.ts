@@ -31,6 +31,31 @@ export const StepPayloadV1 = z.object({ version: z.literal(1), trigger: Trigger.
 export const StepPayloadV2 = z.object({ version: z.literal(2), trigger: Trigger, ...fields });
 export const STEP_PAYLOAD_VERSION = 2;
 
+const Segment = z.array(JourneyNode);
+type SegmentNodes = z.infer<typeof Segment>;
+
+/**
+ * Segments parsed before, by their text. A definition has a few segments and every execution's
+ * Tasks send the same texts, so each is parsed and checked once per process, not once per step;
+ * kept frozen, so no walk can change what the next one reads. Emptied past a bound all the same.
+ */
+const SEGMENTS_KEPT = 1000;
+const segments = new Map<string, SegmentNodes>();
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function keepSegment(text: string, nodes: SegmentNodes): SegmentNodes {
+  if (segments.size >= SEGMENTS_KEPT) segments.clear();
+  segments.set(text, deepFreeze(nodes));
+  return nodes;
+}
+
 /**
  * A Task of a journey graph: walk from `entry` through `segment` (the nodes reachable before the
  * next wait, as JSON text: a definition's strings are never read as paths) until a wait or the end.
@@ -44,12 +69,14 @@ export const GraphPayload = z.object({
   entry: z.string(),
   resume: z.enum(['timeout']).optional(),
   segment: z.string().transform((text, ctx) => {
-    const parsed = z.array(JourneyNode).safeParse(JSON.parse(text));
+    const known = segments.get(text);
+    if (known) return known;
+    const parsed = Segment.safeParse(JSON.parse(text));
     if (!parsed.success) {
       ctx.addIssue({ code: 'custom', message: `segment: ${parsed.error.issues[0]?.message}` });
       return z.NEVER;
     }
-    return parsed.data;
+    return keepSegment(text, parsed.data);
   }),
   /** The walk may meet a marketing send outside sending hours (see Flow.deferrable), and then defers it. */
   deferrable: z.boolean().default(false),
@@ -86,8 +113,10 @@ export class StepPayloadError extends Error {
  * Parses any live version into the current one. A v1 payload without its trigger takes it from
  * the journey's file, never from a default: a default would misread every journey but one.
  */
+const LineStepPayload = z.discriminatedUnion('version', [StepPayloadV1, StepPayloadV2]);
+
 export function parseStepPayload(event: unknown, journeys: readonly Pick<JourneyConfig, 'id' | 'trigger'>[]): StepInput {
-  const parsed = z.discriminatedUnion('version', [StepPayloadV1, StepPayloadV2]).safeParse(event);
+  const parsed = LineStepPayload.safeParse(event);
   if (!parsed.success) throw new StepPayloadError(`step payload: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ')}`);
   const p = parsed.data;
   if (p.version === 2) return p;

@@ -19,6 +19,14 @@ export class MemoryExecutionStore implements ExecutionStore {
   private readonly waiting = new Map<string, Set<string>>();
   private clock: string | undefined;
 
+  /**
+   * A copy of a record: every field of one is a string or a number, so copying its fields is a
+   * full copy (and several times cheaper than structuredClone, at every step of every execution).
+   */
+  private static copy(r: ExecutionRecord): ExecutionRecord {
+    return { ...r };
+  }
+
   private static key(journey: string, name: string): string {
     return `${journey}\u0000${name}`;
   }
@@ -65,7 +73,7 @@ export class MemoryExecutionStore implements ExecutionStore {
   async create(record: ExecutionRecord): Promise<boolean> {
     const key = MemoryExecutionStore.key(record.journey, record.name);
     if (this.executions.has(key)) return false;
-    const r = structuredClone(record);
+    const r = MemoryExecutionStore.copy(record);
     this.executions.set(key, r);
     if (r.wakeAt !== undefined) this.enqueue(key, r.wakeAt);
     return true;
@@ -73,7 +81,7 @@ export class MemoryExecutionStore implements ExecutionStore {
 
   async get(journey: string, name: string): Promise<ExecutionRecord | undefined> {
     const r = this.executions.get(MemoryExecutionStore.key(journey, name));
-    return r ? structuredClone(r) : undefined;
+    return r ? MemoryExecutionStore.copy(r) : undefined;
   }
 
   async stop(journey: string, name: string, reason: string): Promise<boolean> {
@@ -108,7 +116,7 @@ export class MemoryExecutionStore implements ExecutionStore {
     for (const at of this.wakeTimes) {
       if (at > until) break;
       for (const key of this.waiting.get(at) ?? []) {
-        out.push(structuredClone(this.executions.get(key)!));
+        out.push(MemoryExecutionStore.copy(this.executions.get(key)!));
         if (limit !== undefined && out.length >= limit) return out;
       }
     }
@@ -124,7 +132,7 @@ export class MemoryExecutionStore implements ExecutionStore {
   }
 
   async running(): Promise<ExecutionRecord[]> {
-    return [...this.executions.values()].filter((r) => r.status === 'RUNNING').map((r) => structuredClone(r));
+    return [...this.executions.values()].filter((r) => r.status === 'RUNNING').map((r) => MemoryExecutionStore.copy(r));
   }
 
   async requeue(journey: string, name: string, at: string): Promise<boolean> {

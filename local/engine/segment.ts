@@ -63,6 +63,38 @@ export function suspendingDefinition(def: AslDefinition): AslDefinition {
   return { ...rest, States };
 }
 
+/** `$.a.b`: a path of plain field names, the only kind plainWait reads itself. */
+const FIELD_PATH = /^\$((?:\.[A-Za-z_][A-Za-z0-9_]*)+)$/;
+
+/**
+ * A Wait that needs no interpreter to tell where and when it resumes: JSONPath, no InputPath, a
+ * literal Seconds or Timestamp or a path of plain field names to a value the input has. What it
+ * gives is what the rewritten Pass would (see suspendingDefinition): its output is its input.
+ * Undefined for any other Wait, which the interpreter then evaluates.
+ */
+export function plainWait(state: AslState, input: string, machineLanguage?: unknown): Suspend | undefined {
+  if ((state['QueryLanguage'] ?? machineLanguage ?? 'JSONPath') !== 'JSONPath' || state.InputPath !== undefined || typeof state.Next !== 'string') return undefined;
+  const output = JSON.parse(input) as unknown;
+  const read = (path: string): unknown => {
+    const fields = FIELD_PATH.exec(path)?.[1]?.slice(1).split('.');
+    if (!fields) return undefined;
+    let v: unknown = output;
+    for (const f of fields) {
+      if (v === null || typeof v !== 'object' || Array.isArray(v) || !Object.hasOwn(v, f)) return undefined;
+      v = (v as Record<string, unknown>)[f];
+    }
+    return v;
+  };
+  const suspend = { __suspend: true as const, next: state.Next, output };
+  if (typeof state.Seconds === 'number') return { ...suspend, seconds: state.Seconds };
+  if (typeof state.Timestamp === 'string') return { ...suspend, timestamp: state.Timestamp };
+  const seconds = state.SecondsPath === undefined ? undefined : read(state.SecondsPath);
+  if (typeof seconds === 'number') return { ...suspend, seconds };
+  const timestamp = state.TimestampPath === undefined ? undefined : read(state.TimestampPath);
+  if (typeof timestamp === 'string') return { ...suspend, timestamp };
+  return undefined;
+}
+
 /** How a segment ended; the engine writes it as the execution's next status. */
 export type SegmentOutcome =
   | { kind: 'suspended'; next: string; input: string; wakeAt: Date; transitions: number; invocations: number }
@@ -109,7 +141,10 @@ export class SegmentRunner {
    * fails the execution the usual way, in `run`.
    */
   async openingWait(def: RunnableDefinition, record: ExecutionRecord): Promise<Suspend | undefined> {
-    if (def.definition.States[record.state]?.Type !== 'Wait') return undefined;
+    const state = def.definition.States[record.state];
+    if (state?.Type !== 'Wait') return undefined;
+    const plain = plainWait(state, record.input, def.definition['QueryLanguage']);
+    if (plain) return plain;
     try {
       const out = await this.machine(def, record.state).run(JSON.parse(record.input), { context: this.context(record) }).result;
       return isSuspend(out) && out.next !== null ? out : undefined;

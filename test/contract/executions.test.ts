@@ -52,6 +52,20 @@ describe.each(backends)('ExecutionStore on %s', (_backend, make) => {
     expect(await store.get('post-purchase', name)).toBeUndefined();
   });
 
+  it('keeps what was written: a record given or read back and then changed changes nothing stored', async () => {
+    const name = id();
+    const record = waiting(name, at(60));
+    await store.create(record);
+    record.state = 'changed by the caller';
+    const read = (await store.get('abandoned-cart', name))!;
+    expect(read.state).toBe('first-reminder');
+    read.input = '{"changed":true}';
+    const [due] = (await store.due(at(60))).filter((r) => r.name === name);
+    expect(due?.input).toBe('{"a":1}');
+    due!.wakeAt = at(1);
+    expect((await store.get('abandoned-cart', name))?.wakeAt).toBe(at(60));
+  });
+
   it('lists queued executions due by a time, earliest first, up to a limit', async () => {
     const s = await make();
     const wakes = [50, 10, 40, 20, 30, 70];

@@ -4,6 +4,9 @@ import type { Socket } from 'node:net';
 import type { ShippedApp, ShippedFunction } from './cloud-assembly.ts';
 import type { Execution, StepFunctionsEngine } from './executions.ts';
 import { allows } from './iam.ts';
+import { resourcesOf, type Service, ServiceError } from './aws-operations.ts';
+
+export type { Service } from './aws-operations.ts';
 
 /**
  * One local HTTP endpoint for the AWS APIs the functions call besides DynamoDB, reached through
@@ -20,8 +23,6 @@ import { allows } from './iam.ts';
  * deployed role may not make answers AccessDeniedException here too. A test can make an operation
  * fail: an error code and status, a dropped connection, or no answer at all, once, n times or always.
  */
-
-export type Service = 'states' | 'secretsmanager' | 'events' | 'sms-voice' | 'ses';
 
 export interface RecordedCall {
   service: Service | 'unknown';
@@ -50,16 +51,6 @@ export interface Fault {
   times?: number;
   /** Only calls whose request matches. */
   when?: (request: Record<string, unknown>) => boolean;
-}
-
-class ServiceError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
 }
 
 const TARGET_PREFIXES: Record<string, { service: Service; json: string }> = {
@@ -213,46 +204,8 @@ export class AwsStandIn {
     }
   }
 
-  /** The resources an operation acts on, for the IAM check. */
-  private resourcesOf(service: Service, operation: string, request: Record<string, unknown>): { action: string; resources: string[] } {
-    const { region, account } = this.app;
-    const action = `${service === 'sms-voice' ? 'sms-voice' : service}:${operation}`;
-    switch (`${service}:${operation}`) {
-      case 'states:StartExecution':
-        return { action, resources: [String(request['stateMachineArn'])] };
-      case 'states:StopExecution':
-      case 'states:DescribeExecution':
-        return { action, resources: [String(request['executionArn'])] };
-      case 'secretsmanager:GetSecretValue':
-        return { action, resources: [this.findSecret(String(request['SecretId']))?.arn ?? String(request['SecretId'])] };
-      case 'events:PutEvents':
-        return {
-          action,
-          resources: ((request['Entries'] as { EventBusName?: string }[] | undefined) ?? []).map((e) => {
-            const bus = e.EventBusName ?? 'default';
-            return bus.startsWith('arn:') ? bus : `arn:aws:events:${region}:${account}:event-bus/${bus}`;
-          }),
-        };
-      case 'sms-voice:SendTextMessage': {
-        const identity = request['OriginationIdentity'];
-        return { action, resources: [typeof identity === 'string' && identity.startsWith('arn:') ? identity : `arn:aws:sms-voice:${region}:${account}:phone-number/${identity ?? 'any'}`] };
-      }
-      case 'ses:SendEmail': {
-        const from = String(request['FromEmailAddress'] ?? '');
-        const domain = /@([^>]+)>?$/.exec(from)?.[1] ?? from;
-        const set = request['ConfigurationSetName'];
-        return {
-          action,
-          resources: [`arn:aws:ses:${region}:${account}:identity/${domain}`, ...(typeof set === 'string' ? [`arn:aws:ses:${region}:${account}:configuration-set/${set}`] : [])],
-        };
-      }
-      default:
-        throw new ServiceError('UnknownOperationException', `the AWS stand-in does not serve ${service}:${operation}`);
-    }
-  }
-
   private authorize(caller: ShippedFunction, service: Service, operation: string, request: Record<string, unknown>): void {
-    const { action, resources } = this.resourcesOf(service, operation, request);
+    const { action, resources } = resourcesOf(this.app, service, operation, request, (id) => this.findSecret(id)?.arn);
     const statements = caller.roleLogicalId ? this.app.statementsOf(caller.roleLogicalId) : [];
     if (!allows(statements, action, resources)) {
       throw new ServiceError('AccessDeniedException', `User: ${caller.handlerName} is not authorized to perform: ${action} on resource: ${resources.join(', ')}`, service === 'ses' ? 403 : 400);

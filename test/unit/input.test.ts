@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { Amount, Contact, Currency, Link, platformContact } from '../../functions/core/domain.ts';
-import { normalisePhone, smsReach } from '../../functions/core/identity.ts';
+import { isDeliverableEmail, normalisePhone, smsReach } from '../../functions/core/identity.ts';
 import { cleanText, oversizedEvent, STORED_SUBJECT_BYTES, storedBytes, TEXT_CAPS } from '../../functions/core/limits.ts';
 import { channelFor, planStep, subjectOf, templateData } from '../../functions/core/step-policy.ts';
 import { mapShopify } from '../../functions/ingest/shopify.ts';
@@ -148,5 +149,16 @@ describe('structured fields', () => {
     const over = oversizedEvent({ ...base, type: 'checkout.updated', checkout: checkout(500) });
     expect(over?.path).toBe('checkout.items');
     expect(over?.bytes).toBeGreaterThan(STORED_SUBJECT_BYTES);
+  });
+});
+
+describe('an e-mail address a provider would take', () => {
+  it('is what z.email() accepts, for any text', () => {
+    const samples = ['zofia@example.pl', 'Zofia.Nowak+promo@sklep.example.pl', "o'brien@example.ie", 'a@b', 'a@b.c', '@example.pl', 'zofia@', 'zofia @example.pl', 'zofia@example..pl', 'ząb@example.pl', '.a@example.pl', 'a.@example.pl', ''];
+    for (const s of samples) expect(isDeliverableEmail(s), s).toBe(z.email().safeParse(s).success);
+    fc.assert(
+      fc.property(fc.oneof(fc.emailAddress(), fc.string(), fc.string().map((s) => `${s}@example.pl`)), (s) => isDeliverableEmail(s) === z.email().safeParse(s).success),
+      { numRuns: 500 },
+    );
   });
 });

@@ -35,6 +35,21 @@ describe('lossless ids', () => {
     expect((parsed['customer'] as Record<string, unknown>)['id']).toBe('115310627314723954');
     expect(parsed['total']).toBe(12.5);
   });
+
+  it('keeps ids exact however the key is written: order_id, escaped in the key, beside escaped text', () => {
+    const parsed = parseJsonKeepingIds('{"order_id":820982911946154508,"\\u0069d":115310627314723954,"note":"a \\"quote\\"","n":9007199254740993}') as Record<string, unknown>;
+    expect(parsed['order_id']).toBe('820982911946154508');
+    expect(parsed['id']).toBe('115310627314723954');
+    expect(parsed['note']).toBe('a "quote"');
+    // Not an id: a number as JSON reads it.
+    expect(parsed['n']).toBe(9007199254740992);
+  });
+
+  it('reads a body without numeric ids as JSON.parse does', () => {
+    const text = '{"id":"abc","customer":{"email":"a@example.pl","order_ids":["1"]},"total":12.5,"items":[{"sku_id":"x","qty":2}]}';
+    expect(parseJsonKeepingIds(text)).toEqual(JSON.parse(text));
+    expect(() => parseJsonKeepingIds('{"id": 1,')).toThrow(SyntaxError);
+  });
 });
 
 describe('Shopify mapping', () => {

@@ -1,4 +1,5 @@
 import { readableColor } from './contrast.ts';
+import { memo } from './memo.ts';
 import type { Locale } from './template-file.ts';
 
 /**
@@ -94,8 +95,11 @@ export function bodyFromText(text: string, action: EmailAction | undefined, foot
  * Darkened when white button text on it would not reach 4.5:1 (workflows/src/contrast.ts).
  */
 export function shopColor(color: unknown): string {
-  return typeof color === 'string' && COLOR.test(color) ? readableColor(color) : DEFAULT_COLOR;
+  return typeof color === 'string' && COLOR.test(color) ? readable(color) : DEFAULT_COLOR;
 }
+
+/** A shop has one colour, and every e-mail it sends asks for it twice. */
+const readable = memo(1000, (color: string) => readableColor(color));
 
 export function emailDocument(frame: EmailFrame, body: string, footer: readonly string[]): string {
   const color = shopColor(frame.color);

@@ -48,15 +48,24 @@ function environment(locale: Locale): typeof Handlebars {
   return hb;
 }
 
-const cache = new Map<string, HandlebarsTemplateDelegate>();
+/**
+ * Compiled templates by locale and escaping, then by source: the source strings are the template
+ * files' own, so a lookup hashes each once, not a key built anew for every message.
+ */
+const cache = new Map<string, Map<string, HandlebarsTemplateDelegate>>();
 
 function compile(source: string, locale: Locale, escapeHtml: boolean): HandlebarsTemplateDelegate {
-  const key = `${locale}\u0000${escapeHtml}\u0000${source}`;
-  let fn = cache.get(key);
+  const setting = `${locale}\u0000${escapeHtml}`;
+  let compiled = cache.get(setting);
+  if (!compiled) {
+    compiled = new Map();
+    cache.set(setting, compiled);
+  }
+  let fn = compiled.get(source);
   if (!fn) {
     // strict: a variable the data lacks throws instead of rendering as an empty string.
     fn = environment(locale).compile(source, { strict: true, noEscape: !escapeHtml });
-    cache.set(key, fn);
+    compiled.set(source, fn);
   }
   return fn;
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type AddressChannel, normaliseAddress } from '../../core/identity.ts';
+import { memoBy } from '../../../workflows/src/memo.ts';
 
 /**
  * The state table's keys: the only place their formats are spelled (each item kind is documented in
@@ -11,8 +12,18 @@ export type ItemKey = { pk: string; sk: string };
 
 /** Suppression, address references and erasure markers are keyed by a hash of the normalised address, never the address. */
 export function addressHash(channel: AddressChannel, address: string): string {
-  return createHash('sha256').update(normaliseAddress(channel, address)).digest('hex');
+  return hashOf(channel, address);
 }
+
+/**
+ * A request names the same customer's addresses several times over (profile, references, consent,
+ * suppression); the hashes are kept in this process's memory only, a bounded number of them.
+ */
+const hashOf = memoBy(
+  10_000,
+  (channel: AddressChannel, address: string) => `${channel}\u0000${address}`,
+  (channel: AddressChannel, address: string) => createHash('sha256').update(normaliseAddress(channel, address)).digest('hex'),
+);
 
 /** What an erasure marker can name: an address (e-mail, phone) or a customer id. */
 export type ErasedIdentifier = AddressChannel | 'customer';

@@ -15,13 +15,20 @@ export type Item = Record<string, unknown>;
  * in and what comes out are never the caller's objects or the store's.
  */
 export function copy<T>(value: T): T {
-  if (Array.isArray(value)) return value.filter((v) => v !== undefined).map((v) => copy(v)) as T;
-  if (value !== null && typeof value === 'object') {
-    const out: Item = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = copy(v);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const v of value) if (v !== undefined) out.push(copy(v));
     return out as T;
   }
-  return value;
+  // Own enumerable string keys, in Object.entries' order, without building the entries.
+  const out: Item = {};
+  for (const k in value) {
+    if (!Object.hasOwn(value, k)) continue;
+    const v = (value as Item)[k];
+    if (v !== undefined) out[k] = copy(v);
+  }
+  return out as T;
 }
 
 /**
@@ -73,6 +80,10 @@ function decimal(n: number): { units: bigint; scale: number } {
 
 /** `ADD` on a number attribute: decimal arithmetic, so 0.1 + 0.2 is 0.3 as on DynamoDB. */
 export function add(a: unknown, b: number): number {
+  // Whole numbers add exactly as binary floats while the sum stays a safe integer (every counter);
+  // `|| 0` because a decimal has no negative zero.
+  const whole = typeof a === 'number' ? a : 0;
+  if (Number.isSafeInteger(whole) && Number.isSafeInteger(b) && Number.isSafeInteger(whole + b)) return whole + b || 0;
   const x = decimal(typeof a === 'number' ? a : 0);
   const y = decimal(b);
   const scale = Math.max(x.scale, y.scale);
