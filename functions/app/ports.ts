@@ -44,10 +44,7 @@ export interface KnownIdentity {
 }
 
 /** A consent statement as a use case hands it to storage: kind, claim, time, source, and the event that carried it. */
-/**
- * A statement and its key. `once`: it may be applied again under the same key (a platform or SNS
- * redelivery), so it is decided once; a customer's own page action is always decided anew.
- */
+/** A statement and its key; `once`: it may come again under that key (a redelivery), so it is decided once. */
 export type ConsentInput = TimedConsentStatement & { eventKey: string; once?: boolean };
 
 /** Customers, their addresses and consent (current state and the append-only ledger), and what selection reads. */
@@ -105,11 +102,7 @@ export interface SubjectRepository {
   /** False when the order was already stored (a replay); the tombstone of an earlier cancellation is filled in and keeps its status. */
   putOrder(tenant: string, customerId: string, order: Order, at: string): Promise<boolean>;
   findOrderOwner(tenant: string, orderId: string): Promise<string | undefined>;
-  /**
-   * Keeps an event about an order nobody is known to own yet (a fulfilment that overtook its
-   * order), once per event key, until the order comes; then `parkedOrderEvents` lists them in
-   * time order and `dropParkedOrderEvent` removes each once applied.
-   */
+  /** Keeps an event about an order nobody owns yet, once per key; listed in time order when the order comes, dropped once applied. */
   parkOrderEvent(tenant: string, orderId: string, parked: ParkedOrderEvent): Promise<void>;
   parkedOrderEvents(tenant: string, orderId: string): Promise<ParkedOrderEvent[]>;
   dropParkedOrderEvent(tenant: string, orderId: string, parked: Pick<ParkedOrderEvent, 'at' | 'key'>): Promise<void>;
@@ -127,10 +120,9 @@ export interface SubjectRepository {
   getInvoice(tenant: string, invoiceId: string): Promise<InvoiceRecord | undefined>;
 }
 
-/** An event kept for an order not known yet: the domain event as the ingest made it, without its customer. */
+/** An event kept for an order not known yet (`at`: its time on the engine's clock); it carried no customer. */
 export interface ParkedOrderEvent {
   key: string;
-  /** The event's time on the engine's clock. */
   at: string;
   event: DomainEvent;
 }
