@@ -65,6 +65,8 @@ export class DataStack extends Stack {
       ['SnsDeliveryOfThisAccount', 'sns.amazonaws.com', {}],
       // SES publishing bounces and complaints from a configuration set to the encrypted feedback topic.
       ['SesEventsOfThisAccount', 'ses.amazonaws.com', { ArnLike: { 'aws:SourceArn': `arn:${partition}:ses:${region}:${account}:configuration-set/*` } }],
+      // End User Messaging publishing SMS delivery events to the encrypted feedback topic.
+      ['SmsEventsOfThisAccount', 'sms-voice.amazonaws.com', {}],
       // CloudWatch alarms publishing to the encrypted operators' topic.
       ['CloudWatchAlarmsOfThisAccount', 'cloudwatch.amazonaws.com', { ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` } }],
     ];

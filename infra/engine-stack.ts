@@ -7,7 +7,6 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { JourneyConfig } from '../workflows/src/journey.ts';
@@ -16,6 +15,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { EngineFunction } from './constructs/engine-function.ts';
+import { deliveryFeedback } from './constructs/delivery-feedback.ts';
 import { EngineSecrets } from './constructs/engine-secrets.ts';
 import { lastOrderIndex } from '../functions/adapters/dynamo/keys.ts';
 import { EngineOperations } from './constructs/engine-operations.ts';
@@ -95,26 +95,8 @@ export class EngineStack extends Stack {
 
     this.secrets = new EngineSecrets(this, 'Secrets', { key: props.key });
 
-    const configurationSet = new ses.ConfigurationSet(this, 'Sending', {
-      reputationMetrics: true,
-      sendingEnabled: true,
-      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
-      tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
-    });
-
-    // Bounces and complaints → SNS → feedback function → suppression list; deliveries and clicks
-    // (opens only when asked for: privacy proxies open every message) → the journeys' counters.
-    this.feedbackTopic = new sns.Topic(this, 'DeliveryFeedback', { masterKey: props.key, enforceSSL: true });
-    configurationSet.addEventDestination('BouncesAndComplaints', {
-      destination: ses.EventDestination.snsTopic(this.feedbackTopic),
-      events: [
-        ses.EmailSendingEvent.BOUNCE,
-        ses.EmailSendingEvent.COMPLAINT,
-        ses.EmailSendingEvent.DELIVERY,
-        ses.EmailSendingEvent.CLICK,
-        ...(settings.trackOpens === 'true' ? [ses.EmailSendingEvent.OPEN] : []),
-      ],
-    });
+    const { configurationSet, feedbackTopic, smsConfigurationSet } = deliveryFeedback(this, { key: props.key, settings });
+    this.feedbackTopic = feedbackTopic;
 
     this.api = new apigw.HttpApi(this, 'TriggerApi', {
       description: 'Shop triggers, webhooks and unsubscribe links',
@@ -148,7 +130,7 @@ export class EngineStack extends Stack {
         SMS_TRANSLITERATE: String(settings.smsTransliterate),
         SMS_DAILY_CAP: String(settings.smsDailyCap),
         ...(settings.smsOriginationIdentity ? { SMS_ORIGINATION_IDENTITY: settings.smsOriginationIdentity } : {}),
-        ...(settings.smsConfigurationSet ? { SMS_CONFIGURATION_SET: settings.smsConfigurationSet } : {}),
+        SMS_CONFIGURATION_SET: smsConfigurationSet.ref,
       },
     });
     this.step.function.addToRolePolicy(

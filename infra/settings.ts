@@ -42,7 +42,7 @@ export const EngineSettings = z.object({
   smsTransliterate: fields.smsTransliterate,
   /** End User Messaging origination identity: a phone number, pool or sender id ARN or id. */
   smsOriginationIdentity: text.optional(),
-  /** End User Messaging configuration set (event destinations for SMS delivery events). */
+  /** The name of the End User Messaging configuration set the stack makes (its event destination sends SMS delivery events to the feedback topic). @default generated */
   smsConfigurationSet: text.optional(),
   /** The shops this installation serves, comma-separated (the tenants of `shop::secret` credentials): each gets the scheduled runs, and feedback naming no shop applies to all. */
   shops: fields.shops.default(['default']),

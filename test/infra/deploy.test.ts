@@ -194,9 +194,24 @@ describe('settings are checked at synth with the functions’ own schemas', () =
       SENDING_HOURS: '09:00-19:00',
       SHOP_URL: 'https://sklep.example.pl',
       SMS_ORIGINATION_IDENTITY: 'KOSZYK',
-      SMS_CONFIGURATION_SET: 'koszyk-sms',
       SMS_TRANSLITERATE: 'true',
     });
+    // The SMS configuration set is the stack's own, named as asked, and every send names it.
+    const [setId, set] = Object.entries(engine.findResources('AWS::SMSVOICE::ConfigurationSet') as Resources)[0]!;
+    expect((step.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables['SMS_CONFIGURATION_SET']).toEqual({ Ref: setId });
+    expect(set.Properties['ConfigurationSetName']).toBe('koszyk-sms');
+  });
+
+  it('sends SMS delivery events to the feedback topic, which End User Messaging may publish to and whose key it may use', () => {
+    const { engine, data } = synth({});
+    const [, set] = Object.entries(engine.findResources('AWS::SMSVOICE::ConfigurationSet') as Resources)[0]!;
+    const [topicId] = Object.entries(engine.findResources('AWS::SNS::Topic') as Resources).find(([id]) => id.startsWith('DeliveryFeedback'))!;
+    expect(set.Properties['EventDestinations']).toEqual([
+      { EventDestinationName: 'delivery-feedback', Enabled: true, MatchingEventTypes: ['TEXT_ALL'], SnsDestination: { TopicArn: { Ref: topicId } } },
+    ]);
+    const topicPolicy = JSON.stringify(Object.values(engine.findResources('AWS::SNS::TopicPolicy') as Resources).map((p) => p.Properties));
+    expect(topicPolicy).toContain('sms-voice.amazonaws.com');
+    expect(JSON.stringify(data.findResources('AWS::KMS::Key'))).toContain('sms-voice.amazonaws.com');
   });
 });
 
