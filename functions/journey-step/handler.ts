@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
+import { outliveNoErasure } from '../app/erasure-race.ts';
 import { runStep, type StepResult } from '../app/run-step.ts';
 import { awsStepDeps, serviceLogger } from '../composition.ts';
 import { type GraphDeps, type GraphResult, runGraphStep } from '../app/run-graph.ts';
@@ -13,8 +14,13 @@ import { logContext } from '../shared/middleware.ts';
 export function makeStepHandler(deps: () => GraphDeps | Promise<GraphDeps>) {
   return async (event: unknown): Promise<StepResult | GraphResult> => {
     const d = await deps();
-    if (isGraphPayload(event)) return runGraphStep(parseGraphPayload(event), d);
-    return runStep(parseStepPayload(event, d.journeys), d);
+    const began = d.clock.now();
+    if (isGraphPayload(event)) {
+      const input = parseGraphPayload(event);
+      return outliveNoErasure(d.store, { tenant: input.enrolment.tenant, customerId: input.enrolment.customerId, began }, () => runGraphStep(input, d));
+    }
+    const input = parseStepPayload(event, d.journeys);
+    return outliveNoErasure(d.store, { tenant: input.enrolment.tenant, customerId: input.enrolment.customerId, began }, () => runStep(input, d));
   };
 }
 

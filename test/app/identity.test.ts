@@ -7,6 +7,7 @@ import { RecordingRunner } from '../support/recording-runner.ts';
 import { customerNamed, eraseCustomers } from '../../functions/app/privacy.ts';
 import { handleFeedback } from '../../functions/app/record-feedback.ts';
 import { runStep } from '../../functions/app/run-step.ts';
+import { makeStepHandler } from '../../functions/journey-step/handler.ts';
 import type { DomainEvent } from '../../functions/core/domain.ts';
 import type { StepInput } from '../../functions/core/step-payload.ts';
 import { customerIdFor, executionName } from '../../functions/shared/ids.ts';
@@ -163,5 +164,44 @@ describe('erasure is complete and final', () => {
     expect(sent).toEqual([]);
     expect(await d.store.listDecisions('default', byEmail)).toEqual([]);
     expect(await d.store.exportCustomer('default', byEmail)).toMatchObject({ profile: null, messages: [], journeys: [], sends: [] });
+  });
+
+  it('an erasure landing while a step runs, after its check, leaves nothing the step wrote', async () => {
+    const d = deps();
+    await acceptEvents([checkout('e1', { email: EMAIL, firstName: 'Zofia', consent: { emailMarketing: true } }, 'tok-1')], d);
+    const payload: StepInput = {
+      version: 2,
+      journey: 'abandoned-cart',
+      trigger: 'checkout',
+      step: 'reminder-1',
+      channel: 'email',
+      template: 'cart-reminder-1',
+      topic: 'marketing',
+      last: false,
+      executionName: executionName('abandoned-cart', 'default', 'tok-1'),
+      enrolment: { version: 1, tenant: 'default', customerId: byEmail, journey: 'abandoned-cart', key: 'tok-1' },
+    };
+    const step = makeStepHandler(() => ({
+      config: { shopName: 'Sklep', publicUrl: 'https://sklep.example.pl', unsubscribeSecret: 'secret-0123456789-0123456789' },
+      store: d.store,
+      mailer: {
+        // The erasure completes while the message is with the provider: the step then records its outcome and decision.
+        send: async () => {
+          await d.store.eraseCustomer('default', byEmail, d.clock.now().toISOString());
+          return { messageId: 'm-1' };
+        },
+      },
+      sms: { send: async () => ({ messageId: 's-1' }) },
+      events: { taskCreated: async () => undefined },
+      templates: loadTemplates(),
+      journeys: loadJourneys(),
+      clock: d.clock,
+      log: silentLog,
+    }));
+    await step(payload);
+    expect(await d.store.listDecisions('default', byEmail)).toEqual([]);
+    const left = await d.store.exportCustomer('default', byEmail);
+    expect(left).toMatchObject({ profile: null, messages: [], journeys: [], sends: [] });
+    expect(JSON.stringify(left)).not.toMatch(/zofia|Kubek/i);
   });
 });

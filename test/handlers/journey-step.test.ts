@@ -54,6 +54,13 @@ class FakeStore {
     return true;
   }
   async isSuppressed(_t: string, _channel: string, address: string) { return this.suppressed.has(address); }
+  /** Read again once the step is done: nobody here is erased. */
+  async identify() {
+    return {};
+  }
+  async eraseCustomer() {
+    throw new Error('no erasure in these tests');
+  }
 }
 
 function setup(mailer?: (m: EmailMessage) => Promise<{ messageId: string }>, config: Partial<StepDeps['config']> = {}) {
