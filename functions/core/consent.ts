@@ -15,8 +15,8 @@ import type { ConsentChannel, ConsentLedgerEntry, ConsentState, ConsentTopic } f
  *    state on file: a later echoed `false` withdraws a granted state (the safe side), and a later
  *    echoed `true` grants again only over an echoed `false` (the box left unticked, then ticked).
  *
- * A statement whose event key already moved the state (a redelivery after a crash) is not decided
- * again. Every time is first clamped to the engine's clock (core/engine-time.ts). A state stored before
+ * A statement that may come again (`once`: a redelivered event) whose event key already moved the
+ * state is not decided again. Every time is first clamped to the engine's clock (core/engine-time.ts). A state stored before
  * kinds were recorded counts as a withdrawal when it does not grant.
  */
 

@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ParkedOrderEvent, SubjectRepository } from '../../app/ports.ts';
 import { PARKED_ORDER_EVENT_DAYS } from '../../core/limits.ts';
 import type { Checkout, Order } from '../../core/domain.ts';
@@ -123,14 +123,8 @@ export class DynamoSubjects implements SubjectRepository {
 
   async parkedOrderEvents(tenant: string, orderId: string): Promise<ParkedOrderEvent[]> {
     const { pk } = items.parkedOrderEvent(tenant, orderId, '', '');
-    const out: ParkedOrderEvent[] = [];
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await this.t.db.send(new QueryCommand({ TableName: this.t.name, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ExclusiveStartKey: cursor, ConsistentRead: true }));
-      for (const { key, at, event } of (page.Items ?? []) as ParkedOrderEvent[]) out.push({ key, at, event });
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
-    return out;
+    const kept = (await this.t.query({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } })) as unknown as ParkedOrderEvent[];
+    return kept.map(({ key, at, event }) => ({ key, at, event }));
   }
 
   async dropParkedOrderEvent(tenant: string, orderId: string, parked: Pick<ParkedOrderEvent, 'at' | 'key'>): Promise<void> {
