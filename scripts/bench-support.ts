@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import type { LocalStack } from '../local/stack.ts';
 import type { LocalBackend } from '../local/storage.ts';
+import type { CpuBreakdown, Part } from './bench-profile.ts';
+
+const PART_NAMES: Record<Part, string> = {
+  interpreter: 'interpreter (aws-local-stepfunctions, JSONPath)',
+  product: 'product: use cases, rules, templates, handlers (functions/, workflows/)',
+  store: 'in-memory store (functions/adapters/memory)',
+  engine: 'local engine and stack (local/, the bench driver)',
+  runtime: 'runtime: garbage collection, microtasks, Node',
+};
 
 /** The benchmark's plumbing: progress lines, a work pool, percentiles, the printed table. */
 
@@ -76,11 +85,12 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-interface SimulationRow {
+export interface SimulationRow {
   size: number;
   overhead: number;
   cpuOverhead: number;
   runs: { engine: { wallSeconds: number; cpuSeconds: number; customerDaysPerSecond: number; storeRequestsPerCustomer: number; peakRssMb: number }; bare: { wallSeconds: number; cpuSeconds: number; customerDaysPerSecond: number }; overhead: number; cpuOverhead: number }[];
+  cpuBreakdown?: CpuBreakdown;
 }
 
 /** The tables of the phases that ran, in the README's form. */
@@ -112,6 +122,12 @@ export function printTable(store: string, r: {
       out.push(`| ${label} | ${e.wallSeconds} s, ${e.customerDaysPerSecond}/s, ${e.cpuSeconds} s, ${e.peakRssMb} MiB | ${e.storeRequestsPerCustomer} | ${b.wallSeconds} s, ${b.customerDaysPerSecond}/s, ${b.cpuSeconds} s | ${run.overhead}×, ${run.cpuOverhead}× |`);
     }
     if (s.runs.length > 1) out.push(`| ${s.size}, median of ${s.runs.length} | | | | ${s.overhead}×, ${s.cpuOverhead}× |`);
+  }
+  for (const s of r.simulation.filter((x) => x.cpuBreakdown)) {
+    const { shares, floorWithoutEngine } = s.cpuBreakdown!;
+    out.push('', `| where the engine's CPU goes, ${s.size} customers (sampled) | share |`, '|---|---|');
+    for (const [part, share] of Object.entries(shares)) out.push(`| ${PART_NAMES[part as Part]} | ${share}% |`);
+    out.push(`| overhead a zero-cost engine would still show: (interpreter + product + store) ÷ interpreter | ${floorWithoutEngine}× |`);
   }
   if (r.costPer1000Journeys) {
     out.push('');

@@ -6,7 +6,8 @@
  * executions, cost per journey on AWS from counted usage, and peak memory. Prints a table and
  * writes bench/results.json. `--ingest 0` and `--per-journey 0` leave out those phases (and, with
  * the memory store, DynamoDB Local); `--repeat N` runs each simulation size N times, engine and
- * bare interpreter in turn, and reports the median ratio.
+ * bare interpreter in turn, and reports the median ratio; `--profile` adds a sampled run of the
+ * first size and splits its CPU between the interpreter, the product, the store and the engine.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -24,7 +25,8 @@ import { startLocalStack } from '../local/stack.ts';
 import type { LocalBackend } from '../local/storage.ts';
 import { createStateTable } from '../local/tables.ts';
 
-import { cost, javaPeakRssMb, median, percentile, pool, printTable, Progress, round } from './bench-support.ts';
+import { cost, javaPeakRssMb, median, percentile, pool, printTable, Progress, round, type SimulationRow } from './bench-support.ts';
+import { profiled } from './bench-profile.ts';
 import { bareInterpreter, JOURNEYS, simulateCustomers } from './bench-simulation.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -41,6 +43,8 @@ const PER_JOURNEY = Number(arg('per-journey', '100'));
 const OUT = arg('out', join('bench', 'results.json'));
 /** Runs of each simulation size, engine and bare interpreter in turn; the overhead reported is the median of their ratios. */
 const REPEAT = Number(arg('repeat', '1'));
+/** One more run of the first size under the sampling profiler, to show where the engine's CPU goes. */
+const PROFILE = process.argv.includes('--profile');
 if (!Number.isInteger(REPEAT) || REPEAT < 1) throw new Error(`--repeat: "${arg('repeat', '1')}" is not a whole number of runs`);
 /** Where the scaling simulation keeps its state: memory (the engine alone) or DynamoDB Local (today's product path). */
 const STORE_ARG = arg('store', 'memory');
@@ -182,7 +186,7 @@ async function main(): Promise<void> {
         ratioToCeiling: round(ing.webhooksPerSecond / ceil.writesPerSecond),
       };
     }
-    const simulation = [];
+    const simulation: SimulationRow[] = [];
     // As ingest: measured warm. An unmeasured pass lets V8 compile the engine's and the interpreter's hot paths first.
     if (SIZES.length > 0) {
       const warm = await simulateCustomers({ customers: WARM_UP, journeys: JOURNEYS, prefix: 'warm-up-', label: 'warm-up: simulation', store: STORE, ddb, secrets: SECRETS, record: true });
@@ -204,6 +208,11 @@ async function main(): Promise<void> {
       }
       simulation.push({ size, overhead: round(median(runs.map((r) => r.overhead)), 1), cpuOverhead: round(median(runs.map((r) => r.cpuOverhead)), 1), runs });
     }
+    // Apart from the measured runs: the profiler's own cost would count against the engine.
+    if (PROFILE && simulation[0]) {
+      const size = simulation[0].size;
+      simulation[0].cpuBreakdown = await profiled(() => simulateCustomers({ customers: size, journeys: JOURNEYS, prefix: `profile${size}-`, label: `simulation ${size} (profiled)`, store: STORE, ddb, secrets: SECRETS }));
+    }
     const costs = [];
     if (ddb && PER_JOURNEY > 0) {
       for (const j of JOURNEYS) {
@@ -213,7 +222,7 @@ async function main(): Promise<void> {
     }
     const results = {
       ranAt: new Date().toISOString(),
-      command: `npm run bench -- --customers ${SIZES.join(',')} --ingest ${INGEST_N} --per-journey ${PER_JOURNEY}${REPEAT > 1 ? ` --repeat ${REPEAT}` : ''}${STORE === 'memory' ? '' : ` --store ${STORE}`}${OUT === join('bench', 'results.json') ? '' : ` --out ${OUT}`}`,
+      command: `npm run bench -- --customers ${SIZES.join(',')} --ingest ${INGEST_N} --per-journey ${PER_JOURNEY}${REPEAT > 1 ? ` --repeat ${REPEAT}` : ''}${PROFILE ? ' --profile' : ''}${STORE === 'memory' ? '' : ` --store ${STORE}`}${OUT === join('bench', 'results.json') ? '' : ` --out ${OUT}`}`,
       machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGb: Math.round(totalmem() / 1024 ** 3), node: process.version },
       prices: { file: 'bench/prices.json', asOf: prices['asOf'], region: prices['region'] },
       ...(ingestResults ? { ingest: ingestResults, memory: { peakNodeRssMb: ingestResults['peakNodeRssMb'], peakDynamoDbLocalRssMb: javaAfterIngest } } : {}),
