@@ -1,7 +1,7 @@
 import { journeyFlow, triggerSubject } from '../../workflows/src/journey.ts';
 import type { Condition } from '../../workflows/src/nodes.ts';
 import type { DomainEvent } from '../core/domain.ts';
-import { conditionReads, eventSubject, type FilterFacts, passesFilter } from '../core/filters.ts';
+import { conditionReads, eventSubject, type FilterFacts, passesFilter, subjectKey } from '../core/filters.ts';
 import { LogCode } from '../shared/logger.ts';
 import { executionName } from '../shared/ids.ts';
 import type { EnrolDeps } from './enrolment.ts';
@@ -18,13 +18,15 @@ export async function resumeAwaiting(event: { type: string; key: string }, custo
   // Most events are awaited by no journey: then they cost no read here.
   if (!deps.journeys.some((j) => j.nodes?.some((n) => n.waitFor?.event === event.type))) return 0;
   const passes = awaitedFilter(event.type, customerId, orderId, deps, source);
+  const about = source ? subjectKey(source) : undefined;
   let resumed = 0;
   for (const e of await deps.store.activeEnrolments(tenant, customerId)) {
     const journey = deps.journeys.find((j) => j.id === e.journey);
     const flow = journey && journeyFlow(journey);
     if (!journey || !flow) continue;
-    // An order's own events wake only the journey about that order; a new order is always another.
-    if (triggerSubject(journey.trigger) === 'order' && event.type !== 'order.placed' && orderId !== undefined && orderId !== e.key) continue;
+    // An event about a cart, an order or an invoice wakes only the journey about that one (paying
+    // one invoice leaves another's reminders be); a new order is always another order.
+    if (about && about.kind === triggerSubject(journey.trigger) && event.type !== 'order.placed' && about.key !== e.key) continue;
     const name = executionName(journey.id, tenant, `${e.key}\u0000${event.key}`);
     let from: string;
     let entry: string;
@@ -37,13 +39,15 @@ export async function resumeAwaiting(event: { type: string; key: string }, custo
       }
       from = e.executionName;
       entry = node.waitFor.onEvent;
-      if (!(await deps.store.markEnrolment(tenant, customerId, e.journey, e.key, { awaiting: null, continuation: { executionName: name, from } }, node.id))) continue;
+      if (!(await deps.store.markEnrolment(tenant, customerId, e.journey, e.key, { awaiting: null, continuation: { executionName: name, from, entry } }, node.id))) continue;
     } else if (e.executionName === name && e.continuedFrom) {
-      // Applied again after a crash: the mark is this event's.
+      // Applied again after a crash: the mark is this event's, and says where it goes on (a mark
+      // from before entries were kept: the first waitFor for the event).
       from = e.continuedFrom;
-      const node = flow.nodes.find((n) => n.waitFor?.event === event.type);
-      if (!node?.waitFor) continue;
-      entry = node.waitFor.onEvent;
+      const fallback = flow.nodes.find((n) => n.waitFor?.event === event.type)?.waitFor?.onEvent;
+      const at = e.continuedAt ?? fallback;
+      if (at === undefined) continue;
+      entry = at;
     } else continue;
     await deps.runner.start(journey.id, name, { version: 1, tenant, customerId, journey: journey.id, key: e.key, firstAt: deps.clock.now().toISOString(), entry });
     await deps.runner.stop(journey.id, from, `${event.type} came first`);

@@ -70,6 +70,17 @@ export function eventSubject(event: DomainEvent, stored?: OrderRecord): Subject 
   }
 }
 
+/**
+ * The item an event is about, by kind and key (a checkout's token, an order's id, an invoice's id),
+ * as a journey's enrolment key names its own: what an awaited event must match to wake it.
+ */
+export function subjectKey(event: DomainEvent): { kind: 'cart' | 'order' | 'invoice'; key: string } | undefined {
+  if (event.type === 'checkout.updated') return { kind: 'cart', key: event.checkout.token };
+  if (event.type === 'payment.failed' || event.type === 'payment.succeeded') return { kind: 'invoice', key: event.payment.invoiceId };
+  if ('order' in event) return { kind: 'order', key: event.order.id };
+  return undefined;
+}
+
 /** A profile as it stands once a newly stored order is counted (the ingest read it before storing the order). */
 export function withOrder(profile: CustomerProfile, order: { total: string; currency: string }, at: string): CustomerProfile {
   const later = profile.lastOrderAt === undefined || profile.lastOrderAt < at;

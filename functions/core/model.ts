@@ -160,6 +160,8 @@ export interface Enrolment {
   awaiting?: Awaiting;
   /** The execution a continuation replaced (see EnrolmentMark.continuation). */
   continuedFrom?: string;
+  /** The node the continuation starts at: the awaited event's branch of the waitFor it came to. */
+  continuedAt?: string;
   /** What webhook nodes answered, by node: the declared fields, for later templates. */
   data?: Record<string, Record<string, string | number | boolean>>;
   /** Journey graphs: the edges (`from>to`) it has gone along, each counted once (StatsRepository.passEdges). */
@@ -185,7 +187,7 @@ export interface EnrolmentMark {
   /** A webhook node's answer, with every answer kept so far (the walk read them): one write. */
   data?: { node: string; values: Record<string, string | number | boolean>; all: Record<string, Record<string, string | number | boolean>> };
   /** The awaited event came first: the execution that goes on from its branch, and the one it replaces. */
-  continuation?: { executionName: string; from: string };
+  continuation?: { executionName: string; from: string; entry: string };
 }
 
 export type SuppressionReason =

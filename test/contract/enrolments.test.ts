@@ -69,6 +69,20 @@ describe.each(contractBackends())('EnrolmentRepository and StepContextReader on 
       expect(await store.activeEnrolments('shop-a', 'c_1', 'nps')).toEqual([]);
     });
 
+    it('marks a wait, and a continuation only while the enrolment still waits at that node, keeping where it goes on', async () => {
+      await store.createEnrolment('shop-a', 'c_1', enrolment('dunning', 'inv-1'));
+      const awaiting = { node: 'paid', event: 'payment.succeeded', since: t(0), until: t(3) };
+      expect(await store.markEnrolment('shop-a', 'c_1', 'dunning', 'inv-1', { awaiting })).toBe(true);
+      const continuation = { executionName: 'dunning-inv-1-ok', from: 'dunning-inv-1', entry: 'thanks' };
+      expect(await store.markEnrolment('shop-a', 'c_1', 'dunning', 'inv-1', { awaiting: null, continuation }, 'other-node')).toBe(false);
+      expect(await store.markEnrolment('shop-a', 'c_1', 'dunning', 'inv-1', { awaiting: null, continuation }, 'paid')).toBe(true);
+      // The timeout's step lost the race: its mark finds the wait gone.
+      expect(await store.markEnrolment('shop-a', 'c_1', 'dunning', 'inv-1', { awaiting: null }, 'paid')).toBe(false);
+      const e = await store.getEnrolment('shop-a', 'c_1', 'dunning', 'inv-1');
+      expect(e).toMatchObject({ executionName: 'dunning-inv-1-ok', continuedFrom: 'dunning-inv-1', continuedAt: 'thanks', status: 'active' });
+      expect(e?.awaiting).toBeUndefined();
+    });
+
     it('hands out copies', async () => {
       await store.createEnrolment('shop-a', 'c_1', enrolment('win', 'k1'));
       const [active] = await store.activeEnrolments('shop-a', 'c_1', 'win');

@@ -54,7 +54,8 @@ export class DynamoEnrolments implements EnrolmentRepository {
     if (mark.continuation) {
       values[':exec'] = mark.continuation.executionName;
       values[':from'] = mark.continuation.from;
-      sets.push('executionName = :exec', 'continuedFrom = :from');
+      values[':entry'] = mark.continuation.entry;
+      sets.push('executionName = :exec', 'continuedFrom = :from', 'continuedAt = :entry');
     }
     if (mark.awaiting === null) removes.push('awaiting');
     else if (mark.awaiting) {

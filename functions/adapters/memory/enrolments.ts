@@ -42,7 +42,7 @@ export class MemoryEnrolments implements EnrolmentRepository {
     }
     if (mark.data) current['data'] = copy({ ...mark.data.all, [mark.data.node]: mark.data.values });
     if (mark.holdout) Object.assign(current, { holdout: true, variant: 'holdout' });
-    if (mark.continuation) Object.assign(current, { executionName: mark.continuation.executionName, continuedFrom: mark.continuation.from });
+    if (mark.continuation) Object.assign(current, { executionName: mark.continuation.executionName, continuedFrom: mark.continuation.from, continuedAt: mark.continuation.entry });
     if (mark.awaiting === null) delete current['awaiting'];
     else if (mark.awaiting) current['awaiting'] = copy(mark.awaiting);
     return true;
