@@ -1,5 +1,5 @@
 import type { JourneyConfig } from '../../workflows/src/journey.ts';
-import { dailyRun, dateCandidates, dateOccurrence } from '../../workflows/src/triggers.ts';
+import { dailyRun, dateCandidates, dateOccurrence, runDay } from '../../workflows/src/triggers.ts';
 import { dateOf } from '../../workflows/src/waits.ts';
 import type { DomainEvent } from '../core/domain.ts';
 import type { CustomerProfile } from '../core/model.ts';
@@ -43,7 +43,7 @@ export async function selectDates(journey: JourneyConfig, runAt: Date, deps: Enr
   if (!spec || !run) throw new Error(`journey ${journey.id} has no date trigger`);
   const until = nextDailyRun(new Date(runAt.getTime() + 60_000), run.dailyAt, run.timeZone);
   const days = dateCandidates(spec, runAt, until);
-  const result: SelectionResult = { journey: journey.id, day: runAt.toISOString().slice(0, 10), days, examined: 0, matched: 0, started: 0 };
+  const result: SelectionResult = { journey: journey.id, day: runDay(journey, runAt), days, examined: 0, matched: 0, started: 0 };
   const { tenant } = deps.config;
   const seen = new Set<string>();
   for (const monthDay of days) {
@@ -59,7 +59,7 @@ export async function selectDates(journey: JourneyConfig, runAt: Date, deps: Enr
         const moment = profile && dateOccurrence(spec, profile, runAt, until);
         if (!moment) continue;
         result.matched++;
-        result.started += await enrol('date', customerId, `${moment.day}.${customerId}`, runAt.toISOString(), { ...deps, journeys: [journey] }, profile, { from: moment.at });
+        result.started += await enrol('date', customerId, `${moment.period}.${customerId}`, runAt.toISOString(), { ...deps, journeys: [journey] }, profile, { from: moment.at });
       }
     } while (cursor);
   }

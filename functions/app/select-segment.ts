@@ -1,6 +1,6 @@
 import type { JourneyConfig } from '../../workflows/src/journey.ts';
 import type { Condition } from '../../workflows/src/nodes.ts';
-import { segmentDays } from '../../workflows/src/triggers.ts';
+import { addDays, earlierRun, runDay, segmentDays } from '../../workflows/src/triggers.ts';
 import { type ConditionReads, conditionReads, inSegment } from '../core/filters.ts';
 import { zonedTime } from '../../workflows/src/quiet-hours.ts';
 import { dateTimeFormat } from '../../workflows/src/intl.ts';
@@ -43,9 +43,10 @@ export async function selectSegment(journey: JourneyConfig, runAt: Date, deps: E
   if (!segment) throw new Error(`journey ${journey.id} has no segment`);
   const offsets = segment.where ? segmentDays(segment.where) : segment.noPurchaseForDays !== undefined ? [segment.noPurchaseForDays] : undefined;
   if (!offsets || offsets.length === 0) throw new Error(`journey ${journey.id}: its segment names no days since the last order`);
-  const dayOf = (offset: number) => new Date(runAt.getTime() - offset * 86_400_000).toISOString().slice(0, 10);
-  const runDay = runAt.toISOString().slice(0, 10);
-  const days = offsets.map(dayOf);
+  // Counted back from the run's own day (see runDay): the runs of consecutive days read consecutive
+  // last-order days, whatever the clocks did in between.
+  const today = runDay(journey, runAt);
+  const days = offsets.map((offset) => addDays(today, -offset));
   const result: SelectionResult = { journey: journey.id, day: days[0]!, ...(days.length > 1 ? { days } : {}), examined: 0, matched: 0, started: 0 };
   const reads = conditionReads(segment.where);
   for (const [i, day] of days.entries()) {
@@ -56,10 +57,12 @@ export async function selectSegment(journey: JourneyConfig, runAt: Date, deps: E
       for (const candidate of page.items) {
         result.examined++;
         const profile = segment.where && reads.profile ? await deps.store.getCustomer(deps.config.tenant, candidate.customerId) : undefined;
+        // Read and gone: erased since the index was read (a DynamoDB index catches up a moment later).
+        if (segment.where && reads.profile && !profile) continue;
         if (!(await matches(journey, segment.where, profile ?? candidate, offsets[i]!, reads, runAt, deps))) continue;
         result.matched++;
         // One enrolment per customer per run: the key names both, so execution names never collide.
-        result.started += await enrol('schedule', candidate.customerId, `${runDay}.${candidate.customerId}`, runAt.toISOString(), { ...deps, journeys: [journey] }, profile);
+        result.started += await enrol('schedule', candidate.customerId, `${today}.${candidate.customerId}`, runAt.toISOString(), { ...deps, journeys: [journey] }, profile);
       }
     } while (cursor);
   }
@@ -103,7 +106,7 @@ export async function runScheduledSelection(journey: JourneyConfig, runAt: Date,
     const shopDeps = { ...deps, config: { ...deps.config, tenant } };
     try {
       for (let back = SEGMENT_CATCH_UP_DAYS; back >= 1; back--) {
-        const earlier = await leasedSelection(journey, new Date(runAt.getTime() - back * 86_400_000), shopDeps, true, select);
+        const earlier = await leasedSelection(journey, earlierRun(journey, runAt, back), shopDeps, true, select);
         if (earlier) results.push(earlier);
       }
       results.push((await leasedSelection(journey, runAt, shopDeps, false, select)) ?? skipped(journey, runAt, tenant));
@@ -116,19 +119,19 @@ export async function runScheduledSelection(journey: JourneyConfig, runAt: Date,
 }
 
 function skipped(journey: JourneyConfig, runAt: Date, tenant: string): ScheduledRun {
-  return { tenant, run: 'skipped', journey: journey.id, day: runAt.toISOString().slice(0, 10), examined: 0, matched: 0, started: 0 };
+  return { tenant, run: 'skipped', journey: journey.id, day: runDay(journey, runAt), examined: 0, matched: 0, started: 0 };
 }
 
 /** The run of one shop and day under its lease; `resume` only completes a crashed one (undefined when there is none). */
 async function leasedSelection(journey: JourneyConfig, runAt: Date, deps: EnrolDeps, resume: boolean, select: Selection): Promise<ScheduledRun | undefined> {
   const { tenant } = deps.config;
-  const key = `schedule:${journey.id}:${runAt.toISOString().slice(0, 10)}`;
+  const key = `schedule:${journey.id}:${runDay(journey, runAt)}`;
   const claim = await deps.store.claimEvent(tenant, key, deps.clock.now(), SEGMENT_LEASE_SECONDS, { resume });
   if (claim.state !== 'claimed') {
     if (!resume) deps.log.info(LogCode.SegmentRunSkipped, { journey: journey.id, tenant, state: claim.state });
     return undefined;
   }
-  if (resume) deps.log.warn(LogCode.SegmentRunResumed, { journey: journey.id, tenant, day: runAt.toISOString().slice(0, 10) });
+  if (resume) deps.log.warn(LogCode.SegmentRunResumed, { journey: journey.id, tenant, day: runDay(journey, runAt) });
   try {
     const result = await select(journey, runAt, { ...deps, clock: { now: () => new Date(claim.since) }, startedBy: key });
     await deps.store.completeEvent(tenant, key, deps.clock.now());

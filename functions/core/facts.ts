@@ -1,3 +1,4 @@
+import { DEFAULT_TIME_ZONE, localParts } from '../../workflows/src/quiet-hours.ts';
 import { isDeliverableEmail, smsReach } from './identity.ts';
 import type { ConsentState, CustomerProfile } from './model.ts';
 import type { Subject } from './step-policy.ts';
@@ -18,16 +19,16 @@ export function conditionFacts(o: {
   const items = (list: unknown) => (Array.isArray(list) ? (list as { quantity?: number; category?: string }[]) : []);
   const count = (list: unknown) => items(list).reduce((n, i) => n + (i.quantity ?? 0), 0);
   const categories = (list: unknown) => [...new Set(items(list).flatMap((i) => (i.category ? [i.category] : [])))];
-  const cart = o.subject['cart'] as { items?: unknown; total?: string } | undefined;
-  if (cart) Object.assign(facts, { 'cart.total': Number(cart.total), 'cart.itemCount': count(cart.items), 'cart.categories': categories(cart.items) });
-  const order = o.subject['order'] as { items?: unknown; total?: string } | undefined;
-  if (order) Object.assign(facts, { 'order.total': Number(order.total), 'order.itemCount': count(order.items), 'order.categories': categories(order.items) });
-  const invoice = o.subject['invoice'] as { amount?: string } | undefined;
-  if (invoice) facts['invoice.amount'] = Number(invoice.amount);
+  const cart = o.subject['cart'] as { items?: unknown; total?: string; currency?: string } | undefined;
+  if (cart) Object.assign(facts, { 'cart.total': zloty(cart.total, cart.currency), 'cart.itemCount': count(cart.items), 'cart.categories': categories(cart.items) });
+  const order = o.subject['order'] as { items?: unknown; total?: string; currency?: string } | undefined;
+  if (order) Object.assign(facts, { 'order.total': zloty(order.total, order.currency), 'order.itemCount': count(order.items), 'order.categories': categories(order.items) });
+  const invoice = o.subject['invoice'] as { amount?: string; currency?: string } | undefined;
+  if (invoice) facts['invoice.amount'] = zloty(invoice.amount, invoice.currency);
   const c = o.customer;
   facts['profile.ordersCount'] = c?.orderCount ?? 0;
   facts['profile.lifetimeSpend'] = c?.spentPln ?? 0;
-  if (c?.lastOrderAt) facts['profile.daysSinceLastOrder'] = Math.floor((o.now.getTime() - Date.parse(c.lastOrderAt)) / 86_400_000);
+  if (c?.lastOrderAt) facts['profile.daysSinceLastOrder'] = daysSinceLastOrder(c.lastOrderAt, localParts(o.now, DEFAULT_TIME_ZONE).ymd);
   if (c?.lastScore !== undefined) facts['profile.lastScore'] = c.lastScore;
   facts['profile.tags'] = c?.tags ?? [];
   if (c?.locale) facts['profile.locale'] = c.locale;
@@ -38,4 +39,23 @@ export function conditionFacts(o: {
   facts['channel.sms'] = !!c?.phone && smsReach(c.phone) === 'mobile';
   for (const [k, v] of Object.entries(o.properties ?? {})) facts[`event.${k}`] = v;
   return facts;
+}
+
+/**
+ * Money as conditions compare it: złoty, like lifetime spend. An amount in another currency has no
+ * value here, so `cart.total gte 500` never passes 500 forints or fails 200 euros by accident.
+ */
+function zloty(amount: string | undefined, currency: string | undefined): number | undefined {
+  return currency === undefined || currency === 'PLN' ? Number(amount) : undefined;
+}
+
+/**
+ * Days since the last order, the one count segments, filters and branches share: from the last
+ * order's UTC date (the day the last-order index files it under) to `today`, a calendar date
+ * (today in Europe/Warsaw for a filter or a branch; a scheduled run's own day for a segment, so
+ * `is: 30` selects the customers a branch on the same day counts 30 for).
+ */
+export function daysSinceLastOrder(lastOrderAt: string, today: string): number {
+  const last = new Date(lastOrderAt).toISOString().slice(0, 10);
+  return Math.round((Date.parse(`${today}T00:00:00Z`) - Date.parse(`${last}T00:00:00Z`)) / 86_400_000);
 }

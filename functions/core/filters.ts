@@ -64,7 +64,7 @@ export function eventSubject(event: DomainEvent, stored?: OrderRecord): Subject 
       return stored ? { order: stored } : {};
     case 'payment.failed':
     case 'payment.succeeded':
-      return { invoice: { amount: event.payment.amount } };
+      return { invoice: { amount: event.payment.amount, currency: event.payment.currency } };
     default:
       return {};
   }

@@ -12,9 +12,12 @@ import { cleanText } from './limits.ts';
 /** Characters of one text property or attribute; longer text is cut, not refused. */
 export const PROPERTY_TEXT_MAX = 500;
 
-const DateValue = z
-  .union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'must be a date such as 2026-11-24 or an ISO 8601 time with its offset' })
-  .transform((v) => (v.length === 10 ? v : new Date(v).toISOString()));
+/**
+ * Kept as written: its date is the calendar date the sender meant (a birthday sent as
+ * `1990-05-17T00:00:00+02:00` is the 17th, which in UTC would be the 16th), and the offset still
+ * fixes the instant.
+ */
+const DateValue = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'must be a date such as 2026-11-24 or an ISO 8601 time with its offset' });
 
 function valueSchema(spec: AttributeSpec): z.ZodType<PropertyValue> {
   switch (spec.type) {

@@ -82,10 +82,12 @@ describe('the moment of a date trigger', () => {
   const spec = { attribute: 'birthday', yearly: true };
 
   it('is the waits’ own computation: 09:00 on the day in the customer’s zone, moved by the offset, in the run’s window', () => {
-    expect(dateOccurrence(spec, { attributes: { birthday: '1990-05-17' } }, from, until)).toEqual({ at: new Date('2026-05-17T07:00:00Z'), day: '2026-05-17' });
-    expect(dateOccurrence(spec, { attributes: { birthday: '1990-05-17' }, timeZone: 'America/Los_Angeles' }, from, until)).toEqual({ at: new Date('2026-05-17T16:00:00Z'), day: '2026-05-17' });
-    expect(dateOccurrence({ ...spec, offset: '-P7D', at: '18:30' }, { attributes: { birthday: '1990-05-24' } }, from, until)).toEqual({ at: new Date('2026-05-17T16:30:00Z'), day: '2026-05-24' });
+    expect(dateOccurrence(spec, { attributes: { birthday: '1990-05-17' } }, from, until)).toEqual({ at: new Date('2026-05-17T07:00:00Z'), day: '2026-05-17', period: '2026' });
+    expect(dateOccurrence(spec, { attributes: { birthday: '1990-05-17' }, timeZone: 'America/Los_Angeles' }, from, until)).toEqual({ at: new Date('2026-05-17T16:00:00Z'), day: '2026-05-17', period: '2026' });
+    expect(dateOccurrence({ ...spec, offset: '-P7D', at: '18:30' }, { attributes: { birthday: '1990-05-24' } }, from, until)).toEqual({ at: new Date('2026-05-17T16:30:00Z'), day: '2026-05-24', period: '2026' });
     expect(dateOccurrence(spec, { attributes: { birthday: '1990-05-18' } }, from, until)).toBeUndefined();
+    // Once, not yearly: the date itself is the occurrence.
+    expect(dateOccurrence({ attribute: 'birthday' }, { attributes: { birthday: '2026-05-17' } }, from, until)).toMatchObject({ period: '2026-05-17' });
     expect(dateOccurrence(spec, { attributes: {} }, from, until)).toBeUndefined();
     expect(dateOccurrence(spec, { attributes: { birthday: 'soon' } }, from, until)).toBeUndefined();
   });

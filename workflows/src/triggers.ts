@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { conditionViolations, type DeclaredFields, isComparison, type SubjectKind } from './conditions.ts';
 import type { JourneyConfig, Violation } from './journey.ts';
 import { type Condition, Hm, SignedDuration } from './nodes.ts';
-import { DEFAULT_TIME_ZONE, localParts } from './quiet-hours.ts';
+import { DEFAULT_TIME_ZONE, localParts, zonedTime } from './quiet-hours.ts';
 import { didYouMean } from './suggest.ts';
 import { signedSeconds, waitEnd } from './waits.ts';
 
@@ -39,6 +39,28 @@ export function dailyRun(journey: Pick<JourneyConfig, 'trigger' | 'schedule'>): 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
+/** A calendar date (YYYY-MM-DD) moved by whole days. */
+export function addDays(ymd: string, days: number): string {
+  return new Date(Date.parse(`${ymd}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
+}
+
+/**
+ * The day a scheduled run is for: its date where the schedule keeps time, so that the runs of
+ * consecutive days have consecutive days across a change of clocks (at 01:30 in Warsaw, Monday's
+ * run after the spring change is at 23:30 UTC on Sunday, and UTC would give both Sunday's date).
+ * It names the run's lease and its enrolments, and the days a segment counts back from.
+ */
+export function runDay(journey: Pick<JourneyConfig, 'trigger' | 'schedule'>, runAt: Date): string {
+  return localParts(runAt, dailyRun(journey)?.timeZone ?? 'UTC').ymd;
+}
+
+/** The scheduled instant of the run `back` days before the one at `runAt` (its dailyAt, in its zone, that day). */
+export function earlierRun(journey: Pick<JourneyConfig, 'trigger' | 'schedule'>, runAt: Date, back: number): Date {
+  const run = dailyRun(journey);
+  if (!run) return new Date(runAt.getTime() - back * DAY);
+  return zonedTime(addDays(runDay(journey, runAt), -back), run.dailyAt, run.timeZone);
+}
+
 /**
  * The days of the year (MM-DD) whose customers may meet a date journey's moment in [from, until),
  * whatever their zone (UTC−12 to UTC+14): the date index partitions a run reads. 29 February comes
@@ -56,14 +78,17 @@ export function dateCandidates(spec: DateTrigger, from: Date, until: Date): stri
 
 /**
  * When a customer's date journey moment falls in [from, until): the instant (the same computation
- * as a `wait` on the date, waits.ts, in the customer's zone) and the day of the date it is for,
- * that year (a birthday's day: one enrolment a year). Undefined without the date, or outside.
+ * as a `wait` on the date, waits.ts, in the customer's zone), the day of the date it is for, and
+ * the period it is the occurrence of: the year for a yearly date (one enrolment a year, even when
+ * the customer corrects the date after this year's), the day itself otherwise. Undefined without
+ * the date, or outside.
  */
-export function dateOccurrence(spec: DateTrigger, customer: { attributes?: Readonly<Record<string, unknown>>; timeZone?: string }, from: Date, until: Date): { at: Date; day: string } | undefined {
+export function dateOccurrence(spec: DateTrigger, customer: { attributes?: Readonly<Record<string, unknown>>; timeZone?: string }, from: Date, until: Date): { at: Date; day: string; period: string } | undefined {
   const timeZone = customer.timeZone ?? DEFAULT_TIME_ZONE;
   const end = waitEnd({ date: spec.attribute, offset: spec.offset, at: spec.at, yearly: spec.yearly }, new Date(from.getTime() - 1), { timeZone, attributes: customer.attributes });
   if (!('at' in end) || end.at.getTime() < from.getTime() || end.at.getTime() >= until.getTime()) return undefined;
-  return { at: end.at, day: localParts(new Date(end.at.getTime() - signedSeconds(spec.offset) * 1000), timeZone).ymd };
+  const day = localParts(new Date(end.at.getTime() - signedSeconds(spec.offset) * 1000), timeZone).ymd;
+  return { at: end.at, day, period: spec.yearly ? day.slice(0, 4) : day };
 }
 
 const DAYS = 'profile.daysSinceLastOrder';
