@@ -224,6 +224,7 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
     events,
     templates: loadTemplates(),
     journeys,
+    catalogue: loadCatalogue(),
     clock: o.clock,
     log: o.log,
     observe: o.observe,

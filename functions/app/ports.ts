@@ -66,8 +66,8 @@ export interface CustomerRepository {
    */
   linkAddress(tenant: string, customerId: string, channel: ConsentChannel, address: string, at: string): Promise<boolean>;
   getCustomer(tenant: string, customerId: string): Promise<CustomerProfile | undefined>;
-  /** A journey's update node: sets declared attributes and adds a tag (once) on an existing profile. */
-  updateProfile(tenant: string, customerId: string, change: { attributes?: Record<string, string | number | boolean>; tag?: string }, at: string): Promise<void>;
+  /** A journey's update node: sets declared attributes and adds a tag (once) on an existing profile; false when there is none. */
+  updateProfile(tenant: string, customerId: string, change: { attributes?: Record<string, string | number | boolean>; tag?: string }, at: string): Promise<boolean>;
   /**
    * Decides with core/consent.ts (`nextConsent`, at `receivedAt` on the engine's clock) and moves
    * the current state when the statement applies, by a write conditional on the state it read (a

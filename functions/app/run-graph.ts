@@ -14,6 +14,7 @@ import { LogCode } from '../shared/logger.ts';
 import { MetricName, noMetrics } from '../shared/metrics.ts';
 import { callWebhook, webhookRequest } from './call-webhook.ts';
 import { recordDeferral } from './enrolment.ts';
+import { updateProfile } from './profile.ts';
 import { decider, performSend, type StepDeps } from './run-step.ts';
 
 /** Where a walk stopped: `next` is the wait (or `hours:<send>`) the state machine waits at, or END. */
@@ -230,7 +231,8 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
       }
       case 'update': {
         const u = node.update!;
-        await deps.store.updateProfile(tenant, customerId, { ...(u.set ? { attributes: u.set } : {}), ...(u.tag ? { tag: u.tag } : {}) }, at);
+        // Through profile.ts, as every attribute write: a date it sets is filed for date journeys.
+        await updateProfile({ config: { tenant }, store: deps.store, catalogue: deps.catalogue, journeys: deps.journeys }, customerId, { ...(u.set ? { attributes: u.set } : {}), ...(u.tag ? { tag: u.tag } : {}) }, at);
         if (customer) {
           const tags = customer.tags ?? [];
           customer = { ...customer, attributes: { ...customer.attributes, ...u.set }, tags: u.tag && !tags.includes(u.tag) ? [...tags, u.tag] : tags };

@@ -171,7 +171,7 @@ export class MemoryStore implements StateStore {
     return this.enrolments.markEnrolment(...a);
   }
 
-  updateProfile(...a: Parameters<MemoryCustomers['updateProfile']>): Promise<void> {
+  updateProfile(...a: Parameters<MemoryCustomers['updateProfile']>): Promise<boolean> {
     return this.customers.updateProfile(...a);
   }
 
