@@ -1,5 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { customerIdFor } from '../../functions/shared/ids.ts';
+import { readScenario, simulate } from '../../local/simulate.ts';
+import { secretsFromEnv } from '../../local/stack.ts';
 import { localHarness } from '../support/harness.ts';
 import { apiEvent, inbox, SECRETS } from '../support/local.ts';
 
@@ -46,4 +51,30 @@ describe('unique codes from a pool in win-back', () => {
     expect(s.log.lines.filter((l) => l.includes('CODE_POOL_EMPTY'))).toHaveLength(1);
     expect(s.log.lines.some((l) => /WRACAJ-|vip\.(jeden|dwa|trzy)/.test(l))).toBe(false);
   });
+});
+
+describe('the simulator and a code pool', () => {
+  it('replays the load and the VIP branch the same way every time, each line naming its step', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'code-pool-sim-'));
+    const headers = { authorization: `Bearer ${secretsFromEnv().apiKey}` };
+    const vip = (n: number) => ({ at: D0.toISOString(), route: '/v1/events', headers, body: { id: `sim-vip-${n}`, type: 'order.placed', occurredAt: D0.toISOString(), customer: { email: `sim.vip${n}@example.pl`, firstName: 'Ola', consent: { emailMarketing: true } }, order: { id: `sim-vip-${n}`, total: '1400.00', currency: 'PLN' } } });
+    const scenario = [{ at: D0.toISOString(), route: '/v1/code-pools/winback-vip', headers, body: { codes: ['SIM-AAA1', 'SIM-BBB2'] } }, vip(1), vip(2), vip(3)];
+    const file = join(dir, 'vip.jsonl');
+    writeFileSync(file, scenario.map((l) => JSON.stringify(l)).join('\n'));
+    const run = async () => {
+      const lines: Record<string, unknown>[] = [];
+      await simulate(readScenario(file), { forSeconds: 181 * 86_400, backend: 'memory', trace: true, write: (l) => lines.push(l) });
+      return lines.filter((l) => l['type'] !== 'summary');
+    };
+    try {
+      const first = await run();
+      expect(first.filter((l) => l['type'] === 'ingest').map((l) => l['status'])).toEqual([200, 202, 202, 202]);
+      const notes = first.filter((l) => l['type'] === 'message' && l['journey'] === 'win-back');
+      expect(notes.map((l) => l['step']).sort()).toEqual(['vip-note', 'vip-note-coded', 'vip-note-coded']);
+      expect(first.filter((l) => l['type'] === 'trace' && l['node'] === 'vip-code').map((l) => l['outcome']).sort()).toEqual(['a code from winback-vip', 'a code from winback-vip', 'winback-vip empty']);
+      expect(await run()).toEqual(first);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
