@@ -126,6 +126,7 @@ const stepBase = once(() => {
     events: new EventBridgePublisher(providerClients.events(), env.EVENT_BUS_NAME),
     templates: loadTemplates(join(contentDir(env), 'templates')),
     journeys,
+    catalogue: loadCatalogue(join(contentDir(env), 'events')),
     clock: systemClock,
     log,
     metrics: powertoolsMetrics(serviceName()),

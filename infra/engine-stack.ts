@@ -272,6 +272,8 @@ export class EngineStack extends Stack {
       ['/v1/customers/erase', apigw.HttpMethod.POST],
       ['/v1/journeys/stats', apigw.HttpMethod.GET],
       ['/v1/journeys/{id}/stats', apigw.HttpMethod.GET],
+      ['/v1/code-pools/{pool}', apigw.HttpMethod.GET],
+      ['/v1/code-pools/{pool}', apigw.HttpMethod.POST],
       ['/survey', apigw.HttpMethod.GET],
       ['/survey', apigw.HttpMethod.POST],
       ['/u/{short}', apigw.HttpMethod.GET],

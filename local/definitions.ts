@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
+import type { JourneyConfig } from '../workflows/src/journey.ts';
 import type { AslDefinition, JourneyDefinition } from './asl.ts';
 import { DEFAULT_CACHE_DIR, readCached, synthesisKey, writeCached } from './synth-cache.ts';
 
@@ -53,6 +55,8 @@ export interface SynthesisOptions {
    * synthesizes every time. @default .cache/synth in the project
    */
   cacheDir?: string | false;
+  /** Journeys of their own instead of workflows/journeys (tests that bring a journey). @default workflows/journeys */
+  journeys?: readonly JourneyConfig[];
 }
 
 /** The cached form: the journeys as a list. */
@@ -69,24 +73,25 @@ function revive(json: unknown): SynthesizedApp {
  */
 export async function synthesizeApp(o: SynthesisOptions = {}): Promise<SynthesizedApp> {
   const dir = o.cacheDir ?? DEFAULT_CACHE_DIR;
-  if (dir === false) return synthesize();
-  const key = synthesisKey();
+  if (dir === false) return synthesize(o.journeys);
+  // Journeys given are part of what the definitions follow from.
+  const key = o.journeys ? createHash('sha256').update(synthesisKey()).update(JSON.stringify(o.journeys)).digest('hex').slice(0, 32) : synthesisKey();
   const cached = readCached(dir, key, revive);
   if (cached) return cached;
-  const app = await synthesize();
+  const app = await synthesize(o.journeys);
   writeCached(dir, key, { journeys: [...app.journeys.values()], table: app.table });
   return app;
 }
 
 /** Runs the CDK app's synth, cdk-nag included: a finding or a bad journey file throws. */
-async function synthesize(): Promise<SynthesizedApp> {
+async function synthesize(given?: readonly JourneyConfig[]): Promise<SynthesizedApp> {
   // Loaded only here: importing aws-cdk-lib and the app takes seconds, which a start with the
   // definitions in the cache does not spend.
   const [{ App }, { buildApp }] = await Promise.all([import('aws-cdk-lib'), import('../infra/app.ts')]);
   const outdir = mkdtempSync(join(tmpdir(), 'koszyk-synth-'));
   try {
     const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-    const built = buildApp(app);
+    const built = buildApp(app, { journeys: given });
     const assembly = app.synth();
     const engine = assembly.getStackByName(built.engine.stackName).template as Template;
     const data = assembly.getStackByName(built.data.stackName).template as Template;

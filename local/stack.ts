@@ -1,4 +1,5 @@
 
+import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, SNSEvent } from 'aws-lambda';
 import type { HttpRequest, HttpResponse } from '../functions/ingest/http.ts';
 import { ingestHandler } from '../functions/ingest/handler.ts';
@@ -102,6 +103,8 @@ export interface LocalStackOptions {
   brand?: Omit<ShopBrand, 'name'>;
   /** Journey statistics for the dashboard (the stats endpoint's use case, or a fixture). @default none: an empty state */
   stats?: StatsSource;
+  /** A folder laid out as workflows/ to run instead of it (tests that bring journeys); synthesized unless `synthesized` is given. */
+  workflowsDir?: string;
   /** Prefix for table names, so several stacks can share one DynamoDB server. @default '' */
   tablePrefix?: string;
   /**
@@ -177,11 +180,13 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
     wooSecrets: [...given.wooSecrets, ...ofShops.wooSecrets],
     stripeSecrets: [...given.stripeSecrets, ...ofShops.stripeSecrets],
   };
-  const synthesized = o.synthesized ?? (await synthesizeApp());
+  const own = o.workflowsDir;
+  const journeys = own ? loadJourneys(join(own, 'journeys')) : loadJourneys();
+  const synthesized = o.synthesized ?? (await synthesizeApp(own ? { journeys } : {}));
   const storage = await openLocalStorage(o, synthesized);
   const store = storage.store as StoreOf<B>;
   const ports = o.intercept ?? {};
-  const journeys = loadJourneys();
+  const catalogue = own ? loadCatalogue(join(own, 'events')) : loadCatalogue();
   // What the handlers get: the store counting into the journeys' counters what is first recorded on
   // it (transitions and invocations come from the engine, which counts the real ones).
   const measured = withStats(store, { journeys, log: o.log });
@@ -222,8 +227,9 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
     mailer,
     sms,
     events,
-    templates: loadTemplates(),
+    templates: own ? loadTemplates(join(own, 'templates')) : loadTemplates(),
     journeys,
+    catalogue,
     clock: o.clock,
     log: o.log,
     observe: o.observe,
@@ -284,7 +290,7 @@ export async function startLocalStack<B extends LocalBackend = 'dynamodb-local'>
     },
     store: portStore,
     journeys,
-    catalogue: loadCatalogue(),
+    catalogue,
     runner,
     observe: o.observe,
     onConversion: o.onConversion,

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { subjectOf, templateData } from '../functions/core/step-policy.ts';
+import { codesBefore } from '../workflows/src/codes.ts';
 import type { JourneyConfig } from '../workflows/src/journey.ts';
 import { renderTemplate, TemplateRenderError } from '../workflows/src/render.ts';
 import { type Locale, Locale as Locales, type TemplateFile } from '../workflows/src/template-file.ts';
@@ -43,7 +44,10 @@ export function templateProblems(journeys: readonly JourneyConfig[], templates: 
   const problems: string[] = [];
   for (const journey of journeys) {
     const sends = journey.steps ?? (journey.nodes ?? []).flatMap((n) => (n.send ? [{ id: n.id, ...n.send }] : []));
+    // A pool's code only where every way to the send claimed one (a pool may run empty).
+    const claimed = codesBefore(journey.nodes ?? []);
     for (const step of sends) {
+      const codes = Object.fromEntries([...(claimed.get(step.id) ?? [])].map((pool) => [pool, 'SAMPLE-CODE']));
       const choices: [string, string | undefined][] = [[step.template, undefined], ...Object.entries(step.templateByCategory ?? {}).map(([c, t]): [string, string] => [t, c])];
       for (const [id, category] of choices) {
         const file = templates.get(id);
@@ -56,7 +60,7 @@ export function templateProblems(journeys: readonly JourneyConfig[], templates: 
         const locales: readonly Locale[] = step.channel === 'staff' ? ['pl'] : Locales.options;
         // What the journey's webhook nodes declare they answer, as a later template sees it.
         const webhook = Object.fromEntries((journey.nodes ?? []).flatMap((n) => n.webhook?.fields ?? []).map((f) => [f, 'SAMPLE']));
-        const extra = step.channel === 'staff' ? { customerId: 'c_sample', webhook } : { unsubscribeUrl: `${PUBLIC_URL}/unsubscribe?token=t`, surveyUrl: `${PUBLIC_URL}/survey?token=t`, csatUrl: `${PUBLIC_URL}/survey?token=t&q=csat`, webhook };
+        const extra = step.channel === 'staff' ? { customerId: 'c_sample', webhook, codes } : { unsubscribeUrl: `${PUBLIC_URL}/unsubscribe?token=t`, surveyUrl: `${PUBLIC_URL}/survey?token=t`, csatUrl: `${PUBLIC_URL}/survey?token=t&q=csat`, webhook, codes };
         for (const locale of locales) {
           try {
             renderTemplate(id, file, locale, templateData('Zofia', 'Sklep', subject.data, extra));

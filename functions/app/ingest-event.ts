@@ -8,7 +8,7 @@ import { MetricName, noMetrics } from '../shared/metrics.ts';
 import { resumeAwaiting } from './awaiting.ts';
 import { recordGoal, reverseGoal } from './attribution.ts';
 import { type EnrolDeps, endJourneys, enrol } from './enrolment.ts';
-import { fileDates } from './select-dates.ts';
+import { upsertProfile } from './profile.ts';
 import { linkAddresses, type Resolved, resolveCustomer } from './identity.ts';
 
 /**
@@ -77,7 +77,7 @@ async function applyContact(event: DomainEvent, who: Resolved, deps: EnrolDeps):
   const receivedAt = deps.clock.now();
   // Independent items: written side by side. An SMS statement needs the number it is about.
   const [profile] = await Promise.all([
-    deps.store.upsertCustomer(tenant, customerId, contact, event.occurredAt),
+    upsertProfile(deps, customerId, contact, event.occurredAt),
     linkAddresses(deps.store, tenant, who, event.occurredAt),
     // A statement about the phone belongs to whoever holds the number.
     ...consentStatements(event)
@@ -116,7 +116,6 @@ export async function apply(event: DomainEvent, given: EnrolDeps): Promise<strin
   const customerId = who?.customerId ?? null;
   // The profile just written also plans the first sends (time zone), with no second read.
   const profile = who ? await applyContact(event, who, deps) : undefined;
-  if (customerId) await fileDates(event, customerId, profile, deps);
   const outcome = await applyType(event, customerId, profile, deps);
   // Journey graphs waiting for this event (waitFor) go on from their event branch. A shop's event is
   // awaited by its name; one naming only its order (a fulfilment, a refund) wakes the order's owner,

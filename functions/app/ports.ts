@@ -30,10 +30,7 @@ import type { Conversion, Counts, StatsKey, StatsRow } from '../core/measurement
  */
 
 /** Whose an address is, as its reference says; `stale` when the reference is due to be written again (its TTL). */
-export interface AddressOwner {
-  customerId: string;
-  stale: boolean;
-}
+export type AddressOwner = { customerId: string; stale: boolean };
 
 /** What the store knows of some identifiers, read at once: whose each address is, and the latest erasure of any of them. */
 export interface KnownIdentity {
@@ -43,8 +40,7 @@ export interface KnownIdentity {
   erasedAt?: string;
 }
 
-/** A consent statement as a use case hands it to storage: kind, claim, time, source, and the event that carried it. */
-/** A statement and its key; `once`: it may come again under that key (a redelivery), so it is decided once. */
+/** A consent statement with the event that carried it; `once`: it may come again under that key (a redelivery), so it is decided once. */
 export type ConsentInput = TimedConsentStatement & { eventKey: string; once?: boolean };
 
 /** Customers, their addresses and consent (current state and the append-only ledger), and what selection reads. */
@@ -66,8 +62,8 @@ export interface CustomerRepository {
    */
   linkAddress(tenant: string, customerId: string, channel: ConsentChannel, address: string, at: string): Promise<boolean>;
   getCustomer(tenant: string, customerId: string): Promise<CustomerProfile | undefined>;
-  /** A journey's update node: sets declared attributes and adds a tag (once) on an existing profile. */
-  updateProfile(tenant: string, customerId: string, change: { attributes?: Record<string, string | number | boolean>; tag?: string }, at: string): Promise<void>;
+  /** A journey's update node: sets declared attributes and adds a tag (once) on an existing profile; false when there is none. */
+  updateProfile(tenant: string, customerId: string, change: { attributes?: Record<string, string | number | boolean>; tag?: string }, at: string): Promise<boolean>;
   /**
    * Decides with core/consent.ts (`nextConsent`, at `receivedAt` on the engine's clock) and moves
    * the current state when the statement applies, by a write conditional on the state it read (a
@@ -121,11 +117,7 @@ export interface SubjectRepository {
 }
 
 /** An event kept for an order not known yet (`at`: its time on the engine's clock); it carried no customer. */
-export interface ParkedOrderEvent {
-  key: string;
-  at: string;
-  event: DomainEvent;
-}
+export type ParkedOrderEvent = { key: string; at: string; event: DomainEvent };
 
 /** Journey enrolments, and each step's send: its intent, claimed at most once, and its outcome. */
 export interface EnrolmentRepository {
@@ -245,21 +237,11 @@ export interface StatsRepository {
 }
 
 /** What a journey graph's walk went along, and what it will go along when it goes on. */
-export interface EdgeWalk {
-  edges: readonly string[];
-  known: readonly string[];
-  pending?: readonly string[];
-}
+export type EdgeWalk = { edges: readonly string[]; known: readonly string[]; pending?: readonly string[] };
 
 /** What a journey step decides on, read at once (one request on DynamoDB). */
 export interface StepContextReader {
-  stepContext(
-    tenant: string,
-    customerId: string,
-    journey: string,
-    enrolKey: string,
-    subject: 'cart' | 'order' | 'invoice' | undefined,
-  ): Promise<StepContext>;
+  stepContext(tenant: string, customerId: string, journey: string, enrolKey: string, subject: 'cart' | 'order' | 'invoice' | undefined): Promise<StepContext>;
 }
 
 /**
@@ -274,8 +256,28 @@ export interface StepContext {
   erasedAt?: string;
 }
 
+/**
+ * Unique discount codes a shop loads into named pools (`POST /v1/code-pools/{pool}`), each given
+ * to one enrolment at most by a journey's `code` node.
+ */
+export interface CodePoolRepository {
+  /** Adds codes at the end of the pool, in the order given; a code the pool has held (given or not) is skipped, a duplicate. */
+  loadCodes(tenant: string, pool: string, codes: readonly string[], at: string): Promise<{ added: number; duplicates: number }>;
+  /** How many codes the pool was loaded with, how many claims took one, and how many are left. */
+  codePool(tenant: string, pool: string): Promise<{ loaded: number; claimed: number; left: number }>;
+  /**
+   * Gives the pool's next code to a claim (an execution's node, kept under its customer, so exported
+   * and erased with them), or the code that claim was given before; never one given to another
+   * claim. `empty` when none is left. A claim that dies after taking its number and before keeping
+   * it leaves that code unused: a code may be skipped, never given twice.
+   */
+  claimCode(tenant: string, pool: string, claim: CodeClaim): Promise<{ code: string } | { empty: true }>;
+}
+
+export type CodeClaim = { customerId: string; executionName: string; node: string; at: string };
+
 /** Every repository port: what a backend provides. */
-export type StateStore = CustomerRepository & SubjectRepository & EnrolmentRepository & ComplianceRepository & OperationsRepository & StepContextReader & StatsRepository;
+export type StateStore = CustomerRepository & SubjectRepository & EnrolmentRepository & ComplianceRepository & OperationsRepository & StepContextReader & StatsRepository & CodePoolRepository;
 
 /** Sending e-mail (SES v2 on AWS, the SES emulator locally). */
 export interface EmailMessage {
@@ -313,11 +315,7 @@ export interface EventPublisher {
   taskCreated(task: StaffTask): Promise<void>;
 }
 
-/**
- * Starts and stops journey executions. On AWS: Step Functions StartExecution/StopExecution;
- * locally: the embedded engine. Execution names are deterministic, so a second start of the
- * same trigger is a no-op.
- */
+/** What a journey execution starts with (Step Functions on AWS, the embedded engine locally). */
 export interface JourneyInput {
   version: 1;
   tenant: string;
@@ -336,6 +334,7 @@ export interface JourneyInput {
   entry?: string;
 }
 
+/** Starts and stops journey executions; names are deterministic, so a second start of the same trigger is a no-op. */
 export interface JourneyRunner {
   start(journey: string, executionName: string, input: JourneyInput): Promise<'started' | 'exists'>;
   stop(journey: string, executionName: string, reason: string): Promise<void>;

@@ -14,7 +14,11 @@ import { LogCode } from '../shared/logger.ts';
 import { MetricName, noMetrics } from '../shared/metrics.ts';
 import { callWebhook, webhookRequest } from './call-webhook.ts';
 import { recordDeferral } from './enrolment.ts';
+import { updateProfile } from './profile.ts';
 import { decider, performSend, type StepDeps } from './run-step.ts';
+
+/** Where a code node keeps its code on the enrolment: `code:<node>`. */
+const CODE_KEY = 'code:';
 
 /** Where a walk stopped: `next` is the wait (or `hours:<send>`) the state machine waits at, or END. */
 export interface GraphResult {
@@ -95,9 +99,10 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
   const hours = deps.config.sendingHours ?? DEFAULT_SENDING_HOURS;
   const planDeps = { store: deps.store, config: { tenant, sendingHours: deps.config.sendingHours }, observe: deps.observe };
   let facts: Record<string, unknown> | undefined;
-  // What webhook nodes answered, for templates as `webhook.<field>`.
+  // What webhook nodes answered, for templates as `webhook.<field>`, and the codes code nodes were
+  // given, kept as `code:<node>` (no node id has a colon) and read as `codes.<pool>`.
   let data = enrolment.data ?? {};
-  const webhookFields = () => Object.assign({}, ...Object.values(data)) as Record<string, unknown>;
+  const kept = (codes: boolean) => Object.assign({}, ...Object.entries(data).flatMap(([k, v]) => (k.startsWith(CODE_KEY) === codes ? [v] : []))) as Record<string, unknown>;
 
   // The edges this walk goes along: first the one out of the wait it began after (or, for an awaited
   // event's continuation, out of the waitFor), which the walk that stopped there left pending.
@@ -191,7 +196,7 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
           await decide({ channel, outcome: 'suppressed', reason: 'holdout', template: send.template, locale: pickLocale(customer?.locale) });
           trace(node, 'holdout', next);
         } else {
-          const r = await performSend(one, deps, { customer, subject: subject.data, consent: context.consent, now, at, decide, extra: { webhook: webhookFields() } });
+          const r = await performSend(one, deps, { customer, subject: subject.data, consent: context.consent, now, at, decide, extra: { webhook: kept(false), codes: kept(true) } });
           trace(node, r.reason ? `${r.outcome}: ${r.reason}` : r.outcome, next);
         }
         id = move(id, next);
@@ -230,7 +235,8 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
       }
       case 'update': {
         const u = node.update!;
-        await deps.store.updateProfile(tenant, customerId, { ...(u.set ? { attributes: u.set } : {}), ...(u.tag ? { tag: u.tag } : {}) }, at);
+        // Through profile.ts, as every attribute write: a date it sets is filed for date journeys.
+        await updateProfile({ config: { tenant }, store: deps.store, catalogue: deps.catalogue, journeys: deps.journeys }, customerId, { ...(u.set ? { attributes: u.set } : {}), ...(u.tag ? { tag: u.tag } : {}) }, at);
         if (customer) {
           const tags = customer.tags ?? [];
           customer = { ...customer, attributes: { ...customer.attributes, ...u.set }, tags: u.tag && !tags.includes(u.tag) ? [...tags, u.tag] : tags };
@@ -256,6 +262,31 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
         }
         trace(node, 'answered', next);
         id = move(id, next);
+        continue;
+      }
+      case 'code': {
+        const c = node.code!;
+        if (holdout) {
+          // Held out of every message: no code is spent on them.
+          trace(node, 'holdout', next);
+          id = move(id, next);
+          continue;
+        }
+        let given = data[`${CODE_KEY}${id}`];
+        // Decided before (a retried walk): the same code, or the same empty pool, stands.
+        if (given === undefined) {
+          const claim = await deps.store.claimCode(tenant, c.pool, { customerId, executionName: input.executionName, node: id, at });
+          given = 'code' in claim ? { [c.pool]: claim.code } : {};
+          if ('empty' in claim) {
+            deps.log.warn(LogCode.CodePoolEmpty, { journey: input.journey, step: id, pool: c.pool });
+            metrics.count(MetricName.CodePoolEmpty, { journey: input.journey, step: id });
+          }
+          await deps.store.markEnrolment(tenant, customerId, input.journey, key, { data: { node: `${CODE_KEY}${id}`, values: given, all: data } });
+          data = { ...data, [`${CODE_KEY}${id}`]: given };
+        }
+        const to = given[c.pool] === undefined ? c.empty : next;
+        trace(node, given[c.pool] === undefined ? `${c.pool} empty` : `a code from ${c.pool}`, to);
+        id = move(id, to);
         continue;
       }
       case 'exit':

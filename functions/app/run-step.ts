@@ -1,4 +1,5 @@
 import type { JourneyConfig } from '../../workflows/src/journey.ts';
+import type { Catalogue } from '../../workflows/src/catalogue.ts';
 import type { SendingHours } from '../../workflows/src/quiet-hours.ts';
 import { renderTemplate, TemplateRenderError } from '../../workflows/src/render.ts';
 import { type Locale, pickLocale, type TemplateFile } from '../../workflows/src/template-file.ts';
@@ -59,6 +60,8 @@ export interface StepDeps {
   templates: ReadonlyMap<string, TemplateFile>;
   /** The journey files deployed with the function: an old payload without its trigger takes it from here. */
   journeys: readonly Pick<JourneyConfig, 'id' | 'trigger'>[];
+  /** The shop's declared attributes: a date an update node sets is filed in the date index (profile.ts). @default the dates journeys read */
+  catalogue?: Pick<Catalogue, 'attributes'>;
   clock: Clock;
   log: Log;
   /** Counts sends, suppressions by reason, tasks, journeys ended and provider errors. @default none */

@@ -1,34 +1,12 @@
 import type { JourneyConfig } from '../../workflows/src/journey.ts';
 import { dailyRun, dateCandidates, dateOccurrence, runDay } from '../../workflows/src/triggers.ts';
-import { dateOf } from '../../workflows/src/waits.ts';
-import type { DomainEvent } from '../core/domain.ts';
-import type { CustomerProfile } from '../core/model.ts';
 import { type EnrolDeps, enrol } from './enrolment.ts';
 import { nextDailyRun, type SelectionResult } from './select-segment.ts';
 
 /**
- * Journeys with `trigger: date` (a birthday): the attribute's date index, kept as events set the
- * attribute, and the daily run that enrols the customers whose moment comes before the next run.
+ * Journeys with `trigger: date` (a birthday): the daily run that enrols the customers whose moment
+ * comes before the next run, from the date index every profile write keeps (profile.ts).
  */
-
-/** The date attributes the ingest files in the index: every declared date attribute, and those date journeys read. */
-export function indexedDates(deps: Pick<EnrolDeps, 'catalogue' | 'journeys'>): Set<string> {
-  const declared = Object.entries(deps.catalogue?.attributes ?? {}).flatMap(([name, spec]) => (spec.type === 'date' ? [name] : []));
-  return new Set([...declared, ...deps.journeys.flatMap((j) => (j.date ? [j.date.attribute] : []))]);
-}
-
-/**
- * Files the customer under the date attributes an event set or removed, as the profile now holds
- * them; nothing when the profile refused the event (a newer one is on file) or it named no date.
- */
-export async function fileDates(event: DomainEvent, customerId: string, profile: CustomerProfile | undefined, deps: EnrolDeps): Promise<void> {
-  const named = Object.keys(event.customer.attributes ?? {});
-  if (!profile || named.length === 0) return;
-  const dates = indexedDates(deps);
-  for (const attribute of named.filter((a) => dates.has(a))) {
-    await deps.store.fileDate(deps.config.tenant, customerId, attribute, dateOf(profile.attributes?.[attribute]), event.occurredAt);
-  }
-}
 
 /**
  * One daily run of a date journey: every customer whose moment (the date attribute this year, at

@@ -1,5 +1,6 @@
 import type { IngestDeps } from './deps.ts';
 import { type HttpRequest, type HttpResponse, json, problem } from './http.ts';
+import { codePoolStatus, loadCodePool } from './routes-codes.ts';
 import { completeTask, customerDecisions, eraseRequest, exportCustomer, journeyStats, listTasks } from './routes-admin.ts';
 import { preferencesChange, preferencesPage, unsubscribe, unsubscribePage } from './routes-pages.ts';
 import { showSurvey, showWhy, surveyAnswer } from './routes-survey.ts';
@@ -35,6 +36,8 @@ export async function handleRequest(req: HttpRequest, deps: IngestDeps): Promise
   if (route === 'GET /v1/journeys/stats') return journeyStats(req, deps);
   const stats = /^GET \/v1\/journeys\/([^/]+)\/stats$/.exec(route);
   if (stats) return journeyStats(req, deps, decodePathPart(stats[1]!));
+  const pool = /^(GET|POST) \/v1\/code-pools\/([^/]+)$/.exec(route);
+  if (pool) return pool[1] === 'POST' ? loadCodePool(req, deps, decodePathPart(pool[2]!)) : codePoolStatus(req, deps, decodePathPart(pool[2]!));
   if (route === 'GET /survey') return showSurvey(req, deps);
   if (route === 'POST /survey') return surveyAnswer(req, deps);
   if (route === 'GET /preferences') return preferencesPage(req, deps);

@@ -54,6 +54,10 @@ export const LogCode = {
   StaffSignedIn: 'STAFF_SIGNED_IN',
   StaffSignInRefused: 'STAFF_SIGN_IN_REFUSED',
   TaskDone: 'TASK_DONE',
+  /** A journey's code node found its pool empty and went on along `empty` (journey, node, pool). */
+  CodePoolEmpty: 'CODE_POOL_EMPTY',
+  /** A shop loaded codes into a pool (the pool and the counts, never a code). */
+  CodesLoaded: 'CODES_LOADED',
 } as const;
 export type LogCode = (typeof LogCode)[keyof typeof LogCode];
 

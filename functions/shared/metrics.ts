@@ -17,6 +17,8 @@ export const MetricName = {
   ProviderError: 'ProviderError',
   WebhookSecretUnset: 'WebhookSecretUnset',
   EventTimeClamped: 'EventTimeClamped',
+  /** A code node met an empty pool (by journey and step): the shop should load more. */
+  CodePoolEmpty: 'CodePoolEmpty',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 

@@ -202,4 +202,16 @@ describe.each(contractBackends())('CustomerRepository on $name', (backend) => {
       expect(data((await store.exportCustomer('shop-a', 'c_1'))['cooldowns'])).toStrictEqual([{ until: t(60), at: t(0), expiresAt: Date.parse(t(60)) / 1000 }]);
     });
   });
+
+  describe('updateProfile', () => {
+    it('sets attributes member by member (moving the TTL on) and adds a tag once, on a profile that exists; false and nothing written without one', async () => {
+      await store.upsertCustomer('shop-a', 'c_1', { email: 'zofia@example.pl', attributes: { roast: 'dark' } }, t(0));
+      expect(await store.updateProfile('shop-a', 'c_1', { attributes: { birthday: '1990-05-17' }, tag: 'quiz' }, t(5))).toBe(true);
+      expect(await store.updateProfile('shop-a', 'c_1', { tag: 'quiz' }, t(6))).toBe(true);
+      expect(await store.getCustomer('shop-a', 'c_1')).toMatchObject({ attributes: { roast: 'dark', birthday: '1990-05-17' }, tags: ['quiz'], expiresAt: retained(t(5)) });
+      expect(await store.updateProfile('shop-a', 'c_2', { attributes: { birthday: '1990-05-17' } }, t(5))).toBe(false);
+      expect(await store.updateProfile('shop-a', 'c_2', { tag: 'quiz' }, t(5))).toBe(false);
+      expect(await store.getCustomer('shop-a', 'c_2')).toBeUndefined();
+    });
+  });
 });

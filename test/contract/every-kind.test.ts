@@ -142,6 +142,17 @@ const KINDS: Record<ItemKind, PersonalKind | ImpersonalKind> = {
       })),
     present: async (s) => (await s.listConversions(TENANT, ID)).length > 0,
   },
+  codePool: { impersonal: "a pool's counts of codes loaded and claimed" },
+  codeSlot: { impersonal: 'a code under its number in the pool: whom it went to is kept under the customer (codeClaim)' },
+  codeLoaded: { impersonal: 'a code the pool has held, with its number' },
+  codeClaim: {
+    listedIn: 'codes',
+    make: async (s) => {
+      await s.loadCodes(TENANT, 'vip', ['VIP-EVERY-1'], t(0));
+      await s.claimCode(TENANT, 'vip', { customerId: ID, executionName: 'win-back-every', node: 'vip-code', at: t(1) });
+    },
+    present: async (_s, exported) => listedSome(exported, 'codes'),
+  },
   stat: { impersonal: "a journey's counters for a day, version, node and variant: counts and revenue, no customer" },
   suppression: { impersonal: 'keyed by a hash of the address, holding the channel, a reason and a time: kept by law so the address is never contacted again' },
   shortLink: {
@@ -199,7 +210,7 @@ describe.each(contractBackends())('every item kind, export and erasure on $name'
     const table = await backend.scan(store);
     if (table === undefined) return;
     const kinds = (found: Record<string, unknown>[]) => [...new Set(found.map((i) => String(i['pk']).split('#')[0]))].sort();
-    expect(kinds(table)).toEqual(['CUST', 'EMAILREF', 'ERASED', 'EVENT', 'INVOICE', 'ORDERREF', 'PHONEREF', 'RATE', 'SHORT', 'SMSCAP', 'STATS', 'SUPPRESS', 'TASKS', 'CART'].sort());
+    expect(kinds(table)).toEqual(['CODELOADED', 'CODEPOOL', 'CODESLOT', 'CUST', 'EMAILREF', 'ERASED', 'EVENT', 'INVOICE', 'ORDERREF', 'PHONEREF', 'RATE', 'SHORT', 'SMSCAP', 'STATS', 'SUPPRESS', 'TASKS', 'CART'].sort());
     expect(kinds(table.filter((i) => typeof i['expiresAt'] !== 'number'))).toEqual(['SUPPRESS']);
   });
 

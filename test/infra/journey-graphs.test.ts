@@ -101,12 +101,15 @@ describe('journey graphs', () => {
     });
   });
 
-  it('win-back: at once a personal note for customers who spent 1000 zł or more, "we miss you" for the rest (either moved into sending hours), the offer 7 d later', () => {
+  it('win-back: at once a personal note for customers who spent 1000 zł or more (with a code of the pool while it lasts), "we miss you" for the rest (either moved into sending hours), the offer 7 d later', () => {
     expect(render('win-back')).toEqual({
       StartAt: 'vip',
       States: {
         vip: 'Task -> After vip',
-        'After vip': 'Choice -> Sending hours before vip-note|Sending hours before we-miss-you|offer-wait: wait 7 d else Journey ended',
+        'After vip': 'Choice -> Sending hours before we-miss-you|Sending hours before vip-note-coded|Sending hours before vip-note|offer-wait: wait 7 d else Journey ended',
+        'Sending hours before vip-note-coded': 'Wait -> vip-note-coded',
+        'vip-note-coded': 'Task -> After vip-note-coded',
+        'After vip-note-coded': 'Choice -> offer-wait: wait 7 d else Journey ended',
         'Sending hours before vip-note': 'Wait -> vip-note',
         'vip-note': 'Task -> After vip-note',
         'After vip-note': 'Choice -> offer-wait: wait 7 d else Journey ended',

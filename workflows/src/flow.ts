@@ -47,6 +47,11 @@ export function successors(node: JourneyNode): Edge[] {
       return [];
     case 'holdout':
       return [{ to: node.next ?? END, label: `all but ${node.holdout!.percent}% holdout` }];
+    case 'code':
+      return [
+        { to: node.next ?? END, label: `a code from ${node.code!.pool}` },
+        { to: node.code!.empty, label: `${node.code!.pool} empty` },
+      ];
     default:
       return [{ to: node.next ?? END }];
   }

@@ -55,6 +55,7 @@ export function graphViolations(
       const names = n.split.variants.map((v) => v.name);
       if (new Set(names).size !== names.length) out.push({ path: at(i, 'split.variants'), message: 'variant names must differ' });
     }
+    if (n.code) target(i, 'code.empty', n.code.empty);
     if (n.waitFor) {
       target(i, 'waitFor.onEvent', n.waitFor.onEvent);
       target(i, 'waitFor.onTimeout', n.waitFor.onTimeout);

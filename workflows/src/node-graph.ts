@@ -33,6 +33,8 @@ function label(n: JourneyNode): string {
       return `${n.id}: holdout ${n.holdout!.percent}%`;
     case 'update':
       return `${n.id}: update ${[...Object.keys(n.update!.set ?? {}), ...(n.update!.tag ? [`tag ${n.update!.tag}`] : [])].join(', ')}`;
+    case 'code':
+      return `${n.id}: a code from ${n.code!.pool}`;
     default:
       return `${n.id}: ${kindOf(n)}`;
   }

@@ -4,7 +4,7 @@ import { isDuration } from './duration.ts';
 /**
  * A journey as a graph of named nodes (the `nodes:` form of a journey file). Each node does one
  * thing, named by its one kind key (`send`, `wait`, `waitFor`, `branch`, `split`, `holdout`,
- * `update`, `webhook`, `exit`), and goes on to `next` (by default the node written after it; the last node
+ * `update`, `webhook`, `code`, `exit`), and goes on to `next` (by default the node written after it; the last node
  * ends the journey). Pure schema: the rules a schema cannot say are in graph-check.ts.
  */
 
@@ -112,6 +112,17 @@ export const WebhookSpec = z.strictObject({
 });
 export type WebhookSpec = z.infer<typeof WebhookSpec>;
 
+/** A pool of unique codes as a shop names it (`POST /v1/code-pools/{pool}`). */
+export const PoolName = z.string().regex(/^[a-z][a-z0-9-]{0,38}$/, 'use lower-case letters, digits and dashes, starting with a letter (max 39)');
+
+/**
+ * Gives the enrolment one code of the shop's pool, the same one however often the step is retried,
+ * never one given to anyone else; later templates read it as `codes.<pool>`. When the pool has
+ * none left the journey goes on at `empty` (a send whose template needs no code), logged.
+ */
+export const CodeSpec = z.strictObject({ pool: PoolName, empty: NodeId });
+export type CodeSpec = z.infer<typeof CodeSpec>;
+
 export const UpdateSpec = z.strictObject({
   /** Profile attributes to set (declared attributes only). */
   set: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/), Scalar).optional(),
@@ -129,6 +140,7 @@ export const JourneyNode = z.strictObject({
   holdout: HoldoutSpec.optional(),
   update: UpdateSpec.optional(),
   webhook: WebhookSpec.optional(),
+  code: CodeSpec.optional(),
   /** Ends the journey here. */
   exit: z.literal(true).optional(),
   /** The node after this one; by default the one written next. Not for branch, split, waitFor or exit. */
@@ -136,7 +148,7 @@ export const JourneyNode = z.strictObject({
 });
 export type JourneyNode = z.infer<typeof JourneyNode>;
 
-export const NODE_KINDS = ['send', 'wait', 'waitFor', 'branch', 'split', 'holdout', 'update', 'webhook', 'exit'] as const;
+export const NODE_KINDS = ['send', 'wait', 'waitFor', 'branch', 'split', 'holdout', 'update', 'webhook', 'code', 'exit'] as const;
 export type NodeKind = (typeof NODE_KINDS)[number];
 
 /** The kind keys a node carries (exactly one is valid; graph-check says so otherwise). */

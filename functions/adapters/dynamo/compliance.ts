@@ -98,6 +98,7 @@ export class DynamoCompliance implements ComplianceRepository {
       surveyAnswers: by(customerSk.score),
       cooldowns: by(customerSk.cooldown),
       dates: by(customerSk.dateIndex),
+      codes: by(customerSk.codeClaim),
       staffTasks: (await this.others.listTasks(tenant)).filter((t) => t.customerId === customerId),
       suppressions: await read(identifiers.flatMap(([kind, value]) => (kind === 'customer' ? [] : [items.suppression(tenant, kind, value)]))),
       erasures: await read(identifiers.map(([kind, value]) => items.erasure(tenant, kind, value))),

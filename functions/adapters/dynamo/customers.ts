@@ -34,10 +34,14 @@ function versionCondition(current: ConsentState | undefined) {
 export class DynamoCustomers implements Omit<CustomerRepository, 'fileDate' | 'customersByDate'> {
   constructor(private readonly t: Table) {}
 
-  /** Two conditional updates at most: attributes (their map made first when missing), then the tag, added once. */
-  async updateProfile(tenant: string, customerId: string, change: { attributes?: Record<string, string | number | boolean>; tag?: string }, at: string): Promise<void> {
+  /**
+   * Two conditional updates at most: attributes (their map made first when missing), then the tag,
+   * added once. True when the profile exists (a tag it has already is no change, still true).
+   */
+  async updateProfile(tenant: string, customerId: string, change: { attributes?: Record<string, string | number | boolean>; tag?: string }, at: string): Promise<boolean> {
     const Key = items.profile(tenant, customerId);
     const entries = Object.entries(change.attributes ?? {});
+    let exists: boolean | undefined;
     if (entries.length > 0) {
       await this.t.conditional(
         new UpdateCommand({ TableName: this.t.name, Key, UpdateExpression: 'SET #attributes = if_not_exists(#attributes, :empty)', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeNames: { '#attributes': 'attributes' }, ExpressionAttributeValues: { ':empty': {} } }),
@@ -48,7 +52,7 @@ export class DynamoCustomers implements Omit<CustomerRepository, 'fileDate' | 'c
         names[`#a${i}`] = k;
         values[`:a${i}`] = v;
       });
-      await this.t.conditional(
+      exists = await this.t.conditional(
         new UpdateCommand({
           TableName: this.t.name,
           Key,
@@ -58,9 +62,10 @@ export class DynamoCustomers implements Omit<CustomerRepository, 'fileDate' | 'c
           ExpressionAttributeValues: values,
         }),
       );
+      if (!exists) return false;
     }
     if (change.tag) {
-      await this.t.conditional(
+      const added = await this.t.conditional(
         new UpdateCommand({
           TableName: this.t.name,
           Key,
@@ -69,7 +74,10 @@ export class DynamoCustomers implements Omit<CustomerRepository, 'fileDate' | 'c
           ExpressionAttributeValues: { ':none': [], ':tag': [change.tag], ':t': change.tag },
         }),
       );
+      // Refused: the tag is there already, or there is no profile.
+      exists ??= added || (await this.t.get(Key)) !== undefined;
     }
+    return exists ?? (await this.t.get(Key)) !== undefined;
   }
 
   /**

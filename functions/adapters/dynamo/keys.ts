@@ -73,6 +73,7 @@ export const customerSk = {
   frequencyCap: 'FREQCAP',
   conversion: 'CONV#',
   dateIndex: 'DATEATTR#',
+  codeClaim: 'CODECLAIM#',
 } as const;
 
 /** Sort-key conditions of the range queries on a customer's partition. */
@@ -182,6 +183,14 @@ export const items = {
     pk: partitions.stats(tenant, journey),
     sk: `${day}#${version}#${node}#${variant}`,
   }),
+  /** Code pool: how many codes a shop loaded into one pool, and how many claims took one (the counter claims take the next number from). */
+  codePool: (tenant: string, pool: string): ItemKey => ({ pk: `CODEPOOL#${tenant}#${pool}`, sk: 'CODEPOOL' }),
+  /** Pool slot: the code loaded under one number of a pool, in load order (each its own partition). */
+  codeSlot: (tenant: string, pool: string, seq: string): ItemKey => ({ pk: `CODESLOT#${tenant}#${pool}#${seq}`, sk: 'CODESLOT' }),
+  /** Loaded code: a code a pool has held, so loading it again adds nothing. */
+  codeLoaded: (tenant: string, pool: string, code: string): ItemKey => ({ pk: `CODELOADED#${tenant}#${pool}#${code}`, sk: 'CODELOADED' }),
+  /** Code claim: the code one execution's code node was given, under its customer. */
+  codeClaim: (tenant: string, customerId: string, executionName: string, node: string): ItemKey => ({ pk: customer(tenant, customerId), sk: `${customerSk.codeClaim}${executionName}#${node}` }),
   /** Suppression entry: a (hashed) address never sent to again. */
   suppression: (tenant: string, channel: AddressChannel, address: string): ItemKey => ({ pk: `SUPPRESS#${tenant}#${channel}#${addressHash(channel, address)}`, sk: 'SUPPRESS' }),
   /** SMS short link: a code standing for a signed opt-out token. */

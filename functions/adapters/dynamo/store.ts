@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ComplianceRepository, CustomerRepository, EnrolmentRepository, OperationsRepository, StateStore, StatsRepository, StepContextReader, SubjectRepository } from '../../app/ports.ts';
+import type { CodePoolRepository, ComplianceRepository, CustomerRepository, EnrolmentRepository, OperationsRepository, StateStore, StatsRepository, StepContextReader, SubjectRepository } from '../../app/ports.ts';
 import { Table } from './base.ts';
+import { DynamoCodePools } from './code-pools.ts';
 import { DynamoCompliance } from './compliance.ts';
 import { DynamoCustomers } from './customers.ts';
 import { DynamoDates } from './dates.ts';
@@ -14,7 +15,7 @@ type Args<R, M extends keyof R> = R[M] extends (...a: infer A) => unknown ? A : 
 
 /**
  * Every port on one DynamoDB table (see docs/data-model.md and keys.ts), composed of one repository
- * per aggregate: customers.ts (with dates.ts, its date index), subjects.ts, enrolments.ts, compliance.ts, operations.ts, step-context.ts, stats.ts.
+ * per aggregate: customers.ts (with dates.ts, its date index), subjects.ts, enrolments.ts, compliance.ts, operations.ts, step-context.ts, stats.ts, code-pools.ts.
  */
 export class Store implements StateStore {
   private readonly customers: DynamoCustomers;
@@ -25,6 +26,7 @@ export class Store implements StateStore {
   private readonly context: DynamoStepContext;
   private readonly stats: DynamoStats;
   private readonly dates: DynamoDates;
+  private readonly codes: DynamoCodePools;
 
   constructor(
     db: DynamoDBDocumentClient,
@@ -41,6 +43,7 @@ export class Store implements StateStore {
     this.context = new DynamoStepContext(table);
     this.stats = new DynamoStats(table);
     this.dates = new DynamoDates(table);
+    this.codes = new DynamoCodePools(table);
   }
 
   // Customers and consent.
@@ -230,5 +233,16 @@ export class Store implements StateStore {
   }
   passEdges(...a: Args<StatsRepository, 'passEdges'>) {
     return this.stats.passEdges(...a);
+  }
+
+  // Code pools.
+  loadCodes(...a: Args<CodePoolRepository, 'loadCodes'>) {
+    return this.codes.loadCodes(...a);
+  }
+  codePool(...a: Args<CodePoolRepository, 'codePool'>) {
+    return this.codes.codePool(...a);
+  }
+  claimCode(...a: Args<CodePoolRepository, 'claimCode'>) {
+    return this.codes.claimCode(...a);
   }
 }

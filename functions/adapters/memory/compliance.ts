@@ -1,6 +1,7 @@
 import type { ComplianceRepository } from '../../app/ports.ts';
 import type { Decision } from '../../core/model.ts';
 import { identifiersOf } from '../dynamo/keys.ts';
+import type { MemoryCodePools } from './code-pools.ts';
 import type { MemoryCustomers } from './customers.ts';
 import type { MemoryEnrolments } from './enrolments.ts';
 import type { MemoryOperations } from './operations.ts';
@@ -22,7 +23,7 @@ export class MemoryCompliance implements ComplianceRepository {
   private readonly shortLinkRefs = new Partitions();
 
   constructor(
-    private readonly modules: { customers: MemoryCustomers; subjects: MemorySubjects; enrolments: MemoryEnrolments; operations: MemoryOperations; stats: MemoryStats },
+    private readonly modules: { customers: MemoryCustomers; subjects: MemorySubjects; enrolments: MemoryEnrolments; operations: MemoryOperations; stats: MemoryStats; codes: MemoryCodePools },
     private readonly retentionDays: number,
   ) {}
 
@@ -87,6 +88,7 @@ export class MemoryCompliance implements ComplianceRepository {
       surveyAnswers: own.surveyAnswers,
       cooldowns: own.cooldowns,
       dates: own.dates,
+      codes: this.modules.codes.exportOf(tenant, customerId),
       staffTasks: (await operations.listTasks(tenant)).filter((t) => t.customerId === customerId),
       suppressions: identifiers.flatMap(([kind, value]) => {
         const entry = kind === 'customer' ? undefined : this.suppressions.get(this.suppressionKey(tenant, kind, value));
@@ -101,10 +103,10 @@ export class MemoryCompliance implements ComplianceRepository {
    * address suppressed and its reference ended; then deletes everything held on the customer in
    * every module but the consent ledger: profile, addresses, current consent, carts, orders,
    * invoices, journeys, messages, conversions, send intents and frequency-cap slots, short links, answers,
-   * cool-downs, tasks.
+   * cool-downs, code claims, tasks.
    */
   async eraseCustomer(tenant: string, customerId: string, at: string, named: { email?: string; phone?: string } = {}): Promise<void> {
-    const { customers, subjects, enrolments, operations, stats } = this.modules;
+    const { customers, subjects, enrolments, operations, stats, codes } = this.modules;
     const k = customerKey(tenant, customerId);
     const { profile, addresses } = customers.addressesOf(tenant, customerId);
     if (named.email) addresses.push({ channel: 'email', address: named.email });
@@ -118,6 +120,7 @@ export class MemoryCompliance implements ComplianceRepository {
     enrolments.erase(tenant, customerId);
     this.decisions.deletePartition(k);
     stats.erase(tenant, customerId);
+    codes.erase(tenant, customerId);
     for (const [code] of this.shortLinkRefs.query(k)) this.shortLinks.delete(code);
     this.shortLinkRefs.deletePartition(k);
     operations.erase(tenant, customerId);

@@ -40,13 +40,17 @@ export class MemoryCustomers implements CustomerRepository {
 
   constructor(private readonly retentionDays: number) {}
 
-  async updateProfile(tenant: string, customerId: string, change: { attributes?: Record<string, string | number | boolean>; tag?: string }, at: string): Promise<void> {
+  async updateProfile(tenant: string, customerId: string, change: { attributes?: Record<string, string | number | boolean>; tag?: string }, at: string): Promise<boolean> {
     const current = this.profiles.get(customerKey(tenant, customerId));
-    if (!current) return;
-    if (change.attributes) current['attributes'] = { ...(current['attributes'] as Record<string, unknown> | undefined), ...copy(change.attributes) };
+    if (!current) return false;
+    // As on DynamoDB: attributes move the profile's TTL on, a tag alone does not.
+    if (change.attributes && Object.keys(change.attributes).length > 0) {
+      current['attributes'] = { ...(current['attributes'] as Record<string, unknown> | undefined), ...copy(change.attributes) };
+      current['expiresAt'] = expiry(at, this.retentionDays);
+    }
     const tags = (current['tags'] as string[] | undefined) ?? [];
     if (change.tag && !tags.includes(change.tag)) current['tags'] = [...tags, change.tag];
-    current['expiresAt'] = expiry(at, this.retentionDays);
+    return true;
   }
 
   async upsertCustomer(tenant: string, customerId: string, contact: CustomerFacts, at: string): Promise<CustomerProfile | undefined> {

@@ -1,4 +1,4 @@
-import type { ConsentInput, EdgeWalk, EventClaim, KnownIdentity, ParkedOrderEvent, StateStore, StepContext } from '../../app/ports.ts';
+import type { CodeClaim, ConsentInput, EdgeWalk, EventClaim, KnownIdentity, ParkedOrderEvent, StateStore, StepContext } from '../../app/ports.ts';
 import type { ConsentDecision } from '../../core/consent.ts';
 import type { Checkout, CustomerFacts, Order } from '../../core/domain.ts';
 import type {
@@ -21,6 +21,7 @@ import type {
 } from '../../core/model.ts';
 import type { FrequencyCap } from '../../core/frequency-cap.ts';
 import { type Conversion, type Counts, counter, type StatsKey, type StatsRow } from '../../core/measurement.ts';
+import { MemoryCodePools } from './code-pools.ts';
 import { MemoryCompliance } from './compliance.ts';
 import { MemoryCustomers } from './customers.ts';
 import { MemoryEnrolments } from './enrolments.ts';
@@ -41,6 +42,7 @@ export class MemoryStore implements StateStore {
   private readonly compliance: MemoryCompliance;
   private readonly operations: MemoryOperations;
   private readonly stats: MemoryStats;
+  private readonly codes: MemoryCodePools;
 
   /** @param retentionDays how far ahead `expiresAt` is set on marketing data, as on DynamoDB. @default 3 years */
   constructor(readonly retentionDays = 1095) {
@@ -49,8 +51,9 @@ export class MemoryStore implements StateStore {
     this.enrolments = new MemoryEnrolments(retentionDays);
     this.operations = new MemoryOperations(retentionDays);
     this.stats = new MemoryStats(retentionDays);
+    this.codes = new MemoryCodePools(retentionDays);
     this.compliance = new MemoryCompliance(
-      { customers: this.customers, subjects: this.subjects, enrolments: this.enrolments, operations: this.operations, stats: this.stats },
+      { customers: this.customers, subjects: this.subjects, enrolments: this.enrolments, operations: this.operations, stats: this.stats, codes: this.codes },
       retentionDays,
     );
   }
@@ -171,7 +174,7 @@ export class MemoryStore implements StateStore {
     return this.enrolments.markEnrolment(...a);
   }
 
-  updateProfile(...a: Parameters<MemoryCustomers['updateProfile']>): Promise<void> {
+  updateProfile(...a: Parameters<MemoryCustomers['updateProfile']>): Promise<boolean> {
     return this.customers.updateProfile(...a);
   }
 
@@ -261,5 +264,16 @@ export class MemoryStore implements StateStore {
 
   completeTask(tenant: string, at: string, taskId: string, doneAt: string): Promise<boolean> {
     return this.operations.completeTask(tenant, at, taskId, doneAt);
+  }
+
+  // Code pools
+  loadCodes(tenant: string, pool: string, codes: readonly string[], at: string): Promise<{ added: number; duplicates: number }> {
+    return this.codes.loadCodes(tenant, pool, codes, at);
+  }
+  codePool(tenant: string, pool: string): Promise<{ loaded: number; claimed: number; left: number }> {
+    return this.codes.codePool(tenant, pool);
+  }
+  claimCode(tenant: string, pool: string, claim: CodeClaim): Promise<{ code: string } | { empty: true }> {
+    return this.codes.claimCode(tenant, pool, claim);
   }
 }
