@@ -76,16 +76,23 @@ function Steps({ stats }: { stats: JourneyStats }): VNode {
   ]} />` as VNode;
 }
 
-/** The journey's figures by the definition version its enrolments started on. */
+/** The journey's figures by the definition version its enrolments started on (and its messages were sent under). */
 function Versions({ stats }: { stats: JourneyStats }): VNode {
   const { t, f } = useUi();
   const days = (v: VersionStats) => (v.firstDay === v.lastDay ? f.day(v.firstDay) : `${f.day(v.firstDay)} – ${f.day(v.lastDay)}`);
+  const n = (get: (v: VersionStats) => number) => (v: VersionStats) => f.number(get(v));
   return html`<${Table} caption=${t.journey.versions} captionHidden=${true} rows=${stats.versions} columns=${[
     { label: t.journey.version, cell: (v: VersionStats) => (v.version ? html`<code>${v.version}</code>` : html`<span class="muted">${t.journey.noVersion}</span>`) },
     { label: t.journey.days, cell: days },
-    { label: t.metric.entered, numeric: true, cell: (v: VersionStats) => f.number(v.entered) },
-    { label: t.metric.sent, numeric: true, cell: (v: VersionStats) => f.number(v.sent) },
-    { label: t.metric.converted, numeric: true, cell: (v: VersionStats) => f.number(v.converted) },
+    { label: t.metric.entered, numeric: true, cell: n((v) => v.entered) },
+    { label: t.metric.finished, numeric: true, cell: n((v) => v.finished) },
+    { label: t.metric.sent, numeric: true, cell: n((v) => v.sent) },
+    { label: t.metric.delivered, numeric: true, cell: n((v) => v.delivered) },
+    { label: t.metric.clicked, numeric: true, cell: n((v) => v.clicked) },
+    { label: t.metric.bounced, numeric: true, cell: n((v) => v.bounced) },
+    { label: t.metric.complained, numeric: true, cell: n((v) => v.complained) },
+    ...(stats.opened ? [{ label: t.metric.opened, numeric: true, cell: n((v) => v.opened?.count ?? 0) }] : []),
+    { label: t.metric.converted, numeric: true, cell: n((v) => v.converted) },
     { label: t.metric.revenue, numeric: true, cell: (v: VersionStats) => moneyList(f, v.revenue) },
   ]} />` as VNode;
 }

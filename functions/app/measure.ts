@@ -8,7 +8,7 @@ import type { StateStore } from './ports.ts';
  * Journey counters kept beside the facts they count. `withStats` wraps a store so that each fact
  * recorded for the first time adds to its journey's counters: an enrolment created (entered, and a
  * graph's edge from the start, under the definition version it started on), an enrolment ended
- * (finished), a decision logged (sent, suppressed by reason, e-mails, SMS parts, tasks, an
+ * (finished, under the same version), a decision logged (sent, suppressed by reason, e-mails, SMS parts, tasks, an
  * experiment arm's recipients). A repeated write returns false and counts nothing, so a
  * retried step or redelivered event never counts twice. A counter that cannot be written is logged
  * and lost; the fact stands and the request goes on (counting is at most once).
@@ -68,7 +68,8 @@ export function withStats(store: StateStore, o: StatsOptions): StateStore {
     },
     async endEnrolment(tenant, customerId, journey, enrolKey, status, reason, at) {
       const ended = await store.endEnrolment(tenant, customerId, journey, enrolKey, status, reason, at);
-      if (ended) await count(tenant, journey, async () => ({ key: none(at), counts: { finished: 1 } }));
+      // Finished under the version the enrolment started on, as it entered: read once, as it ends.
+      if (ended) await count(tenant, journey, async () => ({ key: { ...none(at), version: (await store.getEnrolment(tenant, customerId, journey, enrolKey))?.version ?? NONE }, counts: { finished: 1 } }));
       return ended;
     },
     async recordDecision(tenant, customerId, decision) {

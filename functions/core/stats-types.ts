@@ -64,14 +64,22 @@ export interface NodeStats extends Engagement {
   clicked: number;
 }
 
-/** One definition version of a journey: what started on it, was sent and converted under it. */
-export interface VersionStats {
+/**
+ * One definition version of a journey: what started and finished on it, was sent, delivered,
+ * clicked, bounced or complained about and converted under it. Deliveries and the rest count under
+ * the version the message was sent under (it carries it), so a version's figures add up to the
+ * journey's; messages sent before they carried it count under `version: null`.
+ */
+export interface VersionStats extends Engagement {
   /** The journey definition's version (a hash of its file's content); null for figures kept before versions were recorded. */
   version: string | null;
   firstDay: string;
   lastDay: string;
   entered: number;
+  finished: number;
   sent: number;
+  delivered: number;
+  clicked: number;
   converted: number;
   revenue: Record<string, string>;
 }
