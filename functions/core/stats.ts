@@ -1,6 +1,7 @@
 import { type ExperimentJourney, journeyExperiments } from './experiments.ts';
 import { type Counts, counter, EDGE_END, EDGE_START, NONE, SHOP_CURRENCY, type StatsRow, unitsAmount } from './measurement.ts';
 import type { EdgeStats, Engagement, JourneyStats, VersionStats } from './stats-types.ts';
+import { surveysOf } from './survey-stats.ts';
 
 export { HOLDOUT, MESSAGED } from './experiments.ts';
 export type * from './stats-types.ts';
@@ -73,7 +74,8 @@ function versionsOf(rows: readonly StatsRow[], countsOpens: boolean): VersionSta
   for (const [version, of] of byVersion) {
     const c = totals(of);
     const n = (name: string) => c[name] ?? 0;
-    if (VERSION_COUNTERS.every((k) => !c[k]) && Object.keys(c).every((k) => !k.startsWith(counter.revenue('')) || !c[k])) continue;
+    const measured = (k: string) => k.startsWith(counter.revenue('')) || k.startsWith('nps:') || k.startsWith('csat:');
+    if (VERSION_COUNTERS.every((k) => !c[k]) && Object.keys(c).every((k) => !measured(k) || !c[k])) continue;
     const days = of.map((r) => r.day).sort();
     out.push({
       version: version === NONE ? null : version,
@@ -87,6 +89,7 @@ function versionsOf(rows: readonly StatsRow[], countsOpens: boolean): VersionSta
       ...engagementOf(c, countsOpens),
       converted: n('converted'),
       revenue: revenueOf(c),
+      ...surveysOf(c),
     });
   }
   return out.sort((a, b) => a.firstDay.localeCompare(b.firstDay) || (a.version ?? '').localeCompare(b.version ?? ''));
@@ -132,6 +135,7 @@ export function journeyStats(journey: StatsJourney, rows: readonly StatsRow[], p
     suppressed: suppressedOf(all),
     converted: n('converted'),
     revenue: revenueOf(all),
+    ...surveysOf(all),
     cost: {
       ...cost,
       usd: round(
@@ -143,7 +147,7 @@ export function journeyStats(journey: StatsJourney, rows: readonly StatsRow[], p
     },
     days: [...byDay.keys()].sort().flatMap((day) => {
       const c = totals(byDay.get(day)!);
-      const entry = { day, entered: c['entered'] ?? 0, sent: c['sent'] ?? 0, converted: c['converted'] ?? 0, revenue: revenueOf(c) };
+      const entry = { day, entered: c['entered'] ?? 0, sent: c['sent'] ?? 0, converted: c['converted'] ?? 0, revenue: revenueOf(c), ...surveysOf(c) };
       return Object.values(c).some((v) => v !== 0) ? [entry] : [];
     }),
     nodes: nodeIds.map((node) => {

@@ -163,6 +163,32 @@ describe('experiments fed with decisions that carry their variant', () => {
   });
 });
 
+describe('survey answers', () => {
+  it('count once per customer and subject, as last given: a changed score replaces the earlier one, a late older one changes nothing', async () => {
+    const { store, stats } = setup({ journeys: [{ id: 'order-follow-up', name: 'Follow-up' }] });
+    for (const [id, key] of [['c_1', 'o-1'], ['c_2', 'o-2']]) {
+      await store.upsertCustomer(TENANT, id!, { firstName: 'Zofia' }, plus(0));
+      await store.createEnrolment(TENANT, id!, { journey: 'order-follow-up', key: key!, executionName: `order-follow-up-${key}`, startedAt: plus(0), version: 'aaaaaaaaaaaa' });
+    }
+    await store.recordScore(TENANT, 'c_1', { journey: 'order-follow-up', subject: 'o-1', score: 10, at: plus(60) });
+    await store.recordScore(TENANT, 'c_2', { journey: 'order-follow-up', subject: 'o-2', score: 8, at: plus(61) });
+    expect((await stats('order-follow-up')).nps).toMatchObject({ responses: 2, promoters: 1, passives: 1, detractors: 0, score: 50, few: true });
+    // She changes her mind: still one answer of hers, now a detractor's.
+    await store.recordScore(TENANT, 'c_1', { journey: 'order-follow-up', subject: 'o-1', score: 4, at: plus(90) });
+    // An older answer arriving after it (a slow request): kept as history, the later one stands.
+    await store.recordScore(TENANT, 'c_1', { journey: 'order-follow-up', subject: 'o-1', score: 9, at: plus(80) });
+    // A CSAT answer is counted apart; one about no enrolment of hers counts nothing.
+    await store.recordScore(TENANT, 'c_1', { journey: 'order-follow-up', subject: 'o-1', score: 5, at: plus(95), question: 'csat' });
+    await store.recordScore(TENANT, 'c_1', { journey: 'order-follow-up', subject: 'o-unknown', score: 0, at: plus(96) });
+    const s = await stats('order-follow-up');
+    expect(s.nps).toEqual({ responses: 2, promoters: 0, passives: 1, detractors: 1, score: -50, margin: null, few: true });
+    expect(s.csat).toEqual({ responses: 1, satisfied: 1, score: 100, mean: 5, margin: null, few: true });
+    expect(s.versions).toEqual([expect.objectContaining({ version: 'aaaaaaaaaaaa', entered: 2, nps: s.nps, csat: s.csat })]);
+    // Every answer is kept under the customer, the replaced and uncounted ones too.
+    expect(((await store.exportCustomer(TENANT, 'c_1'))['surveyAnswers'] as unknown[]).length).toBe(5);
+  });
+});
+
 describe('delivery feedback', () => {
   const ses = (eventType: string, messageId: string, tags: Record<string, string[]> = { journey: ['abandoned-cart'], step: ['first-reminder'], shop: [TENANT] }) => ({
     eventType,

@@ -231,4 +231,7 @@ export class Store implements StateStore {
   passEdges(...a: Args<StatsRepository, 'passEdges'>) {
     return this.stats.passEdges(...a);
   }
+  countAnswer(...a: Args<StatsRepository, 'countAnswer'>) {
+    return this.stats.countAnswer(...a);
+  }
 }
