@@ -3,6 +3,7 @@ import { type Experiment, getJson, type JourneyStats, type JourneysAnswer, type 
 import { DayChart } from './chart.ts';
 import { JourneyGraph } from './graph.ts';
 import { Metrics, Suppressed } from './journeys.ts';
+import { Surveys } from './surveys.ts';
 import { Failed, html, Loading, moneyList, PageTitle, Table, useLoad, useUi } from './ui.ts';
 
 /** One journey's page: its numbers, days, graph with counts on nodes and edges, steps, funnel, experiments and versions. */
@@ -114,6 +115,7 @@ export function JourneyPage({ id }: { id: string }): VNode {
       ${stats ? section(t.chart.title, html`<${DayChart} stats=${stats} />` as VNode, 'days') : null}
       ${section(t.journey.graph, html`<div class="graph-wrap"><${JourneyGraph} view=${view} stats=${stats} /></div>` as VNode, 'graph')}
       ${stats && stats.nodes.length > 0 ? section(t.journey.nodes, html`<${Steps} stats=${stats} />` as VNode, 'steps') : null}
+      ${stats && (stats.nps || stats.csat) ? section(t.survey.title, html`<${Surveys} stats=${stats} />` as VNode, 'surveys') : null}
       ${stats ? section(t.journey.funnel, html`<${Funnel} stats=${stats} />` as VNode, 'funnel') : null}
       ${stats ? section(t.journey.experiments, html`<${Experiments} stats=${stats} />` as VNode, 'experiments') : null}
       ${stats && stats.versions.length > 0 ? section(t.journey.versions, html`<${Versions} stats=${stats} />` as VNode, 'versions') : null}`;

@@ -4,7 +4,7 @@ import type { JourneyStats } from '../../functions/core/stats.ts';
 import { customerIdFor } from '../../functions/shared/ids.ts';
 import { apiEvent, checkoutEvent, hours, memoryStack, SECRETS } from '../support/local.ts';
 import { STATS } from '../support/stats.ts';
-import { DESKTOP, focused, launch, openPage, overflowsSideways, PHONE, screenshot, textContrast } from './browser.ts';
+import { DESKTOP, focused, launch, openPage, overflowsSideways, PHONE, SCREENSHOTS, screenshot, textContrast } from './browser.ts';
 
 /**
  * The marketer's dashboard in a real browser, served by the local stack (memory backend) with the
@@ -133,6 +133,35 @@ describe('the dashboard in a browser', () => {
       cart.converted,
     ]);
     await screenshot(page, 'dashboard-journey-desktop');
+    expect(problems).toEqual([]);
+  });
+
+  it('survey answers: NPS and CSAT with their n among a journey’s numbers, and by version on its page, few answers said so', async () => {
+    const { page, problems } = desktop;
+    const pct75 = new Intl.NumberFormat('pl-PL', { style: 'percent' }).format(0.75);
+    await page.goto(`${s.apiUrl}/dashboard#/journeys`);
+    await page.getByRole('heading', { name: 'Follow-up checks' }).waitFor();
+    expect(await metric(page, 'order-follow-up', 'NPS')).toBe('+20,8 (n = 48, ± 23,1 pkt)');
+    expect(await metric(page, 'order-follow-up', 'CSAT')).toBe(`${pct75} · Średnia 3,92 (n = 12, mało odpowiedzi)`);
+    expect(await page.locator('[aria-labelledby="j-order-follow-up"] [data-metric="CSAT"]').getAttribute('title')).toContain('od 30 odpowiedzi');
+    // A journey nobody answered a survey in shows neither.
+    expect(await page.locator('[aria-labelledby="j-abandoned-cart"] [data-metric="NPS"]').count()).toBe(0);
+    await page.getByRole('link', { name: 'Follow-up checks' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Follow-up checks' }).waitFor();
+    const rows = async (name: string) => {
+      const table = page.getByRole('table', { name });
+      return Promise.all((await table.locator('tbody tr').all()).map((r) => r.locator('td').allTextContents()));
+    };
+    // The whole journey, then each version: the NPS asked by the first, CSAT by the second.
+    expect(await rows('NPS')).toEqual([
+      ['Cała ścieżka', '48', '22', '14', '12', '+20,8', '± 23,1 pkt'],
+      ['3b6f0e1c2a9d', '48', '22', '14', '12', '+20,8', '± 23,1 pkt'],
+    ]);
+    expect(await rows('CSAT')).toEqual([
+      ['Cała ścieżka', '12', '9', pct75, '3,92', 'mało odpowiedzi'],
+      ['7c21d4e8f015', '12', '9', pct75, '3,92', 'mało odpowiedzi'],
+    ]);
+    await page.locator('[data-section="surveys"]').screenshot({ path: `${SCREENSHOTS}/dashboard-surveys-desktop.png` });
     expect(problems).toEqual([]);
   });
 
