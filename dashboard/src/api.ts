@@ -47,7 +47,7 @@ export async function postJson<T>(path: string, body: unknown): Promise<T> {
 /** The shapes the server sends (functions/ingest/dashboard): its own descriptions, types only. */
 export type { GraphEdge, GraphNode, JourneyView } from '../../functions/ingest/dashboard/journey-view.ts';
 /** The statistics, as GET /v1/journeys/stats gives them: one description, core's (types only, nothing of it is bundled). */
-export type { EdgeStats, ExperimentStats as Experiment, JourneyStats, NodeStats, RevenueDifference, VersionStats } from '../../functions/core/stats-types.ts';
+export type { CsatStats, EdgeStats, ExperimentStats as Experiment, JourneyStats, NodeStats, NpsStats, RevenueDifference, VersionStats } from '../../functions/core/stats-types.ts';
 export interface JourneysAnswer {
   journeys: JourneyView[];
   stats: { generatedAt: string; journeys: JourneyStats[] } | null;

@@ -3,6 +3,7 @@ import { type Experiment, getJson, type JourneyStats, type JourneysAnswer, type 
 import { DayChart } from './chart.ts';
 import { JourneyGraph } from './graph.ts';
 import { Metrics, Suppressed } from './journeys.ts';
+import { Surveys } from './surveys.ts';
 import { Failed, html, Loading, moneyList, PageTitle, Table, useLoad, useUi } from './ui.ts';
 
 /** One journey's page: its numbers, days, graph with counts on nodes and edges, steps, funnel, experiments and versions. */
@@ -76,16 +77,23 @@ function Steps({ stats }: { stats: JourneyStats }): VNode {
   ]} />` as VNode;
 }
 
-/** The journey's figures by the definition version its enrolments started on. */
+/** The journey's figures by the definition version its enrolments started on (and its messages were sent under). */
 function Versions({ stats }: { stats: JourneyStats }): VNode {
   const { t, f } = useUi();
   const days = (v: VersionStats) => (v.firstDay === v.lastDay ? f.day(v.firstDay) : `${f.day(v.firstDay)} – ${f.day(v.lastDay)}`);
+  const n = (get: (v: VersionStats) => number) => (v: VersionStats) => f.number(get(v));
   return html`<${Table} caption=${t.journey.versions} captionHidden=${true} rows=${stats.versions} columns=${[
     { label: t.journey.version, cell: (v: VersionStats) => (v.version ? html`<code>${v.version}</code>` : html`<span class="muted">${t.journey.noVersion}</span>`) },
     { label: t.journey.days, cell: days },
-    { label: t.metric.entered, numeric: true, cell: (v: VersionStats) => f.number(v.entered) },
-    { label: t.metric.sent, numeric: true, cell: (v: VersionStats) => f.number(v.sent) },
-    { label: t.metric.converted, numeric: true, cell: (v: VersionStats) => f.number(v.converted) },
+    { label: t.metric.entered, numeric: true, cell: n((v) => v.entered) },
+    { label: t.metric.finished, numeric: true, cell: n((v) => v.finished) },
+    { label: t.metric.sent, numeric: true, cell: n((v) => v.sent) },
+    { label: t.metric.delivered, numeric: true, cell: n((v) => v.delivered) },
+    { label: t.metric.clicked, numeric: true, cell: n((v) => v.clicked) },
+    { label: t.metric.bounced, numeric: true, cell: n((v) => v.bounced) },
+    { label: t.metric.complained, numeric: true, cell: n((v) => v.complained) },
+    ...(stats.opened ? [{ label: t.metric.opened, numeric: true, cell: n((v) => v.opened?.count ?? 0) }] : []),
+    { label: t.metric.converted, numeric: true, cell: n((v) => v.converted) },
     { label: t.metric.revenue, numeric: true, cell: (v: VersionStats) => moneyList(f, v.revenue) },
   ]} />` as VNode;
 }
@@ -107,6 +115,7 @@ export function JourneyPage({ id }: { id: string }): VNode {
       ${stats ? section(t.chart.title, html`<${DayChart} stats=${stats} />` as VNode, 'days') : null}
       ${section(t.journey.graph, html`<div class="graph-wrap"><${JourneyGraph} view=${view} stats=${stats} /></div>` as VNode, 'graph')}
       ${stats && stats.nodes.length > 0 ? section(t.journey.nodes, html`<${Steps} stats=${stats} />` as VNode, 'steps') : null}
+      ${stats && (stats.nps || stats.csat) ? section(t.survey.title, html`<${Surveys} stats=${stats} />` as VNode, 'surveys') : null}
       ${stats ? section(t.journey.funnel, html`<${Funnel} stats=${stats} />` as VNode, 'funnel') : null}
       ${stats ? section(t.journey.experiments, html`<${Experiments} stats=${stats} />` as VNode, 'experiments') : null}
       ${stats && stats.versions.length > 0 ? section(t.journey.versions, html`<${Versions} stats=${stats} />` as VNode, 'versions') : null}`;

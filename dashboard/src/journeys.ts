@@ -1,6 +1,7 @@
 import type { VNode } from 'preact';
 import { getJson, type JourneyStats, type JourneysAnswer, type JourneyView } from './api.ts';
 import { DayChart } from './chart.ts';
+import { surveyMetrics } from './surveys.ts';
 import { Failed, html, Loading, moneyList, PageTitle, useLoad, useUi } from './ui.ts';
 
 /** The journeys page: each journey's numbers and its days; the numbers every journey's page opens with too. */
@@ -22,6 +23,7 @@ export function Metrics({ stats }: { stats: JourneyStats }): VNode {
     [t.metric.suppressed, f.number(total(stats.suppressed))],
     [t.metric.converted, f.number(stats.converted)],
     [t.metric.revenue, moneyList(f, stats.revenue)],
+    ...surveyMetrics(stats, t, f),
     [t.metric.cost, f.usd(stats.cost.usd)],
   ];
   return html`<dl class="metrics">${items.map(

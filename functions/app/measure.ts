@@ -1,5 +1,6 @@
 import { type Counts, counter, decisionCounts, isFinalDecision, NONE, statsDay } from '../core/measurement.ts';
-import type { Decision } from '../core/model.ts';
+import { answerField, type Question } from '../core/survey-stats.ts';
+import type { Decision, SurveyAnswer } from '../core/model.ts';
 import { HOLDOUT } from '../core/stats.ts';
 import { type Log, LogCode } from '../shared/logger.ts';
 import type { StateStore } from './ports.ts';
@@ -8,8 +9,9 @@ import type { StateStore } from './ports.ts';
  * Journey counters kept beside the facts they count. `withStats` wraps a store so that each fact
  * recorded for the first time adds to its journey's counters: an enrolment created (entered, and a
  * graph's edge from the start, under the definition version it started on), an enrolment ended
- * (finished), a decision logged (sent, suppressed by reason, e-mails, SMS parts, tasks, an
- * experiment arm's recipients). A repeated write returns false and counts nothing, so a
+ * (finished, under the same version), a decision logged (sent, suppressed by reason, e-mails, SMS
+ * parts, tasks, an experiment arm's recipients), a survey answer (its score, in place of the
+ * customer's earlier answer about the same subject, so each counts once as last given). A repeated write returns false and counts nothing, so a
  * retried step or redelivered event never counts twice. A counter that cannot be written is logged
  * and lost; the fact stands and the request goes on (counting is at most once).
  */
@@ -47,6 +49,27 @@ async function armCounts(store: StateStore, tenant: string, customerId: string, 
   return counts;
 }
 
+/** How often an answer is put again after another answer to the same survey got there first. */
+const ANSWER_ATTEMPTS = 3;
+
+/**
+ * Makes a survey answer the current one of its enrolment (the journey and subject it names) and
+ * moves the counters with it, unless a later answer is current already (an older one arriving
+ * late is kept as history, counted nowhere). An answer about an enrolment that is gone counts nothing.
+ */
+async function countAnswer(store: StateStore, tenant: string, customerId: string, a: SurveyAnswer): Promise<void> {
+  const question: Question = a.question ?? 'nps';
+  for (let attempt = 0; attempt < ANSWER_ATTEMPTS; attempt++) {
+    const enrolment = await store.getEnrolment(tenant, customerId, a.journey, a.subject);
+    if (!enrolment) return;
+    const previous = enrolment[answerField(question)];
+    if (previous && Date.parse(previous.at) >= Date.parse(a.at)) return;
+    const change = { question, answer: { score: a.score, at: a.at }, version: enrolment.version ?? NONE, ...(previous ? { previous } : {}) };
+    if (await store.countAnswer(tenant, customerId, a.journey, a.subject, change)) return;
+  }
+  throw new Error(`survey answer: the enrolment's answer kept changing for ${ANSWER_ATTEMPTS} attempts`);
+}
+
 export function withStats(store: StateStore, o: StatsOptions): StateStore {
   const experiments = new Set(o.journeys.filter((j) => j.nodes?.some((n) => n.split !== undefined || n.holdout !== undefined)).map((j) => j.id));
   const count = async (tenant: string, journey: string, what: () => Promise<{ key: Parameters<StateStore['addCounts']>[2]; counts: Counts } | undefined>) => {
@@ -68,8 +91,17 @@ export function withStats(store: StateStore, o: StatsOptions): StateStore {
     },
     async endEnrolment(tenant, customerId, journey, enrolKey, status, reason, at) {
       const ended = await store.endEnrolment(tenant, customerId, journey, enrolKey, status, reason, at);
-      if (ended) await count(tenant, journey, async () => ({ key: none(at), counts: { finished: 1 } }));
+      // Finished under the version the enrolment started on, as it entered: read once, as it ends.
+      if (ended) await count(tenant, journey, async () => ({ key: { ...none(at), version: (await store.getEnrolment(tenant, customerId, journey, enrolKey))?.version ?? NONE }, counts: { finished: 1 } }));
       return ended;
+    },
+    async recordScore(tenant, customerId, answer) {
+      await store.recordScore(tenant, customerId, answer);
+      try {
+        await countAnswer(store, tenant, customerId, answer);
+      } catch (e) {
+        o.log.warn(LogCode.StatsNotCounted, { journey: answer.journey, error: (e as Error).name });
+      }
     },
     async recordDecision(tenant, customerId, decision) {
       const recorded = await store.recordDecision(tenant, customerId, decision);

@@ -1,26 +1,10 @@
 import type { ConsentDecision, TimedConsentStatement } from '../core/consent.ts';
 import type { Checkout, CustomerFacts, DomainEvent, Order, PropertyValue } from '../core/domain.ts';
-import type {
-  CartRecord,
-  ConsentChannel,
-  ConsentState,
-  ConsentTopic,
-  CustomerProfile,
-  Decision,
-  Enrolment,
-  EnrolmentMark,
-  EnrolmentStatus,
-  InvoiceRecord,
-  OrderRecord,
-  SendClaim,
-  ShipmentUpdate,
-  SendIntent,
-  SendOutcome,
-  StaffTask,
-  SurveyAnswer,
-} from '../core/model.ts';
+import type { CartRecord, ConsentChannel, ConsentState, ConsentTopic, CustomerProfile, Decision, Enrolment, EnrolmentMark, EnrolmentStatus } from '../core/model.ts';
+import type { InvoiceRecord, OrderRecord, SendClaim, ShipmentUpdate, SendIntent, SendOutcome, StaffTask, SurveyAnswer } from '../core/model.ts';
 import type { FrequencyCap } from '../core/frequency-cap.ts';
 import type { Conversion, Counts, StatsKey, StatsRow } from '../core/measurement.ts';
+import type { AnswerChange } from '../core/survey-stats.ts';
 
 /**
  * The storage the use cases are written against, one port per aggregate. Two backends implement
@@ -234,6 +218,13 @@ export interface StatsRepository {
    * walk), none for an enrolment that is gone (erased), which is not written again.
    */
   passEdges(tenant: string, customerId: string, journey: string, enrolKey: string, walk: EdgeWalk, key: StatsKey): Promise<string[]>;
+  /**
+   * Puts a survey answer on its enrolment as the current one to its question, if the one there is
+   * still `change.previous` (none yet, when absent), and moves the journey's counters in the same
+   * write (core/survey-stats.ts answerCounts). False, and nothing written, when the enrolment is gone
+   * or holds another answer by now: read it again.
+   */
+  countAnswer(tenant: string, customerId: string, journey: string, enrolKey: string, change: AnswerChange): Promise<boolean>;
 }
 
 /** What a journey graph's walk went along, and what it will go along when it goes on. */

@@ -15,6 +15,7 @@ import { optOutCode, signUnsubscribeToken, type UnsubscribePayload, unsubscribeE
 import { deliver, refusedBeforeSending } from './deliver.ts';
 import { plannedAt, recordDeferral } from './enrolment.ts';
 import type { EventPublisher, Mailer, SmsSender, StateStore, WebhookCaller } from './ports.ts';
+import { VERSION_TAG } from './record-engagement.ts';
 import { SHOP_TAG } from './record-feedback.ts';
 
 export interface StepResult {
@@ -114,7 +115,7 @@ export async function runStep(input: StepInput, deps: StepDeps): Promise<StepRes
     return { ...result, continue: !input.last, nextAt: planned.at.toISOString() };
   };
 
-  return finish(await performSend(input, deps, { customer, subject: subject.data, consent: context.consent, now, at, decide }));
+  return finish(await performSend(input, deps, { customer, subject: subject.data, consent: context.consent, now, at, decide, version: context.enrolment?.version }));
 }
 
 export type Decide = (d: Omit<Decision, 'at' | 'journey' | 'step' | 'executionName'>, to?: string, when?: string) => Promise<void>;
@@ -164,6 +165,8 @@ export interface SendContext {
   decide: Decide;
   /** More template data: what a journey graph's webhook nodes answered (`webhook.<field>`). */
   extra?: Record<string, unknown>;
+  /** The definition version the enrolment started on: the message carries it, so its deliveries and clicks count under it. */
+  version?: string;
 }
 
 /** A send step after the journey is known to be wanted: task, address, suppression, consent, cap, then the provider. */
@@ -242,7 +245,7 @@ export async function performSend(input: StepInput, deps: StepDeps, c: SendConte
     if (claim.record.status === 'claimed') await deps.store.completeSend(tenant, customerId, input.executionName, input.step, { outcome: 'uncertain' });
     return (await settle(claim.record));
   }
-  const tags = { journey: input.journey, step: input.step, [SHOP_TAG]: tenant };
+  const tags: Record<string, string> = { journey: input.journey, step: input.step, [SHOP_TAG]: tenant, ...(c.version ? { [VERSION_TAG]: c.version } : {}) };
   const outcome = await deliver(deps, input, { channel, to, topic, locale, unsubscribeUrl, rendered, smsText, parts: length?.segments ?? 1, day: at.slice(0, 10), tags });
   await deps.store.completeSend(tenant, customerId, input.executionName, input.step, outcome);
   return (await settle({ ...intent, status: 'done', ...outcome }));

@@ -40,7 +40,10 @@ export const counter = {
   revenueSquares: (currency: string) => `revenueSq:${currency}`,
   /** Enrolments that went along a journey graph's edge (see `edgeId`). */
   edge: (edge: string) => `edge:${edge}`,
+  /** Current survey answers with this score: `nps:0`…`nps:10`, `csat:1`…`csat:5`. */
+  answer: (question: 'nps' | 'csat', score: number) => `${question}:${score}`,
 } as const;
+
 
 /** Where a journey graph begins and ends, as edges name them (never a node id: those are lower-case words). */
 export const EDGE_START = '(start)';

@@ -168,6 +168,9 @@ export interface Enrolment {
   passed?: string[];
   /** Journey graphs: the edges it goes along when its execution goes on from the wait it is at. */
   pending?: string[];
+  /** The customer's current answer to the survey about it (NPS, CSAT): the one its journey's figures count. */
+  npsAnswer?: { score: number; at: string };
+  csatAnswer?: { score: number; at: string };
 }
 
 export interface Awaiting {

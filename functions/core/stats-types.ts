@@ -64,14 +64,58 @@ export interface NodeStats extends Engagement {
   clicked: number;
 }
 
-/** One definition version of a journey: what started on it, was sent and converted under it. */
-export interface VersionStats {
+/**
+ * NPS answers (0-10, "would you recommend us?"): each customer's latest answer about a subject
+ * counts once. `score` is the percentage of promoters (9-10) minus that of detractors (0-6), from
+ * -100 to 100; `margin` the half-width of its 95% interval in points, null while `few`.
+ */
+export interface NpsStats {
+  responses: number;
+  promoters: number;
+  passives: number;
+  detractors: number;
+  score: number;
+  margin: number | null;
+  /** Fewer answers than an interval can be given for (30): a handful of opinions, not a measure. */
+  few: boolean;
+}
+
+/**
+ * CSAT answers (1-5, "how satisfied are you?"), each customer's latest about a subject once:
+ * `score` the percentage of satisfied answers (4 or 5), `mean` the average answer, `margin` the
+ * half-width of the score's 95% interval in points, null while `few`.
+ */
+export interface CsatStats {
+  responses: number;
+  satisfied: number;
+  score: number;
+  mean: number;
+  margin: number | null;
+  few: boolean;
+}
+
+/** Survey figures, each present once its question has answers. */
+export interface SurveyStats {
+  nps?: NpsStats;
+  csat?: CsatStats;
+}
+
+/**
+ * One definition version of a journey: what started and finished on it, was sent, delivered,
+ * clicked, bounced or complained about and converted under it. Deliveries and the rest count under
+ * the version the message was sent under (it carries it), so a version's figures add up to the
+ * journey's; messages sent before they carried it count under `version: null`.
+ */
+export interface VersionStats extends Engagement, SurveyStats {
   /** The journey definition's version (a hash of its file's content); null for figures kept before versions were recorded. */
   version: string | null;
   firstDay: string;
   lastDay: string;
   entered: number;
+  finished: number;
   sent: number;
+  delivered: number;
+  clicked: number;
   converted: number;
   revenue: Record<string, string>;
 }
@@ -83,7 +127,7 @@ export interface EdgeStats {
   executions: number;
 }
 
-export interface DayStats {
+export interface DayStats extends SurveyStats {
   day: string;
   entered: number;
   sent: number;
@@ -91,7 +135,7 @@ export interface DayStats {
   revenue: Record<string, string>;
 }
 
-export interface JourneyStats extends Engagement {
+export interface JourneyStats extends Engagement, SurveyStats {
   journey: string;
   name: string;
   entered: number;

@@ -1,6 +1,7 @@
 import { type ExperimentJourney, journeyExperiments } from './experiments.ts';
 import { type Counts, counter, EDGE_END, EDGE_START, NONE, SHOP_CURRENCY, type StatsRow, unitsAmount } from './measurement.ts';
 import type { EdgeStats, Engagement, JourneyStats, VersionStats } from './stats-types.ts';
+import { surveysOf } from './survey-stats.ts';
 
 export { HOLDOUT, MESSAGED } from './experiments.ts';
 export type * from './stats-types.ts';
@@ -62,20 +63,34 @@ function engagementOf(counts: Counts, countsOpens: boolean): Engagement {
   };
 }
 
-/** The figures of each definition version that started, sent or earned anything, in the order they were first seen. */
-function versionsOf(rows: readonly StatsRow[]): VersionStats[] {
+/** The counters a version's figures are made of: a version with none of them (only costs, say) is left out. */
+const VERSION_COUNTERS = ['entered', 'finished', 'sent', 'delivered', 'clicked', 'bounced', 'complained', 'opened', 'converted'];
+
+/** The figures of each definition version that started, ended, sent, saw engagement or earned anything, in the order they were first seen. */
+function versionsOf(rows: readonly StatsRow[], countsOpens: boolean): VersionStats[] {
   const byVersion = new Map<string, StatsRow[]>();
   for (const r of rows) byVersion.set(r.version, [...(byVersion.get(r.version) ?? []), r]);
   const out: VersionStats[] = [];
   for (const [version, of] of byVersion) {
     const c = totals(of);
-    const revenue = revenueOf(c);
-    const entered = c['entered'] ?? 0;
-    const sent = c['sent'] ?? 0;
-    const converted = c['converted'] ?? 0;
-    if (entered === 0 && sent === 0 && converted === 0 && Object.keys(c).every((k) => !k.startsWith(counter.revenue('')) || !c[k])) continue;
+    const n = (name: string) => c[name] ?? 0;
+    const measured = (k: string) => k.startsWith(counter.revenue('')) || k.startsWith('nps:') || k.startsWith('csat:');
+    if (VERSION_COUNTERS.every((k) => !c[k]) && Object.keys(c).every((k) => !measured(k) || !c[k])) continue;
     const days = of.map((r) => r.day).sort();
-    out.push({ version: version === NONE ? null : version, firstDay: days[0]!, lastDay: days.at(-1)!, entered, sent, converted, revenue });
+    out.push({
+      version: version === NONE ? null : version,
+      firstDay: days[0]!,
+      lastDay: days.at(-1)!,
+      entered: n('entered'),
+      finished: n('finished'),
+      sent: n('sent'),
+      delivered: n('delivered'),
+      clicked: n('clicked'),
+      ...engagementOf(c, countsOpens),
+      converted: n('converted'),
+      revenue: revenueOf(c),
+      ...surveysOf(c),
+    });
   }
   return out.sort((a, b) => a.firstDay.localeCompare(b.firstDay) || (a.version ?? '').localeCompare(b.version ?? ''));
 }
@@ -120,6 +135,7 @@ export function journeyStats(journey: StatsJourney, rows: readonly StatsRow[], p
     suppressed: suppressedOf(all),
     converted: n('converted'),
     revenue: revenueOf(all),
+    ...surveysOf(all),
     cost: {
       ...cost,
       usd: round(
@@ -131,7 +147,7 @@ export function journeyStats(journey: StatsJourney, rows: readonly StatsRow[], p
     },
     days: [...byDay.keys()].sort().flatMap((day) => {
       const c = totals(byDay.get(day)!);
-      const entry = { day, entered: c['entered'] ?? 0, sent: c['sent'] ?? 0, converted: c['converted'] ?? 0, revenue: revenueOf(c) };
+      const entry = { day, entered: c['entered'] ?? 0, sent: c['sent'] ?? 0, converted: c['converted'] ?? 0, revenue: revenueOf(c), ...surveysOf(c) };
       return Object.values(c).some((v) => v !== 0) ? [entry] : [];
     }),
     nodes: nodeIds.map((node) => {
@@ -147,7 +163,7 @@ export function journeyStats(journey: StatsJourney, rows: readonly StatsRow[], p
       };
     }),
     experiments: journeyExperiments(journey, rows),
-    versions: versionsOf(rows),
+    versions: versionsOf(rows, countsOpens),
     edges: edgesOf(all, order),
   };
 }

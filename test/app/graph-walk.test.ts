@@ -238,7 +238,8 @@ describe('a journey graph measured', () => {
     expect(count(s, 'thanks', '(end)')).toBe(1);
     expect(count(s, 'value', 'vip')).toBe(0);
     // Every figure is kept under the definition version the enrolments started on.
-    expect(s.versions).toEqual([{ version: journeyVersion(graph), firstDay: '2026-06-02', lastDay: '2026-06-07', entered: 2, sent: s.sent, converted: 0, revenue: { PLN: '0.00' } }]);
+    expect(s.versions).toEqual([{ version: journeyVersion(graph), firstDay: '2026-06-02', lastDay: '2026-06-07', entered: 2, finished: s.finished, sent: s.sent, delivered: s.delivered, clicked: 0, bounced: 0, complained: 0, converted: 0, revenue: { PLN: '0.00' } }]);
+    expect(s.finished).toBe(2);
     expect(w.decisions.every((d) => d.version === journeyVersion(graph))).toBe(true);
   });
 

@@ -73,7 +73,7 @@ describe('measuring the abandoned-cart journey end to end', () => {
     // Under the version of the journey file it started on; along the graph's edges to the reminder, then
     // to the wait after it, which the order ended.
     const version = journeyVersion(loadJourneys().find((j) => j.id === 'abandoned-cart')!);
-    expect(after.versions).toEqual([{ version, firstDay: '2026-06-01', lastDay: '2026-06-01', entered: 1, sent: 1, converted: 1, revenue: { PLN: '0.00' } }]);
+    expect(after.versions).toEqual([{ version, firstDay: '2026-06-01', lastDay: '2026-06-01', entered: 1, finished: 1, sent: 1, delivered: 1, clicked: 0, bounced: 0, complained: 0, converted: 1, revenue: { PLN: '0.00' } }]);
     const path = ['(start)>first-wait', 'first-wait>holdout', 'holdout>cart-value', 'cart-value>subject-test'];
     expect(after.edges.slice(0, 4).map((e) => `${e.from}>${e.to}`)).toEqual(path);
     expect(after.edges.every((e) => e.executions === 1)).toBe(true);

@@ -52,6 +52,19 @@ describe('the counting store', () => {
     expect(await stats()).toMatchObject({ entered: 1, finished: 1, active: 0 });
   });
 
+  it('counts an enrolment finished under the definition version it started on, whenever it ends', async () => {
+    const { store, stats } = setup();
+    await store.createEnrolment(TENANT, 'c_1', { journey: 'abandoned-cart', key: 'tok-1', executionName: 'abandoned-cart-1', startedAt: plus(0), version: 'aaaaaaaaaaaa' });
+    await store.createEnrolment(TENANT, 'c_2', { journey: 'abandoned-cart', key: 'tok-2', executionName: 'abandoned-cart-2', startedAt: plus(5), version: 'bbbbbbbbbbbb' });
+    // Both end after the second version is out: each under its own.
+    await store.endEnrolment(TENANT, 'c_1', 'abandoned-cart', 'tok-1', 'completed', 'last-step', plus(90));
+    await store.endEnrolment(TENANT, 'c_2', 'abandoned-cart', 'tok-2', 'goal-reached', 'goal', plus(95));
+    expect((await stats()).versions.map((v) => [v.version, v.entered, v.finished])).toEqual([
+      ['aaaaaaaaaaaa', 1, 1],
+      ['bbbbbbbbbbbb', 1, 1],
+    ]);
+  });
+
   it('counts a decision once: a resumed step writing it again adds nothing; on AWS each step adds its estimated cost', async () => {
     const { store, stats } = setup({ estimateUsage: true });
     const sent = decision('abandoned-cart-1', 'first-reminder', plus(60));
@@ -150,6 +163,32 @@ describe('experiments fed with decisions that carry their variant', () => {
   });
 });
 
+describe('survey answers', () => {
+  it('count once per customer and subject, as last given: a changed score replaces the earlier one, a late older one changes nothing', async () => {
+    const { store, stats } = setup({ journeys: [{ id: 'order-follow-up', name: 'Follow-up' }] });
+    for (const [id, key] of [['c_1', 'o-1'], ['c_2', 'o-2']]) {
+      await store.upsertCustomer(TENANT, id!, { firstName: 'Zofia' }, plus(0));
+      await store.createEnrolment(TENANT, id!, { journey: 'order-follow-up', key: key!, executionName: `order-follow-up-${key}`, startedAt: plus(0), version: 'aaaaaaaaaaaa' });
+    }
+    await store.recordScore(TENANT, 'c_1', { journey: 'order-follow-up', subject: 'o-1', score: 10, at: plus(60) });
+    await store.recordScore(TENANT, 'c_2', { journey: 'order-follow-up', subject: 'o-2', score: 8, at: plus(61) });
+    expect((await stats('order-follow-up')).nps).toMatchObject({ responses: 2, promoters: 1, passives: 1, detractors: 0, score: 50, few: true });
+    // She changes her mind: still one answer of hers, now a detractor's.
+    await store.recordScore(TENANT, 'c_1', { journey: 'order-follow-up', subject: 'o-1', score: 4, at: plus(90) });
+    // An older answer arriving after it (a slow request): kept as history, the later one stands.
+    await store.recordScore(TENANT, 'c_1', { journey: 'order-follow-up', subject: 'o-1', score: 9, at: plus(80) });
+    // A CSAT answer is counted apart; one about no enrolment of hers counts nothing.
+    await store.recordScore(TENANT, 'c_1', { journey: 'order-follow-up', subject: 'o-1', score: 5, at: plus(95), question: 'csat' });
+    await store.recordScore(TENANT, 'c_1', { journey: 'order-follow-up', subject: 'o-unknown', score: 0, at: plus(96) });
+    const s = await stats('order-follow-up');
+    expect(s.nps).toEqual({ responses: 2, promoters: 0, passives: 1, detractors: 1, score: -50, margin: null, few: true });
+    expect(s.csat).toEqual({ responses: 1, satisfied: 1, score: 100, mean: 5, margin: null, few: true });
+    expect(s.versions).toEqual([expect.objectContaining({ version: 'aaaaaaaaaaaa', entered: 2, nps: s.nps, csat: s.csat })]);
+    // Every answer is kept under the customer, the replaced and uncounted ones too.
+    expect(((await store.exportCustomer(TENANT, 'c_1'))['surveyAnswers'] as unknown[]).length).toBe(5);
+  });
+});
+
 describe('delivery feedback', () => {
   const ses = (eventType: string, messageId: string, tags: Record<string, string[]> = { journey: ['abandoned-cart'], step: ['first-reminder'], shop: [TENANT] }) => ({
     eventType,
@@ -179,6 +218,34 @@ describe('delivery feedback', () => {
     expect(rows.map((r) => [r.node, r.counts])).toEqual([
       ['first-reminder', { delivered: 2, clicked: 1, opened: 1 }],
       ['second-reminder', { delivered: 1 }],
+    ]);
+  });
+
+  it('counts deliveries, clicks and bounces under the definition version the message was sent under (its tag)', async () => {
+    const { store, stats } = setup();
+    const deps = { tenant: TENANT, store, clock: { now: () => T }, log: silentLog };
+    const tags = (version?: string) => ({ journey: ['abandoned-cart'], step: ['first-reminder'], shop: [TENANT], ...(version ? { version: [version] } : {}) });
+    await handleFeedback(ses('Delivery', 'm-1', tags('aaaaaaaaaaaa')), deps);
+    await handleFeedback(ses('Click', 'm-1', tags('aaaaaaaaaaaa')), deps);
+    await handleFeedback(ses('Delivery', 'm-2', tags('bbbbbbbbbbbb')), deps);
+    const bounce = { ...ses('Bounce', 'm-3', tags('bbbbbbbbbbbb')), bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: 'hard@example.pl' }] } };
+    await handleFeedback(bounce, deps);
+    await handleFeedback({ eventType: 'TEXT_DELIVERED', messageId: 'sms-1', context: { journey: 'abandoned-cart', step: 'help-sms', shop: TENANT, version: 'bbbbbbbbbbbb' } }, deps);
+    // Sent before messages carried their version, or a tag that is no version: under none.
+    await handleFeedback(ses('Delivery', 'm-4', tags()), deps);
+    await handleFeedback(ses('Delivery', 'm-5', tags('../../x')), deps);
+    const rows = await store.journeyCounters(TENANT, 'abandoned-cart');
+    expect(rows.map((r) => [r.version, r.node, r.counts])).toEqual([
+      ['-', 'first-reminder', { delivered: 2 }],
+      ['aaaaaaaaaaaa', 'first-reminder', { delivered: 1, clicked: 1 }],
+      ['bbbbbbbbbbbb', 'first-reminder', { delivered: 1, bounced: 1 }],
+      ['bbbbbbbbbbbb', 'help-sms', { delivered: 1 }],
+    ]);
+    const s = await stats();
+    expect(s.versions.map((v) => [v.version, v.delivered, v.clicked, v.bounced])).toEqual([
+      [null, 2, 0, 0],
+      ['aaaaaaaaaaaa', 1, 1, 0],
+      ['bbbbbbbbbbbb', 2, 0, 1],
     ]);
   });
 

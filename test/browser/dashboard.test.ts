@@ -4,7 +4,7 @@ import type { JourneyStats } from '../../functions/core/stats.ts';
 import { customerIdFor } from '../../functions/shared/ids.ts';
 import { apiEvent, checkoutEvent, hours, memoryStack, SECRETS } from '../support/local.ts';
 import { STATS } from '../support/stats.ts';
-import { DESKTOP, focused, launch, openPage, overflowsSideways, PHONE, screenshot, textContrast } from './browser.ts';
+import { DESKTOP, focused, launch, openPage, overflowsSideways, PHONE, SCREENSHOTS, screenshot, textContrast } from './browser.ts';
 
 /**
  * The marketer's dashboard in a real browser, served by the local stack (memory backend) with the
@@ -118,8 +118,50 @@ describe('the dashboard in a browser', () => {
     // Two versions of the journey file, each with its own figures.
     const versions = page.getByRole('table', { name: 'Wersje ścieżki' });
     expect(await versions.locator('tbody tr').count()).toBe(2);
-    expect(await versions.locator('tbody tr').nth(1).locator('td').allTextContents()).toEqual(['a83f16c02e95', expect.stringContaining('–'), pl(522), pl(821), pl(81), `${zl(16690)} · ${new Intl.NumberFormat('pl-PL', { style: 'currency', currency: 'EUR' }).format(1210)}`]);
+    const eur = new Intl.NumberFormat('pl-PL', { style: 'currency', currency: 'EUR' }).format(1210);
+    expect(await versions.locator('tbody tr').nth(1).locator('td').allTextContents()).toEqual(['a83f16c02e95', expect.stringContaining('–'), pl(522), pl(454), pl(821), pl(807), pl(174), pl(7), pl(1), pl(81), `${zl(16690)} · ${eur}`]);
+    // Each column of the versions adds up to the journey's figure.
+    const column = async (i: number) => (await versions.locator(`tbody tr td:nth-child(${i})`).allTextContents()).reduce((a, x) => a + Number(x.replace(/\D/g, '')), 0);
+    expect([await column(3), await column(4), await column(5), await column(6), await column(7), await column(8), await column(9), await column(10)]).toEqual([
+      cart.entered,
+      cart.finished,
+      cart.sent,
+      cart.delivered,
+      cart.clicked,
+      cart.bounced,
+      cart.complained,
+      cart.converted,
+    ]);
     await screenshot(page, 'dashboard-journey-desktop');
+    expect(problems).toEqual([]);
+  });
+
+  it('survey answers: NPS and CSAT with their n among a journey’s numbers, and by version on its page, few answers said so', async () => {
+    const { page, problems } = desktop;
+    const pct75 = new Intl.NumberFormat('pl-PL', { style: 'percent' }).format(0.75);
+    await page.goto(`${s.apiUrl}/dashboard#/journeys`);
+    await page.getByRole('heading', { name: 'Follow-up checks' }).waitFor();
+    expect(await metric(page, 'order-follow-up', 'NPS')).toBe('+20,8 (n = 48, ± 23,1 pkt)');
+    expect(await metric(page, 'order-follow-up', 'CSAT')).toBe(`${pct75} · Średnia 3,92 (n = 12, mało odpowiedzi)`);
+    expect(await page.locator('[aria-labelledby="j-order-follow-up"] [data-metric="CSAT"]').getAttribute('title')).toContain('od 30 odpowiedzi');
+    // A journey nobody answered a survey in shows neither.
+    expect(await page.locator('[aria-labelledby="j-abandoned-cart"] [data-metric="NPS"]').count()).toBe(0);
+    await page.getByRole('link', { name: 'Follow-up checks' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Follow-up checks' }).waitFor();
+    const rows = async (name: string) => {
+      const table = page.getByRole('table', { name });
+      return Promise.all((await table.locator('tbody tr').all()).map((r) => r.locator('td').allTextContents()));
+    };
+    // The whole journey, then each version: the NPS asked by the first, CSAT by the second.
+    expect(await rows('NPS')).toEqual([
+      ['Cała ścieżka', '48', '22', '14', '12', '+20,8', '± 23,1 pkt'],
+      ['3b6f0e1c2a9d', '48', '22', '14', '12', '+20,8', '± 23,1 pkt'],
+    ]);
+    expect(await rows('CSAT')).toEqual([
+      ['Cała ścieżka', '12', '9', pct75, '3,92', 'mało odpowiedzi'],
+      ['7c21d4e8f015', '12', '9', pct75, '3,92', 'mało odpowiedzi'],
+    ]);
+    await page.locator('[data-section="surveys"]').screenshot({ path: `${SCREENSHOTS}/dashboard-surveys-desktop.png` });
     expect(problems).toEqual([]);
   });
 
@@ -164,7 +206,22 @@ describe('the dashboard in a browser', () => {
       await page.getByRole('heading', { level: 1, name: 'Abandoned-cart recovery' }).waitFor();
       for (const e of cart.edges) expect(await page.locator(`g[data-edge="${e.from}>${e.to}"] .edge-count`).textContent()).toBe(`${pl(e.executions)}×`);
       const version = page.getByRole('table', { name: 'Wersje ścieżki' }).locator('tbody tr');
-      expect(await version.locator('td').allTextContents()).toEqual([cart.versions[0]!.version, expect.any(String), pl(4), pl(cart.sent), pl(1), new Intl.NumberFormat('pl-PL', { style: 'currency', currency: 'PLN' }).format(99.8)]);
+      // The one version holds every figure, deliveries and the bounce included (each message carried its version back).
+      expect(cart.versions[0]).toMatchObject({ entered: 4, finished: cart.finished, sent: cart.sent, delivered: cart.delivered, clicked: cart.clicked, bounced: 1, complained: 0, converted: 1 });
+      expect(cart.delivered).toBe(5);
+      expect(await version.locator('td').allTextContents()).toEqual([
+        cart.versions[0]!.version,
+        expect.any(String),
+        pl(4),
+        pl(cart.finished),
+        pl(cart.sent),
+        pl(cart.delivered),
+        pl(cart.clicked),
+        pl(1),
+        pl(0),
+        pl(1),
+        new Intl.NumberFormat('pl-PL', { style: 'currency', currency: 'PLN' }).format(99.8),
+      ]);
     } finally {
       await page.context().close();
       await sim.stop();

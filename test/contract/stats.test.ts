@@ -1,6 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { withStats } from '../../functions/app/measure.ts';
 import type { StateStore } from '../../functions/app/ports.ts';
 import type { Conversion, StatsKey } from '../../functions/core/measurement.ts';
+import { silentLog } from '../../functions/shared/logger.ts';
 import { contractBackends, data, retained, t } from './backends.ts';
 
 /** StatsRepository: journey counters (atomic additions, one query per journey) and conversions under the customer. */
@@ -97,6 +99,20 @@ describe.each(contractBackends())('stats on $name', (backend) => {
     if (table === undefined) return;
     expect(table.filter((i) => String(i['pk']).startsWith('STATS#'))).toEqual([
       expect.objectContaining({ journey: 'abandoned-cart', day: KEY.day, node: KEY.node, expiresAt: retained('2026-03-02T00:00:00.000Z') }),
+    ]);
+  });
+
+  it('counts an enrolment entered and finished under the definition version it started on, the version read back as it ends', async () => {
+    const counting = withStats(store, { journeys: [], log: silentLog });
+    await counting.createEnrolment(TENANT, ID, { journey: 'abandoned-cart', key: 'tok-1', executionName: 'abandoned-cart-x1', startedAt: t(0), version: 'aaaaaaaaaaaa' });
+    await counting.createEnrolment(TENANT, 'c_2', { journey: 'abandoned-cart', key: 'tok-2', executionName: 'abandoned-cart-x2', startedAt: t(0) });
+    expect(await counting.endEnrolment(TENANT, ID, 'abandoned-cart', 'tok-1', 'completed', 'last-step', t(30))).toBe(true);
+    expect(await counting.endEnrolment(TENANT, ID, 'abandoned-cart', 'tok-1', 'stopped', 'erasure', t(31))).toBe(false);
+    expect(await counting.endEnrolment(TENANT, 'c_2', 'abandoned-cart', 'tok-2', 'completed', 'last-step', t(30))).toBe(true);
+    const rows = await store.journeyCounters(TENANT, 'abandoned-cart');
+    expect(rows.map((r) => [r.version, r.counts])).toEqual([
+      ['-', { entered: 1, finished: 1 }],
+      ['aaaaaaaaaaaa', { entered: 1, finished: 1 }],
     ]);
   });
 

@@ -55,7 +55,7 @@ describe('examples/shopify-delivery.jsonl', () => {
     // Delivery reported on 26 November: the check-in three days later, then the survey and the review request.
     expect(followUp).toEqual([
       ['check-in', '2026-11-29T13:02:40.000Z'],
-      ['nps-survey', '2026-12-01T13:02:40.000Z'],
+      ['csat-survey', '2026-12-01T13:02:40.000Z'],
       ['review-request', '2026-12-04T13:02:40.000Z'],
     ]);
     expect(lines.some((l) => l['journey'] === 'delivery-delay' && l['type'] !== 'summary')).toBe(false);

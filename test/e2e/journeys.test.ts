@@ -158,7 +158,7 @@ describe('follow-up checks', () => {
     );
   }
 
-  it('asks by SMS where the customer chose SMS, then NPS; a low score opens a staff task, and the review request still goes (no review gating)', async () => {
+  it('asks by SMS where the customer chose SMS, then CSAT about the order; a low score opens a staff task, and the review request still goes (no review gating)', async () => {
     const s = await stack(T);
     const email = 'unhappy@example.pl';
     await delivered(s, email, 'o-low');
@@ -167,20 +167,21 @@ describe('follow-up checks', () => {
       'Zofio, czy wszystko w porządku z zamówieniem o-low ze sklepu Sklep Testowy? Odpowiedz, jeśli czegoś brakuje.',
     ]);
     await s.engine.advanceTo(later(T, days(5)));
-    const [nps] = await inbox(s.sesEndpoint!, email);
-    const link = /(http:\/\/\S+\/survey\?\S+)/.exec(nps!.body.text!)![1]!;
+    const [csat] = await inbox(s.sesEndpoint!, email);
+    const link = /(http:\/\/\S+\/survey\?\S+)/.exec(csat!.body.text!)![1]!;
+    expect(link).toContain('q=csat');
     const page = await (await fetch(link)).text();
-    expect(page).toMatch(/<button name="score" value="10"[^>]*>10<\/button>/);
+    expect(page.match(/<button name="score"/g)).toHaveLength(5);
     const customerId = customerIdFor('default', { email })!;
-    expect((await s.store.getCustomer('default', customerId))?.lastScore).toBeUndefined();
+    expect((await s.store.getCustomer('default', customerId))?.lastCsat).toBeUndefined();
 
-    const answer = await fetch(link, { method: 'POST', headers: FORM, body: `score=3&nonce=${nonceIn(page)}` });
+    const answer = await fetch(link, { method: 'POST', headers: FORM, body: `score=2&nonce=${nonceIn(page)}` });
     expect(answer.status).toBe(200);
-    expect((await s.store.getCustomer('default', customerId))?.lastScore).toBe(3);
-    expect(await s.store.listTasks('default')).toEqual([expect.objectContaining({ kind: 'follow-up', journey: 'order-follow-up', customerId })]);
+    expect((await s.store.getCustomer('default', customerId))?.lastCsat).toBe(2);
+    expect(await s.store.listTasks('default')).toEqual([expect.objectContaining({ kind: 'follow-up', journey: 'order-follow-up', customerId, subject: 'Niska ocena (2/5) — skontaktuj się z klientem' })]);
     await s.engine.advanceTo(later(T, days(20)));
     // Asking only the satisfied for reviews would be review gating: every customer is asked.
-    expect((await inbox(s.sesEndpoint!, email)).map((m) => m.subject)).toEqual(['Jedno pytanie: polecisz nas?', 'Podzielisz się opinią o zakupach?']);
+    expect((await inbox(s.sesEndpoint!, email)).map((m) => m.subject)).toEqual(['Jak oceniasz zakupy w sklepie Sklep Testowy?', 'Podzielisz się opinią o zakupach?']);
   });
 
   it('asks a happy customer for a review', async () => {
@@ -188,15 +189,15 @@ describe('follow-up checks', () => {
     const email = 'happy@example.pl';
     await delivered(s, email, 'o-high');
     await s.engine.advanceTo(later(T, days(5)));
-    const [nps] = await inbox(s.sesEndpoint!, email);
-    const link = /(http:\/\/\S+\/survey\?\S+)/.exec(nps!.body.text!)![1]!;
+    const [csat] = await inbox(s.sesEndpoint!, email);
+    const link = /(http:\/\/\S+\/survey\?\S+)/.exec(csat!.body.text!)![1]!;
     const nonce = nonceIn(await (await fetch(link)).text());
-    expect((await fetch(link, { method: 'POST', headers: FORM, body: `score=10&nonce=${nonce}` })).status).toBe(200);
-    expect((await fetch(link, { method: 'POST', headers: FORM, body: `score=11&nonce=${nonce}` })).status).toBe(400);
+    expect((await fetch(link, { method: 'POST', headers: FORM, body: `score=5&nonce=${nonce}` })).status).toBe(200);
+    expect((await fetch(link, { method: 'POST', headers: FORM, body: `score=6&nonce=${nonce}` })).status).toBe(400);
     // Without the page's nonce, an answer is refused.
-    expect((await fetch(link, { method: 'POST', headers: FORM, body: 'score=10' })).status).toBe(403);
+    expect((await fetch(link, { method: 'POST', headers: FORM, body: 'score=5' })).status).toBe(403);
     await s.engine.advanceTo(later(T, days(20)));
-    expect((await inbox(s.sesEndpoint!, email)).map((m) => m.subject)).toEqual(['Jedno pytanie: polecisz nas?', 'Podzielisz się opinią o zakupach?']);
+    expect((await inbox(s.sesEndpoint!, email)).map((m) => m.subject)).toEqual(['Jak oceniasz zakupy w sklepie Sklep Testowy?', 'Podzielisz się opinią o zakupach?']);
     expect(await s.store.listTasks('default')).toEqual([]);
   });
 });

@@ -84,16 +84,16 @@ describe('journey graphs', () => {
     });
   });
 
-  it('order follow-up: check-in after 3 d, NPS 2 d later, review request 3 d after that', () => {
+  it('order follow-up: check-in after 3 d, CSAT 2 d later, review request 3 d after that', () => {
     expect(render('order-follow-up')).toEqual({
       StartAt: 'Wait 3 d before check-in',
       States: {
         'Wait 3 d before check-in': 'Wait -> check-in',
         'check-in': 'Task -> Still wanted after check-in?',
-        'Still wanted after check-in?': 'Choice -> Wait 2 d before nps-survey else Journey no longer wanted',
-        'Wait 2 d before nps-survey': 'Wait -> nps-survey',
-        'nps-survey': 'Task -> Still wanted after nps-survey?',
-        'Still wanted after nps-survey?': 'Choice -> Wait 3 d before review-request else Journey no longer wanted',
+        'Still wanted after check-in?': 'Choice -> Wait 2 d before csat-survey else Journey no longer wanted',
+        'Wait 2 d before csat-survey': 'Wait -> csat-survey',
+        'csat-survey': 'Task -> Still wanted after csat-survey?',
+        'Still wanted after csat-survey?': 'Choice -> Wait 3 d before review-request else Journey no longer wanted',
         'Wait 3 d before review-request': 'Wait -> review-request',
         'review-request': 'Task -> END',
         ...ended,

@@ -40,8 +40,8 @@ describe('a journey’s stats from its counters', () => {
       ],
       experiments: [],
       versions: [
-        { version: null, firstDay: '2026-11-23', lastDay: '2026-11-24', entered: 3, sent: 2, converted: 1, revenue: { PLN: '100.00' } },
-        { version: 'v2', firstDay: '2026-11-24', lastDay: '2026-11-24', entered: 0, sent: 1, converted: 1, revenue: { PLN: '199.99', EUR: '50.00' } },
+        { version: null, firstDay: '2026-11-23', lastDay: '2026-11-24', entered: 3, finished: 1, sent: 2, delivered: 2, clicked: 1, bounced: 0, complained: 0, converted: 1, revenue: { PLN: '100.00' } },
+        { version: 'v2', firstDay: '2026-11-24', lastDay: '2026-11-24', entered: 0, finished: 0, sent: 1, delivered: 0, clicked: 0, bounced: 0, complained: 0, converted: 1, revenue: { PLN: '199.99', EUR: '50.00' } },
       ],
       edges: [],
     });
@@ -167,18 +167,35 @@ describe('a journey’s stats from its counters', () => {
     ]);
   });
 
-  it('splits a journey’s figures by definition version, in the order the versions were first seen', () => {
+  it('splits a journey’s figures by definition version, in the order the versions were first seen, and they add up to the journey’s', () => {
     const rows = [
       row('2026-11-20', '-', '-', { entered: 4 }, 'a1b2'),
       row('2026-11-21', 'first-reminder', '-', { sent: 3, converted: 1, 'revenue:PLN': 1_000_000 }, 'a1b2'),
-      row('2026-11-22', '-', '-', { entered: 2 }, 'c3d4'),
+      row('2026-11-21', 'first-reminder', '-', { delivered: 3, clicked: 2, complained: 1 }, 'a1b2'),
+      row('2026-11-22', '-', '-', { entered: 2, finished: 3 }, 'c3d4'),
       row('2026-11-23', 'first-reminder', '-', { sent: 2, converted: 2, 'revenue:PLN': 2_500_000 }, 'c3d4'),
+      row('2026-11-23', 'first-reminder', '-', { delivered: 1, bounced: 1 }, 'c3d4'),
+      // Delivered before messages carried their version, and finished before enrolments' ends were counted under one.
       row('2026-11-23', 'first-reminder', '-', { delivered: 5, clicked: 1 }),
       row('2026-11-23', '-', '-', { finished: 3 }),
+      // Only costs: not a version anyone started on or was measured under.
+      row('2026-11-23', 'first-reminder', '-', { transitions: 3 }, 'e5f6'),
     ];
-    expect(journeyStats(CART, rows, PRICES).versions).toEqual([
-      { version: 'a1b2', firstDay: '2026-11-20', lastDay: '2026-11-21', entered: 4, sent: 3, converted: 1, revenue: { PLN: '100.00' } },
-      { version: 'c3d4', firstDay: '2026-11-22', lastDay: '2026-11-23', entered: 2, sent: 2, converted: 2, revenue: { PLN: '250.00' } },
+    const s = journeyStats(CART, rows, PRICES);
+    expect(s.versions).toEqual([
+      { version: 'a1b2', firstDay: '2026-11-20', lastDay: '2026-11-21', entered: 4, finished: 0, sent: 3, delivered: 3, clicked: 2, bounced: 0, complained: 1, converted: 1, revenue: { PLN: '100.00' } },
+      { version: 'c3d4', firstDay: '2026-11-22', lastDay: '2026-11-23', entered: 2, finished: 3, sent: 2, delivered: 1, clicked: 0, bounced: 1, complained: 0, converted: 2, revenue: { PLN: '250.00' } },
+      { version: null, firstDay: '2026-11-23', lastDay: '2026-11-23', entered: 0, finished: 3, sent: 0, delivered: 5, clicked: 1, bounced: 0, complained: 0, converted: 0, revenue: { PLN: '0.00' } },
+    ]);
+    for (const k of ['entered', 'finished', 'sent', 'delivered', 'clicked', 'bounced', 'complained', 'converted'] as const) {
+      expect(s.versions.reduce((n, v) => n + v[k], 0), k).toBe(s[k]);
+    }
+    // Opens, once counted, per version too.
+    const opened = journeyStats(CART, [...rows, row('2026-11-23', 'first-reminder', '-', { opened: 2 }, 'c3d4')], PRICES);
+    expect(opened.versions.map((v) => v.opened)).toEqual([
+      { count: 0, reliable: false },
+      { count: 2, reliable: false },
+      { count: 0, reliable: false },
     ]);
   });
 

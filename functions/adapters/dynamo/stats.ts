@@ -1,6 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { EdgeWalk, StatsRepository } from '../../app/ports.ts';
 import { type Conversion, type Counts, conversionCounts, counter, type StatsKey, type StatsRow } from '../../core/measurement.ts';
+import { type AnswerChange, answerCounts, answerField } from '../../core/survey-stats.ts';
 import type { Enrolment } from '../../core/model.ts';
 import type { Table, TransactItem } from './base.ts';
 import { customerRanges, items, partitions } from './keys.ts';
@@ -49,10 +50,10 @@ export class DynamoStats implements StatsRepository {
     await this.t.db.send(new UpdateCommand(this.countUpdate(tenant, journey, key, counts)));
   }
 
-  /** A transaction of a conditional write and its counters; retried while a concurrent write to the counter item conflicts with it. */
-  private async withCounts(write: TransactItem, tenant: string, journey: string, change: { key: StatsKey; counts: Counts }): Promise<boolean> {
+  /** A transaction of a conditional write and its counters; retried while a concurrent write to a counter item conflicts with it. */
+  private async withCounts(write: TransactItem, tenant: string, journey: string, ...changes: { key: StatsKey; counts: Counts }[]): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
-      const reasons = await this.t.transact([write, { Update: this.countUpdate(tenant, journey, change.key, change.counts) }]);
+      const reasons = await this.t.transact([write, ...changes.map((c) => ({ Update: this.countUpdate(tenant, journey, c.key, c.counts) }))]);
       if (!reasons) return true;
       if (reasons[0] === 'ConditionalCheckFailed') return false;
       if (attempt >= MAX_ATTEMPTS) throw new Error(`stats: the counter item stayed contended for ${attempt} attempts (${reasons.join(', ')})`);
@@ -135,6 +136,22 @@ export class DynamoStats implements StatsRepository {
       known = held.passed ?? [];
     }
     return [];
+  }
+
+  /** The enrolment's answer replaced on the condition that it is still the one read, and the counters moved, in one transaction. */
+  async countAnswer(tenant: string, customerId: string, journey: string, enrolKey: string, change: AnswerChange): Promise<boolean> {
+    const { previous } = change;
+    const write: TransactItem = {
+      Update: {
+        TableName: this.t.name,
+        Key: items.enrolment(tenant, customerId, journey, enrolKey),
+        UpdateExpression: 'SET #answer = :answer',
+        ConditionExpression: previous ? 'attribute_exists(pk) AND #answer.#score = :score AND #answer.#at = :at' : 'attribute_exists(pk) AND attribute_not_exists(#answer)',
+        ExpressionAttributeNames: { '#answer': answerField(change.question), ...(previous ? { '#score': 'score', '#at': 'at' } : {}) },
+        ExpressionAttributeValues: { ':answer': { score: change.answer.score, at: change.answer.at }, ...(previous ? { ':score': previous.score, ':at': previous.at } : {}) },
+      },
+    };
+    return this.withCounts(write, tenant, journey, ...answerCounts(change));
   }
 
   async journeyCounters(tenant: string, journey: string): Promise<StatsRow[]> {

@@ -245,4 +245,7 @@ export class Store implements StateStore {
   claimCode(...a: Args<CodePoolRepository, 'claimCode'>) {
     return this.codes.claimCode(...a);
   }
+  countAnswer(...a: Args<StatsRepository, 'countAnswer'>) {
+    return this.stats.countAnswer(...a);
+  }
 }

@@ -1,5 +1,6 @@
 import type { EnrolmentRepository } from '../../app/ports.ts';
 import { type CapSlot, type FrequencyCap, giveBackSlot, slotId, slotsExpiry, takeSlot } from '../../core/frequency-cap.ts';
+import type { HeldAnswer } from '../../core/survey-stats.ts';
 import type { Enrolment, EnrolmentMark, EnrolmentStatus, SendClaim, SendIntent, SendOutcome, SendRecord } from '../../core/model.ts';
 import { copy, customerKey, expiry, type Item, Partitions } from './records.ts';
 
@@ -57,6 +58,16 @@ export class MemoryEnrolments implements EnrolmentRepository {
     if (fresh.length > 0) current['passed'] = [...passed, ...fresh];
     if (pending !== undefined) current['pending'] = [...pending];
     return fresh;
+  }
+
+  /** The answer at `field` replaced, when the enrolment is there and still holds `expected` (none: none). */
+  replaceAnswer(tenant: string, customerId: string, journey: string, enrolKey: string, field: string, expected: HeldAnswer | undefined, answer: HeldAnswer): boolean {
+    const current = this.enrolments.get(customerKey(tenant, customerId), `${journey}#${enrolKey}`);
+    if (!current) return false;
+    const held = current[field] as HeldAnswer | undefined;
+    if (held?.score !== expected?.score || held?.at !== expected?.at) return false;
+    current[field] = { score: answer.score, at: answer.at };
+    return true;
   }
 
   async endEnrolment(

@@ -22,6 +22,7 @@ import type {
 import type { FrequencyCap } from '../../core/frequency-cap.ts';
 import { type Conversion, type Counts, counter, type StatsKey, type StatsRow } from '../../core/measurement.ts';
 import { MemoryCodePools } from './code-pools.ts';
+import { type AnswerChange, answerCounts, answerField } from '../../core/survey-stats.ts';
 import { MemoryCompliance } from './compliance.ts';
 import { MemoryCustomers } from './customers.ts';
 import { MemoryEnrolments } from './enrolments.ts';
@@ -260,6 +261,12 @@ export class MemoryStore implements StateStore {
     const fresh = this.enrolments.recordPassed(tenant, customerId, journey, enrolKey, walk.edges, walk.pending) ?? [];
     if (fresh.length > 0) await this.stats.addCounts(tenant, journey, key, Object.fromEntries(fresh.map((e) => [counter.edge(e), 1])));
     return fresh;
+  }
+
+  async countAnswer(tenant: string, customerId: string, journey: string, enrolKey: string, change: AnswerChange): Promise<boolean> {
+    if (!this.enrolments.replaceAnswer(tenant, customerId, journey, enrolKey, answerField(change.question), change.previous, change.answer)) return false;
+    for (const { key, counts } of answerCounts(change)) await this.stats.addCounts(tenant, journey, key, counts);
+    return true;
   }
 
   completeTask(tenant: string, at: string, taskId: string, doneAt: string): Promise<boolean> {

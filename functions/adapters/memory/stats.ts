@@ -6,9 +6,10 @@ import { add, copy, customerKey, expiry, type Item, Partitions, pairKey } from '
  * Conversions under the customer (by `{journey}#{subject}`) and journey counters (per shop and
  * journey, by `{day}#{version}#{node}#{variant}`), as dynamo/stats.ts keeps them: additions in
  * decimal arithmetic, a conversion and its counters written together. Edges a walk went along are
- * recorded on the enrolment, so MemoryStore puts passEdges together from the enrolments and these.
+ * recorded on the enrolment, and so are survey answers: MemoryStore puts passEdges and countAnswer
+ * together from the enrolments and these.
  */
-export class MemoryStats implements Omit<StatsRepository, 'passEdges'> {
+export class MemoryStats implements Omit<StatsRepository, 'passEdges' | 'countAnswer'> {
   private readonly conversions = new Partitions();
   private readonly counters = new Partitions<StatsRow & Item>();
 

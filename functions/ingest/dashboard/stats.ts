@@ -13,6 +13,12 @@ const money = z.record(z.string(), z.string());
 const amount = z.string().regex(/^-?\d+(\.\d+)?$/);
 const verdict = z.enum(['better', 'worse', 'not_enough_data']);
 const engagement = { bounced: count, complained: count, opened: z.object({ count, reliable: z.literal(false) }).optional() };
+const points = z.number().min(-100).max(100);
+const margin = z.number().min(0).nullable();
+const surveys = {
+  nps: z.object({ responses: count, promoters: count, passives: count, detractors: count, score: points, margin, few: z.boolean() }).optional(),
+  csat: z.object({ responses: count, satisfied: count, score: points, mean: z.number().min(1).max(5), margin, few: z.boolean() }).optional(),
+};
 
 export const JourneyStats = z.object({
   journey: z.string(),
@@ -27,8 +33,9 @@ export const JourneyStats = z.object({
   suppressed: z.record(z.string(), count),
   converted: count,
   revenue: money,
+  ...surveys,
   cost: z.object({ transitions: count, invocations: count, emails: count, smsParts: count, usd: z.number().min(0) }),
-  days: z.array(z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), entered: count, sent: count, converted: count, revenue: money })),
+  days: z.array(z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), entered: count, sent: count, converted: count, revenue: money, ...surveys })),
   nodes: z.array(z.object({ node: z.string(), sent: count, suppressed: count, converted: count, delivered: count, clicked: count, ...engagement })),
   experiments: z.array(
     z.object({
@@ -53,9 +60,14 @@ export const JourneyStats = z.object({
       firstDay: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
       lastDay: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
       entered: count,
+      finished: count,
       sent: count,
+      delivered: count,
+      clicked: count,
+      ...engagement,
       converted: count,
       revenue: money,
+      ...surveys,
     }),
   ),
   edges: z.array(z.object({ from: z.string(), to: z.string(), executions: count })),
