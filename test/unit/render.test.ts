@@ -49,7 +49,7 @@ describe('the HTML part of e-mails', () => {
   it('every e-mail template has one, in the shop frame, with the opt-out in the footer and the main link as a button', () => {
     for (const [id, file] of all) {
       if (!file.pl.text.includes('unsubscribeUrl')) continue;
-      const out = renderTemplate(id, file, 'pl', { ...data, order: { id: 'o-1', items: cart.items }, invoice: { id: 'f-1', amount: '10.00', currency: 'PLN', payUrl: 'https://pay.example/p' }, surveyUrl: 'https://s.example/q' });
+      const out = renderTemplate(id, file, 'pl', { ...data, order: { id: 'o-1', items: cart.items }, invoice: { id: 'f-1', amount: '10.00', currency: 'PLN', payUrl: 'https://pay.example/p' }, surveyUrl: 'https://s.example/q', codes: { 'winback-vip': 'VIP-7Q2K' } });
       expect(out.html, id).toMatch(/^<!doctype html>\n<html lang="pl">/);
       expect(out.html, id).toContain('>Sklep</td>');
       expect(out.html, id).toMatch(/<a href="https:\/\/u\.example\/x" style="color:#6b6b6b">[^<]+<\/a>/);
