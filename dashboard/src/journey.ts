@@ -27,18 +27,28 @@ function Funnel({ stats }: { stats: JourneyStats }): VNode {
   )}</ol>` as VNode;
 }
 
-/** Each arm, then the rate's difference and the revenue's, each with its interval and verdict. */
-function ExperimentView({ x }: { x: Experiment }): VNode {
+/**
+ * Each arm with what became of its messages (a holdout's are none) and what it bought, then the
+ * rate's difference and the revenue's, each with its interval and verdict.
+ */
+function ExperimentView({ x, opened }: { x: Experiment; opened: boolean }): VNode {
   const { t, f } = useUi();
   type Arm = Experiment['arms'][number];
+  const n = (get: (a: Arm) => number) => (a: Arm) => f.number(get(a));
   const revenue = x.difference?.revenue;
   const pln = (amount: string) => f.money(amount, 'PLN');
   return html`<div class="experiment" data-experiment=${x.node}>
     <h3>${x.node} <span class="muted">(${t.experiment.kind[x.kind]})</span> <span class=${`badge verdict-${x.verdict}`}>${t.experiment.verdict[x.verdict]}</span></h3>
     <${Table} captionHidden=${true} caption=${`${t.experiment.node} ${x.node}`} rows=${x.arms} columns=${[
       { label: t.experiment.variant, cell: (a: Arm) => a.variant },
-      { label: t.experiment.recipients, numeric: true, cell: (a: Arm) => f.number(a.recipients) },
-      { label: t.experiment.conversions, numeric: true, cell: (a: Arm) => f.number(a.conversions) },
+      { label: t.experiment.recipients, numeric: true, cell: n((a) => a.recipients) },
+      { label: t.metric.delivered, numeric: true, cell: n((a) => a.delivered) },
+      { label: t.metric.clicked, numeric: true, cell: n((a) => a.clicked) },
+      { label: t.experiment.clickRate, numeric: true, cell: (a: Arm) => f.percent(a.clickRate) },
+      { label: t.metric.bounced, numeric: true, cell: n((a) => a.bounced) },
+      { label: t.metric.complained, numeric: true, cell: n((a) => a.complained) },
+      ...(opened ? [{ label: t.metric.opened, numeric: true, cell: n((a) => a.opened?.count ?? 0) }] : []),
+      { label: t.experiment.conversions, numeric: true, cell: n((a) => a.conversions) },
       { label: t.experiment.rate, numeric: true, cell: (a: Arm) => f.percent(a.rate) },
       { label: t.experiment.perRecipient, numeric: true, cell: (a: Arm) => f.decimal(a.revenuePerRecipient) },
     ]} />
@@ -57,7 +67,7 @@ function ExperimentView({ x }: { x: Experiment }): VNode {
 function Experiments({ stats }: { stats: JourneyStats }): VNode {
   const { t } = useUi();
   if (stats.experiments.length === 0) return html`<p class="muted">${t.journey.noExperiments}</p>` as VNode;
-  return html`${stats.experiments.map((x) => html`<${ExperimentView} key=${x.node} x=${x} />`)}` as VNode;
+  return html`${stats.experiments.map((x) => html`<${ExperimentView} key=${x.node} x=${x} opened=${stats.opened !== undefined} />`)}` as VNode;
 }
 
 /** Each step's messages: sent, delivered, clicked, bounced, complained about, opened (when counted), suppressed, converted. */

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { NodeId } from '../../workflows/src/nodes.ts';
+import { HOLDOUT } from '../core/experiments.ts';
 import { NONE, statsDay } from '../core/measurement.ts';
 import { ShopId } from '../shared/config.ts';
 import { LogCode } from '../shared/logger.ts';
@@ -9,9 +11,10 @@ import type { FeedbackDeps } from './record-feedback.ts';
  * events (Delivery, Click, Open when open tracking is on, and the bounces and complaints that also
  * suppress) and End User Messaging SMS events (TEXT_DELIVERED or, where carriers report only that,
  * TEXT_SUCCESSFUL; a final failure counts as a bounce). Every message carries the tags
- * run-step gives it (journey, step, shop, and the definition version its enrolment started on),
- * which name where to count; a message without them (sent before tags, or by something else) is
- * not counted, and one without a version (sent before messages carried it) counts under none. Each message counts once per kind
+ * run-step gives it (journey, step, shop, the definition version its enrolment started on and the
+ * experiment arm it was sent under), which name where to count; a message without the first three
+ * (sent before tags, or by something else) is not counted, and one without a version or an arm
+ * (sent before messages carried them, or before any split) counts under none. Each message counts once per kind
  * (its id, leased like an event), so SNS redelivering an event adds nothing; a click counts the
  * message clicked, however often.
  */
@@ -23,6 +26,17 @@ export const VERSION_TAG = 'version';
 
 /** A version as journeyVersion writes it; anything else in the tag counts under none. */
 const VERSION = /^[0-9a-f]{12}$/;
+
+/** The tag that carries the split arm a message was sent under (its decision's `variant`). */
+export const VARIANT_TAG = 'variant';
+
+/**
+ * The arm a message's tag names: a split arm's name is a node id (letters, digits and dashes, which
+ * SES tags keep as they are); anything else, and `holdout` (a holdout member is sent nothing), is no arm.
+ */
+function armOf(tag: string | undefined): string {
+  return tag !== undefined && tag !== HOLDOUT && NodeId.safeParse(tag).success ? tag : NONE;
+}
 
 /** How long a counted message and kind is remembered: the lease of an event key (8 days once done). */
 const LEASE_SECONDS = 60;
@@ -80,14 +94,14 @@ export async function countEngagement(
   message: { channel: 'email' | 'sms'; id: string; tags: Record<string, string | undefined> },
   deps: Pick<FeedbackDeps, 'store' | 'clock' | 'log'>,
 ): Promise<boolean> {
-  const { journey, step, shop, [VERSION_TAG]: version } = message.tags;
+  const { journey, step, shop, [VERSION_TAG]: version, [VARIANT_TAG]: variant } = message.tags;
   if (!journey || !step || !shop || !ShopId.safeParse(shop).success) return false;
   const now = deps.clock.now();
   const key = `engagement:${message.channel}:${message.id}:${kind}`;
   const claim = await deps.store.claimEvent(shop, key, now, LEASE_SECONDS);
   if (claim.state !== 'claimed') return false;
   try {
-    await deps.store.addCounts(shop, journey, { day: statsDay(now), version: version && VERSION.test(version) ? version : NONE, node: step, variant: NONE }, { [kind]: 1 });
+    await deps.store.addCounts(shop, journey, { day: statsDay(now), version: version && VERSION.test(version) ? version : NONE, node: step, variant: armOf(variant) }, { [kind]: 1 });
     await deps.store.completeEvent(shop, key, now);
   } catch (e) {
     await deps.store.releaseEvent(shop, key, claim.lease).catch(() => undefined);

@@ -196,7 +196,7 @@ export async function runGraphStep(input: GraphInput, deps: GraphDeps): Promise<
           await decide({ channel, outcome: 'suppressed', reason: 'holdout', template: send.template, locale: pickLocale(customer?.locale) });
           trace(node, 'holdout', next);
         } else {
-          const r = await performSend(one, deps, { customer, subject: subject.data, consent: context.consent, now, at, decide, extra: { webhook: kept(false), codes: kept(true) }, version: enrolment.version });
+          const r = await performSend(one, deps, { customer, subject: subject.data, consent: context.consent, now, at, decide, extra: { webhook: kept(false), codes: kept(true) }, version: enrolment.version, variant });
           trace(node, r.reason ? `${r.outcome}: ${r.reason}` : r.outcome, next);
         }
         id = move(id, next);

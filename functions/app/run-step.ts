@@ -15,7 +15,7 @@ import { optOutCode, signUnsubscribeToken, type UnsubscribePayload, unsubscribeE
 import { deliver, refusedBeforeSending } from './deliver.ts';
 import { plannedAt, recordDeferral } from './enrolment.ts';
 import type { EventPublisher, Mailer, SmsSender, StateStore, WebhookCaller } from './ports.ts';
-import { VERSION_TAG } from './record-engagement.ts';
+import { VARIANT_TAG, VERSION_TAG } from './record-engagement.ts';
 import { SHOP_TAG } from './record-feedback.ts';
 
 export interface StepResult {
@@ -167,6 +167,8 @@ export interface SendContext {
   extra?: Record<string, unknown>;
   /** The definition version the enrolment started on: the message carries it, so its deliveries and clicks count under it. */
   version?: string;
+  /** The experiment arm the decision is measured under: the message carries it too, so its engagement counts under that arm. */
+  variant?: string;
 }
 
 /** A send step after the journey is known to be wanted: task, address, suppression, consent, cap, then the provider. */
@@ -245,7 +247,7 @@ export async function performSend(input: StepInput, deps: StepDeps, c: SendConte
     if (claim.record.status === 'claimed') await deps.store.completeSend(tenant, customerId, input.executionName, input.step, { outcome: 'uncertain' });
     return (await settle(claim.record));
   }
-  const tags: Record<string, string> = { journey: input.journey, step: input.step, [SHOP_TAG]: tenant, ...(c.version ? { [VERSION_TAG]: c.version } : {}) };
+  const tags: Record<string, string> = { journey: input.journey, step: input.step, [SHOP_TAG]: tenant, ...(c.version ? { [VERSION_TAG]: c.version } : {}), ...(c.variant ? { [VARIANT_TAG]: c.variant } : {}) };
   const outcome = await deliver(deps, input, { channel, to, topic, locale, unsubscribeUrl, rendered, smsText, parts: length?.segments ?? 1, day: at.slice(0, 10), tags });
   await deps.store.completeSend(tenant, customerId, input.executionName, input.step, outcome);
   return (await settle({ ...intent, status: 'done', ...outcome }));

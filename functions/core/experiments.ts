@@ -1,10 +1,10 @@
 import { type ArmCounts, compareArms, type Comparison } from './lift.ts';
 import { counter, NONE, SHOP_CURRENCY, type StatsRow, unitsPer } from './measurement.ts';
-import type { ExperimentStats, RevenueDifference, Verdict } from './stats-types.ts';
+import type { ArmStats, ExperimentStats, RevenueDifference, Verdict } from './stats-types.ts';
 
 /**
  * A journey's experiments as the Stats JSON reports them (core/stats.ts), from its counter rows:
- * which experiments there are, each arm's counts, and the comparison of the compared arm with the
+ * which experiments there are, each arm's counts and what became of its messages, and the comparison of the compared arm with the
  * baseline by conversion rate and by revenue per recipient (core/lift.ts). Pure.
  */
 
@@ -56,14 +56,21 @@ function experimentsOf(journey: ExperimentJourney, rows: readonly StatsRow[]): E
 }
 
 /**
+ * An arm's rows: a split arm's are those of its variant (decisions, conversions, and the engagement
+ * of messages tagged with it); a holdout's messaged arm's every node's row but the holdout's.
+ */
+function armRows(rows: readonly StatsRow[], variant: string): StatsRow[] {
+  return variant === MESSAGED ? rows.filter((r) => r.variant !== HOLDOUT && r.node !== NONE) : rows.filter((r) => r.variant === variant);
+}
+
+/**
  * An arm's counts. A split's arm: the recipients, conversions and revenue of its variant. A
  * holdout's messaged arm: the executions that reached a decision other than a holdout, and the
  * conversions credited to a message that was not a holdout's would-be send.
  */
 function armCounts(rows: readonly StatsRow[], variant: string): ArmCounts {
-  const messaged = variant === MESSAGED;
-  const of = messaged ? rows.filter((r) => r.variant !== HOLDOUT && r.node !== NONE) : rows.filter((r) => r.variant === variant);
-  const recipients = messaged ? sum(rows, 'messaged') : sum(of, 'recipients');
+  const of = armRows(rows, variant);
+  const recipients = variant === MESSAGED ? sum(rows, 'messaged') : sum(of, 'recipients');
   return {
     recipients,
     conversions: sum(of, 'converted'),
@@ -94,15 +101,25 @@ function revenueDifference(arm: ArmCounts, baseline: ArmCounts, compared: Compar
  * One experiment: each arm's rate and revenue per recipient; the difference compared is the holdout's
  * messaged arm against its holdout, or a split's best other arm (by rate) against its first.
  */
-function experiment(spec: ExperimentSpec, rows: readonly StatsRow[]): ExperimentStats {
+function experiment(spec: ExperimentSpec, rows: readonly StatsRow[], countsOpens: boolean): ExperimentStats {
   const counts = spec.variants.map((v) => [v, armCounts(rows, v)] as const);
-  const arms = counts.map(([variant, c]) => ({
-    variant,
-    recipients: c.recipients,
-    conversions: c.conversions,
-    rate: c.recipients > 0 ? round(c.conversions / c.recipients) : 0,
-    revenuePerRecipient: unitsPer(c.revenue.sum * 10_000, c.recipients),
-  }));
+  const arms = counts.map(([variant, c]): ArmStats => {
+    const of = armRows(rows, variant);
+    const clicked = sum(of, 'clicked');
+    return {
+      variant,
+      recipients: c.recipients,
+      conversions: c.conversions,
+      rate: c.recipients > 0 ? round(c.conversions / c.recipients) : 0,
+      revenuePerRecipient: unitsPer(c.revenue.sum * 10_000, c.recipients),
+      delivered: sum(of, 'delivered'),
+      clicked,
+      clickRate: c.recipients > 0 ? round(clicked / c.recipients) : 0,
+      bounced: sum(of, 'bounced'),
+      complained: sum(of, 'complained'),
+      ...(countsOpens ? { opened: { count: sum(of, 'opened'), reliable: false as const } } : {}),
+    };
+  });
   const [baseline, ...others] = counts;
   const rateOf = (c: ArmCounts) => (c.recipients > 0 ? c.conversions / c.recipients : -1);
   const best = others.reduce<(typeof counts)[number] | undefined>((b, o) => (!b || rateOf(o[1]) > rateOf(b[1]) ? o : b), undefined);
@@ -120,7 +137,7 @@ function experiment(spec: ExperimentSpec, rows: readonly StatsRow[]): Experiment
   };
 }
 
-/** Every experiment of a journey, compared. */
-export function journeyExperiments(journey: ExperimentJourney, rows: readonly StatsRow[]): ExperimentStats[] {
-  return experimentsOf(journey, rows).map((spec) => experiment(spec, rows));
+/** Every experiment of a journey, compared; each arm's opens given once the journey's are counted. */
+export function journeyExperiments(journey: ExperimentJourney, rows: readonly StatsRow[], countsOpens: boolean): ExperimentStats[] {
+  return experimentsOf(journey, rows).map((spec) => experiment(spec, rows, countsOpens));
 }

@@ -6,12 +6,23 @@
 
 export type Verdict = 'better' | 'worse' | 'not_enough_data';
 
-export interface ArmStats {
+/**
+ * One arm of an experiment. Besides its recipients and what they bought, what became of its
+ * messages: each message carries the arm it was sent under (a `variant` tag, as its decision
+ * records it), so a delivery or click counts under that arm whenever it arrives. A holdout arm is
+ * sent nothing: its engagement is 0. A holdout's messaged arm has every message not held out.
+ */
+export interface ArmStats extends Engagement {
   variant: string;
   recipients: number;
   conversions: number;
   rate: number;
   revenuePerRecipient: string;
+  delivered: number;
+  /** Messages clicked (each once, however often). */
+  clicked: number;
+  /** Clicked ÷ recipients: messages clicked per recipient (above 1 only where an arm sends more than one message). */
+  clickRate: number;
 }
 
 /**

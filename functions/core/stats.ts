@@ -162,7 +162,7 @@ export function journeyStats(journey: StatsJourney, rows: readonly StatsRow[], p
         ...engagementOf(c, countsOpens),
       };
     }),
-    experiments: journeyExperiments(journey, rows),
+    experiments: journeyExperiments(journey, rows, countsOpens),
     versions: versionsOf(rows, countsOpens),
     edges: edgesOf(all, order),
   };

@@ -125,8 +125,8 @@ describe('experiments fed with decisions that carry their variant', () => {
         node: 'keep-out',
         kind: 'holdout',
         arms: [
-          { variant: 'holdout', recipients: 10, conversions: 2, rate: 0.2, revenuePerRecipient: '20.00' },
-          { variant: 'messaged', recipients: 10, conversions: 7, rate: 0.7, revenuePerRecipient: '65.00' },
+          { variant: 'holdout', recipients: 10, conversions: 2, rate: 0.2, revenuePerRecipient: '20.00', delivered: 0, clicked: 0, clickRate: 0, bounced: 0, complained: 0 },
+          { variant: 'messaged', recipients: 10, conversions: 7, rate: 0.7, revenuePerRecipient: '65.00', delivered: 0, clicked: 0, clickRate: 0, bounced: 0, complained: 0 },
         ],
         // Revenue per recipient 65 against 20 zł, Welch's interval from each conversion's revenue and its square.
         difference: { rate: 0.5, low: expect.any(Number), high: expect.any(Number), revenue: { perRecipient: '45.00', low: '2.79', high: '87.21', verdict: 'better' } },

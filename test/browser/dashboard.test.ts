@@ -115,6 +115,12 @@ describe('the dashboard in a browser', () => {
     const zl = (n: number) => new Intl.NumberFormat('pl-PL', { style: 'currency', currency: 'PLN' }).format(n);
     expect(await split.locator('[data-difference="revenue"]').textContent()).toBe(`Przychód na odbiorcę, różnica (95% przedział): ${zl(5.7)} [${zl(-2.03)}; ${zl(13.43)}] za mało danych`);
     expect(await page.getByText('potrzeba ok. 380 odbiorców na wariant', { exact: false }).count()).toBe(1);
+    // Each arm's messages: delivered, clicked, clicks per recipient, bounced, complained; the holdout's none.
+    const pct = (x: number) => new Intl.NumberFormat('pl-PL', { style: 'percent', maximumFractionDigits: 1 }).format(x);
+    const arm = (x: string, variant: string) => page.locator(`[data-experiment="${x}"] tbody tr`).filter({ has: page.locator(`td:first-child:text-is("${variant}")`) }).locator('td').allTextContents();
+    expect(await arm('subject-test', 'b')).toEqual(['b', pl(542), pl(790), pl(198), pct(198 / 542), pl(6), pl(1), pl(69), pct(0.1273), expect.any(String)]);
+    expect(pct(198 / 542)).toBe('36,5%');
+    expect((await arm('holdout', 'holdout')).slice(2, 7)).toEqual([pl(0), pl(0), pct(0), pl(0), pl(0)]);
     // Two versions of the journey file, each with its own figures.
     const versions = page.getByRole('table', { name: 'Wersje ścieżki' });
     expect(await versions.locator('tbody tr').count()).toBe(2);

@@ -1,7 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { withStats } from '../../functions/app/measure.ts';
+import { countEngagement } from '../../functions/app/record-engagement.ts';
 import type { StateStore } from '../../functions/app/ports.ts';
 import type { Conversion, StatsKey } from '../../functions/core/measurement.ts';
+import { journeyStats } from '../../functions/core/stats.ts';
+import { COST_PRICES } from '../../functions/shared/prices.ts';
 import { silentLog } from '../../functions/shared/logger.ts';
 import { contractBackends, data, retained, t } from './backends.ts';
 
@@ -113,6 +116,34 @@ describe.each(contractBackends())('stats on $name', (backend) => {
     expect(rows.map((r) => [r.version, r.counts])).toEqual([
       ['-', { entered: 1, finished: 1 }],
       ['aaaaaaaaaaaa', { entered: 1, finished: 1 }],
+    ]);
+  });
+
+  it('counts a message’s deliveries and clicks under the arm it carries, in its decision’s item: one query gives an arm’s recipients and engagement', async () => {
+    const counting = withStats(store, { journeys: [], log: silentLog });
+    const sent = (customerId: string, executionName: string, variant: string) =>
+      counting.recordDecision(TENANT, customerId, { at: t(30), journey: 'abandoned-cart', step: 'first-reminder', executionName, channel: 'email', outcome: 'sent', topic: 'marketing', template: 'cart-reminder-1', locale: 'pl', variant, version: 'aaaaaaaaaaaa' });
+    await sent(ID, 'abandoned-cart-x1', 'b');
+    await sent('c_2', 'abandoned-cart-x2', 'a');
+    const deps = { store, clock: { now: () => new Date(t(45)) }, log: silentLog };
+    const message = (id: string, variant: string) => ({ channel: 'email' as const, id, tags: { journey: 'abandoned-cart', step: 'first-reminder', shop: TENANT, version: 'aaaaaaaaaaaa', variant } });
+    expect(await countEngagement('delivered', message('m-1', 'b'), deps)).toBe(true);
+    expect(await countEngagement('clicked', message('m-1', 'b'), deps)).toBe(true);
+    // Redelivered: counted once.
+    expect(await countEngagement('clicked', message('m-1', 'b'), deps)).toBe(false);
+    // A tag no arm could have written (holdout members are sent nothing; SES's '_' for a character it refused): under none.
+    expect(await countEngagement('delivered', message('m-3', 'holdout'), deps)).toBe(true);
+    expect(await countEngagement('delivered', message('m-4', 'b_x'), deps)).toBe(true);
+    const rows = await store.journeyCounters(TENANT, 'abandoned-cart');
+    expect(rows.map((r) => [r.variant, r.counts])).toEqual([
+      ['-', { delivered: 2 }],
+      ['a', { sent: 1, emails: 1, recipients: 1, messaged: 1 }],
+      ['b', { sent: 1, emails: 1, recipients: 1, messaged: 1, delivered: 1, clicked: 1 }],
+    ]);
+    const [split] = journeyStats({ id: 'abandoned-cart', name: 'Cart' }, rows, COST_PRICES).experiments;
+    expect(split!.arms.map((a) => [a.variant, a.recipients, a.delivered, a.clicked, a.clickRate])).toEqual([
+      ['a', 1, 0, 0, 0],
+      ['b', 1, 1, 1, 1],
     ]);
   });
 

@@ -78,6 +78,12 @@ describe('simulator measurement lines', () => {
     // difference but no interval to judge it by.
     expect(split.difference).not.toBeNull();
     expect(split.difference!.revenue).toEqual({ perRecipient: expect.stringMatching(/^-?\d+\.\d{2}$/), low: null, high: null, verdict: 'not_enough_data' });
+    // Each message came back delivered under the arm it was sent under: an arm's deliveries are its
+    // messages (the reminders after the split), none clicked.
+    expect(split.arms.reduce((n, a) => n + a.delivered, 0)).toBe(3);
+    for (const a of split.arms) {
+      expect(a, a.variant).toMatchObject({ delivered: messages.filter((m) => m['variant'] === a.variant).length, clicked: 0, clickRate: 0, bounced: 0, complained: 0 });
+    }
     // Everyone under the one version of the journey file: what entered, finished, was sent and
     // delivered (each message carries it back) and converted; and every cart along the graph's first edges.
     expect(cart.versions).toEqual([

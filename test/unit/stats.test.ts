@@ -69,8 +69,8 @@ describe('a journey’s stats from its counters', () => {
       node: 'split',
       kind: 'split',
       arms: [
-        { variant: 'a', recipients: 100, conversions: 10, rate: 0.1, revenuePerRecipient: '10.00' },
-        { variant: 'b', recipients: 100, conversions: 15, rate: 0.15, revenuePerRecipient: '15.00' },
+        { variant: 'a', recipients: 100, conversions: 10, rate: 0.1, revenuePerRecipient: '10.00', delivered: 0, clicked: 0, clickRate: 0, bounced: 0, complained: 0 },
+        { variant: 'b', recipients: 100, conversions: 15, rate: 0.15, revenuePerRecipient: '15.00', delivered: 0, clicked: 0, clickRate: 0, bounced: 0, complained: 0 },
       ],
       // Every conversion 100 zł, so revenue per recipient differs exactly as the rate does (no variation
       // beyond it): Welch's interval from the sums of revenue and of its squares.
@@ -95,8 +95,8 @@ describe('a journey’s stats from its counters', () => {
         node: 'keep-out',
         kind: 'holdout',
         arms: [
-          { variant: 'holdout', recipients: 80, conversions: 48, rate: 0.6, revenuePerRecipient: '30.00' },
-          { variant: 'messaged', recipients: 70, conversions: 56, rate: 0.8, revenuePerRecipient: '40.00' },
+          { variant: 'holdout', recipients: 80, conversions: 48, rate: 0.6, revenuePerRecipient: '30.00', delivered: 0, clicked: 0, clickRate: 0, bounced: 0, complained: 0 },
+          { variant: 'messaged', recipients: 70, conversions: 56, rate: 0.8, revenuePerRecipient: '40.00', delivered: 0, clicked: 0, clickRate: 0, bounced: 0, complained: 0 },
         ],
         // Newcombe's example (a): 56/70 against 48/80. The counters hold no squares of revenue here: no
         // variation to build an interval on, so revenue has its difference and no verdict.
@@ -105,6 +105,36 @@ describe('a journey’s stats from its counters', () => {
         neededPerArm: null,
       },
     ]);
+  });
+
+  it('gives each arm what became of its messages, counted under the arm they were sent under, and clicks per recipient', () => {
+    const graph = { ...CART, nodes: [{ id: 'keep-out', holdout: { percent: 10 } }, { id: 'subject-test', split: { variants: [{ name: 'a' }, { name: 'b' }] } }] };
+    const rows = [
+      row('2026-11-23', 'mail-a', 'a', { recipients: 40, messaged: 40, sent: 40, converted: 4 }),
+      row('2026-11-23', 'mail-b', 'b', { recipients: 50, messaged: 50, sent: 50, converted: 5 }),
+      row('2026-11-23', 'mail-a', 'holdout', { recipients: 10, 'suppressed:holdout': 10, converted: 1 }),
+      // Engagement of each arm's messages, a day later: under the arm each message carried.
+      row('2026-11-24', 'mail-a', 'a', { delivered: 38, clicked: 10, bounced: 2, opened: 30 }),
+      row('2026-11-24', 'mail-b', 'b', { delivered: 49, clicked: 20, complained: 1, opened: 41 }),
+      // A message sent before the split, or one whose tag named no arm: the journey's and its node's, no arm's.
+      row('2026-11-24', 'mail-a', '-', { delivered: 3, clicked: 1 }),
+    ];
+    const s = journeyStats(graph, rows, PRICES);
+    const [holdout, split] = s.experiments;
+    const opened = (count: number) => ({ count, reliable: false });
+    expect(split!.arms).toEqual([
+      { variant: 'a', recipients: 40, conversions: 4, rate: 0.1, revenuePerRecipient: '0.00', delivered: 38, clicked: 10, clickRate: 0.25, bounced: 2, complained: 0, opened: opened(30) },
+      { variant: 'b', recipients: 50, conversions: 5, rate: 0.1, revenuePerRecipient: '0.00', delivered: 49, clicked: 20, clickRate: 0.4, bounced: 0, complained: 1, opened: opened(41) },
+    ]);
+    // The holdout's members were sent nothing; everyone else's messages are the messaged arm's, arms or none.
+    expect(holdout!.arms).toEqual([
+      { variant: 'holdout', recipients: 10, conversions: 1, rate: 0.1, revenuePerRecipient: '0.00', delivered: 0, clicked: 0, clickRate: 0, bounced: 0, complained: 0, opened: opened(0) },
+      { variant: 'messaged', recipients: 90, conversions: 9, rate: 0.1, revenuePerRecipient: '0.00', delivered: 90, clicked: 31, clickRate: 0.344444, bounced: 2, complained: 1, opened: opened(71) },
+    ]);
+    expect(s).toMatchObject({ delivered: 90, clicked: 31 });
+    // No opens counted: none on the arms either.
+    const [, closed] = journeyStats(graph, rows.map((r) => ({ ...r, counts: Object.fromEntries(Object.entries(r.counts).filter(([k]) => k !== 'opened')) })), PRICES).experiments;
+    expect(closed!.arms.map((a) => 'opened' in a)).toEqual([false, false]);
   });
 
   it('names a split by its graph node and lists its arms in the graph’s order, the first as the baseline', () => {

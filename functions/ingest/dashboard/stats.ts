@@ -41,7 +41,19 @@ export const JourneyStats = z.object({
     z.object({
       node: z.string(),
       kind: z.enum(['split', 'holdout']),
-      arms: z.array(z.object({ variant: z.string(), recipients: count, conversions: count, rate: z.number(), revenuePerRecipient: z.string() })),
+      arms: z.array(
+        z.object({
+          variant: z.string(),
+          recipients: count,
+          conversions: count,
+          rate: z.number(),
+          revenuePerRecipient: z.string(),
+          delivered: count,
+          clicked: count,
+          clickRate: z.number().min(0),
+          ...engagement,
+        }),
+      ),
       difference: z
         .object({
           rate: z.number(),
