@@ -11,6 +11,7 @@ import { synthesizeApp } from '../local/definitions.ts';
 import type { DynamoDbLocal } from '../local/dynamodb-local.ts';
 import { type LocalSecrets, type LocalStack, startLocalStack } from '../local/stack.ts';
 import type { LocalBackend } from '../local/storage.ts';
+import type { Bracket } from './bench-profile.ts';
 import { LONG_PHASE, pool, Progress, round, type SimRun } from './bench-support.ts';
 
 const T0 = new Date('2026-06-01T05:00:00Z');
@@ -106,6 +107,8 @@ export interface SimulationRun {
   secrets: LocalSecrets;
   /** Keep each execution and its steps' answers (the bare interpreter runs them again). */
   record?: boolean;
+  /** Told where the measured phase (triggers and days, not the stack's start) begins and ends. */
+  bracket?: Bracket;
 }
 
 /**
@@ -152,6 +155,7 @@ export async function simulateCustomers(r: SimulationRun): Promise<SimRun & { re
       if (d.outcome === 'task') sent.tasks++;
     },
   });
+  await r.bracket?.begin();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const counts = await pool(r.customers, CONCURRENCY, (i) => trigger(stack, r.secrets.apiKey, r.journeys[i % r.journeys.length]!, i), new Progress(`${r.label}: triggers`, r.customers));
@@ -165,6 +169,7 @@ export async function simulateCustomers(r: SimulationRun): Promise<SimRun & { re
   }
   const wallSeconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  await r.bracket?.end();
   // The process's peak so far, as the kernel kept it (a sampling timer would never run, see above).
   const peakRss = process.resourceUsage().maxRSS * 1024;
   const counters = structuredClone(stack.engine.counters);

@@ -211,7 +211,7 @@ async function main(): Promise<void> {
     // Apart from the measured runs: the profiler's own cost would count against the engine.
     if (PROFILE && simulation[0]) {
       const size = simulation[0].size;
-      simulation[0].cpuBreakdown = await profiled(() => simulateCustomers({ customers: size, journeys: JOURNEYS, prefix: `profile${size}-`, label: `simulation ${size} (profiled)`, store: STORE, ddb, secrets: SECRETS }));
+      simulation[0].cpuBreakdown = await profiled((bracket) => simulateCustomers({ customers: size, journeys: JOURNEYS, prefix: `profile${size}-`, label: `simulation ${size} (profiled)`, store: STORE, ddb, secrets: SECRETS, bracket }));
     }
     const costs = [];
     if (ddb && PER_JOURNEY > 0) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { profiled } from '../../scripts/bench-profile.ts';
 import { bareInterpreter, JOURNEYS, simulateCustomers } from '../../scripts/bench-simulation.ts';
 
 /**
@@ -7,6 +8,14 @@ import { bareInterpreter, JOURNEYS, simulateCustomers } from '../../scripts/benc
  * somebody next measures.
  */
 describe('the benchmark simulation', () => {
+  it('splits the CPU of the measured phase alone between the parts', async () => {
+    const secrets = { apiKey: 'bench-key', shopifySecret: 's', wooSecret: 'w', stripeSecret: 's', unsubscribeSecret: 'bench-unsubscribe-secret-0123' };
+    const { shares, floorWithoutEngine } = await profiled((bracket) => simulateCustomers({ customers: 60, journeys: JOURNEYS, prefix: 'p-', label: 'test: profiled', store: 'memory', secrets, bracket }));
+    expect(Object.values(shares).reduce((a, b) => a + b, 0)).toBeCloseTo(100, 0);
+    for (const part of ['interpreter', 'product', 'store'] as const) expect(shares[part]).toBeGreaterThan(0);
+    expect(floorWithoutEngine).toBeGreaterThan(1);
+  });
+
   it('replays every execution the engine ran in the bare interpreter, step for step', async () => {
     const secrets = { apiKey: 'bench-key', shopifySecret: 's', wooSecret: 'w', stripeSecret: 's', unsubscribeSecret: 'bench-unsubscribe-secret-0123' };
     const run = await simulateCustomers({ customers: 20, journeys: JOURNEYS, prefix: 't-', label: 'test', store: 'memory', secrets, record: true });
