@@ -61,8 +61,10 @@ export interface CustomerRepository {
   /**
    * Files the customer under the month and day (MM-DD) of a date attribute (YYYY-MM-DD), or takes
    * them out of it (`undefined`): one entry per customer and attribute, the latest date given.
+   * With `whileProfileAt`, only while the profile is on file as last updated then (a date run
+   * refreshing an entry must not write one back for a customer erased since it read the profile).
    */
-  fileDate(tenant: string, customerId: string, attribute: string, date: string | undefined, at: string): Promise<void>;
+  fileDate(tenant: string, customerId: string, attribute: string, date: string | undefined, at: string, whileProfileAt?: string): Promise<void>;
   /** Customers filed under a date attribute's month and day (MM-DD), a page of ids at a time. */
   customersByDate(tenant: string, attribute: string, monthDay: string, cursor?: Record<string, unknown>): Promise<{ items: string[]; cursor?: Record<string, unknown> }>;
   /** Takes a journey's re-entry cool-down; false while an earlier one runs (one taken at `now` itself is the same, taken again). */

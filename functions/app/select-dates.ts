@@ -1,5 +1,6 @@
 import type { JourneyConfig } from '../../workflows/src/journey.ts';
 import { dailyRun, dateCandidates, dateOccurrence, runDay } from '../../workflows/src/triggers.ts';
+import { dateOf } from '../../workflows/src/waits.ts';
 import { type EnrolDeps, enrol } from './enrolment.ts';
 import { nextDailyRun, type SelectionResult } from './select-segment.ts';
 
@@ -34,6 +35,12 @@ export async function selectDates(journey: JourneyConfig, runAt: Date, deps: Enr
         seen.add(customerId);
         result.examined++;
         const profile = await deps.store.getCustomer(tenant, customerId);
+        // The entry lives as long as the profile: filed again as of the profile's last update, so
+        // with the profile's own expiry (a newer entry stays, and nothing is written back once the
+        // profile is gone), or taken out when there is no profile. A customer who keeps buying keeps
+        // the birthday they gave years ago.
+        const date = profile ? dateOf(profile.attributes?.[spec.attribute]) : undefined;
+        await deps.store.fileDate(tenant, customerId, spec.attribute, date, profile?.updatedAt ?? runAt.toISOString(), profile?.updatedAt);
         const moment = profile && dateOccurrence(spec, profile, runAt, until);
         if (!moment) continue;
         result.matched++;

@@ -60,6 +60,29 @@ describe('a date attribute', () => {
   });
 });
 
+describe('the date index over the years', () => {
+  it('follows the profile: a date run files the entry again as of the profile’s last update, and takes out one without a profile', async () => {
+    const j = birthday();
+    const w = world([j], new Date('2024-03-01T08:00:00Z'));
+    await acceptEvents([w.update({ birthday: '1990-05-17' })], w.deps);
+    const id = customerIdFor('default', { email: EMAIL })!;
+    // Two years of orders later the profile is fresh; the entry is still as of 2024.
+    w.at(new Date('2026-05-01T08:00:00Z'));
+    await acceptEvents([{ key: 'o', source: 'api', type: 'order.placed', occurredAt: '2026-05-01T08:00:00.000Z', customer: { email: EMAIL }, order: { id: 'o-1', total: '10.00', currency: 'PLN', items: [] } }], w.deps);
+    const before = (await w.store.exportCustomer('default', id))['dates'] as { at: string }[];
+    expect(before.map((d) => d.at)).toEqual(['2024-03-01T08:00:00.000Z']);
+    // A customer filed under the day with no profile left (say, it expired).
+    await w.store.fileDate('default', 'c_gone', 'birthday', '1980-05-17', '2024-01-01T00:00:00.000Z');
+    const run = new Date('2026-05-17T00:00:00Z');
+    w.at(run);
+    expect(await selectDates(j, run, w.deps)).toMatchObject({ started: 1 });
+    const profile = await w.store.getCustomer('default', id);
+    expect(profile!.updatedAt).toBe('2026-05-01T08:00:00.000Z');
+    expect(((await w.store.exportCustomer('default', id))['dates'] as { at: string }[]).map((d) => d.at)).toEqual([profile!.updatedAt]);
+    expect((await w.store.customersByDate('default', 'birthday', '05-17')).items).toEqual([id]);
+  });
+});
+
 describe('a scheduled run across a change of clocks', () => {
   it('at 01:30 in Warsaw, the Monday after the spring change runs as its own day and enrols its birthdays', async () => {
     const j = birthday({ schedule: { dailyAt: '01:30', timeZone: 'Europe/Warsaw' } });

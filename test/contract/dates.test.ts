@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { StateStore } from '../../functions/app/ports.ts';
-import { contractBackends, order, t } from './backends.ts';
+import { contractBackends, order, retained, t } from './backends.ts';
 
 /** The date index (CustomerRepository.fileDate, customersByDate): customers by the month and day of a date attribute. */
 describe.each(contractBackends())('the date index on $name', (backend) => {
@@ -47,6 +47,25 @@ describe.each(contractBackends())('the date index on $name', (backend) => {
     await store.fileDate('shop-a', 'c_1', 'birthday', '1990-05-17', t(0));
     expect((await store.exportCustomer('shop-a', 'c_1'))['dates']).toEqual([expect.objectContaining({ attribute: 'birthday', monthDay: '05-17', customerId: 'c_1' })]);
     await store.eraseCustomer('shop-a', 'c_1', t(10));
+    expect((await store.customersByDate('shop-a', 'birthday', '05-17')).items).toEqual([]);
+    expect((await store.exportCustomer('shop-a', 'c_1'))['dates']).toEqual([]);
+  });
+
+  it('files again as of the profile only while the profile is on file as it was read', async () => {
+    await store.upsertCustomer('shop-a', 'c_1', { email: 'zofia@example.pl', attributes: { birthday: '1990-05-17' } }, t(0));
+    await store.fileDate('shop-a', 'c_1', 'birthday', '1990-05-17', t(0));
+    const read = (await store.getCustomer('shop-a', 'c_1'))!.updatedAt;
+    await store.upsertCustomer('shop-a', 'c_1', { email: 'zofia@example.pl' }, t(3));
+    const now = (await store.getCustomer('shop-a', 'c_1'))!.updatedAt;
+    // Refreshed as of the profile's last update: the entry's time, and so its expiry, move with it.
+    await store.fileDate('shop-a', 'c_1', 'birthday', '1990-05-17', now, now);
+    expect((await store.exportCustomer('shop-a', 'c_1'))['dates']).toEqual([expect.objectContaining({ monthDay: '05-17', at: now, expiresAt: retained(now) })]);
+    // A refresh from a stale read of the profile writes nothing.
+    await store.fileDate('shop-a', 'c_1', 'birthday', '1990-05-18', t(4), read);
+    expect((await store.customersByDate('shop-a', 'birthday', '05-18')).items).toEqual([]);
+    // Erased since it was read: nothing is written back.
+    await store.eraseCustomer('shop-a', 'c_1', t(10));
+    await store.fileDate('shop-a', 'c_1', 'birthday', '1990-05-17', now, now);
     expect((await store.customersByDate('shop-a', 'birthday', '05-17')).items).toEqual([]);
     expect((await store.exportCustomer('shop-a', 'c_1'))['dates']).toEqual([]);
   });

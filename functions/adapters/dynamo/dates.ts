@@ -17,7 +17,7 @@ const NOT_OLDER = 'attribute_not_exists(pk) OR #at <= :at';
 export class DynamoDates implements Pick<CustomerRepository, 'fileDate' | 'customersByDate'> {
   constructor(private readonly t: Table) {}
 
-  async fileDate(tenant: string, customerId: string, attribute: string, date: string | undefined, at: string): Promise<void> {
+  async fileDate(tenant: string, customerId: string, attribute: string, date: string | undefined, at: string, whileProfileAt?: string): Promise<void> {
     const key = items.dateIndex(tenant, customerId, attribute);
     const guard = { ConditionExpression: NOT_OLDER, ExpressionAttributeNames: { '#at': 'at' }, ExpressionAttributeValues: { ':at': at } };
     if (date === undefined) {
@@ -25,13 +25,16 @@ export class DynamoDates implements Pick<CustomerRepository, 'fileDate' | 'custo
       return;
     }
     const monthDay = date.slice(5, 10);
-    await this.t.conditional(
-      new PutCommand({
-        TableName: this.t.name,
-        Item: { ...key, [dateIndex.partitionKey]: dateIndex.day(tenant, attribute, monthDay), [dateIndex.sortKey]: customerId, customerId, attribute, monthDay, at, expiresAt: this.t.expiry(at) },
-        ...guard,
-      }),
-    );
+    const item = { ...key, [dateIndex.partitionKey]: dateIndex.day(tenant, attribute, monthDay), [dateIndex.sortKey]: customerId, customerId, attribute, monthDay, at, expiresAt: this.t.expiry(at) };
+    if (whileProfileAt === undefined) {
+      await this.t.conditional(new PutCommand({ TableName: this.t.name, Item: item, ...guard }));
+      return;
+    }
+    // With the profile as read, or not at all (a refused transaction writes nothing).
+    await this.t.transact([
+      { ConditionCheck: { TableName: this.t.name, Key: items.profile(tenant, customerId), ConditionExpression: 'updatedAt = :u', ExpressionAttributeValues: { ':u': whileProfileAt } } },
+      { Put: { TableName: this.t.name, Item: item, ...guard } },
+    ]);
   }
 
   async customersByDate(tenant: string, attribute: string, monthDay: string, cursor?: Record<string, unknown>): Promise<{ items: string[]; cursor?: Record<string, unknown> }> {

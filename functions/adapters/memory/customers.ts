@@ -159,8 +159,9 @@ export class MemoryCustomers implements CustomerRepository {
     return page.length === LAST_ORDER_PAGE ? { items, cursor: { after: page[page.length - 1]![0] } } : { items };
   }
 
-  async fileDate(tenant: string, customerId: string, attribute: string, date: string | undefined, at: string): Promise<void> {
+  async fileDate(tenant: string, customerId: string, attribute: string, date: string | undefined, at: string, whileProfileAt?: string): Promise<void> {
     const k = customerKey(tenant, customerId);
+    if (whileProfileAt !== undefined && date !== undefined && this.profiles.get(k)?.['updatedAt'] !== whileProfileAt) return;
     const current = this.dates.get(k, attribute);
     // An older event replayed late must not move a newer date.
     if (current && !le(current['at'], at)) return;

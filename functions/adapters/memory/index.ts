@@ -104,8 +104,8 @@ export class MemoryStore implements StateStore {
   customersByLastOrderDay(tenant: string, day: string, cursor?: Record<string, unknown>): Promise<{ items: CustomerProfile[]; cursor?: Record<string, unknown> }> {
     return this.customers.customersByLastOrderDay(tenant, day, cursor);
   }
-  fileDate(tenant: string, customerId: string, attribute: string, date: string | undefined, at: string): Promise<void> {
-    return this.customers.fileDate(tenant, customerId, attribute, date, at);
+  fileDate(tenant: string, customerId: string, attribute: string, date: string | undefined, at: string, whileProfileAt?: string): Promise<void> {
+    return this.customers.fileDate(tenant, customerId, attribute, date, at, whileProfileAt);
   }
   customersByDate(tenant: string, attribute: string, monthDay: string, cursor?: Record<string, unknown>): Promise<{ items: string[]; cursor?: Record<string, unknown> }> {
     return this.customers.customersByDate(tenant, attribute, monthDay, cursor);
