@@ -1,10 +1,10 @@
 import { journeyFlow, triggerSubject } from '../../workflows/src/journey.ts';
 import type { Condition } from '../../workflows/src/nodes.ts';
 import type { DomainEvent } from '../core/domain.ts';
-import { conditionReads, eventSubject, type FilterFacts, passesFilter, subjectKey } from '../core/filters.ts';
+import { eventSubject, type FilterFacts, passesFilter, subjectKey } from '../core/filters.ts';
 import { LogCode } from '../shared/logger.ts';
 import { executionName } from '../shared/ids.ts';
-import type { EnrolDeps } from './enrolment.ts';
+import { consentFor, type EnrolDeps } from './enrolment.ts';
 
 /**
  * An event a journey graph waits for (a waitFor node) came before the timeout: the waiting
@@ -67,9 +67,8 @@ function awaitedFilter(type: string, customerId: string, orderId: string | undef
   let facts: Promise<FilterFacts> | undefined;
   const read = async (): Promise<FilterFacts> => {
     const filters = deps.journeys.flatMap((j) => j.nodes?.flatMap((n) => (n.waitFor?.event === type && n.waitFor.filter ? [n.waitFor.filter] : [])) ?? []);
-    const channels = [...new Set(filters.flatMap((f) => conditionReads(f).consent))];
     const stored = source && orderId !== undefined && source.type !== 'order.placed' ? await deps.store.getOrder(tenant, customerId, orderId) : undefined;
-    const consent = Object.fromEntries(await Promise.all(channels.map(async (ch) => [ch, await deps.store.getConsent(tenant, customerId, ch, 'marketing')] as const)));
+    const consent = await consentFor(filters, customerId, deps);
     const properties = source?.type === 'custom' ? { ...source.properties, ...source.personal } : undefined;
     return { customer: await deps.store.getCustomer(tenant, customerId), subject: source ? eventSubject(source, stored) : {}, consent, properties, now: deps.clock.now() };
   };

@@ -12,7 +12,8 @@ import { MetricName, type Metrics, noMetrics } from '../shared/metrics.ts';
 import type { StateStore } from './ports.ts';
 import type { CustomerProfile, Decision } from '../core/model.ts';
 import type { PropertyValue } from '../core/domain.ts';
-import { conditionReads, passesFilter } from '../core/filters.ts';
+import { conditionReads, type FilterFacts, passesFilter } from '../core/filters.ts';
+import type { Condition } from '../../workflows/src/nodes.ts';
 import type { Subject } from '../core/step-policy.ts';
 import { type Conversion, openingEdges } from '../core/measurement.ts';
 
@@ -123,8 +124,7 @@ export async function enrol(trigger: Trigger, customerId: string, enrolKey: stri
     if (!facts) {
       customer ??= await deps.store.getCustomer(tenant, customerId);
       // Consent as the event left it, read only when some filter tests it.
-      const channels = [...new Set(journeys.flatMap((j) => conditionReads(j.filter).consent))];
-      const consent = Object.fromEntries(await Promise.all(channels.map(async (ch) => [ch, await deps.store.getConsent(tenant, customerId, ch, 'marketing')] as const)));
+      const consent = await consentFor(journeys.map((j) => j.filter), customerId, deps);
       facts = { customer, subject: context.subject, consent, properties: kept, now: deps.clock.now() };
     }
     return passesFilter(journey.filter, facts);
@@ -257,4 +257,13 @@ export async function endJourneys(event: ExitEvent, customerId: string, enrolKey
     }
   }
   return ended;
+}
+
+/**
+ * Marketing consent on the channels some of the conditions test, and only those (one read each):
+ * what a filter, a waitFor's filter or a segment's `where` decides on besides what the caller has.
+ */
+export async function consentFor(conditions: readonly (Condition | undefined)[], customerId: string, deps: Pick<EnrolDeps, 'config' | 'store'>): Promise<NonNullable<FilterFacts['consent']>> {
+  const channels = [...new Set(conditions.flatMap((c) => conditionReads(c).consent))];
+  return Object.fromEntries(await Promise.all(channels.map(async (ch) => [ch, await deps.store.getConsent(deps.config.tenant, customerId, ch, 'marketing')] as const)));
 }

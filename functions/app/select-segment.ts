@@ -1,10 +1,10 @@
 import type { JourneyConfig } from '../../workflows/src/journey.ts';
 import type { Condition } from '../../workflows/src/nodes.ts';
 import { addDays, earlierRun, runDay, segmentDays } from '../../workflows/src/triggers.ts';
-import { type ConditionReads, conditionReads, inSegment } from '../core/filters.ts';
+import { conditionReads, inSegment } from '../core/filters.ts';
 import { zonedTime } from '../../workflows/src/quiet-hours.ts';
 import { dateTimeFormat } from '../../workflows/src/intl.ts';
-import { type EnrolDeps, enrol } from './enrolment.ts';
+import { consentFor, type EnrolDeps, enrol } from './enrolment.ts';
 import { SEGMENT_LEASE_SECONDS } from '../shared/config.ts';
 import { LogCode } from '../shared/logger.ts';
 import type { CustomerProfile } from '../core/model.ts';
@@ -59,7 +59,7 @@ export async function selectSegment(journey: JourneyConfig, runAt: Date, deps: E
         const profile = segment.where && reads.profile ? await deps.store.getCustomer(deps.config.tenant, candidate.customerId) : undefined;
         // Read and gone: erased since the index was read (a DynamoDB index catches up a moment later).
         if (segment.where && reads.profile && !profile) continue;
-        if (!(await matches(journey, segment.where, profile ?? candidate, offsets[i]!, reads, runAt, deps))) continue;
+        if (!(await matches(journey, segment.where, profile ?? candidate, offsets[i]!, runAt, deps))) continue;
         result.matched++;
         // One enrolment per customer per run: the key names both, so execution names never collide.
         result.started += await enrol('schedule', candidate.customerId, `${today}.${candidate.customerId}`, runAt.toISOString(), { ...deps, journeys: [journey] }, profile);
@@ -69,9 +69,9 @@ export async function selectSegment(journey: JourneyConfig, runAt: Date, deps: E
   return result;
 }
 
-async function matches(journey: JourneyConfig, where: Condition | undefined, customer: CustomerProfile, days: number, reads: ConditionReads, now: Date, deps: EnrolDeps): Promise<boolean> {
+async function matches(journey: JourneyConfig, where: Condition | undefined, customer: CustomerProfile, days: number, now: Date, deps: EnrolDeps): Promise<boolean> {
   if (!where) return matchesSegment(journey, customer);
-  const consent = Object.fromEntries(await Promise.all(reads.consent.map(async (ch) => [ch, await deps.store.getConsent(deps.config.tenant, customer.customerId, ch, 'marketing')] as const)));
+  const consent = await consentFor([where], customer.customerId, deps);
   return inSegment(where, { customer, days, consent, now });
 }
 
