@@ -6,15 +6,15 @@ import { journeysStats } from '../../functions/app/journey-stats.ts';
 import { withStats } from '../../functions/app/measure.ts';
 import type { EmailMessage } from '../../functions/app/ports.ts';
 import { handleFeedback } from '../../functions/app/record-feedback.ts';
-import { type GraphDeps, runGraphStep } from '../../functions/app/run-graph.ts';
+import { runGraphStep } from '../../functions/app/run-graph.ts';
 import { bucket, pickVariant } from '../../functions/core/assign.ts';
 import type { DomainEvent } from '../../functions/core/domain.ts';
-import { GraphPayload } from '../../functions/core/step-payload.ts';
 import { customerIdFor, executionName } from '../../functions/shared/ids.ts';
 import { silentLog } from '../../functions/shared/logger.ts';
 import { COST_PRICES } from '../../functions/shared/prices.ts';
 import { JourneyConfig, journeyFlow } from '../../workflows/src/journey.ts';
 import { loadTemplates } from '../../workflows/src/load.ts';
+import { graphPayload, graphStep } from '../support/graph-step.ts';
 import { RecordingRunner } from '../support/recording-runner.ts';
 
 /**
@@ -46,40 +46,11 @@ const armOf = (n: number, split: string, names: string[]) => pickVariant(names.m
 
 function world() {
   const store = withStats(new MemoryStore(), { journeys: [graph], log: silentLog });
-  const emails: EmailMessage[] = [];
   let now = T;
-  const step: GraphDeps = {
-    config: { shopName: 'Sklep', publicUrl: 'https://api.example.pl', unsubscribeSecret: 'secret-0123456789-0123456789', frequencyCap: { max: 10, days: 7 } },
-    store,
-    mailer: {
-      send: async (m) => {
-        emails.push(m);
-        return { messageId: `m-${emails.length}` };
-      },
-    },
-    sms: { send: async () => ({ messageId: 'sms' }) },
-    events: { taskCreated: async () => undefined },
-    templates: loadTemplates(),
-    journeys: [graph],
-    clock: { now: () => now },
-    log: silentLog,
-  };
+  const { step, emails } = graphStep({ store, journeys: [graph], templates: loadTemplates(), now: () => now });
   const enrol: EnrolDeps = { config: { tenant: 'default' }, store, journeys: [graph], runner: new RecordingRunner(), clock: { now: () => now }, log: silentLog };
   const walk = (n: number, entry: string) =>
-    runGraphStep(
-      GraphPayload.parse({
-        version: 3,
-        journey: 'shipping',
-        trigger: 'order.placed',
-        topic: 'marketing',
-        entry,
-        deferrable: flow.deferrable(entry),
-        segment: JSON.stringify(flow.segment(entry).nodes),
-        executionName: executionName('shipping', 'default', `o-${n}`),
-        enrolment: { version: 1, tenant: 'default', customerId: idOf(n), journey: 'shipping', key: `o-${n}`, firstAt: T.toISOString() },
-      }),
-      step,
-    );
+    runGraphStep(graphPayload(flow, { journey: 'shipping', trigger: 'order.placed', topic: 'marketing', entry, executionName: executionName('shipping', 'default', `o-${n}`), customerId: idOf(n), key: `o-${n}`, firstAt: T.toISOString() }), step);
   const feedback = (eventType: string, m: EmailMessage) =>
     handleFeedback(
       { eventType, mail: { messageId: `m-${emails.indexOf(m) + 1}`, tags: Object.fromEntries(Object.entries(m.tags ?? {}).map(([k, v]) => [k, [v]])) } },

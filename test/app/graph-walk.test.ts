@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../functions/adapters/memory/index.ts';
 import type { EnrolDeps } from '../../functions/app/enrolment.ts';
 import { acceptEvents } from '../../functions/app/ingest-event.ts';
-import type { EmailMessage, StateStore } from '../../functions/app/ports.ts';
+import type { StateStore } from '../../functions/app/ports.ts';
 import { type GraphDeps, runGraphStep, type TraceEvent } from '../../functions/app/run-graph.ts';
 import { bucket, inHoldout, pickVariant } from '../../functions/core/assign.ts';
 import type { DomainEvent } from '../../functions/core/domain.ts';
@@ -12,6 +12,7 @@ import { customerIdFor, executionName } from '../../functions/shared/ids.ts';
 import { silentLog } from '../../functions/shared/logger.ts';
 import { JourneyConfig, journeyFlow } from '../../workflows/src/journey.ts';
 import { loadTemplates } from '../../workflows/src/load.ts';
+import { graphPayload, graphStep } from '../support/graph-step.ts';
 import { RecordingRunner } from '../support/recording-runner.ts';
 import { FetchWebhookCaller } from '../../functions/adapters/webhook.ts';
 import { journeysStats } from '../../functions/app/journey-stats.ts';
@@ -48,46 +49,14 @@ const graph = JourneyConfig.parse({
 const flow = journeyFlow(graph)!;
 
 function world(store: StateStore = new MemoryStore()) {
-  const emails: EmailMessage[] = [];
   const decisions: ObservedDecision[] = [];
   const trace: TraceEvent[] = [];
   let now = T;
   const runner = new RecordingRunner();
-  const step: GraphDeps = {
-    config: { shopName: 'Sklep', publicUrl: 'https://api.example.pl', unsubscribeSecret: 'secret-0123456789-0123456789', frequencyCap: { max: 10, days: 7 } },
-    store,
-    mailer: {
-      send: async (m) => {
-        emails.push(m);
-        return { messageId: `m-${emails.length}` };
-      },
-    },
-    sms: { send: async () => ({ messageId: 'sms' }) },
-    events: { taskCreated: async () => undefined },
-    templates,
-    journeys: [graph],
-    clock: { now: () => now },
-    log: silentLog,
-    observe: (d) => decisions.push(d),
-    trace: (e) => trace.push(e),
-  };
+  const { step, emails } = graphStep({ store, journeys: [graph], templates, now: () => now, extra: { observe: (d) => decisions.push(d), trace: (e) => trace.push(e) } });
   const enrol: EnrolDeps = { config: { tenant: 'default' }, store, journeys: [graph], runner, clock: { now: () => now }, log: silentLog };
   const walk = (customerId: string, orderId: string, entry: string, resume?: 'timeout', name = executionName('shipping', 'default', orderId)) =>
-    runGraphStep(
-      GraphPayload.parse({
-        version: 3,
-        journey: 'shipping',
-        trigger: 'order.placed',
-        topic: 'marketing',
-        entry,
-        ...(resume ? { resume } : {}),
-        deferrable: flow.deferrable(entry, resume),
-        segment: JSON.stringify(flow.segment(entry, resume).nodes),
-        executionName: name,
-        enrolment: { version: 1, tenant: 'default', customerId, journey: 'shipping', key: orderId, firstAt: now.toISOString() },
-      }),
-      step,
-    );
+    runGraphStep(graphPayload(flow, { journey: 'shipping', trigger: 'order.placed', topic: 'marketing', entry, ...(resume ? { resume } : {}), executionName: name, customerId, key: orderId, firstAt: now.toISOString() }), step);
   return { store, emails, decisions, trace, runner, enrol, step, walk, at: (t: Date) => (now = t) };
 }
 

@@ -11,6 +11,7 @@ import { attributesSchema } from '../../functions/core/properties.ts';
 import { customerIdFor } from '../../functions/shared/ids.ts';
 import { silentLog } from '../../functions/shared/logger.ts';
 import { JourneyConfig } from '../../workflows/src/journey.ts';
+import type { Condition } from '../../workflows/src/nodes.ts';
 import { loadCatalogue } from '../../workflows/src/load.ts';
 import { zonedTime } from '../../workflows/src/quiet-hours.ts';
 import { RecordingRunner } from '../support/recording-runner.ts';
@@ -30,6 +31,10 @@ function world(journeys: JourneyConfig[], start: Date) {
   const update = (attributes: Record<string, string>): DomainEvent => ({ key: `u-${now.toISOString()}`, source: 'api', occurredAt: now.toISOString(), type: 'customer.updated', customer: { email: EMAIL, attributes } });
   return { store, runner, deps, update, at: (t: Date) => (now = t), keys: () => [...runner.started.values()].map((i) => i.key) };
 }
+
+/** A segment journey run daily at `dailyAt` in Warsaw, selecting by `where`. */
+const quiet = (dailyAt: string, where: Condition) =>
+  JourneyConfig.parse({ id: 'quiet', name: 'Quiet', trigger: 'schedule', schedule: { dailyAt, timeZone: 'Europe/Warsaw' }, segment: { where }, topic: 'marketing', nodes: [{ id: 'w', send: { channel: 'email', template: 'welcome-hello' } }] });
 
 const birthday = (o: Record<string, unknown> = {}) =>
   JourneyConfig.parse({ id: 'birthday', name: 'Birthday', trigger: 'date', date: { attribute: 'birthday', yearly: true }, topic: 'marketing', nodes: [{ id: 'w', send: { channel: 'email', template: 'welcome-hello' } }], ...o });
@@ -104,15 +109,7 @@ describe('a scheduled run across a change of clocks', () => {
   });
 
   it('a segment run each day reads each last-order day once, across both changes', async () => {
-    const j = JourneyConfig.parse({
-      id: 'quiet',
-      name: 'Quiet',
-      trigger: 'schedule',
-      schedule: { dailyAt: '01:30', timeZone: 'Europe/Warsaw' },
-      segment: { where: { field: 'profile.daysSinceLastOrder', is: 3 } },
-      topic: 'marketing',
-      nodes: [{ id: 'w', send: { channel: 'email', template: 'welcome-hello' } }],
-    });
+    const j = quiet('01:30', { field: 'profile.daysSinceLastOrder', is: 3 });
     const w = world([j], new Date('2026-03-01T00:00:00Z'));
     const read: string[] = [];
     for (const [from, days] of [['2026-03-25', 10], ['2026-10-21', 10]] as const) {
@@ -138,15 +135,7 @@ describe('days since the last order', () => {
         async (minutesBefore, hour, days) => {
           const runAt = zonedTime('2026-10-26', `${String(hour).padStart(2, '0')}:15`, 'Europe/Warsaw');
           const orderedAt = new Date(runAt.getTime() - minutesBefore * 60_000);
-          const j = JourneyConfig.parse({
-            id: 'quiet',
-            name: 'Quiet',
-            trigger: 'schedule',
-            schedule: { dailyAt: `${String(hour).padStart(2, '0')}:15`, timeZone: 'Europe/Warsaw' },
-            segment: { where: { field: 'profile.daysSinceLastOrder', is: days } },
-            topic: 'marketing',
-            nodes: [{ id: 'w', send: { channel: 'email', template: 'welcome-hello' } }],
-          });
+          const j = quiet(`${String(hour).padStart(2, '0')}:15`, { field: 'profile.daysSinceLastOrder', is: days });
           const w = world([j], orderedAt);
           await acceptEvents([{ key: 'o', source: 'api', type: 'order.placed', occurredAt: orderedAt.toISOString(), customer: { email: EMAIL }, order: { id: 'o-1', total: '10.00', currency: 'PLN', items: [] } }], w.deps);
           w.at(runAt);
@@ -163,15 +152,7 @@ describe('days since the last order', () => {
 
 describe('a segment run', () => {
   it('enrols nobody whose profile is gone when it reads it (erased since the index was read)', async () => {
-    const j = JourneyConfig.parse({
-      id: 'quiet',
-      name: 'Quiet',
-      trigger: 'schedule',
-      schedule: { dailyAt: '09:00', timeZone: 'Europe/Warsaw' },
-      segment: { where: { all: [{ field: 'profile.daysSinceLastOrder', is: 3 }, { not: { field: 'profile.tags', contains: 'staff' } }] } },
-      topic: 'marketing',
-      nodes: [{ id: 'w', send: { channel: 'email', template: 'welcome-hello' } }],
-    });
+    const j = quiet('09:00', { all: [{ field: 'profile.daysSinceLastOrder', is: 3 }, { not: { field: 'profile.tags', contains: 'staff' } }] });
     const orderedAt = new Date('2026-06-01T10:00:00Z');
     const w = world([j], orderedAt);
     await acceptEvents([{ key: 'o', source: 'api', type: 'order.placed', occurredAt: orderedAt.toISOString(), customer: { email: EMAIL }, order: { id: 'o-1', total: '10.00', currency: 'PLN', items: [] } }], w.deps);
