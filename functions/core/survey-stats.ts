@@ -1,3 +1,4 @@
+import { Z_95 } from './lift.ts';
 import { type Counts, counter, NONE, type StatsKey, statsDay } from './measurement.ts';
 import type { CsatStats, NpsStats, SurveyStats } from './stats-types.ts';
 
@@ -56,7 +57,6 @@ export function answerCounts(change: AnswerChange): { key: StatsKey; counts: Cou
  */
 export const FEW_ANSWERS = 30;
 
-const Z95 = 1.959964;
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
@@ -78,7 +78,7 @@ export function npsOf(counts: Counts): NpsStats | undefined {
   const d = detractors / responses;
   const few = responses < FEW_ANSWERS;
   // Each answer scores +1, 0 or -1; the score is their mean, its variance p + d - (p - d)².
-  const margin = few ? null : round1(100 * Z95 * Math.sqrt(Math.max(0, p + d - (p - d) ** 2) / responses));
+  const margin = few ? null : round1(100 * Z_95 * Math.sqrt(Math.max(0, p + d - (p - d) ** 2) / responses));
   return { responses, promoters, passives: responses - promoters - detractors, detractors, score: round1(100 * (p - d)), margin, few };
 }
 
@@ -90,7 +90,7 @@ export function csatOf(counts: Counts): CsatStats | undefined {
   const p = satisfied / responses;
   const few = responses < FEW_ANSWERS;
   const total = h.reduce((a, n, score) => a + (n ?? 0) * score, 0);
-  return { responses, satisfied, score: round1(100 * p), mean: round2(total / responses), margin: few ? null : round1(100 * Z95 * Math.sqrt((p * (1 - p)) / responses)), few };
+  return { responses, satisfied, score: round1(100 * p), mean: round2(total / responses), margin: few ? null : round1(100 * Z_95 * Math.sqrt((p * (1 - p)) / responses)), few };
 }
 
 /** The survey figures of some counters: each question's, where it has answers. */
