@@ -28,17 +28,20 @@ const checkout = (token: string): DomainEvent =>
   ({ key: `c-${token}`, source: 'api', occurredAt: T, customer: { email: EMAIL }, type: 'checkout.updated', checkout: { token, total: '80.00', currency: 'PLN', items: [] } }) as unknown as DomainEvent;
 
 describe('an awaited event wakes only the journey about the same item', () => {
-  const dunning = JourneyConfig.parse({
-    id: 'dunning-wait',
-    name: 'Dunning',
-    trigger: 'payment.failed',
-    topic: 'service',
-    nodes: [
-      { id: 'paid', waitFor: { event: 'payment.succeeded', timeout: 'P3D', onEvent: 'done', onTimeout: 'remind' } },
-      { id: 'remind', send: { channel: 'email', template: 'welcome-hello' } },
-      { id: 'done', exit: true },
-    ],
-  });
+  /** A journey that waits at `wait` for `event`, reminding on the timeout and ending on the event. */
+  const waiting = (id: string, trigger: string, wait: string, event: string, timeout: string) =>
+    JourneyConfig.parse({
+      id,
+      name: id,
+      trigger,
+      topic: 'service',
+      nodes: [
+        { id: wait, waitFor: { event, timeout, onEvent: 'done', onTimeout: 'remind' } },
+        { id: 'remind', send: { channel: 'email', template: 'welcome-hello' } },
+        { id: 'done', exit: true },
+      ],
+    });
+  const dunning = waiting('dunning-wait', 'payment.failed', 'paid', 'payment.succeeded', 'P3D');
 
   it("paying invoice A resumes A's journey and leaves B's reminders be", async () => {
     const w = world([dunning]);
@@ -50,17 +53,7 @@ describe('an awaited event wakes only the journey about the same item', () => {
   });
 
   it("a cart's update wakes the journey of that cart only", async () => {
-    const carts = JourneyConfig.parse({
-      id: 'cart-wait',
-      name: 'Cart',
-      trigger: 'checkout',
-      topic: 'marketing',
-      nodes: [
-        { id: 'changed', waitFor: { event: 'checkout.updated', timeout: 'PT1H', onEvent: 'done', onTimeout: 'remind' } },
-        { id: 'remind', send: { channel: 'email', template: 'welcome-hello' } },
-        { id: 'done', exit: true },
-      ],
-    });
+    const carts = waiting('cart-wait', 'checkout', 'changed', 'checkout.updated', 'PT1H');
     const w = world([carts]);
     for (const k of ['t1', 't2']) {
       await w.store.createEnrolment('default', customerId, { journey: 'cart-wait', key: k, executionName: `cart-wait-${k}`, startedAt: T });
